@@ -1,0 +1,85 @@
+// JSON-RPC 2.0 messages as MCP uses them: no batches (removed in protocol 2025-06-18).
+// Value types; safe to copy and move between threads.
+#pragma once
+
+#include "glassbox/json/json.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace glassbox::jsonrpc {
+
+// A request id is a string or an integer (never null in a request, MCP forbids it).
+using Id = std::variant<std::int64_t, std::string>;
+
+std::string to_string(const Id& id);  // 7 -> "7", "a" -> "\"a\""
+json::value to_json(const Id& id);
+
+namespace error_code {
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+// MCP-defined codes.
+inline constexpr int kResourceNotFound = -32002;
+inline constexpr int kUrlElicitationRequired = -32042;
+// Codes used by glassbox in the implementation-defined range.
+inline constexpr int kRequestTimeout = -32001;
+inline constexpr int kConnectionClosed = -32000;
+inline constexpr int kRequestCancelled = -32800;
+}  // namespace error_code
+
+// The protocol tier of errors (design.md, "Two tiers of errors"). A tool's own failure is not
+// one of these: it is a result with isError: true.
+struct Error {
+  int code = error_code::kInternalError;
+  std::string message;
+  json::value data;  // null when absent
+
+  json::object to_json() const;
+  static Error from_json(const json::value& v);
+};
+
+struct Request {
+  Id id;
+  std::string method;
+  json::value params;  // object, or null when absent
+};
+
+struct Notification {
+  std::string method;
+  json::value params;
+};
+
+struct Response {
+  Id id;
+  json::value result;
+};
+
+struct ErrorResponse {
+  std::optional<Id> id;  // null when the request could not be read at all
+  Error error;
+};
+
+using Message = std::variant<Request, Notification, Response, ErrorResponse>;
+
+// Parses one message. A malformed one yields the ErrorResponse that answers it (-32700 for bad
+// JSON, -32600 for a well-formed object that is not a message; the id is kept when readable).
+struct ParseResult {
+  std::optional<Message> message;
+  std::optional<ErrorResponse> error;
+};
+ParseResult parse(std::string_view text, const json::ParseLimits& limits = {});
+ParseResult from_json(json::value v);
+
+json::object to_json(const Message& m);
+std::string serialize(const Message& m);
+
+// The params object of a request or notification, or an empty object.
+const json::object& params_of(const Message& m);
+
+}  // namespace glassbox::jsonrpc

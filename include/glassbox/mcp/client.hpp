@@ -1,0 +1,123 @@
+// An MCP client: connects over any transport, performs the initialize handshake, and calls
+// the server. Calls block the calling thread until the answer (or the timeout) and may be made
+// from many threads at once; they are correlated by request id, so answers may arrive in any
+// order. A JSON-RPC error, a timeout or a closed connection throws ProtocolError.
+//
+//   glassbox::mcp::Client client({.name = "my-agent", .version = "1.0"});
+//   client.connect(glassbox::transport::spawn_process({"node", "server.js"}));
+//   auto result = client.call_tool("echo", {{"message", "hi"}});
+//
+// Server-to-client requests (sampling, elicitation, roots) and notifications are handled on
+// the client's worker threads by the handlers given in ClientOptions.
+#pragma once
+
+#include "glassbox/json/json.hpp"
+#include "glassbox/mcp/dispatch.hpp"
+#include "glassbox/mcp/types.hpp"
+#include "glassbox/transport/transport.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace glassbox::mcp {
+
+struct ProgressUpdate {
+  double progress = 0;
+  std::optional<double> total;
+  std::string message;
+};
+
+struct LogMessage {
+  LogLevel level = LogLevel::info;
+  std::string logger;
+  json::value data;
+};
+
+// Per-call options.
+struct CallOptions {
+  std::optional<std::chrono::milliseconds> timeout;  // default: ClientOptions::request_timeout
+  // Called on the client's reader thread for each notifications/progress of this call; setting
+  // it sends a progressToken with the request.
+  std::function<void(const ProgressUpdate&)> on_progress;
+  json::object meta;  // merged into params._meta (traceparent, otel, ...)
+};
+
+// Wraps every outgoing request of the client (tracing, passback ingest, auth headers...).
+// `send` performs the request; middleware may change params before and the outcome after.
+struct OutgoingRequest {
+  std::string method;
+  json::object params;
+  CallOptions options;
+};
+using OutgoingHandler = std::function<Outcome(OutgoingRequest&)>;
+using OutgoingMiddleware = std::function<Outcome(OutgoingRequest&, const OutgoingHandler& send)>;
+
+struct ClientOptions {
+  std::string name = "glassbox-client";
+  std::string version = "0.1.0";
+  std::string title;
+  std::string protocol_version = std::string(kLatestProtocolVersion);
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(60);
+  std::size_t max_message_bytes = 4 * 1024 * 1024;
+  // Each handler, when set, also declares its capability in initialize. They run on a worker
+  // thread and may block; a thrown ProtocolError answers with that error.
+  std::function<json::value(const json::object& params)> sampling_handler;     // sampling/createMessage
+  std::function<json::value(const json::object& params)> elicitation_handler;  // elicitation/create
+  std::function<std::vector<json::object>()> roots_handler;                    // roots/list
+  bool roots_list_changed = false;
+  std::function<void(const LogMessage&)> on_log;  // notifications/message
+  // Any other server notification (list_changed, resources/updated, ...).
+  std::function<void(const std::string& method, const json::object& params)> on_notification;
+  json::object extra_capabilities;
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options = {});
+  ~Client();  // closes the connection
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Must be called before connect().
+  void use(OutgoingMiddleware middleware);
+
+  // Starts the transport and performs initialize + notifications/initialized.
+  const InitializeResult& connect(std::shared_ptr<transport::Transport> transport);
+  const InitializeResult& initialize_result() const;
+  const json::object& server_capabilities() const;
+
+  void ping();
+  ListToolsResult list_tools(std::optional<std::string> cursor = std::nullopt);
+  std::vector<Tool> list_all_tools();  // follows nextCursor
+  CallToolResult call_tool(std::string_view name, json::object arguments = {},
+                           const CallOptions& options = {});
+
+  std::vector<Resource> list_all_resources();
+  std::vector<ResourceTemplate> list_all_resource_templates();
+  ReadResourceResult read_resource(std::string_view uri, const CallOptions& options = {});
+  void subscribe(std::string_view uri);
+  void unsubscribe(std::string_view uri);
+
+  std::vector<Prompt> list_all_prompts();
+  GetPromptResult get_prompt(std::string_view name, std::map<std::string, std::string> arguments = {});
+  CompletionResult complete(const CompletionRequest& request);
+  void set_logging_level(LogLevel level);
+  void notify_roots_changed();
+
+  // Any request, raw: the result, or ProtocolError. Goes through the middleware.
+  json::value request(std::string_view method, json::object params, const CallOptions& options = {});
+  void notify(std::string_view method, json::object params = {});
+
+  void close();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace glassbox::mcp

@@ -1,0 +1,21 @@
+// Table dispatch with middleware (design.md): a method name maps to a handler; middleware
+// wraps every handler. Both run on a session worker thread and may throw: the session maps
+// ProtocolError to its JSON-RPC error and any other exception to -32603 (or, for tools/call,
+// the tool layer turns it into an isError result first).
+#pragma once
+
+#include "glassbox/mcp/request_context.hpp"
+#include "glassbox/mcp/types.hpp"
+
+#include <functional>
+
+namespace glassbox::mcp {
+
+using MethodHandler = std::function<Outcome(RequestContext&)>;
+using Middleware = std::function<Outcome(RequestContext&, const MethodHandler& next)>;
+
+// The _meta object of an outcome, created when absent: result._meta for a result,
+// error.data._meta for an error (data becomes an object when it was not one).
+json::object& outcome_meta(Outcome& outcome);
+
+}  // namespace glassbox::mcp

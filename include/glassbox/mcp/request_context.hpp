@@ -1,0 +1,75 @@
+// What a handler sees of the request it serves: arguments, _meta, progress, logging,
+// cancellation, server-to-client requests, and child spans. It never touches JSON-RPC.
+//
+// Threads: a RequestContext is created by the session for one request and lives until the
+// response is sent. Its handler may call it from the worker thread it runs on, and from other
+// threads it hands work to while the handler is still running (every method is thread-safe).
+#pragma once
+
+#include "glassbox/json/json.hpp"
+#include "glassbox/jsonrpc/message.hpp"
+#include "glassbox/mcp/types.hpp"
+#include "glassbox/trace/tracer.hpp"
+#include "glassbox/transport/transport.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+namespace glassbox::mcp {
+
+class Session;
+
+class RequestContext {
+ public:
+  RequestContext(std::shared_ptr<Session> session, jsonrpc::Request request,
+                 transport::MessageContext message_context, std::stop_token stop);
+
+  const std::string& method() const { return request_.method; }
+  const jsonrpc::Id& request_id() const { return request_.id; }
+  const json::object& params() const;
+  // params.arguments for tools/call and prompts/get; an empty object when absent.
+  const json::object& arguments() const;
+  // params._meta; an empty object when absent.
+  const json::object& meta() const;
+  const transport::MessageContext& message_context() const { return message_context_; }
+  // The protocol version this request is served under (negotiated, or carried by the request).
+  std::string protocol_version() const;
+
+  // Cancellation: true once the client sent notifications/cancelled for this request (or the
+  // connection closed). Long handlers poll it or wait on stop_token().
+  bool cancelled() const { return stop_.stop_requested(); }
+  std::stop_token stop_token() const { return stop_; }
+
+  // notifications/progress with the request's progressToken; a no-op when it has none.
+  void progress(double progress, std::optional<double> total = std::nullopt,
+                std::string_view message = {});
+  // notifications/message, sent only at or above the level the client set (logging/setLevel).
+  void log(LogLevel level, json::value data, std::string_view logger = {});
+
+  // Server-to-client requests, sent on behalf of this request (HTTP routes them to its stream).
+  // They block this thread until the client answers; a JSON-RPC error, a timeout or a client
+  // without the capability throws ProtocolError.
+  json::value request(std::string_view method, json::object params,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  json::value create_message(json::object params) { return request("sampling/createMessage", std::move(params)); }
+  json::value elicit(json::object params) { return request("elicitation/create", std::move(params)); }
+  json::value list_roots() { return request("roots/list", {}); }
+  // The capabilities the client declared in initialize.
+  const json::object& client_capabilities() const;
+
+  // A child span of the request's current span (passback middleware binds it); nest freely.
+  // Outside a traced request it is a cheap no-op span.
+  trace::Span span(std::string_view name) const { return trace::start_span(name); }
+
+ private:
+  std::shared_ptr<Session> session_;
+  jsonrpc::Request request_;
+  transport::MessageContext message_context_;
+  std::stop_token stop_;
+};
+
+}  // namespace glassbox::mcp

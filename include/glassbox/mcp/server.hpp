@@ -1,0 +1,108 @@
+// An MCP server: a table of tools, resources and prompts shared by every connected session.
+//
+//   glassbox::mcp::Server server({.name = "hello", .version = "1.0"});
+//   server.add_tool({.name = "greet", .description = "Say hello"},
+//                   [](const json::object& args, RequestContext&) {
+//                     return CallToolResult::text("hello");
+//                   });
+//   server.serve_stdio();
+//
+// Threads: register tools, resources, prompts and middleware before the first connect();
+// after that the registries may still change from any thread (each change notifies the
+// sessions with */list_changed). connect() and notify_*() are thread-safe. Handlers run on
+// the session's worker threads, concurrently: a slow tool never delays ping or another call.
+#pragma once
+
+#include "glassbox/json/json.hpp"
+#include "glassbox/mcp/dispatch.hpp"
+#include "glassbox/mcp/request_context.hpp"
+#include "glassbox/mcp/schema.hpp"
+#include "glassbox/mcp/types.hpp"
+#include "glassbox/transport/transport.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glassbox::mcp {
+
+using ToolHandler = std::function<CallToolResult(const json::object& arguments, RequestContext&)>;
+using ResourceHandler =
+    std::function<std::vector<ResourceContents>(const std::string& uri, RequestContext&)>;
+using ResourceTemplateHandler = std::function<std::vector<ResourceContents>(
+    const std::string& uri, const std::map<std::string, std::string>& variables, RequestContext&)>;
+using PromptHandler = std::function<GetPromptResult(
+    const std::map<std::string, std::string>& arguments, RequestContext&)>;
+using CompletionHandler = std::function<CompletionResult(const CompletionRequest&, RequestContext&)>;
+
+struct ServerOptions {
+  std::string name = "glassbox-server";
+  std::string version = "0.1.0";
+  std::string title;
+  std::string instructions;
+  std::size_t page_size = 100;  // items per page of tools/resources/prompts list
+  std::size_t max_message_bytes = 4 * 1024 * 1024;
+  std::size_t max_concurrent_requests = 256;  // per session; beyond it, requests queue
+  std::chrono::milliseconds client_request_timeout = std::chrono::seconds(60);
+  // Extra capabilities merged into the initialize result (middleware such as passback
+  // also adds its own).
+  json::object extra_capabilities;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  const ServerOptions& options() const;
+
+  // Raw tool: JSON arguments in, result out. Arguments are validated against
+  // tool.input_schema first; a mismatch becomes an isError result naming the problem.
+  void add_tool(Tool tool, ToolHandler handler);
+
+  // Typed tool: a Boost.Describe'd struct in; its input schema is derived and the arguments
+  // converted before the handler runs.
+  template <class Args, class F>
+  void add_tool(Tool tool, F handler) {
+    tool.input_schema = schema_of<Args>();
+    add_tool(std::move(tool), [h = std::move(handler)](const json::object& args, RequestContext& ctx) {
+      return h(from_arguments<Args>(args), ctx);
+    });
+  }
+
+  bool remove_tool(std::string_view name);
+
+  void add_resource(Resource resource, ResourceHandler handler);
+  void add_resource_template(ResourceTemplate resource_template, ResourceTemplateHandler handler);
+  void add_prompt(Prompt prompt, PromptHandler handler);
+  void set_completion_handler(CompletionHandler handler);
+
+  // Middleware wraps every request handler, outermost first (passback, auth, logging...).
+  void use(Middleware middleware);
+  // Adds or replaces a method in the dispatch table (for extensions and tests).
+  void set_method(std::string method, MethodHandler handler);
+
+  // Starts serving one connection; the session lives until the transport closes.
+  std::shared_ptr<Session> connect(std::shared_ptr<transport::Transport> transport);
+
+  // Serves on this process's stdin/stdout until end of input; returns when the session ended.
+  void serve_stdio();
+
+  // Notifications to every connected session.
+  void notify_tools_changed();
+  void notify_resources_changed();
+  void notify_prompts_changed();
+  void notify_resource_updated(const std::string& uri);  // only sessions subscribed to uri
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace glassbox::mcp

@@ -1,0 +1,40 @@
+// stdio transports: newline-delimited JSON-RPC over a pair of file descriptors.
+//
+// Threads: one reader thread per transport delivers callbacks; send() takes a mutex and writes
+// the whole line (a slow reader on the other side blocks senders, never the reader thread).
+// A line over max_message_bytes is discarded (memory stays bounded) and answered with -32600;
+// bad JSON with -32700; the connection lives on. End of input closes the transport.
+#pragma once
+
+#include "glassbox/jsonrpc/framing.hpp"
+#include "glassbox/transport/transport.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glassbox::transport {
+
+struct StdioOptions {
+  int read_fd = 0;
+  int write_fd = 1;
+  std::size_t max_message_bytes = jsonrpc::kDefaultMaxMessageBytes;
+};
+
+// The server side: this process's stdin/stdout (or any two descriptors).
+std::shared_ptr<Transport> make_stdio_transport(StdioOptions options = {});
+
+struct ProcessOptions {
+  std::vector<std::string> argv;  // argv[0] is looked up on PATH
+  std::size_t max_message_bytes = jsonrpc::kDefaultMaxMessageBytes;
+  bool inherit_stderr = true;  // the child's stderr is its log (MCP stdio): pass it through
+  // close() closes the child's stdin, waits this long, then SIGTERM, then SIGKILL (MCP spec order).
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(2);
+};
+
+// The client side: starts a child process and talks to it over its stdin/stdout. Throws
+// std::system_error when the process cannot be started. close() ends the child cleanly.
+std::shared_ptr<Transport> spawn_process(ProcessOptions options);
+
+}  // namespace glassbox::transport

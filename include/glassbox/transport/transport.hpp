@@ -1,0 +1,54 @@
+// The transport seam: how JSON-RPC messages enter and leave an MCP session.
+//
+// Contract (every implementation follows it, and its header repeats what is specific to it):
+// - start() is called once, before any send(); it registers the callbacks and begins delivery.
+// - Callbacks run on a thread the transport owns (its reader), one message at a time and in
+//   arrival order. They must not block for long: the session hands real work to its own workers.
+// - send() may be called from any thread, concurrently; each message is written whole.
+//   After close() or on a broken connection it returns false and drops the message.
+// - close() may be called from any thread, any number of times; on_close runs exactly once,
+//   whether the peer or this side ended the connection.
+// - Malformed input is answered by the transport itself, by its own rules (stdio: a JSON-RPC
+//   error line; HTTP: a 400 with a JSON-RPC error body); only well-formed messages reach on_message.
+#pragma once
+
+#include "glassbox/jsonrpc/message.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace glassbox::transport {
+
+// What arrived with a message besides the message itself. Per-message, not per-connection:
+// HTTP carries the protocol version and session on every request, and the stateless protocol
+// of 2026-07-28 carries them in each request's _meta.
+struct MessageContext {
+  std::optional<std::string> protocol_version;  // MCP-Protocol-Version, when the transport has one
+  std::optional<std::string> session_id;        // Mcp-Session-Id, when the transport has one
+  std::optional<std::string> bearer_token;      // Authorization: Bearer ..., HTTP only
+};
+
+struct SendOptions {
+  // The request this message belongs to (a response's own request, or the request on whose
+  // behalf a progress notification or a server-to-client request is sent). HTTP uses it to pick
+  // the SSE stream; stdio ignores it.
+  std::optional<jsonrpc::Id> related_request;
+};
+
+struct Callbacks {
+  std::function<void(jsonrpc::Message, MessageContext)> on_message;
+  std::function<void()> on_close;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  virtual void start(Callbacks callbacks) = 0;
+  virtual bool send(const jsonrpc::Message& message, const SendOptions& options = {}) = 0;
+  virtual void close() = 0;
+};
+
+}  // namespace glassbox::transport
