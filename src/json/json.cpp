@@ -1,5 +1,8 @@
 #include "glassbox/json/json.hpp"
 
+#include <cmath>
+#include <cstdint>
+
 namespace glassbox::json {
 
 std::optional<value> parse(std::string_view text, const ParseLimits& limits, std::string* error) {
@@ -50,6 +53,14 @@ std::optional<double> find_number(const object& o, std::string_view key) {
   if (v.is_int64()) return static_cast<double>(v.get_int64());
   if (v.is_uint64()) return static_cast<double>(v.get_uint64());
   return std::nullopt;
+}
+
+value number(double x) {
+  constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+  if (x <= kMaxExactInteger && x >= -kMaxExactInteger && x == std::trunc(x)) {
+    return static_cast<std::int64_t>(x);
+  }
+  return x;
 }
 
 const object& as_object_or_empty(const value& v) {

@@ -33,6 +33,9 @@ std::optional<bool> find_bool(const object& o, std::string_view key);
 std::optional<std::int64_t> find_int(const object& o, std::string_view key);
 std::optional<double> find_number(const object& o, std::string_view key);
 
+// A number as JSON: an integer when it is integral (so 3.0 goes out as 3, not 3E0), else a double.
+value number(double x);
+
 // The object at `v`, or a shared empty object when `v` is not one.
 const object& as_object_or_empty(const value& v);
 

@@ -59,11 +59,14 @@ class RequestContext {
   json::value elicit(json::object params) { return request("elicitation/create", std::move(params)); }
   json::value list_roots() { return request("roots/list", {}); }
   // The capabilities the client declared in initialize.
-  const json::object& client_capabilities() const;
+  json::object client_capabilities() const;
 
   // A child span of the request's current span (passback middleware binds it); nest freely.
   // Outside a traced request it is a cheap no-op span.
   trace::Span span(std::string_view name) const { return trace::start_span(name); }
+
+  // The connection this request arrived on; for glassbox's own server and client layers.
+  Session& session() const { return *session_; }
 
  private:
   std::shared_ptr<Session> session_;

@@ -7,7 +7,8 @@
 // - send() may be called from any thread, concurrently; each message is written whole.
 //   After close() or on a broken connection it returns false and drops the message.
 // - close() may be called from any thread, any number of times; on_close runs exactly once,
-//   whether the peer or this side ended the connection.
+//   when no more messages will arrive (the peer ended its input, or this side closed). A stdio
+//   transport whose input ended can still send until close(), so pending answers get out.
 // - Malformed input is answered by the transport itself, by its own rules (stdio: a JSON-RPC
 //   error line; HTTP: a 400 with a JSON-RPC error body); only well-formed messages reach on_message.
 #pragma once

@@ -1,0 +1,142 @@
+#include "glassbox/jsonrpc/message.hpp"
+
+namespace glassbox::jsonrpc {
+
+std::string to_string(const Id& id) {
+  if (const auto* i = std::get_if<std::int64_t>(&id)) return std::to_string(*i);
+  return json::serialize(json::string(std::get<std::string>(id)));
+}
+
+json::value to_json(const Id& id) {
+  if (const auto* i = std::get_if<std::int64_t>(&id)) return *i;
+  return json::string(std::get<std::string>(id));
+}
+
+json::object Error::to_json() const {
+  json::object o{{"code", code}, {"message", message}};
+  if (!data.is_null()) o["data"] = data;
+  return o;
+}
+
+Error Error::from_json(const json::value& v) {
+  Error e;
+  const json::object& o = json::as_object_or_empty(v);
+  e.code = static_cast<int>(json::find_int(o, "code").value_or(error_code::kInternalError));
+  if (const auto* m = json::find_string(o, "message")) e.message = std::string(*m);
+  if (auto it = o.find("data"); it != o.end()) e.data = it->value();
+  return e;
+}
+
+namespace {
+
+ErrorResponse invalid(std::optional<Id> id, int code, std::string message) {
+  return ErrorResponse{std::move(id), Error{code, std::move(message), nullptr}};
+}
+
+// Reads an id: integers (also integral doubles as some peers send) and strings only.
+std::optional<Id> read_id(const json::value& v) {
+  if (v.is_int64()) return Id{v.get_int64()};
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return Id{static_cast<std::int64_t>(v.get_uint64())};
+  if (v.is_string()) return Id{std::string(v.get_string())};
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParseResult from_json(json::value v) {
+  json::object* o = v.if_object();
+  if (o == nullptr) {
+    return {std::nullopt, invalid(std::nullopt, error_code::kInvalidRequest,
+                                  v.is_array() ? "batches are not supported"
+                                               : "a message must be a JSON object")};
+  }
+  std::optional<Id> id;
+  bool has_id = false;
+  if (auto it = o->find("id"); it != o->end()) {
+    has_id = true;
+    id = read_id(it->value());
+  }
+  const json::string* version = json::find_string(*o, "jsonrpc");
+  if (version == nullptr || *version != "2.0") {
+    return {std::nullopt, invalid(id, error_code::kInvalidRequest, "jsonrpc must be \"2.0\"")};
+  }
+  if (auto it = o->find("method"); it != o->end()) {
+    const json::string* method = it->value().if_string();
+    if (method == nullptr) {
+      return {std::nullopt, invalid(id, error_code::kInvalidRequest, "method must be a string")};
+    }
+    json::value params = nullptr;
+    if (auto p = o->find("params"); p != o->end()) {
+      if (!p->value().is_object() && !p->value().is_null()) {
+        return {std::nullopt,
+                invalid(id, error_code::kInvalidRequest, "params must be an object")};
+      }
+      params = std::move(p->value());
+    }
+    if (!has_id) return {Notification{std::string(*method), std::move(params)}, std::nullopt};
+    if (!id) {
+      return {std::nullopt,
+              invalid(std::nullopt, error_code::kInvalidRequest, "id must be a string or an integer")};
+    }
+    return {Request{std::move(*id), std::string(*method), std::move(params)}, std::nullopt};
+  }
+  bool has_result = o->contains("result");
+  const json::value* error = o->if_contains("error");
+  if (has_result == (error != nullptr)) {
+    return {std::nullopt, invalid(id, error_code::kInvalidRequest,
+                                  "a message needs a method, or exactly one of result and error")};
+  }
+  if (error != nullptr) {
+    if (!error->is_object()) {
+      return {std::nullopt, invalid(id, error_code::kInvalidRequest, "error must be an object")};
+    }
+    return {ErrorResponse{id, Error::from_json(*error)}, std::nullopt};
+  }
+  if (!id) {
+    return {std::nullopt, invalid(std::nullopt, error_code::kInvalidRequest, "a response needs an id")};
+  }
+  return {Response{std::move(*id), std::move(o->at("result"))}, std::nullopt};
+}
+
+ParseResult parse(std::string_view text, const json::ParseLimits& limits) {
+  std::string reason;
+  std::optional<json::value> v = json::parse(text, limits, &reason);
+  if (!v) return {std::nullopt, invalid(std::nullopt, error_code::kParseError, "parse error: " + reason)};
+  return from_json(std::move(*v));
+}
+
+json::object to_json(const Message& m) {
+  json::object o;
+  o["jsonrpc"] = "2.0";
+  std::visit(
+      [&](const auto& msg) {
+        using T = std::decay_t<decltype(msg)>;
+        if constexpr (std::is_same_v<T, Request>) {
+          o["id"] = jsonrpc::to_json(msg.id);
+          o["method"] = msg.method;
+          if (!msg.params.is_null()) o["params"] = msg.params;
+        } else if constexpr (std::is_same_v<T, Notification>) {
+          o["method"] = msg.method;
+          if (!msg.params.is_null()) o["params"] = msg.params;
+        } else if constexpr (std::is_same_v<T, Response>) {
+          o["id"] = jsonrpc::to_json(msg.id);
+          o["result"] = msg.result.is_null() ? json::value(json::object{}) : msg.result;
+        } else {
+          o["id"] = msg.id ? jsonrpc::to_json(*msg.id) : json::value(nullptr);
+          o["error"] = msg.error.to_json();
+        }
+      },
+      m);
+  return o;
+}
+
+std::string serialize(const Message& m) { return json::serialize(to_json(m)); }
+
+const json::object& params_of(const Message& m) {
+  if (const auto* r = std::get_if<Request>(&m)) return json::as_object_or_empty(r->params);
+  if (const auto* n = std::get_if<Notification>(&m)) return json::as_object_or_empty(n->params);
+  return json::as_object_or_empty(nullptr);
+}
+
+}  // namespace glassbox::jsonrpc

@@ -1,0 +1,235 @@
+#include "glassbox/mcp/client.hpp"
+
+#include "mcp/session.hpp"
+#include "mcp/worker_pool.hpp"
+
+namespace glassbox::mcp {
+namespace {
+
+json::value unwrap(Outcome outcome) {
+  if (outcome.index() == 1) throw ProtocolError(std::get<1>(std::move(outcome)));
+  return std::get<0>(std::move(outcome));
+}
+
+}  // namespace
+
+struct Client::Impl {
+  explicit Impl(ClientOptions o) : options(std::move(o)), pool(std::make_shared<WorkerPool>(64)) {}
+
+  ClientOptions options;
+  std::shared_ptr<WorkerPool> pool;
+  std::shared_ptr<Session> session;
+  InitializeResult init;
+  std::vector<OutgoingMiddleware> middleware;
+
+  Session& live_session() const {
+    if (!session) {
+      throw ProtocolError({jsonrpc::error_code::kConnectionClosed, "client is not connected", nullptr});
+    }
+    return *session;
+  }
+
+  Outcome send(OutgoingRequest& request) const {
+    return live_session().request(request.method, request.params,
+                                  RequestOptions{.timeout = request.options.timeout.value_or(options.request_timeout),
+                                                 .on_progress = request.options.on_progress});
+  }
+
+  Outcome run(OutgoingRequest& request) const {
+    if (!request.options.meta.empty()) {
+      json::value& meta = request.params["_meta"];
+      if (!meta.is_object()) meta = json::object{};
+      for (const auto& [k, v] : request.options.meta) meta.get_object()[k] = v;
+    }
+    if (middleware.empty()) return send(request);
+    std::vector<OutgoingHandler> nexts(middleware.size() + 1);
+    nexts[middleware.size()] = [this](OutgoingRequest& r) { return send(r); };
+    for (std::size_t i = middleware.size(); i-- > 0;) {
+      nexts[i] = [this, &nexts, i](OutgoingRequest& r) { return middleware[i](r, nexts[i + 1]); };
+    }
+    return nexts[0](request);
+  }
+
+  json::object capabilities() const {
+    json::object caps;
+    if (options.sampling_handler) caps["sampling"] = json::object{};
+    if (options.elicitation_handler) caps["elicitation"] = json::object{};
+    if (options.roots_handler) caps["roots"] = {{"listChanged", options.roots_list_changed}};
+    for (const auto& [k, v] : options.extra_capabilities) caps[k] = v;
+    return caps;
+  }
+
+  Outcome dispatch(RequestContext& ctx) const {
+    const std::string& m = ctx.method();
+    if (m == "ping") return json::object{};
+    if (m == "sampling/createMessage" && options.sampling_handler) return options.sampling_handler(ctx.params());
+    if (m == "elicitation/create" && options.elicitation_handler) return options.elicitation_handler(ctx.params());
+    if (m == "roots/list" && options.roots_handler) {
+      json::array roots;
+      for (auto& r : options.roots_handler()) roots.push_back(std::move(r));
+      return json::object{{"roots", std::move(roots)}};
+    }
+    return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "method not found: " + m, nullptr};
+  }
+
+  void on_notification(const jsonrpc::Notification& n) const {
+    const json::object& params = json::as_object_or_empty(n.params);
+    if (n.method == "notifications/message" && options.on_log) {
+      LogMessage log;
+      if (const json::string* level = json::find_string(params, "level"))
+        log.level = log_level_from_string(*level).value_or(LogLevel::info);
+      if (const json::string* logger = json::find_string(params, "logger")) log.logger = std::string(*logger);
+      if (auto it = params.find("data"); it != params.end()) log.data = it->value();
+      options.on_log(log);
+      return;
+    }
+    if (options.on_notification) options.on_notification(n.method, params);
+  }
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+Client::~Client() {
+  close();
+  impl_->pool.reset();  // waits for server-to-client request handlers still running
+}
+
+void Client::use(OutgoingMiddleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
+
+const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {
+  Impl* impl = impl_.get();
+  impl_->session = std::make_shared<Session>(
+      std::move(transport), impl_->pool, [impl](RequestContext& ctx) { return impl->dispatch(ctx); },
+      [impl](Session&, const jsonrpc::Notification& n) { impl->on_notification(n); });
+  impl_->session->start();
+  json::object params{{"protocolVersion", impl_->options.protocol_version},
+                      {"capabilities", impl_->capabilities()},
+                      {"clientInfo", Implementation{impl_->options.name, impl_->options.version,
+                                                    impl_->options.title}
+                                         .to_json()}};
+  json::value result = unwrap(impl_->session->request(
+      "initialize", std::move(params), RequestOptions{.timeout = impl_->options.request_timeout}));
+  const json::object& r = json::as_object_or_empty(result);
+  InitializeResult& init = impl_->init;
+  init.raw = r;
+  if (const json::string* v = json::find_string(r, "protocolVersion")) init.protocol_version = std::string(*v);
+  if (!is_supported_protocol_version(init.protocol_version)) {
+    impl_->session->close();
+    throw ProtocolError({jsonrpc::error_code::kInvalidRequest,
+                         "server chose unsupported protocol version '" + init.protocol_version + "'",
+                         nullptr});
+  }
+  if (const json::object* caps = json::find_object(r, "capabilities")) init.capabilities = *caps;
+  if (auto it = r.find("serverInfo"); it != r.end()) init.server_info = Implementation::from_json(it->value());
+  if (const json::string* i = json::find_string(r, "instructions")) init.instructions = std::string(*i);
+  impl_->session->set_peer(init.capabilities, init.server_info, init.protocol_version);
+  impl_->session->notify("notifications/initialized", {});
+  return init;
+}
+
+const InitializeResult& Client::initialize_result() const { return impl_->init; }
+const json::object& Client::server_capabilities() const { return impl_->init.capabilities; }
+
+json::value Client::request(std::string_view method, json::object params, const CallOptions& options) {
+  OutgoingRequest request{std::string(method), std::move(params), options};
+  return unwrap(impl_->run(request));
+}
+
+void Client::notify(std::string_view method, json::object params) {
+  impl_->live_session().notify(method, std::move(params));
+}
+
+void Client::ping() { request("ping", {}); }
+
+ListToolsResult Client::list_tools(std::optional<std::string> cursor) {
+  json::object params;
+  if (cursor) params["cursor"] = *cursor;
+  json::value result = request("tools/list", std::move(params));
+  const json::object& r = json::as_object_or_empty(result);
+  ListToolsResult out;
+  if (const json::array* tools = json::find_array(r, "tools")) {
+    for (const auto& t : *tools) out.tools.push_back(Tool::from_json(t));
+  }
+  if (const json::string* next = json::find_string(r, "nextCursor")) out.next_cursor = std::string(*next);
+  return out;
+}
+
+namespace {
+// Follows nextCursor through every page of a list method (bounded, against a looping server).
+template <class Item>
+std::vector<Item> list_all(Client& client, std::string_view method, std::string_view key) {
+  constexpr int kMaxPages = 10000;
+  std::vector<Item> items;
+  std::optional<std::string> cursor;
+  for (int page = 0; page < kMaxPages; ++page) {
+    json::object params;
+    if (cursor) params["cursor"] = *cursor;
+    json::value result = client.request(method, std::move(params));
+    const json::object& r = json::as_object_or_empty(result);
+    if (const json::array* a = json::find_array(r, key)) {
+      for (const auto& v : *a) items.push_back(Item::from_json(v));
+    }
+    const json::string* next = json::find_string(r, "nextCursor");
+    if (next == nullptr || next->empty()) break;
+    cursor = std::string(*next);
+  }
+  return items;
+}
+}  // namespace
+
+std::vector<Tool> Client::list_all_tools() { return list_all<Tool>(*this, "tools/list", "tools"); }
+
+CallToolResult Client::call_tool(std::string_view name, json::object arguments, const CallOptions& options) {
+  return CallToolResult::from_json(
+      request("tools/call", {{"name", name}, {"arguments", std::move(arguments)}}, options));
+}
+
+std::vector<Resource> Client::list_all_resources() {
+  return list_all<Resource>(*this, "resources/list", "resources");
+}
+std::vector<ResourceTemplate> Client::list_all_resource_templates() {
+  return list_all<ResourceTemplate>(*this, "resources/templates/list", "resourceTemplates");
+}
+ReadResourceResult Client::read_resource(std::string_view uri, const CallOptions& options) {
+  return ReadResourceResult::from_json(request("resources/read", {{"uri", uri}}, options));
+}
+void Client::subscribe(std::string_view uri) { request("resources/subscribe", {{"uri", uri}}); }
+void Client::unsubscribe(std::string_view uri) { request("resources/unsubscribe", {{"uri", uri}}); }
+
+std::vector<Prompt> Client::list_all_prompts() { return list_all<Prompt>(*this, "prompts/list", "prompts"); }
+
+GetPromptResult Client::get_prompt(std::string_view name, std::map<std::string, std::string> arguments) {
+  json::object args;
+  for (auto& [k, v] : arguments) args[k] = v;
+  return GetPromptResult::from_json(request("prompts/get", {{"name", name}, {"arguments", std::move(args)}}));
+}
+
+CompletionResult Client::complete(const CompletionRequest& c) {
+  json::object params{{"ref", c.ref}, {"argument", {{"name", c.argument_name}, {"value", c.argument_value}}}};
+  if (!c.context_arguments.empty()) {
+    json::object args;
+    for (const auto& [k, v] : c.context_arguments) args[k] = v;
+    params["context"] = {{"arguments", std::move(args)}};
+  }
+  json::value result = request("completion/complete", std::move(params));
+  CompletionResult out;
+  const json::object* completion = json::find_object(json::as_object_or_empty(result), "completion");
+  if (completion == nullptr) return out;
+  if (const json::array* values = json::find_array(*completion, "values")) {
+    for (const auto& v : *values) {
+      if (v.is_string()) out.values.emplace_back(v.get_string());
+    }
+  }
+  out.total = json::find_int(*completion, "total");
+  out.has_more = json::find_bool(*completion, "hasMore").value_or(false);
+  return out;
+}
+
+void Client::set_logging_level(LogLevel level) { request("logging/setLevel", {{"level", to_string(level)}}); }
+void Client::notify_roots_changed() { notify("notifications/roots/list_changed"); }
+
+void Client::close() {
+  if (impl_->session) impl_->session->close();
+}
+
+}  // namespace glassbox::mcp

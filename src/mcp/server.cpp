@@ -1,0 +1,470 @@
+#include "glassbox/mcp/server.hpp"
+
+#include "glassbox/transport/stdio.hpp"
+#include "mcp/session.hpp"
+#include "mcp/worker_pool.hpp"
+
+#include <charconv>
+#include <shared_mutex>
+
+namespace glassbox::mcp {
+namespace {
+
+jsonrpc::Error invalid_params(std::string message) {
+  return {jsonrpc::error_code::kInvalidParams, std::move(message), nullptr};
+}
+
+std::string required_string(const json::object& params, std::string_view key) {
+  const json::string* s = json::find_string(params, key);
+  if (s == nullptr) throw ProtocolError(invalid_params("params." + std::string(key) + " must be a string"));
+  return std::string(*s);
+}
+
+// Matches a URI against an RFC 6570 level-1 template ("test://template/{id}/data"); a variable
+// matches one or more characters other than '/'.
+std::optional<std::map<std::string, std::string>> match_template(std::string_view tmpl,
+                                                                 std::string_view uri) {
+  std::map<std::string, std::string> vars;
+  while (!tmpl.empty()) {
+    if (tmpl.front() != '{') {
+      std::size_t literal = std::min(tmpl.find('{'), tmpl.size());
+      if (uri.substr(0, literal) != tmpl.substr(0, literal)) return std::nullopt;
+      tmpl.remove_prefix(literal);
+      uri.remove_prefix(literal);
+      continue;
+    }
+    std::size_t close = tmpl.find('}');
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string name(tmpl.substr(1, close - 1));
+    tmpl.remove_prefix(close + 1);
+    std::size_t next_literal_len = std::min(tmpl.find('{'), tmpl.size());
+    std::string_view next_literal = tmpl.substr(0, next_literal_len);
+    std::size_t end = next_literal.empty() ? uri.size() : uri.find(next_literal);
+    if (end == std::string_view::npos || end == 0) return std::nullopt;
+    std::string_view value = uri.substr(0, end);
+    if (value.find('/') != std::string_view::npos) return std::nullopt;
+    vars[name] = std::string(value);
+    uri.remove_prefix(end);
+  }
+  if (!uri.empty()) return std::nullopt;
+  return vars;
+}
+
+// Cursors are opaque to clients; here they are the decimal offset of the next page.
+std::size_t read_cursor(const json::object& params) {
+  const json::string* c = json::find_string(params, "cursor");
+  if (c == nullptr) return 0;
+  std::size_t offset = 0;
+  auto [end, ec] = std::from_chars(c->data(), c->data() + c->size(), offset);
+  if (ec != std::errc() || end != c->data() + c->size()) throw ProtocolError(invalid_params("invalid cursor"));
+  return offset;
+}
+
+template <class Item>
+json::object page(const std::vector<Item>& items, std::size_t offset, std::size_t page_size,
+                  std::string_view key) {
+  if (offset > items.size()) throw ProtocolError(invalid_params("invalid cursor"));
+  json::array out;
+  std::size_t end = std::min(items.size(), offset + page_size);
+  for (std::size_t i = offset; i < end; ++i) out.push_back(items[i].to_json());
+  json::object result{{key, std::move(out)}};
+  if (end < items.size()) result["nextCursor"] = std::to_string(end);
+  return result;
+}
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  struct ToolEntry {
+    Tool tool;
+    ToolHandler handler;
+    json::object to_json() const { return tool.to_json(); }
+  };
+  struct ResourceEntry {
+    Resource resource;
+    ResourceHandler handler;
+    json::object to_json() const { return resource.to_json(); }
+  };
+  struct TemplateEntry {
+    ResourceTemplate resource_template;
+    ResourceTemplateHandler handler;
+    json::object to_json() const { return resource_template.to_json(); }
+  };
+  struct PromptEntry {
+    Prompt prompt;
+    PromptHandler handler;
+    json::object to_json() const { return prompt.to_json(); }
+  };
+
+  explicit Impl(ServerOptions o)
+      : options(std::move(o)), pool(std::make_shared<WorkerPool>(options.max_concurrent_requests)) {
+    install_methods();
+  }
+
+  ServerOptions options;
+  std::shared_ptr<WorkerPool> pool;
+
+  mutable std::shared_mutex registry_mutex;
+  std::vector<ToolEntry> tools;
+  std::vector<ResourceEntry> resources;
+  std::vector<TemplateEntry> templates;
+  std::vector<PromptEntry> prompts;
+  CompletionHandler completion;
+  std::map<std::string, MethodHandler, std::less<>> methods;
+  std::vector<Middleware> middleware;
+
+  std::mutex sessions_mutex;
+  std::set<std::shared_ptr<Session>> sessions;
+
+  Outcome dispatch(RequestContext& ctx) const {
+    MethodHandler innermost = [this](RequestContext& c) -> Outcome {
+      MethodHandler handler;
+      {
+        std::shared_lock lock(registry_mutex);
+        auto it = methods.find(c.method());
+        if (it != methods.end()) handler = it->second;
+      }
+      if (!handler) {
+        return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "method not found: " + c.method(),
+                              nullptr};
+      }
+      return handler(c);
+    };
+    std::vector<Middleware> chain;
+    {
+      std::shared_lock lock(registry_mutex);
+      chain = middleware;
+    }
+    if (chain.empty()) return innermost(ctx);
+    // Compose outermost first: chain[0](ctx, chain[1](ctx, ... innermost)).
+    std::vector<MethodHandler> nexts(chain.size() + 1);
+    nexts[chain.size()] = innermost;
+    for (std::size_t i = chain.size(); i-- > 0;) {
+      nexts[i] = [&chain, &nexts, i](RequestContext& c) { return chain[i](c, nexts[i + 1]); };
+    }
+    return nexts[0](ctx);
+  }
+
+  json::object capabilities() const {
+    json::object caps{{"tools", {{"listChanged", true}}},
+                      {"resources", {{"subscribe", true}, {"listChanged", true}}},
+                      {"prompts", {{"listChanged", true}}},
+                      {"logging", json::object{}}};
+    if (completion) caps["completions"] = json::object{};
+    for (const auto& [k, v] : options.extra_capabilities) caps[k] = v;
+    return caps;
+  }
+
+  void install_methods();
+  void broadcast(std::string_view method, const std::function<bool(Session&)>& filter = {});
+  Outcome call_tool(RequestContext& ctx) const;
+  Outcome read_resource(RequestContext& ctx) const;
+  Outcome get_prompt(RequestContext& ctx) const;
+};
+
+void Server::Impl::install_methods() {
+  methods["initialize"] = [this](RequestContext& ctx) -> Outcome {
+    const json::object& p = ctx.params();
+    const json::string* requested = json::find_string(p, "protocolVersion");
+    if (requested == nullptr) return invalid_params("params.protocolVersion must be a string");
+    // Version negotiation: echo a supported version, else offer the latest we speak.
+    std::string version = is_supported_protocol_version(*requested) ? std::string(*requested)
+                                                                    : std::string(kLatestProtocolVersion);
+    const json::object* caps = json::find_object(p, "capabilities");
+    auto it = p.find("clientInfo");
+    ctx.session().set_peer(caps ? *caps : json::object{},
+                              Implementation::from_json(it != p.end() ? it->value() : json::value()),
+                              version);
+    json::object result{{"protocolVersion", version},
+                        {"capabilities", capabilities()},
+                        {"serverInfo", Implementation{options.name, options.version, options.title}.to_json()}};
+    if (!options.instructions.empty()) result["instructions"] = options.instructions;
+    return result;
+  };
+  methods["ping"] = [](RequestContext&) -> Outcome { return json::object{}; };
+  methods["logging/setLevel"] = [](RequestContext& ctx) -> Outcome {
+    std::optional<LogLevel> level = log_level_from_string(required_string(ctx.params(), "level"));
+    if (!level) return invalid_params("unknown log level");
+    ctx.session().set_log_level(*level);
+    return json::object{};
+  };
+  methods["tools/list"] = [this](RequestContext& ctx) -> Outcome {
+    std::shared_lock lock(registry_mutex);
+    return page(tools, read_cursor(ctx.params()), options.page_size, "tools");
+  };
+  methods["tools/call"] = [this](RequestContext& ctx) { return call_tool(ctx); };
+  methods["resources/list"] = [this](RequestContext& ctx) -> Outcome {
+    std::shared_lock lock(registry_mutex);
+    return page(resources, read_cursor(ctx.params()), options.page_size, "resources");
+  };
+  methods["resources/templates/list"] = [this](RequestContext& ctx) -> Outcome {
+    std::shared_lock lock(registry_mutex);
+    return page(templates, read_cursor(ctx.params()), options.page_size, "resourceTemplates");
+  };
+  methods["resources/read"] = [this](RequestContext& ctx) { return read_resource(ctx); };
+  methods["resources/subscribe"] = [](RequestContext& ctx) -> Outcome {
+    ctx.session().subscribe(required_string(ctx.params(), "uri"));
+    return json::object{};
+  };
+  methods["resources/unsubscribe"] = [](RequestContext& ctx) -> Outcome {
+    ctx.session().unsubscribe(required_string(ctx.params(), "uri"));
+    return json::object{};
+  };
+  methods["prompts/list"] = [this](RequestContext& ctx) -> Outcome {
+    std::shared_lock lock(registry_mutex);
+    return page(prompts, read_cursor(ctx.params()), options.page_size, "prompts");
+  };
+  methods["prompts/get"] = [this](RequestContext& ctx) { return get_prompt(ctx); };
+  methods["completion/complete"] = [this](RequestContext& ctx) -> Outcome {
+    CompletionHandler handler;
+    {
+      std::shared_lock lock(registry_mutex);
+      handler = completion;
+    }
+    const json::object& p = ctx.params();
+    const json::object* ref = json::find_object(p, "ref");
+    const json::object* argument = json::find_object(p, "argument");
+    if (ref == nullptr || argument == nullptr) return invalid_params("params.ref and params.argument are required");
+    CompletionRequest request{*ref, required_string(*argument, "name"), required_string(*argument, "value"), {}};
+    if (const json::object* context = json::find_object(p, "context")) {
+      if (const json::object* args = json::find_object(*context, "arguments")) {
+        for (const auto& [k, v] : *args) {
+          if (v.is_string()) request.context_arguments[std::string(k)] = std::string(v.get_string());
+        }
+      }
+    }
+    if (!handler) return CompletionResult{}.to_json();
+    return handler(request, ctx).to_json();
+  };
+}
+
+Outcome Server::Impl::call_tool(RequestContext& ctx) const {
+  std::string name = required_string(ctx.params(), "name");
+  auto args_it = ctx.params().find("arguments");
+  if (args_it != ctx.params().end() && !args_it->value().is_object() && !args_it->value().is_null()) {
+    return invalid_params("params.arguments must be an object");
+  }
+  Tool tool;
+  ToolHandler handler;
+  {
+    std::shared_lock lock(registry_mutex);
+    auto it = std::find_if(tools.begin(), tools.end(), [&](const ToolEntry& e) { return e.tool.name == name; });
+    if (it == tools.end()) return invalid_params("unknown tool: " + name);
+    tool = it->tool;
+    handler = it->handler;
+  }
+  // Arguments that fail the input schema are the tool's failure, reported to the model.
+  if (auto problem = validate(ctx.arguments(), tool.input_schema)) {
+    return CallToolResult::error("invalid arguments: " + *problem).to_json();
+  }
+  try {
+    return handler(ctx.arguments(), ctx).to_json();
+  } catch (const ProtocolError&) {
+    throw;
+  } catch (const std::exception& e) {
+    return CallToolResult::error(e.what()).to_json();
+  } catch (...) {
+    return CallToolResult::error("the tool failed with an unknown exception").to_json();
+  }
+}
+
+Outcome Server::Impl::read_resource(RequestContext& ctx) const {
+  std::string uri = required_string(ctx.params(), "uri");
+  std::vector<ResourceContents> contents;
+  ResourceHandler direct;
+  ResourceTemplateHandler templated;
+  std::map<std::string, std::string> vars;
+  {
+    std::shared_lock lock(registry_mutex);
+    for (const auto& r : resources) {
+      if (r.resource.uri == uri) {
+        direct = r.handler;
+        break;
+      }
+    }
+    if (!direct) {
+      for (const auto& t : templates) {
+        if (auto m = match_template(t.resource_template.uri_template, uri)) {
+          templated = t.handler;
+          vars = std::move(*m);
+          break;
+        }
+      }
+    }
+  }
+  if (direct) {
+    contents = direct(uri, ctx);
+  } else if (templated) {
+    contents = templated(uri, vars, ctx);
+  } else {
+    return jsonrpc::Error{jsonrpc::error_code::kResourceNotFound, "resource not found",
+                          json::object{{"uri", uri}}};
+  }
+  ReadResourceResult result;
+  result.contents = std::move(contents);
+  return result.to_json();
+}
+
+Outcome Server::Impl::get_prompt(RequestContext& ctx) const {
+  std::string name = required_string(ctx.params(), "name");
+  Prompt prompt;
+  PromptHandler handler;
+  {
+    std::shared_lock lock(registry_mutex);
+    auto it = std::find_if(prompts.begin(), prompts.end(),
+                           [&](const PromptEntry& e) { return e.prompt.name == name; });
+    if (it == prompts.end()) return invalid_params("unknown prompt: " + name);
+    prompt = it->prompt;
+    handler = it->handler;
+  }
+  std::map<std::string, std::string> args;
+  for (const auto& [k, v] : ctx.arguments()) {
+    if (!v.is_string()) return invalid_params("prompt argument '" + std::string(k) + "' must be a string");
+    args[std::string(k)] = std::string(v.get_string());
+  }
+  for (const auto& a : prompt.arguments) {
+    if (a.required && !args.count(a.name)) return invalid_params("missing required argument: " + a.name);
+  }
+  return handler(args, ctx).to_json();
+}
+
+void Server::Impl::broadcast(std::string_view method, const std::function<bool(Session&)>& filter) {
+  std::vector<std::shared_ptr<Session>> targets;
+  {
+    std::lock_guard lock(sessions_mutex);
+    targets.assign(sessions.begin(), sessions.end());
+  }
+  for (auto& s : targets) {
+    // No notifications before initialize (MCP lifecycle).
+    if (s->initialized() && (!filter || filter(*s))) s->notify(method, {});
+  }
+}
+
+Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+Server::~Server() {
+  std::set<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    sessions.swap(impl_->sessions);
+  }
+  for (auto& s : sessions) s->close();
+  sessions.clear();
+  impl_->pool.reset();  // waits for handlers still running
+}
+
+const ServerOptions& Server::options() const { return impl_->options; }
+
+void Server::add_tool(Tool tool, ToolHandler handler) {
+  {
+    std::unique_lock lock(impl_->registry_mutex);
+    auto& tools = impl_->tools;
+    auto it = std::find_if(tools.begin(), tools.end(), [&](const auto& e) { return e.tool.name == tool.name; });
+    if (it != tools.end()) {
+      *it = {std::move(tool), std::move(handler)};
+    } else {
+      tools.push_back({std::move(tool), std::move(handler)});
+    }
+  }
+  notify_tools_changed();
+}
+
+bool Server::remove_tool(std::string_view name) {
+  bool removed = false;
+  {
+    std::unique_lock lock(impl_->registry_mutex);
+    auto& tools = impl_->tools;
+    auto it = std::find_if(tools.begin(), tools.end(), [&](const auto& e) { return e.tool.name == name; });
+    if (it != tools.end()) {
+      tools.erase(it);
+      removed = true;
+    }
+  }
+  if (removed) notify_tools_changed();
+  return removed;
+}
+
+void Server::add_resource(Resource resource, ResourceHandler handler) {
+  {
+    std::unique_lock lock(impl_->registry_mutex);
+    impl_->resources.push_back({std::move(resource), std::move(handler)});
+  }
+  notify_resources_changed();
+}
+
+void Server::add_resource_template(ResourceTemplate resource_template, ResourceTemplateHandler handler) {
+  std::unique_lock lock(impl_->registry_mutex);
+  impl_->templates.push_back({std::move(resource_template), std::move(handler)});
+}
+
+void Server::add_prompt(Prompt prompt, PromptHandler handler) {
+  {
+    std::unique_lock lock(impl_->registry_mutex);
+    impl_->prompts.push_back({std::move(prompt), std::move(handler)});
+  }
+  notify_prompts_changed();
+}
+
+void Server::set_completion_handler(CompletionHandler handler) {
+  std::unique_lock lock(impl_->registry_mutex);
+  impl_->completion = std::move(handler);
+}
+
+void Server::use(Middleware middleware) {
+  std::unique_lock lock(impl_->registry_mutex);
+  impl_->middleware.push_back(std::move(middleware));
+}
+
+void Server::set_method(std::string method, MethodHandler handler) {
+  std::unique_lock lock(impl_->registry_mutex);
+  impl_->methods[std::move(method)] = std::move(handler);
+}
+
+std::shared_ptr<Session> Server::connect(std::shared_ptr<transport::Transport> transport) {
+  std::weak_ptr<Impl> weak = impl_;
+  auto session = std::make_shared<Session>(
+      std::move(transport), impl_->pool,
+      [weak](RequestContext& ctx) -> Outcome {
+        auto impl = weak.lock();
+        if (!impl) return jsonrpc::Error{jsonrpc::error_code::kInternalError, "server is shutting down", nullptr};
+        return impl->dispatch(ctx);
+      },
+      nullptr);
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    impl_->sessions.insert(session);
+  }
+  // Forget the session once its input ended and its last request was answered.
+  std::weak_ptr<Session> weak_session = session;
+  session->start([weak, weak_session] {
+    auto impl = weak.lock();
+    auto s = weak_session.lock();
+    if (!impl || !s) return;
+    std::lock_guard lock(impl->sessions_mutex);
+    impl->sessions.erase(s);
+  });
+  return session;
+}
+
+void Server::serve_stdio() {
+  auto session = connect(transport::make_stdio_transport(
+      {.read_fd = 0, .write_fd = 1, .max_message_bytes = impl_->options.max_message_bytes}));
+  session->wait_until_drained();
+  session->close();
+}
+
+void Server::notify_tools_changed() { impl_->broadcast("notifications/tools/list_changed"); }
+void Server::notify_resources_changed() { impl_->broadcast("notifications/resources/list_changed"); }
+void Server::notify_prompts_changed() { impl_->broadcast("notifications/prompts/list_changed"); }
+void Server::notify_resource_updated(const std::string& uri) {
+  std::vector<std::shared_ptr<Session>> targets;
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    targets.assign(impl_->sessions.begin(), impl_->sessions.end());
+  }
+  for (auto& s : targets) {
+    if (s->subscribed(uri)) s->notify("notifications/resources/updated", {{"uri", uri}});
+  }
+}
+
+}  // namespace glassbox::mcp

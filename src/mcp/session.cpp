@@ -1,0 +1,286 @@
+#include "mcp/session.hpp"
+
+#include "glassbox/mcp/request_context.hpp"
+
+#include <utility>
+
+namespace glassbox::mcp {
+
+Session::Session(std::shared_ptr<transport::Transport> transport, std::weak_ptr<WorkerPool> pool,
+                 Dispatch dispatch, NotificationHandler on_notification)
+    : transport_(std::move(transport)),
+      pool_(std::move(pool)),
+      dispatch_(std::move(dispatch)),
+      notification_handler_(std::move(on_notification)) {}
+
+Session::~Session() { transport_->close(); }
+
+void Session::start(std::function<void()> on_finished) {
+  on_finished_ = std::move(on_finished);
+  std::weak_ptr<Session> weak = weak_from_this();
+  transport_->start(transport::Callbacks{
+      .on_message =
+          [weak](jsonrpc::Message message, transport::MessageContext context) {
+            if (auto self = weak.lock()) self->on_message(std::move(message), std::move(context));
+          },
+      .on_close =
+          [weak] {
+            if (auto self = weak.lock()) self->on_input_closed();
+          },
+  });
+}
+
+void Session::on_message(jsonrpc::Message message, transport::MessageContext context) {
+  switch (message.index()) {
+    case 0:
+      on_request(std::get<jsonrpc::Request>(std::move(message)), std::move(context));
+      break;
+    case 1:
+      on_notification(std::get<jsonrpc::Notification>(message));
+      break;
+    case 2: {
+      auto& r = std::get<jsonrpc::Response>(message);
+      on_answer(r.id, std::move(r.result));
+      break;
+    }
+    default: {
+      auto& e = std::get<jsonrpc::ErrorResponse>(message);
+      if (e.id) on_answer(*e.id, std::move(e.error));
+      break;
+    }
+  }
+}
+
+void Session::on_request(jsonrpc::Request request, transport::MessageContext context) {
+  std::shared_ptr<WorkerPool> pool = pool_.lock();
+  if (!pool) {
+    transport_->send(jsonrpc::ErrorResponse{
+        request.id, {jsonrpc::error_code::kInternalError, "shutting down", nullptr}});
+    return;
+  }
+  std::stop_source stop;
+  {
+    std::lock_guard lock(mutex_);
+    if (!in_flight_.emplace(request.id, stop).second) {
+      transport_->send(jsonrpc::ErrorResponse{request.id,
+                                              {jsonrpc::error_code::kInvalidRequest,
+                                               "a request with this id is already in flight",
+                                               nullptr}});
+      return;
+    }
+  }
+  pool->post([self = shared_from_this(), request = std::move(request),
+               context = std::move(context), token = stop.get_token()]() mutable {
+    jsonrpc::Id id = request.id;
+    Outcome outcome;
+    {
+      RequestContext ctx(self, std::move(request), std::move(context), token);
+      try {
+        outcome = self->dispatch_(ctx);
+      } catch (const ProtocolError& e) {
+        outcome = e.error();
+      } catch (const std::exception& e) {
+        outcome = jsonrpc::Error{jsonrpc::error_code::kInternalError, e.what(), nullptr};
+      } catch (...) {
+        outcome = jsonrpc::Error{jsonrpc::error_code::kInternalError, "unknown exception", nullptr};
+      }
+    }
+    bool cancelled = false;
+    {
+      std::lock_guard lock(self->mutex_);
+      auto it = self->in_flight_.find(id);
+      cancelled = it != self->in_flight_.end() && it->second.stop_requested();
+    }
+    // A request the client cancelled gets no response (MCP cancellation).
+    if (!cancelled) {
+      transport::SendOptions options{.related_request = id};
+      if (outcome.index() == 0) {
+        self->transport_->send(jsonrpc::Response{id, std::move(std::get<0>(outcome))}, options);
+      } else {
+        self->transport_->send(jsonrpc::ErrorResponse{id, std::move(std::get<1>(outcome))}, options);
+      }
+    }
+    self->finish_request(id);
+  });
+}
+
+void Session::finish_request(const jsonrpc::Id& id) {
+  std::function<void()> finished;
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(id);
+    if (in_flight_.empty()) drained_.notify_all();
+    finished = take_finished_locked();
+  }
+  if (finished) finished();
+}
+
+std::function<void()> Session::take_finished_locked() {
+  if (!input_closed_.load() || !in_flight_.empty()) return {};
+  return std::exchange(on_finished_, nullptr);
+}
+
+void Session::on_notification(const jsonrpc::Notification& n) {
+  const json::object& params = json::as_object_or_empty(n.params);
+  if (n.method == "notifications/cancelled") {
+    auto it = params.find("requestId");
+    if (it == params.end()) return;
+    std::optional<jsonrpc::Id> id;
+    if (it->value().is_int64()) id = it->value().get_int64();
+    if (it->value().is_string()) id = std::string(it->value().get_string());
+    if (!id) return;
+    std::lock_guard lock(mutex_);
+    if (auto f = in_flight_.find(*id); f != in_flight_.end()) f->second.request_stop();
+    return;
+  }
+  if (n.method == "notifications/progress") {
+    auto token = params.find("progressToken");
+    if (token == params.end() || !token->value().is_int64()) return;
+    std::shared_ptr<Pending> pending;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = pending_.find(jsonrpc::Id{token->value().get_int64()});
+      if (it != pending_.end()) pending = it->second;
+    }
+    if (pending && pending->on_progress) {
+      ProgressUpdate update;
+      update.progress = json::find_number(params, "progress").value_or(0);
+      update.total = json::find_number(params, "total");
+      if (const json::string* m = json::find_string(params, "message")) update.message = std::string(*m);
+      pending->on_progress(update);
+    }
+    return;
+  }
+  if (notification_handler_) notification_handler_(*this, n);
+}
+
+void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
+  std::shared_ptr<Pending> pending;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;  // late answer to a timed-out request, or unknown id
+    pending = std::move(it->second);
+    pending_.erase(it);
+  }
+  pending->promise.set_value(std::move(outcome));
+}
+
+void Session::on_input_closed() {
+  std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending;
+  std::function<void()> finished;
+  {
+    std::lock_guard lock(mutex_);
+    input_closed_.store(true);
+    pending.swap(pending_);
+    drained_.notify_all();
+    finished = take_finished_locked();
+  }
+  for (auto& [id, p] : pending) {
+    p->promise.set_value(
+        jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});
+  }
+  if (finished) finished();
+}
+
+Outcome Session::request(std::string_view method, json::object params, const RequestOptions& options) {
+  auto pending = std::make_shared<Pending>();
+  pending->on_progress = options.on_progress;
+  std::future<Outcome> answer = pending->promise.get_future();
+  jsonrpc::Id id;
+  {
+    std::lock_guard lock(mutex_);
+    if (input_closed_.load()) {
+      return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
+    }
+    id = next_id_++;
+    pending_.emplace(id, pending);
+  }
+  if (options.on_progress) {
+    json::value& meta = params["_meta"];
+    if (!meta.is_object()) meta = json::object{};
+    meta.get_object()["progressToken"] = std::get<0>(id);
+  }
+  if (!transport_->send(jsonrpc::Request{id, std::string(method), std::move(params)},
+                        {.related_request = options.related_request})) {
+    std::lock_guard lock(mutex_);
+    pending_.erase(id);
+    return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
+  }
+  if (answer.wait_for(options.timeout) == std::future_status::timeout) {
+    bool removed = false;
+    {
+      std::lock_guard lock(mutex_);
+      removed = pending_.erase(id) > 0;
+    }
+    if (removed) {
+      notify("notifications/cancelled",
+             {{"requestId", jsonrpc::to_json(id)}, {"reason", "timed out"}}, options.related_request);
+      return jsonrpc::Error{jsonrpc::error_code::kRequestTimeout,
+                            "request timed out after " + std::to_string(options.timeout.count()) + " ms",
+                            nullptr};
+    }
+  }
+  return answer.get();
+}
+
+bool Session::notify(std::string_view method, json::object params,
+                     const std::optional<jsonrpc::Id>& related_request) {
+  json::value p = params.empty() ? json::value(nullptr) : json::value(std::move(params));
+  return transport_->send(jsonrpc::Notification{std::string(method), std::move(p)},
+                          {.related_request = related_request});
+}
+
+void Session::close() {
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, stop] : in_flight_) stop.request_stop();
+  }
+  transport_->close();
+}
+
+void Session::wait_until_drained() {
+  std::unique_lock lock(mutex_);
+  drained_.wait(lock, [&] { return input_closed_.load() && in_flight_.empty(); });
+}
+
+void Session::set_peer(json::object capabilities, Implementation info, std::string protocol_version) {
+  std::lock_guard lock(mutex_);
+  peer_capabilities_ = std::move(capabilities);
+  peer_info_ = std::move(info);
+  protocol_version_ = std::move(protocol_version);
+}
+json::object Session::peer_capabilities() const {
+  std::lock_guard lock(mutex_);
+  return peer_capabilities_;
+}
+bool Session::initialized() const {
+  std::lock_guard lock(mutex_);
+  return !protocol_version_.empty();
+}
+std::string Session::protocol_version() const {
+  std::lock_guard lock(mutex_);
+  return protocol_version_;
+}
+std::optional<LogLevel> Session::log_level() const {
+  std::lock_guard lock(mutex_);
+  return log_level_;
+}
+void Session::set_log_level(LogLevel level) {
+  std::lock_guard lock(mutex_);
+  log_level_ = level;
+}
+void Session::subscribe(const std::string& uri) {
+  std::lock_guard lock(mutex_);
+  subscriptions_.insert(uri);
+}
+void Session::unsubscribe(const std::string& uri) {
+  std::lock_guard lock(mutex_);
+  subscriptions_.erase(uri);
+}
+bool Session::subscribed(const std::string& uri) const {
+  std::lock_guard lock(mutex_);
+  return subscriptions_.count(uri) > 0;
+}
+
+}  // namespace glassbox::mcp

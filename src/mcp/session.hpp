@@ -1,0 +1,104 @@
+// One MCP connection, either side: correlates outgoing requests with their answers, runs
+// incoming requests on the worker pool through the dispatch function, routes progress and
+// cancellation. Server and Client are thin layers over it.
+//
+// Threads: the transport's reader thread calls on_message; requests run on pool workers;
+// request()/notify()/close() may be called from any thread.
+#pragma once
+
+#include "glassbox/mcp/client.hpp"
+#include "glassbox/mcp/dispatch.hpp"
+#include "glassbox/mcp/types.hpp"
+#include "glassbox/transport/transport.hpp"
+#include "mcp/worker_pool.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stop_token>
+
+namespace glassbox::mcp {
+
+struct RequestOptions {
+  std::chrono::milliseconds timeout = std::chrono::seconds(60);
+  std::function<void(const ProgressUpdate&)> on_progress;
+  std::optional<jsonrpc::Id> related_request;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  using Dispatch = std::function<Outcome(RequestContext&)>;
+  using NotificationHandler = std::function<void(Session&, const jsonrpc::Notification&)>;
+
+  // The pool is borrowed: its owner (Server or Client) outlives the work it runs, and a
+  // session that outlives the pool answers new requests with an error.
+  Session(std::shared_ptr<transport::Transport> transport, std::weak_ptr<WorkerPool> pool,
+          Dispatch dispatch, NotificationHandler on_notification);
+  ~Session();
+
+  // on_finished runs once, when input has ended and every in-flight request has been answered.
+  void start(std::function<void()> on_finished = {});
+
+  // Sends a request and blocks until its answer, the timeout (which also sends
+  // notifications/cancelled) or the end of the connection.
+  Outcome request(std::string_view method, json::object params, const RequestOptions& options);
+  bool notify(std::string_view method, json::object params,
+              const std::optional<jsonrpc::Id>& related_request = std::nullopt);
+
+  // Closes the transport; in-flight handlers see cancellation.
+  void close();
+  // Blocks until input has ended and every in-flight incoming request has been answered.
+  void wait_until_drained();
+  bool input_closed() const { return input_closed_.load(); }
+
+  // State negotiated in initialize (set by the server or client layer).
+  void set_peer(json::object capabilities, Implementation info, std::string protocol_version);
+  json::object peer_capabilities() const;
+  bool initialized() const;  // initialize has been answered
+  std::string protocol_version() const;
+  std::optional<LogLevel> log_level() const;
+  void set_log_level(LogLevel level);
+  void subscribe(const std::string& uri);
+  void unsubscribe(const std::string& uri);
+  bool subscribed(const std::string& uri) const;
+
+ private:
+  struct Pending {
+    std::promise<Outcome> promise;
+    std::function<void(const ProgressUpdate&)> on_progress;
+  };
+
+  void on_message(jsonrpc::Message message, transport::MessageContext context);
+  void on_request(jsonrpc::Request request, transport::MessageContext context);
+  void on_notification(const jsonrpc::Notification& notification);
+  void on_answer(const jsonrpc::Id& id, Outcome outcome);
+  void on_input_closed();
+  void finish_request(const jsonrpc::Id& id);
+  // Takes the on_finished callback when it is due (caller holds mutex_), to run after unlocking.
+  std::function<void()> take_finished_locked();
+
+  std::shared_ptr<transport::Transport> transport_;
+  std::weak_ptr<WorkerPool> pool_;
+  Dispatch dispatch_;
+  NotificationHandler notification_handler_;
+  std::function<void()> on_finished_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable drained_;
+  std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending_;       // outgoing, by id
+  std::map<jsonrpc::Id, std::stop_source> in_flight_;              // incoming, by id
+  std::int64_t next_id_ = 0;
+  std::atomic<bool> input_closed_{false};
+
+  json::object peer_capabilities_;
+  Implementation peer_info_;
+  std::string protocol_version_;
+  std::optional<LogLevel> log_level_;
+  std::set<std::string> subscriptions_;
+};
+
+}  // namespace glassbox::mcp

@@ -1,0 +1,101 @@
+#include "glassbox/jsonrpc/message.hpp"
+
+#include <gtest/gtest.h>
+
+namespace glassbox::jsonrpc {
+namespace {
+
+TEST(MessageParse, RequestWithIntegerAndStringIds) {
+  auto r = parse(R"({"jsonrpc":"2.0","id":7,"method":"ping"})");
+  ASSERT_TRUE(r.message);
+  const auto& req = std::get<Request>(*r.message);
+  EXPECT_EQ(std::get<std::int64_t>(req.id), 7);
+  EXPECT_EQ(req.method, "ping");
+  EXPECT_TRUE(req.params.is_null());
+
+  r = parse(R"({"jsonrpc":"2.0","id":"abc","method":"tools/call","params":{"name":"x"}})");
+  ASSERT_TRUE(r.message);
+  EXPECT_EQ(std::get<std::string>(std::get<Request>(*r.message).id), "abc");
+}
+
+TEST(MessageParse, NotificationResponseAndError) {
+  auto n = parse(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  ASSERT_TRUE(n.message);
+  EXPECT_TRUE(std::holds_alternative<Notification>(*n.message));
+
+  auto ok = parse(R"({"jsonrpc":"2.0","id":1,"result":{"a":1}})");
+  ASSERT_TRUE(ok.message);
+  EXPECT_EQ(std::get<Response>(*ok.message).result.at("a").as_int64(), 1);
+
+  auto err = parse(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"nope","data":{"x":1}}})");
+  ASSERT_TRUE(err.message);
+  const auto& e = std::get<ErrorResponse>(*err.message);
+  EXPECT_EQ(e.error.code, error_code::kMethodNotFound);
+  EXPECT_EQ(e.error.message, "nope");
+  EXPECT_EQ(e.error.data.at("x").as_int64(), 1);
+}
+
+struct BadInput {
+  const char* text;
+  int code;
+  bool keeps_id;
+};
+
+class MessageParseBad : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(MessageParseBad, AnswersWithTheRightError) {
+  auto r = parse(GetParam().text);
+  ASSERT_FALSE(r.message) << GetParam().text;
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->error.code, GetParam().code) << GetParam().text;
+  EXPECT_EQ(r.error->id.has_value(), GetParam().keeps_id) << GetParam().text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, MessageParseBad,
+    ::testing::Values(BadInput{"{", error_code::kParseError, false},
+                      BadInput{"", error_code::kParseError, false},
+                      BadInput{"nul", error_code::kParseError, false},
+                      BadInput{R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", error_code::kInvalidRequest, false},
+                      BadInput{"42", error_code::kInvalidRequest, false},
+                      BadInput{R"({"id":1,"method":"ping"})", error_code::kInvalidRequest, true},
+                      BadInput{R"({"jsonrpc":"1.0","id":1,"method":"ping"})", error_code::kInvalidRequest, true},
+                      BadInput{R"({"jsonrpc":"2.0","id":1,"method":5})", error_code::kInvalidRequest, true},
+                      BadInput{R"({"jsonrpc":"2.0","id":null,"method":"ping"})", error_code::kInvalidRequest, false},
+                      BadInput{R"({"jsonrpc":"2.0","id":{},"method":"ping"})", error_code::kInvalidRequest, false},
+                      BadInput{R"({"jsonrpc":"2.0","id":1,"method":"x","params":[1]})", error_code::kInvalidRequest, true},
+                      BadInput{R"({"jsonrpc":"2.0","id":1})", error_code::kInvalidRequest, true},
+                      BadInput{R"({"jsonrpc":"2.0","id":1,"result":1,"error":{}})", error_code::kInvalidRequest, true},
+                      BadInput{R"({"jsonrpc":"2.0","id":1,"error":"bad"})", error_code::kInvalidRequest, true}));
+
+TEST(MessageParse, DeepNestingIsRejectedNotRecursed) {
+  std::string deep(100000, '[');
+  auto r = parse(deep);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->error.code, error_code::kParseError);
+}
+
+TEST(MessageSerialize, ExactWireShapes) {
+  EXPECT_EQ(serialize(Request{Id{1}, "ping", nullptr}), R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  EXPECT_EQ(serialize(Request{Id{"a"}, "x", json::object{{"k", 1}}}),
+            R"({"jsonrpc":"2.0","id":"a","method":"x","params":{"k":1}})");
+  EXPECT_EQ(serialize(Notification{"n", nullptr}), R"({"jsonrpc":"2.0","method":"n"})");
+  EXPECT_EQ(serialize(Response{Id{2}, json::object{}}), R"({"jsonrpc":"2.0","id":2,"result":{}})");
+  EXPECT_EQ(serialize(ErrorResponse{std::nullopt, {error_code::kParseError, "bad", nullptr}}),
+            R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad"}})");
+}
+
+TEST(MessageSerialize, RoundTrip) {
+  std::string text = R"({"jsonrpc":"2.0","id":"x-1","method":"tools/call","params":{"name":"echo","arguments":{"m":"hi"}}})";
+  auto r = parse(text);
+  ASSERT_TRUE(r.message);
+  EXPECT_EQ(serialize(*r.message), text);
+}
+
+TEST(Id, ToString) {
+  EXPECT_EQ(to_string(Id{42}), "42");
+  EXPECT_EQ(to_string(Id{"a\"b"}), R"("a\"b")");
+}
+
+}  // namespace
+}  // namespace glassbox::jsonrpc
