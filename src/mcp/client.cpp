@@ -1,5 +1,6 @@
 #include "glassbox/mcp/client.hpp"
 
+#include "glassbox/mcp/trace_propagation.hpp"
 #include "mcp/session.hpp"
 #include "mcp/worker_pool.hpp"
 
@@ -87,7 +88,9 @@ struct Client::Impl {
   }
 };
 
-Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
+  if (impl_->options.propagate_trace_context) impl_->middleware.push_back(make_trace_propagation_middleware());
+}
 
 Client::~Client() {
   close();

@@ -11,6 +11,18 @@ json::object& meta_of(json::value& holder) {
 }
 }  // namespace
 
+Outcome invoke(const MethodHandler& handler, RequestContext& ctx) noexcept {
+  try {
+    return handler(ctx);
+  } catch (const ProtocolError& e) {
+    return e.error();
+  } catch (const std::exception& e) {
+    return jsonrpc::Error{jsonrpc::error_code::kInternalError, e.what(), nullptr};
+  } catch (...) {
+    return jsonrpc::Error{jsonrpc::error_code::kInternalError, "unknown exception", nullptr};
+  }
+}
+
 json::object& outcome_meta(Outcome& outcome) {
   if (outcome.index() == 0) return meta_of(std::get<0>(outcome));
   return meta_of(std::get<1>(outcome).data);

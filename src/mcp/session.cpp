@@ -75,15 +75,7 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
     Outcome outcome;
     {
       RequestContext ctx(self, std::move(request), std::move(context), token);
-      try {
-        outcome = self->dispatch_(ctx);
-      } catch (const ProtocolError& e) {
-        outcome = e.error();
-      } catch (const std::exception& e) {
-        outcome = jsonrpc::Error{jsonrpc::error_code::kInternalError, e.what(), nullptr};
-      } catch (...) {
-        outcome = jsonrpc::Error{jsonrpc::error_code::kInternalError, "unknown exception", nullptr};
-      }
+      outcome = invoke(self->dispatch_, ctx);
     }
     bool cancelled = false;
     {

@@ -73,6 +73,9 @@ struct ClientOptions {
   // Any other server notification (list_changed, resources/updated, ...).
   std::function<void(const std::string& method, const json::object& params)> on_notification;
   json::object extra_capabilities;
+  // Give each call made under a bound trace context a CLIENT span and send its traceparent
+  // (SEP-414, passback rule S14). See trace_propagation.hpp.
+  bool propagate_trace_context = true;
 };
 
 class Client {

@@ -1,0 +1,21 @@
+// The demo server: "Acme Support", a help-desk service that another organisation's agent
+// calls. Each tool does what such a service does (validate the caller, evaluate policy, look in
+// a cache, call upstream systems in parallel, invoke a sub-tool), with real waits, so that a
+// trace of one call is worth looking at. Some stages record a (fake) bearer token and API key,
+// to show redaction at work.
+//
+//   search_tickets   the happy path: auth, policy, cache miss, CRM and knowledge base in
+//                    parallel on worker threads, then the summarize sub-tool
+//   delete_ticket    denied by policy: a JSON-RPC error carrying the spans of the stages that ran
+//   escalate_ticket  the pager upstream fails: an isError result, root span status ERROR
+//   tickets://{id}   a resource read with an access check
+#pragma once
+
+#include "glassbox/mcp/server.hpp"
+
+namespace glassbox::examples {
+
+mcp::ServerOptions demo_server_options();
+void add_demo_fixtures(mcp::Server& server);
+
+}  // namespace glassbox::examples

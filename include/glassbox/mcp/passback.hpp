@@ -1,0 +1,48 @@
+// Server execution telemetry (SEP-2448), server side: one middleware on the dispatch chain.
+//
+//   glassbox::mcp::enable_passback(server, {});  // advertise, trace, and pass spans back
+//
+// For tools/call and resources/read it opens the SERVER span (parented to the caller's
+// traceparent, S3-S5), binds the request's own recorder while the handler runs (S9), and, when
+// the caller asked with _meta.otel.traces.request === true (S2), curates the recorded spans
+// (top level or detailed, S6; limits, S12; redaction, S11) into _meta.otel.traces of the result,
+// or of error.data on a JSON-RPC error (S10). Every span also goes to the provider's own
+// processors (S13). On initialize it advertises serverExecutionTelemetry (S1).
+//
+// Threads: the middleware is stateless per request; it runs on the session's worker threads.
+#pragma once
+
+#include "glassbox/mcp/dispatch.hpp"
+#include "glassbox/trace/curate.hpp"
+#include "glassbox/trace/tracer.hpp"
+
+#include <memory>
+#include <string_view>
+
+namespace glassbox::mcp {
+
+class Server;
+
+inline constexpr std::string_view kPassbackCapability = "serverExecutionTelemetry";
+inline constexpr std::string_view kPassbackCapabilityVersion = "2026-03-01";
+inline constexpr std::string_view kPassbackExtension = "io.modelcontextprotocol/server-execution-telemetry";
+
+struct PassbackOptions {
+  // Bounds, redaction and the detailed policy applied to what leaves the server. The caller's
+  // _meta.otel.traces.detailed fills in `detailed`; the rest is the server owner's.
+  trace::CurationOptions curation;
+  // The server's own telemetry (resource, processors, exporters; S8, S13). Null: a provider
+  // whose resource names this server (service.name, service.version from ServerOptions,
+  // overridden by OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES) and which exports to
+  // OTEL_EXPORTER_OTLP_* when those are set.
+  std::shared_ptr<trace::TracerProvider> provider;
+  std::size_t max_recorded_spans = 4096;  // per request, before curation
+};
+
+// Installs the middleware on `server` (call before serving).
+void enable_passback(Server& server, PassbackOptions options = {});
+
+// The middleware alone, for servers that compose their own chain.
+Middleware make_passback_middleware(PassbackOptions options);
+
+}  // namespace glassbox::mcp

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The test command (README): installs what it needs, builds, and passes every test:
+#   1. release build: unit tests, golden transcripts, interop against the npm peers, conformance;
+#   2. address+undefined sanitizer build: the same suite;
+#   3. thread sanitizer build: the tracing, passback, protocol and transport tests.
+# Usage: scripts/test.sh [--quick]   (--quick: release build only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+
+scripts/install-deps.sh
+source scripts/node-env.sh
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+jobs=$(nproc)
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+
+run_ctest() {  # preset, then ctest arguments
+  local dir=$1
+  shift
+  (cd "$dir" && ctest --output-on-failure --timeout 300 -j"$jobs" "$@")
+}
+
+step "release build"
+scripts/build.sh release
+step "release tests"
+run_ctest build
+
+if ((quick == 0)); then
+  step "address+undefined sanitizer build"
+  scripts/build.sh asan
+  step "address+undefined sanitizer tests"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_ctest build-asan -LE no-sanitizer
+
+  step "thread sanitizer build"
+  scripts/build.sh tsan trace_tests mcp_tests transport_tests glassbox
+  step "thread sanitizer tests"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_ctest build-tsan -R '^(trace|mcp|transport)\.' 
+fi
+step "all tests passed"

@@ -1,0 +1,146 @@
+#include "glassbox/mcp/passback.hpp"
+
+#include "glassbox/mcp/server.hpp"
+#include "glassbox/trace/processor.hpp"
+
+namespace glassbox::mcp {
+namespace {
+
+struct PassbackRequest {
+  bool requested = false;  // S2: only the JSON boolean true
+  bool detailed = false;
+};
+
+PassbackRequest read_request(const json::object& meta) {
+  const json::object* otel = json::find_object(meta, "otel");
+  const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
+  if (traces == nullptr) return {};
+  return {json::find_bool(*traces, "request").value_or(false),
+          json::find_bool(*traces, "detailed").value_or(false)};
+}
+
+// S3: an invalid traceparent is ignored as if absent, never an error.
+std::optional<trace::SpanContext> read_parent(const json::object& meta) {
+  const json::string* traceparent = json::find_string(meta, "traceparent");
+  if (traceparent == nullptr) return std::nullopt;
+  const json::string* tracestate = json::find_string(meta, "tracestate");
+  return trace::parse_traceparent(*traceparent, tracestate ? std::string_view(*tracestate) : std::string_view());
+}
+
+json::object capability() {
+  return {{"version", kPassbackCapabilityVersion}, {"signals", {{"traces", {{"supported", true}}}}}};
+}
+
+// S1: the capability in initialize; the extension identifier too where the negotiated protocol
+// has an extensions map (2026-07-28 and later put one in the result).
+void advertise(Outcome& outcome) {
+  if (outcome.index() != 0 || !std::get<0>(outcome).is_object()) return;
+  json::object& result = std::get<0>(outcome).get_object();
+  json::value& caps = result["capabilities"];
+  if (!caps.is_object()) caps = json::object{};
+  caps.get_object()[kPassbackCapability] = capability();
+  if (json::value* extensions = caps.get_object().if_contains("extensions"); extensions && extensions->is_object()) {
+    extensions->get_object()[kPassbackExtension] = json::object{};
+  }
+}
+
+std::string span_name(const RequestContext& ctx) {
+  const json::object& p = ctx.params();
+  std::string_view key = ctx.method() == "tools/call" ? "name" : "uri";
+  const json::string* target = json::find_string(p, key);
+  return target ? ctx.method() + " " + std::string(*target) : ctx.method();
+}
+
+void describe_request(trace::Span& span, const RequestContext& ctx) {
+  span.set_attribute("mcp.method.name", ctx.method());
+  if (const json::string* name = json::find_string(ctx.params(), "name"); name && ctx.method() == "tools/call") {
+    span.set_attribute("gen_ai.tool.name", std::string_view(*name));
+    span.set_attribute("gen_ai.operation.name", "execute_tool");
+  }
+  if (const json::string* uri = json::find_string(ctx.params(), "uri"); uri && ctx.method() == "resources/read") {
+    span.set_attribute("mcp.resource.uri", std::string_view(*uri));
+  }
+  span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(ctx.request_id()));
+  if (const auto& session = ctx.message_context().session_id) span.set_attribute("mcp.session.id", *session);
+  span.set_attribute("mcp.protocol.version", ctx.protocol_version());
+}
+
+// S10: a tool's own failure and a protocol error both mark the SERVER span as failed.
+void describe_outcome(trace::Span& span, const Outcome& outcome) {
+  if (outcome.index() == 1) {
+    const jsonrpc::Error& e = std::get<1>(outcome);
+    span.set_attribute("error.type", std::to_string(e.code));
+    span.set_attribute("rpc.jsonrpc.error_code", static_cast<std::int64_t>(e.code));
+    span.set_status(trace::StatusCode::error, e.message);
+    return;
+  }
+  const json::object& result = json::as_object_or_empty(std::get<0>(outcome));
+  if (json::find_bool(result, "isError").value_or(false)) {
+    span.set_attribute("error.type", "tool_error");
+    span.set_status(trace::StatusCode::error, "tool reported isError");
+  }
+}
+
+std::shared_ptr<trace::TracerProvider> default_provider(const ServerOptions& server) {
+  trace::Resource defaults;
+  defaults.set("service.name", server.name);
+  defaults.set("service.version", server.version);
+  trace::TracerProviderOptions options;
+  options.resource = trace::resource_from_environment(std::move(defaults));
+  // PENDING-EXPORTER
+  return std::make_shared<trace::TracerProvider>(std::move(options));
+}
+
+}  // namespace
+
+Middleware make_passback_middleware(PassbackOptions options) {
+  auto shared = std::make_shared<const PassbackOptions>(std::move(options));
+  return [shared](RequestContext& ctx, const MethodHandler& next) -> Outcome {
+    const PassbackOptions& o = *shared;
+    if (ctx.method() == "initialize") {
+      Outcome outcome = next(ctx);
+      advertise(outcome);
+      return outcome;
+    }
+    if (ctx.method() != "tools/call" && ctx.method() != "resources/read") return next(ctx);
+
+    PassbackRequest asked = read_request(ctx.meta());
+    auto recorder = std::make_shared<trace::Recorder>(
+        trace::RecorderOptions{.provider = o.provider, .max_spans = o.max_recorded_spans});
+    // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
+    trace::Span root = trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server, read_parent(ctx.meta()));
+    describe_request(root, ctx);
+    Outcome outcome;
+    {
+      trace::ContextScope scope(root);
+      outcome = invoke(next, ctx);
+    }
+    describe_outcome(root, outcome);
+    trace::SpanId root_id = root.context().span_id;
+    root.end();
+    if (!asked.requested) return outcome;
+
+    trace::CurationOptions curation = o.curation;
+    curation.detailed = asked.detailed;
+    trace::CurationReport report;
+    const trace::TracerProvider& provider = *recorder->provider();
+    json::object traces = trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
+                                                     provider.scope(), curation, &report);
+    report.dropped_span_count += recorder->dropped_span_count();
+    traces["truncated"] = report.truncated || recorder->dropped_span_count() > 0;
+    traces["droppedSpanCount"] = report.dropped_span_count;
+    traces["policy"] = report.to_json();  // S15
+    json::object& meta = outcome_meta(outcome);
+    json::value& otel = meta["otel"];
+    if (!otel.is_object()) otel = json::object{};
+    otel.get_object()["traces"] = std::move(traces);
+    return outcome;
+  };
+}
+
+void enable_passback(Server& server, PassbackOptions options) {
+  if (!options.provider) options.provider = default_provider(server.options());
+  server.use(make_passback_middleware(std::move(options)));
+}
+
+}  // namespace glassbox::mcp

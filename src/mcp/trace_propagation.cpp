@@ -1,0 +1,26 @@
+#include "glassbox/mcp/trace_propagation.hpp"
+
+#include "glassbox/trace/tracer.hpp"
+
+namespace glassbox::mcp {
+
+OutgoingMiddleware make_trace_propagation_middleware() {
+  return [](OutgoingRequest& request, const OutgoingHandler& send) -> Outcome {
+    if (trace::current_context().empty()) return send(request);
+    std::string name = request.method;
+    if (const json::string* target = json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
+      name += " " + std::string(*target);
+    }
+    trace::Span span = trace::start_span(name, trace::SpanKind::client);
+    span.set_attribute("mcp.method.name", request.method);
+    json::value& meta = request.params["_meta"];
+    if (!meta.is_object()) meta = json::object{};
+    meta.get_object()["traceparent"] = trace::format_traceparent(span.context());
+    if (!span.context().tracestate.empty()) meta.get_object()["tracestate"] = span.context().tracestate;
+    Outcome outcome = send(request);
+    if (outcome.index() == 1) span.set_status(trace::StatusCode::error, std::get<1>(outcome).message);
+    return outcome;
+  };
+}
+
+}  // namespace glassbox::mcp

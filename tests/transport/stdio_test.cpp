@@ -1,0 +1,103 @@
+#include "glassbox/transport/stdio.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+namespace glassbox::transport {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Collects what a transport delivers, for assertions from the test thread.
+struct Inbox {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<jsonrpc::Message> messages;
+  bool closed = false;
+
+  Callbacks callbacks() {
+    return {.on_message =
+                [this](jsonrpc::Message msg, MessageContext) {
+                  std::lock_guard lock(m);
+                  messages.push_back(std::move(msg));
+                  cv.notify_all();
+                },
+            .on_close =
+                [this] {
+                  std::lock_guard lock(m);
+                  closed = true;
+                  cv.notify_all();
+                }};
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, 10s, [&] { return messages.size() >= n; });
+  }
+  bool wait_closed() {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, 10s, [&] { return closed; });
+  }
+};
+
+TEST(ProcessTransport, TalksToAChildAndEndsItCleanly) {
+  // `cat` answers every line with itself: a request comes back as a request.
+  auto t = spawn_process({.argv = {"cat"}});
+  Inbox inbox;
+  t->start(inbox.callbacks());
+  ASSERT_TRUE(t->send(jsonrpc::Request{jsonrpc::Id{1}, "ping", nullptr}));
+  ASSERT_TRUE(inbox.wait_for(1));
+  EXPECT_EQ(std::get<jsonrpc::Request>(inbox.messages[0]).method, "ping");
+  t->close();  // closes cat's stdin: it exits, the reader sees end of input
+  EXPECT_TRUE(inbox.wait_closed());
+  EXPECT_FALSE(t->send(jsonrpc::Notification{"x", nullptr}));
+}
+
+TEST(ProcessTransport, AChildThatIgnoresEndOfInputIsTerminated) {
+  auto t = spawn_process({.argv = {"sh", "-c", "exec sleep 30"}, .shutdown_grace = 100ms});
+  Inbox inbox;
+  t->start(inbox.callbacks());
+  auto start = std::chrono::steady_clock::now();
+  t->close();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);  // SIGTERM after the grace period
+}
+
+TEST(ProcessTransport, AMissingProgramThrows) {
+  EXPECT_THROW(spawn_process({.argv = {"/nonexistent/glassbox-no-such-program"}}), std::system_error);
+}
+
+TEST(StdioTransport, MalformedLinesAreAnsweredAndTheConnectionLivesOn) {
+  int in[2], out[2];
+  ASSERT_EQ(::pipe(in), 0);
+  ASSERT_EQ(::pipe(out), 0);
+  auto t = make_stdio_transport({.read_fd = in[0], .write_fd = out[1], .max_message_bytes = 64});
+  Inbox inbox;
+  t->start(inbox.callbacks());
+  std::string input = "not json\n" + std::string(100, 'x') + "\n{\"jsonrpc\":\"2.0\",\"method\":\"ok\"}\n";
+  ASSERT_EQ(::write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  ASSERT_TRUE(inbox.wait_for(1));
+  EXPECT_EQ(std::get<jsonrpc::Notification>(inbox.messages[0]).method, "ok");
+  char buf[1024];
+  std::string answers;
+  while (std::count(answers.begin(), answers.end(), '\n') < 2) {
+    ssize_t n = ::read(out[0], buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    answers.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_NE(answers.find("-32700"), std::string::npos);
+  EXPECT_NE(answers.find("exceeds the limit of 64 bytes"), std::string::npos);
+  ::close(in[1]);  // end of input
+  EXPECT_TRUE(inbox.wait_closed());
+  // After end of input, answers still go out until close().
+  EXPECT_TRUE(t->send(jsonrpc::Notification{"late", nullptr}));
+  t->close();
+  ::close(in[0]);
+  ::close(out[0]);
+  ::close(out[1]);
+}
+
+}  // namespace
+}  // namespace glassbox::transport
