@@ -11,6 +11,7 @@ apt_packages=(
   libssl-dev libsqlite3-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
+  chromium
 )
 
 missing=()

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The test command (README): installs what it needs, builds, and passes every test:
-#   1. release build: unit tests, golden transcripts, interop against the npm peers, conformance;
-#   2. address+undefined sanitizer build: the same suite;
-#   3. thread sanitizer build: the tracing, passback, protocol and transport tests.
-# Usage: scripts/test.sh [--quick]   (--quick: release build only)
+#   1. release build: unit tests, golden transcripts, interop against the npm peers, and the
+#      official conformance suite (server and client modes);
+#   2. formatting: clang-format has nothing to change;
+#   3. address+undefined sanitizer build: the same unit and interop suite;
+#   4. thread sanitizer build: the tracing, passback, protocol and transport tests;
+#   5. fuzzing: each libFuzzer target for a short run from its seed corpus.
+# Usage: scripts/test.sh [--quick]   (--quick: release build, formatting and conformance only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -13,6 +16,8 @@ quick=0
 scripts/install-deps.sh
 source scripts/node-env.sh
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths relative to the checkout, so that another clone of the repository hits the same cache.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 jobs=$(nproc)
 
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
@@ -27,6 +32,10 @@ step "release build"
 scripts/build.sh release
 step "release tests"
 run_ctest build
+step "conformance suite"
+scripts/conformance.sh build
+step "formatting"
+scripts/format.sh --check
 
 if ((quick == 0)); then
   step "address+undefined sanitizer build"
@@ -36,9 +45,12 @@ if ((quick == 0)); then
     run_ctest build-asan -LE no-sanitizer
 
   step "thread sanitizer build"
-  scripts/build.sh tsan trace_tests mcp_tests transport_tests glassbox
+  scripts/build.sh tsan trace_tests mcp_tests transport_tests
   step "thread sanitizer tests"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    run_ctest build-tsan -R '^(trace|mcp|transport)\.' 
+    run_ctest build-tsan -R '^(trace|mcp|transport)\.'
+
+  step "fuzzing"
+  scripts/fuzz.sh 15
 fi
 step "all tests passed"

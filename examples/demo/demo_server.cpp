@@ -17,7 +17,9 @@ constexpr std::string_view kCallerToken =
     "Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImRlbW8ifQ.eyJzdWIiOiJhZ2VudC03In0.ZmFrZS1zaWduYXR1cmU";
 constexpr std::string_view kCrmApiKey = "sk-demo-4f9c2b7e1a8d6c3b5e0f";
 
-void work(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
+void work(std::chrono::milliseconds d) {
+  std::this_thread::sleep_for(d);
+}
 
 // auth.validate: every tool starts here.
 void validate_caller(RequestContext& ctx) {
@@ -44,21 +46,24 @@ bool evaluate_policy(RequestContext& ctx, std::string_view action, bool allowed)
 }
 
 // An upstream HTTP call, as a CLIENT span with the attributes of the HTTP conventions.
-std::string call_upstream(std::string_view name, std::string_view url, std::chrono::milliseconds latency,
-                          int status = 200) {
+std::string call_upstream(std::string_view name, std::string_view url,
+                          std::chrono::milliseconds latency, int status = 200) {
   trace::Span span = trace::start_span(name, trace::SpanKind::client);
   span.set_attribute("http.request.method", "GET");
   span.set_attribute("url.full", url);
   span.set_attribute("http.response.status_code", status);
   if (name == "crm.lookup_customer") span.set_attribute("crm.api_key", kCrmApiKey);
   work(latency);
-  if (status >= 500) span.set_status(trace::StatusCode::error, "upstream returned " + std::to_string(status));
+  if (status >= 500)
+    span.set_status(trace::StatusCode::error, "upstream returned " + std::to_string(status));
   return std::string(name);
 }
 
 CallToolResult search_tickets(const json::object& args, RequestContext& ctx) {
-  std::string customer = std::string(json::find_string(args, "customer") ? *json::find_string(args, "customer") : "acme-corp");
-  std::string query = std::string(json::find_string(args, "query") ? *json::find_string(args, "query") : "");
+  std::string customer = std::string(
+      json::find_string(args, "customer") ? *json::find_string(args, "customer") : "acme-corp");
+  std::string query =
+      std::string(json::find_string(args, "query") ? *json::find_string(args, "query") : "");
   validate_caller(ctx);
   evaluate_policy(ctx, "tickets.search", true);
   {
@@ -72,7 +77,8 @@ CallToolResult search_tickets(const json::object& args, RequestContext& ctx) {
   trace::Context here = trace::current_context();
   auto crm = std::async(std::launch::async, [here] {
     trace::ContextScope scope(here);
-    return call_upstream("crm.lookup_customer", "https://crm.internal.example/v2/customers/acme-corp", 35ms);
+    return call_upstream("crm.lookup_customer",
+                         "https://crm.internal.example/v2/customers/acme-corp", 35ms);
   });
   auto kb = std::async(std::launch::async, [here] {
     trace::ContextScope scope(here);
@@ -111,7 +117,8 @@ CallToolResult escalate_ticket(const json::object& args, RequestContext& ctx) {
   validate_caller(ctx);
   evaluate_policy(ctx, "tickets.escalate", true);
   call_upstream("pager.create_incident", "https://pager.internal.example/v1/incidents", 20ms, 503);
-  return CallToolResult::error("could not escalate ticket #" + std::to_string(json::find_int(args, "id").value_or(0)) +
+  return CallToolResult::error("could not escalate ticket #" +
+                               std::to_string(json::find_int(args, "id").value_or(0)) +
                                ": the paging service is unavailable (503)");
 }
 
@@ -122,33 +129,40 @@ mcp::ServerOptions demo_server_options() {
 }
 
 void add_demo_fixtures(mcp::Server& server) {
-  json::object id_schema{{"type", "object"},
-                         {"properties", {{"id", {{"type", "integer"}, {"description", "Ticket number"}}}}},
-                         {"required", {"id"}}};
-  server.add_tool({.name = "search_tickets",
-                   .title = "Search tickets",
-                   .description = "Search a customer's open support tickets",
-                   .input_schema = {{"type", "object"},
-                                    {"properties",
-                                     {{"customer", {{"type", "string"}, {"description", "Customer account"}}},
-                                      {"query", {{"type", "string"}, {"description", "Words to look for"}}}}}},
-                   .annotations = {{"readOnlyHint", true}}},
-                  search_tickets);
+  json::object id_schema{
+      {"type", "object"},
+      {"properties", {{"id", {{"type", "integer"}, {"description", "Ticket number"}}}}},
+      {"required", {"id"}}};
+  server.add_tool(
+      {.name = "search_tickets",
+       .title = "Search tickets",
+       .description = "Search a customer's open support tickets",
+       .input_schema = {{"type", "object"},
+                        {"properties",
+                         {{"customer", {{"type", "string"}, {"description", "Customer account"}}},
+                          {"query", {{"type", "string"}, {"description", "Words to look for"}}}}}},
+       .annotations = {{"readOnlyHint", true}}},
+      search_tickets);
   server.add_tool({.name = "delete_ticket",
                    .description = "Delete a ticket (needs the admin role)",
                    .input_schema = id_schema,
                    .annotations = {{"destructiveHint", true}}},
                   delete_ticket);
-  server.add_tool({.name = "escalate_ticket", .description = "Page the on-call engineer about a ticket",
+  server.add_tool({.name = "escalate_ticket",
+                   .description = "Page the on-call engineer about a ticket",
                    .input_schema = id_schema},
                   escalate_ticket);
   server.add_resource_template(
-      {.uri_template = "tickets://{id}", .name = "ticket", .description = "One support ticket",
+      {.uri_template = "tickets://{id}",
+       .name = "ticket",
+       .description = "One support ticket",
        .mime_type = "application/json"},
-      [](const std::string& uri, const std::map<std::string, std::string>& vars, RequestContext& ctx) {
+      [](const std::string& uri, const std::map<std::string, std::string>& vars,
+         RequestContext& ctx) {
         const std::string& id = vars.at("id");
         if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-          throw mcp::ProtocolError({jsonrpc::error_code::kResourceNotFound, "no such ticket", json::object{{"uri", uri}}});
+          throw mcp::ProtocolError({jsonrpc::error_code::kResourceNotFound, "no such ticket",
+                                    json::object{{"uri", uri}}});
         }
         validate_caller(ctx);
         {
@@ -158,8 +172,10 @@ void add_demo_fixtures(mcp::Server& server) {
           work(2ms);
         }
         return std::vector<mcp::ResourceContents>{
-            {uri, "application/json",
-             R"({"id":)" + id + R"(,"title":"login loop","priority":"high","status":"open"})", {}}};
+            {uri,
+             "application/json",
+             R"({"id":)" + id + R"(,"title":"login loop","priority":"high","status":"open"})",
+             {}}};
       });
 }
 

@@ -17,7 +17,9 @@ std::optional<value> parse(std::string_view text, const ParseLimits& limits, std
   return v;
 }
 
-std::string serialize(const value& v) { return boost::json::serialize(v); }
+std::string serialize(const value& v) {
+  return boost::json::serialize(v);
+}
 
 const object* find_object(const object& o, std::string_view key) {
   auto it = o.find(key);

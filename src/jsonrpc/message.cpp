@@ -69,15 +69,14 @@ ParseResult from_json(json::value v) {
     json::value params = nullptr;
     if (auto p = o->find("params"); p != o->end()) {
       if (!p->value().is_object() && !p->value().is_null()) {
-        return {std::nullopt,
-                invalid(id, error_code::kInvalidRequest, "params must be an object")};
+        return {std::nullopt, invalid(id, error_code::kInvalidRequest, "params must be an object")};
       }
       params = std::move(p->value());
     }
     if (!has_id) return {Notification{std::string(*method), std::move(params)}, std::nullopt};
     if (!id) {
-      return {std::nullopt,
-              invalid(std::nullopt, error_code::kInvalidRequest, "id must be a string or an integer")};
+      return {std::nullopt, invalid(std::nullopt, error_code::kInvalidRequest,
+                                    "id must be a string or an integer")};
     }
     return {Request{std::move(*id), std::string(*method), std::move(params)}, std::nullopt};
   }
@@ -94,7 +93,8 @@ ParseResult from_json(json::value v) {
     return {ErrorResponse{id, Error::from_json(*error)}, std::nullopt};
   }
   if (!id) {
-    return {std::nullopt, invalid(std::nullopt, error_code::kInvalidRequest, "a response needs an id")};
+    return {std::nullopt,
+            invalid(std::nullopt, error_code::kInvalidRequest, "a response needs an id")};
   }
   return {Response{std::move(*id), std::move(o->at("result"))}, std::nullopt};
 }
@@ -102,7 +102,8 @@ ParseResult from_json(json::value v) {
 ParseResult parse(std::string_view text, const json::ParseLimits& limits) {
   std::string reason;
   std::optional<json::value> v = json::parse(text, limits, &reason);
-  if (!v) return {std::nullopt, invalid(std::nullopt, error_code::kParseError, "parse error: " + reason)};
+  if (!v)
+    return {std::nullopt, invalid(std::nullopt, error_code::kParseError, "parse error: " + reason)};
   return from_json(std::move(*v));
 }
 
@@ -131,7 +132,9 @@ json::object to_json(const Message& m) {
   return o;
 }
 
-std::string serialize(const Message& m) { return json::serialize(to_json(m)); }
+std::string serialize(const Message& m) {
+  return json::serialize(to_json(m));
+}
 
 const json::object& params_of(const Message& m) {
   if (const auto* r = std::get_if<Request>(&m)) return json::as_object_or_empty(r->params);

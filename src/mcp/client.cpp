@@ -22,6 +22,7 @@ struct Client::Impl {
   std::shared_ptr<Session> session;
   InitializeResult init;
   std::vector<OutgoingMiddleware> middleware;
+  bool propagation_last = false;  // middleware.back() is the default trace propagation
 
   Session& live_session() const {
     if (!session) {
@@ -33,7 +34,8 @@ struct Client::Impl {
   Outcome send(OutgoingRequest& request) const {
     return live_session().request(request.method, request.params,
                                   RequestOptions{.timeout = request.options.timeout.value_or(options.request_timeout),
-                                                 .on_progress = request.options.on_progress});
+                                                 .on_progress = request.options.on_progress,
+                                                 .on_request_id = request.options.on_request_id});
   }
 
   Outcome run(OutgoingRequest& request) const {
@@ -89,7 +91,10 @@ struct Client::Impl {
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
-  if (impl_->options.propagate_trace_context) impl_->middleware.push_back(make_trace_propagation_middleware());
+  if (impl_->options.propagate_trace_context) {
+    impl_->middleware.push_back(make_trace_propagation_middleware());
+    impl_->propagation_last = true;
+  }
 }
 
 Client::~Client() {
@@ -97,7 +102,12 @@ Client::~Client() {
   impl_->pool.reset();  // waits for server-to-client request handlers still running
 }
 
-void Client::use(OutgoingMiddleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
+// The default propagation stays innermost, so that a middleware which makes its own CLIENT span
+// (client telemetry) sets the traceparent first and propagation adds no second span.
+void Client::use(OutgoingMiddleware middleware) {
+  auto at = impl_->propagation_last ? impl_->middleware.end() - 1 : impl_->middleware.end();
+  impl_->middleware.insert(at, std::move(middleware));
+}
 
 const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {
   Impl* impl = impl_.get();

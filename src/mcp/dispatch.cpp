@@ -11,7 +11,7 @@ json::object& meta_of(json::value& holder) {
 }
 }  // namespace
 
-Outcome invoke(const MethodHandler& handler, RequestContext& ctx) noexcept {
+Outcome invoke_handler(const MethodHandler& handler, RequestContext& ctx) noexcept {
   try {
     return handler(ctx);
   } catch (const ProtocolError& e) {

@@ -1,7 +1,10 @@
 #include "glassbox/mcp/passback.hpp"
 
 #include "glassbox/mcp/server.hpp"
+#include "glassbox/trace/otlp_http.hpp"
 #include "glassbox/trace/processor.hpp"
+
+#include <cstdlib>
 
 namespace glassbox::mcp {
 namespace {
@@ -24,11 +27,13 @@ std::optional<trace::SpanContext> read_parent(const json::object& meta) {
   const json::string* traceparent = json::find_string(meta, "traceparent");
   if (traceparent == nullptr) return std::nullopt;
   const json::string* tracestate = json::find_string(meta, "tracestate");
-  return trace::parse_traceparent(*traceparent, tracestate ? std::string_view(*tracestate) : std::string_view());
+  return trace::parse_traceparent(*traceparent,
+                                  tracestate ? std::string_view(*tracestate) : std::string_view());
 }
 
 json::object capability() {
-  return {{"version", kPassbackCapabilityVersion}, {"signals", {{"traces", {{"supported", true}}}}}};
+  return {{"version", kPassbackCapabilityVersion},
+          {"signals", {{"traces", {{"supported", true}}}}}};
 }
 
 // S1: the capability in initialize; the extension identifier too where the negotiated protocol
@@ -39,7 +44,8 @@ void advertise(Outcome& outcome) {
   json::value& caps = result["capabilities"];
   if (!caps.is_object()) caps = json::object{};
   caps.get_object()[kPassbackCapability] = capability();
-  if (json::value* extensions = caps.get_object().if_contains("extensions"); extensions && extensions->is_object()) {
+  if (json::value* extensions = caps.get_object().if_contains("extensions");
+      extensions && extensions->is_object()) {
     extensions->get_object()[kPassbackExtension] = json::object{};
   }
 }
@@ -53,15 +59,18 @@ std::string span_name(const RequestContext& ctx) {
 
 void describe_request(trace::Span& span, const RequestContext& ctx) {
   span.set_attribute("mcp.method.name", ctx.method());
-  if (const json::string* name = json::find_string(ctx.params(), "name"); name && ctx.method() == "tools/call") {
+  if (const json::string* name = json::find_string(ctx.params(), "name");
+      name && ctx.method() == "tools/call") {
     span.set_attribute("gen_ai.tool.name", std::string_view(*name));
     span.set_attribute("gen_ai.operation.name", "execute_tool");
   }
-  if (const json::string* uri = json::find_string(ctx.params(), "uri"); uri && ctx.method() == "resources/read") {
+  if (const json::string* uri = json::find_string(ctx.params(), "uri");
+      uri && ctx.method() == "resources/read") {
     span.set_attribute("mcp.resource.uri", std::string_view(*uri));
   }
   span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(ctx.request_id()));
-  if (const auto& session = ctx.message_context().session_id) span.set_attribute("mcp.session.id", *session);
+  if (const auto& session = ctx.message_context().session_id)
+    span.set_attribute("mcp.session.id", *session);
   span.set_attribute("mcp.protocol.version", ctx.protocol_version());
 }
 
@@ -87,7 +96,14 @@ std::shared_ptr<trace::TracerProvider> default_provider(const ServerOptions& ser
   defaults.set("service.version", server.version);
   trace::TracerProviderOptions options;
   options.resource = trace::resource_from_environment(std::move(defaults));
-  // PENDING-EXPORTER
+  // S13: the server's full telemetry goes to its own backend when one is configured.
+  if (std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") ||
+      std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    auto exporter =
+        std::make_shared<trace::OtlpHttpExporter>(trace::otlp_options_from_environment());
+    options.processors.push_back(std::make_shared<trace::BatchSpanProcessor>(
+        trace::BatchSpanProcessorOptions{.exporter = std::move(exporter)}));
+  }
   return std::make_shared<trace::TracerProvider>(std::move(options));
 }
 
@@ -108,12 +124,13 @@ Middleware make_passback_middleware(PassbackOptions options) {
     auto recorder = std::make_shared<trace::Recorder>(
         trace::RecorderOptions{.provider = o.provider, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
-    trace::Span root = trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server, read_parent(ctx.meta()));
+    trace::Span root = trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server,
+                                              read_parent(ctx.meta()));
     describe_request(root, ctx);
     Outcome outcome;
     {
       trace::ContextScope scope(root);
-      outcome = invoke(next, ctx);
+      outcome = invoke_handler(next, ctx);
     }
     describe_outcome(root, outcome);
     trace::SpanId root_id = root.context().span_id;

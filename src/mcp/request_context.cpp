@@ -11,7 +11,9 @@ RequestContext::RequestContext(std::shared_ptr<Session> session, jsonrpc::Reques
       message_context_(std::move(message_context)),
       stop_(std::move(stop)) {}
 
-const json::object& RequestContext::params() const { return json::as_object_or_empty(request_.params); }
+const json::object& RequestContext::params() const {
+  return json::as_object_or_empty(request_.params);
+}
 
 const json::object& RequestContext::arguments() const {
   static const json::object kEmpty;
@@ -31,7 +33,8 @@ std::string RequestContext::protocol_version() const {
   return negotiated.empty() ? std::string(kLatestProtocolVersion) : negotiated;
 }
 
-void RequestContext::progress(double progress, std::optional<double> total, std::string_view message) {
+void RequestContext::progress(double progress, std::optional<double> total,
+                              std::string_view message) {
   auto token = meta().find("progressToken");
   if (token == meta().end()) return;
   json::object params{{"progressToken", token->value()}, {"progress", json::number(progress)}};
@@ -50,12 +53,15 @@ void RequestContext::log(LogLevel level, json::value data, std::string_view logg
 
 json::value RequestContext::request(std::string_view method, json::object params,
                                     std::chrono::milliseconds timeout) {
-  Outcome outcome = session_->request(
-      method, std::move(params), RequestOptions{.timeout = timeout, .related_request = request_.id});
+  Outcome outcome =
+      session_->request(method, std::move(params),
+                        RequestOptions{.timeout = timeout, .related_request = request_.id});
   if (outcome.index() == 1) throw ProtocolError(std::get<1>(std::move(outcome)));
   return std::get<0>(std::move(outcome));
 }
 
-json::object RequestContext::client_capabilities() const { return session_->peer_capabilities(); }
+json::object RequestContext::client_capabilities() const {
+  return session_->peer_capabilities();
+}
 
 }  // namespace glassbox::mcp

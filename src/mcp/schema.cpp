@@ -7,7 +7,8 @@ namespace {
 
 bool is_integer(const json::value& v) {
   if (v.is_int64() || v.is_uint64()) return true;
-  return v.is_double() && std::isfinite(v.get_double()) && std::floor(v.get_double()) == v.get_double();
+  return v.is_double() && std::isfinite(v.get_double()) &&
+         std::floor(v.get_double()) == v.get_double();
 }
 
 bool has_type(const json::value& v, std::string_view type) {
@@ -21,7 +22,9 @@ bool has_type(const json::value& v, std::string_view type) {
   return true;  // unknown type names constrain nothing
 }
 
-double number_of(const json::value& v) { return v.to_number<double>(); }
+double number_of(const json::value& v) {
+  return v.to_number<double>();
+}
 
 // UTF-8 code points, as JSON Schema counts string length.
 std::size_t length_of(const json::string& s) {

@@ -16,7 +16,8 @@ jsonrpc::Error invalid_params(std::string message) {
 
 std::string required_string(const json::object& params, std::string_view key) {
   const json::string* s = json::find_string(params, key);
-  if (s == nullptr) throw ProtocolError(invalid_params("params." + std::string(key) + " must be a string"));
+  if (s == nullptr)
+    throw ProtocolError(invalid_params("params." + std::string(key) + " must be a string"));
   return std::string(*s);
 }
 
@@ -56,7 +57,8 @@ std::size_t read_cursor(const json::object& params) {
   if (c == nullptr) return 0;
   std::size_t offset = 0;
   auto [end, ec] = std::from_chars(c->data(), c->data() + c->size(), offset);
-  if (ec != std::errc() || end != c->data() + c->size()) throw ProtocolError(invalid_params("invalid cursor"));
+  if (ec != std::errc() || end != c->data() + c->size())
+    throw ProtocolError(invalid_params("invalid cursor"));
   return offset;
 }
 
@@ -125,8 +127,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         if (it != methods.end()) handler = it->second;
       }
       if (!handler) {
-        return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "method not found: " + c.method(),
-                              nullptr};
+        return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound,
+                              "method not found: " + c.method(), nullptr};
       }
       return handler(c);
     };
@@ -168,16 +170,18 @@ void Server::Impl::install_methods() {
     const json::string* requested = json::find_string(p, "protocolVersion");
     if (requested == nullptr) return invalid_params("params.protocolVersion must be a string");
     // Version negotiation: echo a supported version, else offer the latest we speak.
-    std::string version = is_supported_protocol_version(*requested) ? std::string(*requested)
-                                                                    : std::string(kLatestProtocolVersion);
+    std::string version = is_supported_protocol_version(*requested)
+                              ? std::string(*requested)
+                              : std::string(kLatestProtocolVersion);
     const json::object* caps = json::find_object(p, "capabilities");
     auto it = p.find("clientInfo");
     ctx.session().set_peer(caps ? *caps : json::object{},
-                              Implementation::from_json(it != p.end() ? it->value() : json::value()),
-                              version);
-    json::object result{{"protocolVersion", version},
-                        {"capabilities", capabilities()},
-                        {"serverInfo", Implementation{options.name, options.version, options.title}.to_json()}};
+                           Implementation::from_json(it != p.end() ? it->value() : json::value()),
+                           version);
+    json::object result{
+        {"protocolVersion", version},
+        {"capabilities", capabilities()},
+        {"serverInfo", Implementation{options.name, options.version, options.title}.to_json()}};
     if (!options.instructions.empty()) result["instructions"] = options.instructions;
     return result;
   };
@@ -224,12 +228,15 @@ void Server::Impl::install_methods() {
     const json::object& p = ctx.params();
     const json::object* ref = json::find_object(p, "ref");
     const json::object* argument = json::find_object(p, "argument");
-    if (ref == nullptr || argument == nullptr) return invalid_params("params.ref and params.argument are required");
-    CompletionRequest request{*ref, required_string(*argument, "name"), required_string(*argument, "value"), {}};
+    if (ref == nullptr || argument == nullptr)
+      return invalid_params("params.ref and params.argument are required");
+    CompletionRequest request{
+        *ref, required_string(*argument, "name"), required_string(*argument, "value"), {}};
     if (const json::object* context = json::find_object(p, "context")) {
       if (const json::object* args = json::find_object(*context, "arguments")) {
         for (const auto& [k, v] : *args) {
-          if (v.is_string()) request.context_arguments[std::string(k)] = std::string(v.get_string());
+          if (v.is_string())
+            request.context_arguments[std::string(k)] = std::string(v.get_string());
         }
       }
     }
@@ -241,14 +248,16 @@ void Server::Impl::install_methods() {
 Outcome Server::Impl::call_tool(RequestContext& ctx) const {
   std::string name = required_string(ctx.params(), "name");
   auto args_it = ctx.params().find("arguments");
-  if (args_it != ctx.params().end() && !args_it->value().is_object() && !args_it->value().is_null()) {
+  if (args_it != ctx.params().end() && !args_it->value().is_object() &&
+      !args_it->value().is_null()) {
     return invalid_params("params.arguments must be an object");
   }
   Tool tool;
   ToolHandler handler;
   {
     std::shared_lock lock(registry_mutex);
-    auto it = std::find_if(tools.begin(), tools.end(), [&](const ToolEntry& e) { return e.tool.name == name; });
+    auto it = std::find_if(tools.begin(), tools.end(),
+                           [&](const ToolEntry& e) { return e.tool.name == name; });
     if (it == tools.end()) return invalid_params("unknown tool: " + name);
     tool = it->tool;
     handler = it->handler;
@@ -319,11 +328,13 @@ Outcome Server::Impl::get_prompt(RequestContext& ctx) const {
   }
   std::map<std::string, std::string> args;
   for (const auto& [k, v] : ctx.arguments()) {
-    if (!v.is_string()) return invalid_params("prompt argument '" + std::string(k) + "' must be a string");
+    if (!v.is_string())
+      return invalid_params("prompt argument '" + std::string(k) + "' must be a string");
     args[std::string(k)] = std::string(v.get_string());
   }
   for (const auto& a : prompt.arguments) {
-    if (a.required && !args.count(a.name)) return invalid_params("missing required argument: " + a.name);
+    if (a.required && !args.count(a.name))
+      return invalid_params("missing required argument: " + a.name);
   }
   return handler(args, ctx).to_json();
 }
@@ -353,13 +364,16 @@ Server::~Server() {
   impl_->pool.reset();  // waits for handlers still running
 }
 
-const ServerOptions& Server::options() const { return impl_->options; }
+const ServerOptions& Server::options() const {
+  return impl_->options;
+}
 
 void Server::add_tool(Tool tool, ToolHandler handler) {
   {
     std::unique_lock lock(impl_->registry_mutex);
     auto& tools = impl_->tools;
-    auto it = std::find_if(tools.begin(), tools.end(), [&](const auto& e) { return e.tool.name == tool.name; });
+    auto it = std::find_if(tools.begin(), tools.end(),
+                           [&](const auto& e) { return e.tool.name == tool.name; });
     if (it != tools.end()) {
       *it = {std::move(tool), std::move(handler)};
     } else {
@@ -374,7 +388,8 @@ bool Server::remove_tool(std::string_view name) {
   {
     std::unique_lock lock(impl_->registry_mutex);
     auto& tools = impl_->tools;
-    auto it = std::find_if(tools.begin(), tools.end(), [&](const auto& e) { return e.tool.name == name; });
+    auto it = std::find_if(tools.begin(), tools.end(),
+                           [&](const auto& e) { return e.tool.name == name; });
     if (it != tools.end()) {
       tools.erase(it);
       removed = true;
@@ -392,7 +407,8 @@ void Server::add_resource(Resource resource, ResourceHandler handler) {
   notify_resources_changed();
 }
 
-void Server::add_resource_template(ResourceTemplate resource_template, ResourceTemplateHandler handler) {
+void Server::add_resource_template(ResourceTemplate resource_template,
+                                   ResourceTemplateHandler handler) {
   std::unique_lock lock(impl_->registry_mutex);
   impl_->templates.push_back({std::move(resource_template), std::move(handler)});
 }
@@ -426,7 +442,9 @@ std::shared_ptr<Session> Server::connect(std::shared_ptr<transport::Transport> t
       std::move(transport), impl_->pool,
       [weak](RequestContext& ctx) -> Outcome {
         auto impl = weak.lock();
-        if (!impl) return jsonrpc::Error{jsonrpc::error_code::kInternalError, "server is shutting down", nullptr};
+        if (!impl)
+          return jsonrpc::Error{jsonrpc::error_code::kInternalError, "server is shutting down",
+                                nullptr};
         return impl->dispatch(ctx);
       },
       nullptr);
@@ -453,9 +471,15 @@ void Server::serve_stdio() {
   session->close();
 }
 
-void Server::notify_tools_changed() { impl_->broadcast("notifications/tools/list_changed"); }
-void Server::notify_resources_changed() { impl_->broadcast("notifications/resources/list_changed"); }
-void Server::notify_prompts_changed() { impl_->broadcast("notifications/prompts/list_changed"); }
+void Server::notify_tools_changed() {
+  impl_->broadcast("notifications/tools/list_changed");
+}
+void Server::notify_resources_changed() {
+  impl_->broadcast("notifications/resources/list_changed");
+}
+void Server::notify_prompts_changed() {
+  impl_->broadcast("notifications/prompts/list_changed");
+}
 void Server::notify_resource_updated(const std::string& uri) {
   std::vector<std::shared_ptr<Session>> targets;
   {

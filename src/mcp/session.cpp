@@ -13,7 +13,9 @@ Session::Session(std::shared_ptr<transport::Transport> transport, std::weak_ptr<
       dispatch_(std::move(dispatch)),
       notification_handler_(std::move(on_notification)) {}
 
-Session::~Session() { transport_->close(); }
+Session::~Session() {
+  transport_->close();
+}
 
 void Session::start(std::function<void()> on_finished) {
   on_finished_ = std::move(on_finished);
@@ -62,20 +64,20 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
   {
     std::lock_guard lock(mutex_);
     if (!in_flight_.emplace(request.id, stop).second) {
-      transport_->send(jsonrpc::ErrorResponse{request.id,
-                                              {jsonrpc::error_code::kInvalidRequest,
-                                               "a request with this id is already in flight",
-                                               nullptr}});
+      transport_->send(
+          jsonrpc::ErrorResponse{request.id,
+                                 {jsonrpc::error_code::kInvalidRequest,
+                                  "a request with this id is already in flight", nullptr}});
       return;
     }
   }
-  pool->post([self = shared_from_this(), request = std::move(request),
-               context = std::move(context), token = stop.get_token()]() mutable {
+  pool->post([self = shared_from_this(), request = std::move(request), context = std::move(context),
+              token = stop.get_token()]() mutable {
     jsonrpc::Id id = request.id;
     Outcome outcome;
     {
       RequestContext ctx(self, std::move(request), std::move(context), token);
-      outcome = invoke(self->dispatch_, ctx);
+      outcome = invoke_handler(self->dispatch_, ctx);
     }
     bool cancelled = false;
     {
@@ -89,7 +91,8 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
       if (outcome.index() == 0) {
         self->transport_->send(jsonrpc::Response{id, std::move(std::get<0>(outcome))}, options);
       } else {
-        self->transport_->send(jsonrpc::ErrorResponse{id, std::move(std::get<1>(outcome))}, options);
+        self->transport_->send(jsonrpc::ErrorResponse{id, std::move(std::get<1>(outcome))},
+                               options);
       }
     }
     self->finish_request(id);
@@ -138,7 +141,8 @@ void Session::on_notification(const jsonrpc::Notification& n) {
       ProgressUpdate update;
       update.progress = json::find_number(params, "progress").value_or(0);
       update.total = json::find_number(params, "total");
-      if (const json::string* m = json::find_string(params, "message")) update.message = std::string(*m);
+      if (const json::string* m = json::find_string(params, "message"))
+        update.message = std::string(*m);
       pending->on_progress(update);
     }
     return;
@@ -175,7 +179,8 @@ void Session::on_input_closed() {
   if (finished) finished();
 }
 
-Outcome Session::request(std::string_view method, json::object params, const RequestOptions& options) {
+Outcome Session::request(std::string_view method, json::object params,
+                         const RequestOptions& options) {
   auto pending = std::make_shared<Pending>();
   pending->on_progress = options.on_progress;
   std::future<Outcome> answer = pending->promise.get_future();
@@ -188,6 +193,7 @@ Outcome Session::request(std::string_view method, json::object params, const Req
     id = next_id_++;
     pending_.emplace(id, pending);
   }
+  if (options.on_request_id) options.on_request_id(id);
   if (options.on_progress) {
     json::value& meta = params["_meta"];
     if (!meta.is_object()) meta = json::object{};
@@ -207,10 +213,11 @@ Outcome Session::request(std::string_view method, json::object params, const Req
     }
     if (removed) {
       notify("notifications/cancelled",
-             {{"requestId", jsonrpc::to_json(id)}, {"reason", "timed out"}}, options.related_request);
-      return jsonrpc::Error{jsonrpc::error_code::kRequestTimeout,
-                            "request timed out after " + std::to_string(options.timeout.count()) + " ms",
-                            nullptr};
+             {{"requestId", jsonrpc::to_json(id)}, {"reason", "timed out"}},
+             options.related_request);
+      return jsonrpc::Error{
+          jsonrpc::error_code::kRequestTimeout,
+          "request timed out after " + std::to_string(options.timeout.count()) + " ms", nullptr};
     }
   }
   return answer.get();
@@ -236,7 +243,8 @@ void Session::wait_until_drained() {
   drained_.wait(lock, [&] { return input_closed_.load() && in_flight_.empty(); });
 }
 
-void Session::set_peer(json::object capabilities, Implementation info, std::string protocol_version) {
+void Session::set_peer(json::object capabilities, Implementation info,
+                       std::string protocol_version) {
   std::lock_guard lock(mutex_);
   peer_capabilities_ = std::move(capabilities);
   peer_info_ = std::move(info);

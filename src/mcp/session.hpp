@@ -27,6 +27,7 @@ struct RequestOptions {
   std::chrono::milliseconds timeout = std::chrono::seconds(60);
   std::function<void(const ProgressUpdate&)> on_progress;
   std::optional<jsonrpc::Id> related_request;
+  std::function<void(const jsonrpc::Id&)> on_request_id;  // before sending, on the caller's thread
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -89,8 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   mutable std::mutex mutex_;
   std::condition_variable drained_;
-  std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending_;       // outgoing, by id
-  std::map<jsonrpc::Id, std::stop_source> in_flight_;              // incoming, by id
+  std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending_;  // outgoing, by id
+  std::map<jsonrpc::Id, std::stop_source> in_flight_;        // incoming, by id
   std::int64_t next_id_ = 0;
   std::atomic<bool> input_closed_{false};
 

@@ -7,6 +7,11 @@ namespace glassbox::mcp {
 OutgoingMiddleware make_trace_propagation_middleware() {
   return [](OutgoingRequest& request, const OutgoingHandler& send) -> Outcome {
     if (trace::current_context().empty()) return send(request);
+    // A traceparent already there (the caller's, or an outer middleware's CLIENT span) wins.
+    if (const json::object* meta = json::find_object(request.params, "_meta");
+        meta && meta->contains("traceparent")) {
+      return send(request);
+    }
     std::string name = request.method;
     if (const json::string* target = json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
       name += " " + std::string(*target);

@@ -38,7 +38,9 @@ Implementation Implementation::from_json(const json::value& v) {
 }
 
 namespace content {
-json::object text(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
+json::object text(std::string_view text) {
+  return {{"type", "text"}, {"text", text}};
+}
 json::object image(std::string_view data, std::string_view mime_type) {
   return {{"type", "image"}, {"data", data}, {"mimeType", mime_type}};
 }
@@ -55,7 +57,8 @@ json::object embedded_blob_resource(std::string_view uri, std::string_view blob,
   return {{"type", "resource"},
           {"resource", {{"uri", uri}, {"mimeType", mime_type}, {"blob", blob}}}};
 }
-json::object resource_link(std::string_view uri, std::string_view name, std::string_view mime_type) {
+json::object resource_link(std::string_view uri, std::string_view name,
+                           std::string_view mime_type) {
   json::object o{{"type", "resource_link"}, {"uri", uri}, {"name", name}};
   if (!mime_type.empty()) o["mimeType"] = mime_type;
   return o;
@@ -206,8 +209,8 @@ Prompt Prompt::from_json(const json::value& v) {
   if (const json::array* args = json::find_array(o, "arguments")) {
     for (const auto& a : *args) {
       const json::object& ao = json::as_object_or_empty(a);
-      p.arguments.push_back(
-          {str(ao, "name"), str(ao, "description"), json::find_bool(ao, "required").value_or(false)});
+      p.arguments.push_back({str(ao, "name"), str(ao, "description"),
+                             json::find_bool(ao, "required").value_or(false)});
     }
   }
   return p;
@@ -215,7 +218,8 @@ Prompt Prompt::from_json(const json::value& v) {
 
 json::object GetPromptResult::to_json() const {
   json::array msgs;
-  for (const auto& m : messages) msgs.push_back(json::object{{"role", m.role}, {"content", m.content}});
+  for (const auto& m : messages)
+    msgs.push_back(json::object{{"role", m.role}, {"content", m.content}});
   json::object o{{"messages", std::move(msgs)}};
   put_if(o, "description", description);
   return o;

@@ -46,7 +46,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         framer_(max_message_bytes),
         max_bytes_(max_message_bytes) {
     ignore_sigpipe_once();
-    if (::pipe2(wake_, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (::pipe2(wake_, O_CLOEXEC) != 0)
+      throw std::system_error(errno, std::generic_category(), "pipe2");
   }
 
   ~FdTransport() override {
@@ -212,8 +213,8 @@ class ProcessTransport final : public FdTransport {
 }  // namespace
 
 std::shared_ptr<Transport> make_stdio_transport(StdioOptions options) {
-  return std::make_shared<FdTransport>(options.read_fd, options.write_fd,
-                                       options.max_message_bytes, false);
+  return std::make_shared<FdTransport>(options.read_fd, options.write_fd, options.max_message_bytes,
+                                       false);
 }
 
 std::shared_ptr<Transport> spawn_process(ProcessOptions options) {
@@ -221,7 +222,8 @@ std::shared_ptr<Transport> spawn_process(ProcessOptions options) {
   ignore_sigpipe_once();
   int to_child[2];
   int from_child[2];
-  if (::pipe2(to_child, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  if (::pipe2(to_child, O_CLOEXEC) != 0)
+    throw std::system_error(errno, std::generic_category(), "pipe2");
   if (::pipe2(from_child, O_CLOEXEC) != 0) {
     ::close(to_child[0]);
     ::close(to_child[1]);
@@ -231,7 +233,8 @@ std::shared_ptr<Transport> spawn_process(ProcessOptions options) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
   posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
-  if (!options.inherit_stderr) posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (!options.inherit_stderr)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   std::vector<char*> argv;
   for (auto& a : options.argv) argv.push_back(a.data());
   argv.push_back(nullptr);

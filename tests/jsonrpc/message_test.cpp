@@ -27,7 +27,8 @@ TEST(MessageParse, NotificationResponseAndError) {
   ASSERT_TRUE(ok.message);
   EXPECT_EQ(std::get<Response>(*ok.message).result.at("a").as_int64(), 1);
 
-  auto err = parse(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"nope","data":{"x":1}}})");
+  auto err =
+      parse(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"nope","data":{"x":1}}})");
   ASSERT_TRUE(err.message);
   const auto& e = std::get<ErrorResponse>(*err.message);
   EXPECT_EQ(e.error.code, error_code::kMethodNotFound);
@@ -53,20 +54,25 @@ TEST_P(MessageParseBad, AnswersWithTheRightError) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, MessageParseBad,
-    ::testing::Values(BadInput{"{", error_code::kParseError, false},
-                      BadInput{"", error_code::kParseError, false},
-                      BadInput{"nul", error_code::kParseError, false},
-                      BadInput{R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", error_code::kInvalidRequest, false},
-                      BadInput{"42", error_code::kInvalidRequest, false},
-                      BadInput{R"({"id":1,"method":"ping"})", error_code::kInvalidRequest, true},
-                      BadInput{R"({"jsonrpc":"1.0","id":1,"method":"ping"})", error_code::kInvalidRequest, true},
-                      BadInput{R"({"jsonrpc":"2.0","id":1,"method":5})", error_code::kInvalidRequest, true},
-                      BadInput{R"({"jsonrpc":"2.0","id":null,"method":"ping"})", error_code::kInvalidRequest, false},
-                      BadInput{R"({"jsonrpc":"2.0","id":{},"method":"ping"})", error_code::kInvalidRequest, false},
-                      BadInput{R"({"jsonrpc":"2.0","id":1,"method":"x","params":[1]})", error_code::kInvalidRequest, true},
-                      BadInput{R"({"jsonrpc":"2.0","id":1})", error_code::kInvalidRequest, true},
-                      BadInput{R"({"jsonrpc":"2.0","id":1,"result":1,"error":{}})", error_code::kInvalidRequest, true},
-                      BadInput{R"({"jsonrpc":"2.0","id":1,"error":"bad"})", error_code::kInvalidRequest, true}));
+    ::testing::Values(
+        BadInput{"{", error_code::kParseError, false}, BadInput{"", error_code::kParseError, false},
+        BadInput{"nul", error_code::kParseError, false},
+        BadInput{R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", error_code::kInvalidRequest,
+                 false},
+        BadInput{"42", error_code::kInvalidRequest, false},
+        BadInput{R"({"id":1,"method":"ping"})", error_code::kInvalidRequest, true},
+        BadInput{R"({"jsonrpc":"1.0","id":1,"method":"ping"})", error_code::kInvalidRequest, true},
+        BadInput{R"({"jsonrpc":"2.0","id":1,"method":5})", error_code::kInvalidRequest, true},
+        BadInput{R"({"jsonrpc":"2.0","id":null,"method":"ping"})", error_code::kInvalidRequest,
+                 false},
+        BadInput{R"({"jsonrpc":"2.0","id":{},"method":"ping"})", error_code::kInvalidRequest,
+                 false},
+        BadInput{R"({"jsonrpc":"2.0","id":1,"method":"x","params":[1]})",
+                 error_code::kInvalidRequest, true},
+        BadInput{R"({"jsonrpc":"2.0","id":1})", error_code::kInvalidRequest, true},
+        BadInput{R"({"jsonrpc":"2.0","id":1,"result":1,"error":{}})", error_code::kInvalidRequest,
+                 true},
+        BadInput{R"({"jsonrpc":"2.0","id":1,"error":"bad"})", error_code::kInvalidRequest, true}));
 
 TEST(MessageParse, DeepNestingIsRejectedNotRecursed) {
   std::string deep(100000, '[');
@@ -76,7 +82,8 @@ TEST(MessageParse, DeepNestingIsRejectedNotRecursed) {
 }
 
 TEST(MessageSerialize, ExactWireShapes) {
-  EXPECT_EQ(serialize(Request{Id{1}, "ping", nullptr}), R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  EXPECT_EQ(serialize(Request{Id{1}, "ping", nullptr}),
+            R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
   EXPECT_EQ(serialize(Request{Id{"a"}, "x", json::object{{"k", 1}}}),
             R"({"jsonrpc":"2.0","id":"a","method":"x","params":{"k":1}})");
   EXPECT_EQ(serialize(Notification{"n", nullptr}), R"({"jsonrpc":"2.0","method":"n"})");
@@ -86,7 +93,8 @@ TEST(MessageSerialize, ExactWireShapes) {
 }
 
 TEST(MessageSerialize, RoundTrip) {
-  std::string text = R"({"jsonrpc":"2.0","id":"x-1","method":"tools/call","params":{"name":"echo","arguments":{"m":"hi"}}})";
+  std::string text =
+      R"({"jsonrpc":"2.0","id":"x-1","method":"tools/call","params":{"name":"echo","arguments":{"m":"hi"}}})";
   auto r = parse(text);
   ASSERT_TRUE(r.message);
   EXPECT_EQ(serialize(*r.message), text);

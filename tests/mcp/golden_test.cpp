@@ -98,7 +98,8 @@ TEST_P(Golden, ServerAnswersExactly) {
     wire.send(step.send);
     if (update) {
       step.expected.clear();
-      while (auto line = wire.next_line(std::chrono::milliseconds(300))) step.expected.push_back(*line);
+      while (auto line = wire.next_line(std::chrono::milliseconds(300)))
+        step.expected.push_back(*line);
       continue;
     }
     for (const std::string& expected : step.expected) {
@@ -106,7 +107,8 @@ TEST_P(Golden, ServerAnswersExactly) {
       ASSERT_TRUE(got) << "no answer to: " << step.send;
       EXPECT_EQ(*got, expected) << "after sending: " << step.send;
     }
-    EXPECT_FALSE(wire.next_line(std::chrono::milliseconds(50))) << "unexpected extra line after: " << step.send;
+    EXPECT_FALSE(wire.next_line(std::chrono::milliseconds(50)))
+        << "unexpected extra line after: " << step.send;
   }
   if (update) {
     std::ofstream out(path);

@@ -1,6 +1,6 @@
 // Server execution telemetry, server side: every rule S1..S15 of the passback spec, by id.
-#include "glassbox/mcp/client.hpp"
 #include "glassbox/mcp/passback.hpp"
+#include "glassbox/mcp/client.hpp"
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/trace/processor.hpp"
 #include "glassbox/transport/memory.hpp"
@@ -16,9 +16,11 @@ namespace {
 
 constexpr std::string_view kTraceId = "0af7651916cd43dd8448eb211c80319c";
 constexpr std::string_view kClientSpan = "b7ad6b7169203331";
-const std::string kTraceparent = "00-" + std::string(kTraceId) + "-" + std::string(kClientSpan) + "-01";
+const std::string kTraceparent =
+    "00-" + std::string(kTraceId) + "-" + std::string(kClientSpan) + "-01";
 
-json::object ask(std::string traceparent = kTraceparent, json::value request = true, bool detailed = false) {
+json::object ask(std::string traceparent = kTraceparent, json::value request = true,
+                 bool detailed = false) {
   json::object meta{{"otel", {{"traces", {{"request", request}, {"detailed", detailed}}}}}};
   if (!traceparent.empty()) meta["traceparent"] = traceparent;
   return meta;
@@ -50,11 +52,12 @@ void add_staged_tools(Server& server) {
     trace::Span upstream = ctx.span("upstream.call");
     return CallToolResult::error("upstream returned 500");
   });
-  server.add_tool({.name = "denied"}, [](const json::object&, RequestContext& ctx) -> CallToolResult {
-    { trace::Span auth = ctx.span("auth.validate"); }
-    trace::Span policy = ctx.span("policy.evaluate");
-    throw ProtocolError({jsonrpc::error_code::kInvalidParams, "denied by policy", nullptr});
-  });
+  server.add_tool(
+      {.name = "denied"}, [](const json::object&, RequestContext& ctx) -> CallToolResult {
+        { trace::Span auth = ctx.span("auth.validate"); }
+        trace::Span policy = ctx.span("policy.evaluate");
+        throw ProtocolError({jsonrpc::error_code::kInvalidParams, "denied by policy", nullptr});
+      });
   server.add_tool({.name = "flood"}, [](const json::object& args, RequestContext& ctx) {
     auto n = json::find_int(args, "spans").value_or(0);
     for (std::int64_t i = 0; i < n; ++i) trace::Span s = ctx.span("flood.item");
@@ -64,10 +67,11 @@ void add_staged_tools(Server& server) {
     }
     return CallToolResult::text("flooded");
   });
-  server.add_resource({.uri = "doc://readme", .name = "readme"}, [](const std::string& uri, RequestContext& ctx) {
-    trace::Span access = ctx.span("access.check");
-    return std::vector<ResourceContents>{{uri, "text/plain", "hi", {}}};
-  });
+  server.add_resource({.uri = "doc://readme", .name = "readme"},
+                      [](const std::string& uri, RequestContext& ctx) {
+                        trace::Span access = ctx.span("access.check");
+                        return std::vector<ResourceContents>{{uri, "text/plain", "hi", {}}};
+                      });
 }
 
 struct Fixture {
@@ -83,7 +87,8 @@ struct Fixture {
     add_staged_tools(server);
     if (passback) enable_passback(server, std::move(options));
     auto [c, s] = transport::make_memory_pair({.tap = [this](char dir, const std::string& line) {
-      if (dir == '<' && line.find("\"protocolVersion\"") != std::string::npos) initialize_line = line;
+      if (dir == '<' && line.find("\"protocolVersion\"") != std::string::npos)
+        initialize_line = line;
     }});
     server.connect(s);
     client.connect(c);
@@ -99,7 +104,9 @@ struct Fixture {
   std::string initialize_line;
 };
 
-const json::object& traces_of(const json::object& meta) { return meta.at("otel").at("traces").as_object(); }
+const json::object& traces_of(const json::object& meta) {
+  return meta.at("otel").at("traces").as_object();
+}
 
 std::vector<json::object> spans_of(const json::object& traces) {
   std::vector<json::object> out;
@@ -135,36 +142,41 @@ TEST(Passback, AdvertisesTheCapabilityOnlyWhenEnabled) {  // covers S1
             R"({"version":"2026-03-01","signals":{"traces":{"supported":true}}})");
   Fixture off({}, false);
   auto init_off = json::parse(off.initialize_line)->as_object();
-  EXPECT_FALSE(init_off.at("result").at("capabilities").as_object().contains("serverExecutionTelemetry"));
+  EXPECT_FALSE(
+      init_off.at("result").at("capabilities").as_object().contains("serverExecutionTelemetry"));
 }
 
 TEST(Passback, OnlyTheJsonBooleanTrueRequestsIt) {  // covers S2
   Fixture f;
   EXPECT_TRUE(f.call("staged", ask()).meta.contains("otel"));
-  for (json::value not_a_request : {json::value("true"), json::value(1), json::value(false), json::value(nullptr)}) {
+  for (json::value not_a_request :
+       {json::value("true"), json::value(1), json::value(false), json::value(nullptr)}) {
     CallToolResult r = f.call("staged", ask(kTraceparent, not_a_request));
     EXPECT_FALSE(r.meta.contains("otel")) << json::serialize(not_a_request);
     EXPECT_EQ(r.content.at(0).at("text").as_string(), "ok");
   }
   EXPECT_FALSE(f.call("staged", {}).meta.contains("otel"));
-  EXPECT_FALSE(f.call("staged", {{"otel", "yes"}}).meta.contains("otel"));  // otel of the wrong type
+  EXPECT_FALSE(
+      f.call("staged", {{"otel", "yes"}}).meta.contains("otel"));  // otel of the wrong type
   EXPECT_FALSE(f.call("staged", {{"otel", {{"traces", 5}}}, {"unknown", 1}}).meta.contains("otel"));
 }
 
 TEST(Passback, AnInvalidTraceparentStartsANewTraceAndNeverFailsTheCall) {  // covers S3
   Fixture f;
-  for (std::string bad : {"00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",   // uppercase
-                          "00-00000000000000000000000000000000-b7ad6b7169203331-01",   // zero trace id
-                          "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",   // zero span id
-                          "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",      // no flags
-                          "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",   // version ff
-                          "garbage"}) {
+  for (std::string bad :
+       {"00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",  // uppercase
+        "00-00000000000000000000000000000000-b7ad6b7169203331-01",  // zero trace id
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",  // zero span id
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",     // no flags
+        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  // version ff
+        "garbage"}) {
     CallToolResult r = f.call("staged", ask(bad));
     EXPECT_EQ(r.content.at(0).at("text").as_string(), "ok");
     auto spans = spans_of(traces_of(r.meta));
     const json::object& root = root_of(spans);
     EXPECT_NE(root.at("traceId").as_string(), kTraceId) << bad;
-    EXPECT_FALSE(root.contains("parentSpanId") && !root.at("parentSpanId").as_string().empty()) << bad;
+    EXPECT_FALSE(root.contains("parentSpanId") && !root.at("parentSpanId").as_string().empty())
+        << bad;
   }
   // An invalid tracestate is dropped; the traceparent still counts.
   json::object meta = ask();
@@ -242,8 +254,10 @@ TEST(Passback, TheResourceNamesTheProducingServer) {  // covers S8
   const json::object traces = traces_of(f.call("staged", ask()).meta);
   const json::object& resource = traces.at("resourceSpans").at(0).at("resource").as_object();
   std::string attrs = json::serialize(resource.at("attributes"));
-  EXPECT_NE(attrs.find(R"({"key":"service.name","value":{"stringValue":"mail-server"}})"), std::string::npos);
-  EXPECT_NE(attrs.find(R"({"key":"service.version","value":{"stringValue":"2.1.0"}})"), std::string::npos);
+  EXPECT_NE(attrs.find(R"({"key":"service.name","value":{"stringValue":"mail-server"}})"),
+            std::string::npos);
+  EXPECT_NE(attrs.find(R"({"key":"service.version","value":{"stringValue":"2.1.0"}})"),
+            std::string::npos);
 }
 
 TEST(Passback, FiveHundredConcurrentCallsNeverShareSpans) {  // covers S9
@@ -258,7 +272,8 @@ TEST(Passback, FiveHundredConcurrentCallsNeverShareSpans) {  // covers S9
   std::vector<std::future<CallToolResult>> calls;
   for (int i = 0; i < kCalls; ++i) {
     calls.push_back(std::async(std::launch::async, [&, i] {
-      return f.call("staged", ask("00-" + trace_ids[i] + "-" + std::string(kClientSpan) + "-01", true, true));
+      return f.call("staged",
+                    ask("00-" + trace_ids[i] + "-" + std::string(kClientSpan) + "-01", true, true));
     }));
   }
   for (int i = 0; i < kCalls; ++i) {
@@ -282,7 +297,8 @@ TEST(Passback, AttachedToFailuresOfBothTiers) {  // covers S10
   } catch (const ProtocolError& e) {
     EXPECT_EQ(e.error().code, jsonrpc::error_code::kInvalidParams);
     auto denied = spans_of(traces_of(e.error().data.at("_meta").as_object()));
-    EXPECT_EQ(names_of(denied), (std::set<std::string>{"tools/call denied", "auth.validate", "policy.evaluate"}));
+    EXPECT_EQ(names_of(denied),
+              (std::set<std::string>{"tools/call denied", "auth.validate", "policy.evaluate"}));
     EXPECT_EQ(root_of(denied).at("status").at("code").as_int64(), 2);
   }
 }
@@ -315,7 +331,8 @@ TEST(Passback, OwnerDenyRulesAndAllowListMode) {  // covers S11
 
 TEST(Passback, BoundsHoldAgainstAFloodAndAreCounted) {  // covers S12
   Fixture f;
-  CallToolResult r = f.call("flood", ask(kTraceparent, true, true), {{"spans", 100000}, {"huge", true}});
+  CallToolResult r =
+      f.call("flood", ask(kTraceparent, true, true), {{"spans", 100000}, {"huge", true}});
   EXPECT_EQ(r.content.at(0).at("text").as_string(), "flooded");
   const json::object& traces = traces_of(r.meta);
   auto spans = spans_of(traces);
@@ -328,7 +345,8 @@ TEST(Passback, BoundsHoldAgainstAFloodAndAreCounted) {  // covers S12
 
 TEST(Passback, AHugeAttributeIsCutAndCounted) {  // covers S12
   Fixture f;
-  const json::object traces = traces_of(f.call("flood", ask(kTraceparent, true, true), {{"huge", true}}).meta);
+  const json::object traces =
+      traces_of(f.call("flood", ask(kTraceparent, true, true), {{"huge", true}}).meta);
   EXPECT_LE(json::serialize(traces).size(), 64u * 1024);
   EXPECT_GE(traces.at("policy").at("truncatedAttributeCount").as_int64(), 1);
 }
@@ -380,7 +398,8 @@ TEST(Passback, PolicyReportShape) {  // covers S15
   Fixture f;
   CallToolResult result = f.call("staged", ask());
   const json::object& policy = traces_of(result.meta).at("policy").as_object();
-  for (const char* key : {"detailed", "droppedSpanCount", "redactedAttributeCount", "truncatedAttributeCount"}) {
+  for (const char* key :
+       {"detailed", "droppedSpanCount", "redactedAttributeCount", "truncatedAttributeCount"}) {
     EXPECT_TRUE(policy.contains(key)) << key;
   }
   EXPECT_EQ(policy.at("droppedSpanCount").as_int64(), 2);  // the two grandchildren, not detailed

@@ -73,8 +73,9 @@ TEST(Tools, TypedToolHasADerivedSchema) {
   Connected c;
   for (const Tool& t : c.client.list_all_tools()) {
     if (t.name != "add") continue;
-    EXPECT_EQ(json::serialize(t.input_schema),
-              R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"},"note":{"type":"string"}},"required":["a","b"]})");
+    EXPECT_EQ(
+        json::serialize(t.input_schema),
+        R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"},"note":{"type":"string"}},"required":["a","b"]})");
     return;
   }
   FAIL() << "add not listed";
@@ -94,7 +95,8 @@ TEST(Tools, ArgumentsFailingTheSchemaGiveAnIsErrorResult) {
   Connected c;
   CallToolResult r = c.client.call_tool("add", {{"a", "two"}, {"b", 1}});
   EXPECT_TRUE(r.is_error);
-  EXPECT_EQ(r.content.at(0).at("text").as_string(), "invalid arguments: arguments.a: expected integer");
+  EXPECT_EQ(r.content.at(0).at("text").as_string(),
+            "invalid arguments: arguments.a: expected integer");
   r = c.client.call_tool("echo", {});
   EXPECT_TRUE(r.is_error);
   EXPECT_EQ(r.content.at(0).at("text").as_string(),
@@ -138,7 +140,8 @@ TEST(Tools, ListChangedIsNotifiedToConnectedClients) {
   Connected c({.on_notification = [&](const std::string& method, const json::object&) {
     std::call_once(once, [&] { seen.set_value(method); });
   }});
-  c.server.add_tool({.name = "late"}, [](const json::object&, RequestContext&) { return CallToolResult::text("x"); });
+  c.server.add_tool({.name = "late"},
+                    [](const json::object&, RequestContext&) { return CallToolResult::text("x"); });
   auto f = seen.get_future();
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(f.get(), "notifications/tools/list_changed");
@@ -146,10 +149,13 @@ TEST(Tools, ListChangedIsNotifiedToConnectedClients) {
 
 TEST(Concurrency, ASlowToolNeverDelaysPingOrAnotherCall) {
   Connected c;
-  auto slow = std::async(std::launch::async, [&] { return c.client.call_tool("slow", {{"ms", 3000}}); });
+  auto slow = std::async(std::launch::async, [&] {
+    return c.client.call_tool("slow", {{"ms", 3000}});
+  });
   auto start = std::chrono::steady_clock::now();
   c.client.ping();
-  EXPECT_EQ(c.client.call_tool("echo", {{"message", "fast"}}).content.at(0).at("text").as_string(), "Echo: fast");
+  EXPECT_EQ(c.client.call_tool("echo", {{"message", "fast"}}).content.at(0).at("text").as_string(),
+            "Echo: fast");
   // Behaviour, not timing: the slow call is still running when the fast ones came back.
   EXPECT_EQ(slow.wait_for(0s), std::future_status::timeout);
   (void)start;
@@ -188,10 +194,11 @@ TEST(Progress, NotificationsCarryTheRequestsToken) {
   Connected c;
   std::vector<ProgressUpdate> updates;
   std::mutex m;
-  CallToolResult r = c.client.call_tool("progress", {}, {.on_progress = [&](const ProgressUpdate& u) {
-    std::lock_guard lock(m);
-    updates.push_back(u);
-  }});
+  CallToolResult r =
+      c.client.call_tool("progress", {}, {.on_progress = [&](const ProgressUpdate& u) {
+                           std::lock_guard lock(m);
+                           updates.push_back(u);
+                         }});
   EXPECT_EQ(r.content.at(0).at("text").as_string(), "progressed");
   std::lock_guard lock(m);
   ASSERT_EQ(updates.size(), 3u);  // sent before the response, on the same ordered connection
@@ -246,7 +253,8 @@ TEST(Resources, ListReadTemplatesAndNotFound) {
   EXPECT_EQ(c.client.read_resource("test://hello").contents.at(0).text.value(), "hello world");
   auto templates = c.client.list_all_resource_templates();
   ASSERT_EQ(templates.size(), 1u);
-  EXPECT_EQ(c.client.read_resource("test://items/42/data").contents.at(0).text.value(), R"({"id":"42"})");
+  EXPECT_EQ(c.client.read_resource("test://items/42/data").contents.at(0).text.value(),
+            R"({"id":"42"})");
   try {
     c.client.read_resource("test://items/4/2/data");
     FAIL();
@@ -259,7 +267,8 @@ TEST(Resources, ListReadTemplatesAndNotFound) {
 TEST(Resources, SubscribersGetUpdatesOthersDoNot) {
   std::promise<std::string> updated;
   Connected c({.on_notification = [&](const std::string& method, const json::object& params) {
-    if (method == "notifications/resources/updated") updated.set_value(std::string(params.at("uri").as_string()));
+    if (method == "notifications/resources/updated")
+      updated.set_value(std::string(params.at("uri").as_string()));
   }});
   c.server.notify_resource_updated("test://hello");  // not subscribed yet: nothing
   c.client.subscribe("test://hello");
@@ -283,7 +292,8 @@ TEST(Prompts, GetWithArgumentsAndMissingRequiredArgument) {
 
 TEST(Completion, ValuesForAPrefix) {
   Connected c;
-  CompletionResult r = c.client.complete({{{"type", "ref/prompt"}, {"name", "greet"}}, "name", "al", {}});
+  CompletionResult r =
+      c.client.complete({{{"type", "ref/prompt"}, {"name", "greet"}}, "name", "al", {}});
   EXPECT_EQ(r.values, (std::vector<std::string>{"alice", "albert"}));
   EXPECT_EQ(*r.total, 2);
 }
@@ -294,13 +304,19 @@ TEST(Middleware, WrapsEveryRequestOutermostFirst) {
   std::vector<std::string> order;
   std::mutex m;
   server.use([&](RequestContext& ctx, const MethodHandler& next) {
-    { std::lock_guard lock(m); order.push_back("outer:" + ctx.method()); }
+    {
+      std::lock_guard lock(m);
+      order.push_back("outer:" + ctx.method());
+    }
     Outcome o = next(ctx);
     outcome_meta(o)["outer"] = true;
     return o;
   });
   server.use([&](RequestContext& ctx, const MethodHandler& next) {
-    { std::lock_guard lock(m); order.push_back("inner:" + ctx.method()); }
+    {
+      std::lock_guard lock(m);
+      order.push_back("inner:" + ctx.method());
+    }
     return next(ctx);
   });
   auto [c, s] = transport::make_memory_pair();
@@ -310,12 +326,15 @@ TEST(Middleware, WrapsEveryRequestOutermostFirst) {
   CallToolResult r = client.call_tool("echo", {{"message", "x"}});
   EXPECT_TRUE(r.meta.at("outer").as_bool());
   std::lock_guard lock(m);
-  EXPECT_EQ(order, (std::vector<std::string>{"outer:initialize", "inner:initialize", "outer:tools/call", "inner:tools/call"}));
+  EXPECT_EQ(order, (std::vector<std::string>{"outer:initialize", "inner:initialize",
+                                             "outer:tools/call", "inner:tools/call"}));
 }
 
 TEST(Connection, ClosingFailsPendingCallsInsteadOfHanging) {
   Connected c;
-  auto slow = std::async(std::launch::async, [&] { return c.client.call_tool("slow", {{"ms", 10000}}); });
+  auto slow = std::async(std::launch::async, [&] {
+    return c.client.call_tool("slow", {{"ms", 10000}});
+  });
   std::this_thread::sleep_for(100ms);
   c.client.close();
   try {

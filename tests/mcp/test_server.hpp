@@ -20,17 +20,19 @@ BOOST_DESCRIBE_STRUCT(AddArgs, (), (a, b, note))
 
 inline void add_test_fixtures(mcp::Server& server) {
   using namespace mcp;
-  server.add_tool({.name = "echo",
-                   .description = "Echoes a message",
-                   .input_schema = {{"type", "object"},
-                                    {"properties", {{"message", {{"type", "string"}}}}},
-                                    {"required", {"message"}}}},
-                  [](const json::object& args, RequestContext&) {
-                    return CallToolResult::text("Echo: " + std::string(args.at("message").as_string()));
-                  });
+  server.add_tool(
+      {.name = "echo",
+       .description = "Echoes a message",
+       .input_schema = {{"type", "object"},
+                        {"properties", {{"message", {{"type", "string"}}}}},
+                        {"required", {"message"}}}},
+      [](const json::object& args, RequestContext&) {
+        return CallToolResult::text("Echo: " + std::string(args.at("message").as_string()));
+      });
   server.add_tool<AddArgs>({.name = "add", .description = "Adds two integers"},
                            [](const AddArgs& args, RequestContext&) {
-                             CallToolResult r = CallToolResult::text(std::to_string(args.a + args.b));
+                             CallToolResult r =
+                                 CallToolResult::text(std::to_string(args.a + args.b));
                              r.structured_content = json::object{{"sum", args.a + args.b}};
                              return r;
                            });
@@ -40,9 +42,11 @@ inline void add_test_fixtures(mcp::Server& server) {
   server.add_tool({.name = "throws"}, [](const json::object&, RequestContext&) -> CallToolResult {
     throw std::runtime_error("boom");
   });
-  server.add_tool({.name = "protocol_error"}, [](const json::object&, RequestContext&) -> CallToolResult {
-    throw ProtocolError({jsonrpc::error_code::kInvalidParams, "denied by policy", json::object{{"policy", "p1"}}});
-  });
+  server.add_tool({.name = "protocol_error"},
+                  [](const json::object&, RequestContext&) -> CallToolResult {
+                    throw ProtocolError({jsonrpc::error_code::kInvalidParams, "denied by policy",
+                                         json::object{{"policy", "p1"}}});
+                  });
   server.add_tool({.name = "slow"}, [](const json::object& args, RequestContext& ctx) {
     auto ms = json::find_int(args, "ms").value_or(2000);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -68,19 +72,23 @@ inline void add_test_fixtures(mcp::Server& server) {
     return CallToolResult::text("model said: " +
                                 std::string(answer.at("content").at("text").as_string()));
   });
-  server.add_resource({.uri = "test://hello", .name = "hello", .mime_type = "text/plain"},
-                      [](const std::string& uri, RequestContext&) {
-                        return std::vector<ResourceContents>{{uri, "text/plain", "hello world", {}}};
-                      });
+  server.add_resource(
+      {.uri = "test://hello", .name = "hello", .mime_type = "text/plain"},
+      [](const std::string& uri, RequestContext&) {
+        return std::vector<ResourceContents>{{uri, "text/plain", "hello world", {}}};
+      });
   server.add_resource_template(
       {.uri_template = "test://items/{id}/data", .name = "item"},
       [](const std::string& uri, const std::map<std::string, std::string>& vars, RequestContext&) {
-        return std::vector<ResourceContents>{{uri, "application/json", "{\"id\":\"" + vars.at("id") + "\"}", {}}};
+        return std::vector<ResourceContents>{
+            {uri, "application/json", "{\"id\":\"" + vars.at("id") + "\"}", {}}};
       });
-  server.add_prompt({.name = "greet", .description = "Greets someone", .arguments = {{"name", "Who", true}}},
-                    [](const std::map<std::string, std::string>& args, RequestContext&) {
-                      return GetPromptResult{"A greeting", {{"user", content::text("Hello, " + args.at("name"))}}};
-                    });
+  server.add_prompt(
+      {.name = "greet", .description = "Greets someone", .arguments = {{"name", "Who", true}}},
+      [](const std::map<std::string, std::string>& args, RequestContext&) {
+        return GetPromptResult{"A greeting",
+                               {{"user", content::text("Hello, " + args.at("name"))}}};
+      });
   server.set_completion_handler([](const CompletionRequest& req, RequestContext&) {
     CompletionResult r;
     for (const char* c : {"alice", "albert", "bob"}) {

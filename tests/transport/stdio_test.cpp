@@ -66,7 +66,8 @@ TEST(ProcessTransport, AChildThatIgnoresEndOfInputIsTerminated) {
 }
 
 TEST(ProcessTransport, AMissingProgramThrows) {
-  EXPECT_THROW(spawn_process({.argv = {"/nonexistent/glassbox-no-such-program"}}), std::system_error);
+  EXPECT_THROW(spawn_process({.argv = {"/nonexistent/glassbox-no-such-program"}}),
+               std::system_error);
 }
 
 TEST(StdioTransport, MalformedLinesAreAnsweredAndTheConnectionLivesOn) {
@@ -76,7 +77,8 @@ TEST(StdioTransport, MalformedLinesAreAnsweredAndTheConnectionLivesOn) {
   auto t = make_stdio_transport({.read_fd = in[0], .write_fd = out[1], .max_message_bytes = 64});
   Inbox inbox;
   t->start(inbox.callbacks());
-  std::string input = "not json\n" + std::string(100, 'x') + "\n{\"jsonrpc\":\"2.0\",\"method\":\"ok\"}\n";
+  std::string input =
+      "not json\n" + std::string(100, 'x') + "\n{\"jsonrpc\":\"2.0\",\"method\":\"ok\"}\n";
   ASSERT_EQ(::write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
   ASSERT_TRUE(inbox.wait_for(1));
   EXPECT_EQ(std::get<jsonrpc::Notification>(inbox.messages[0]).method, "ok");

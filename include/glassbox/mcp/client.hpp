@@ -44,6 +44,9 @@ struct CallOptions {
   // it sends a progressToken with the request.
   std::function<void(const ProgressUpdate&)> on_progress;
   json::object meta;  // merged into params._meta (traceparent, otel, ...)
+  // Called on the calling thread with the JSON-RPC id of the request, just before it is sent
+  // (client telemetry records it on the CLIENT span, passback rule C6).
+  std::function<void(const jsonrpc::Id&)> on_request_id;
 };
 
 // Wraps every outgoing request of the client (tracing, passback ingest, auth headers...).
@@ -65,7 +68,8 @@ struct ClientOptions {
   std::size_t max_message_bytes = 4 * 1024 * 1024;
   // Each handler, when set, also declares its capability in initialize. They run on a worker
   // thread and may block; a thrown ProtocolError answers with that error.
-  std::function<json::value(const json::object& params)> sampling_handler;     // sampling/createMessage
+  std::function<json::value(const json::object& params)>
+      sampling_handler;  // sampling/createMessage
   std::function<json::value(const json::object& params)> elicitation_handler;  // elicitation/create
   std::function<std::vector<json::object>()> roots_handler;                    // roots/list
   bool roots_list_changed = false;
@@ -85,7 +89,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Must be called before connect().
+  // Must be called before connect(). Middleware runs in the order added, outside the default
+  // trace propagation middleware (which leaves alone a request that already has a traceparent).
   void use(OutgoingMiddleware middleware);
 
   // Starts the transport and performs initialize + notifications/initialized.
@@ -106,13 +111,15 @@ class Client {
   void unsubscribe(std::string_view uri);
 
   std::vector<Prompt> list_all_prompts();
-  GetPromptResult get_prompt(std::string_view name, std::map<std::string, std::string> arguments = {});
+  GetPromptResult get_prompt(std::string_view name,
+                             std::map<std::string, std::string> arguments = {});
   CompletionResult complete(const CompletionRequest& request);
   void set_logging_level(LogLevel level);
   void notify_roots_changed();
 
   // Any request, raw: the result, or ProtocolError. Goes through the middleware.
-  json::value request(std::string_view method, json::object params, const CallOptions& options = {});
+  json::value request(std::string_view method, json::object params,
+                      const CallOptions& options = {});
   void notify(std::string_view method, json::object params = {});
 
   void close();

@@ -16,7 +16,7 @@ using Middleware = std::function<Outcome(RequestContext&, const MethodHandler& n
 
 // Runs a handler with the dispatch boundary's exception mapping: ProtocolError becomes its
 // error, any other exception -32603. Exceptions never cross the dispatch boundary.
-Outcome invoke(const MethodHandler& handler, RequestContext& ctx) noexcept;
+Outcome invoke_handler(const MethodHandler& handler, RequestContext& ctx) noexcept;
 
 // The _meta object of an outcome, created when absent: result._meta for a result,
 // error.data._meta for an error (data becomes an object when it was not one).

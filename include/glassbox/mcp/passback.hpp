@@ -25,7 +25,8 @@ class Server;
 
 inline constexpr std::string_view kPassbackCapability = "serverExecutionTelemetry";
 inline constexpr std::string_view kPassbackCapabilityVersion = "2026-03-01";
-inline constexpr std::string_view kPassbackExtension = "io.modelcontextprotocol/server-execution-telemetry";
+inline constexpr std::string_view kPassbackExtension =
+    "io.modelcontextprotocol/server-execution-telemetry";
 
 struct PassbackOptions {
   // Bounds, redaction and the detailed policy applied to what leaves the server. The caller's

@@ -55,8 +55,12 @@ class RequestContext {
   // without the capability throws ProtocolError.
   json::value request(std::string_view method, json::object params,
                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
-  json::value create_message(json::object params) { return request("sampling/createMessage", std::move(params)); }
-  json::value elicit(json::object params) { return request("elicitation/create", std::move(params)); }
+  json::value create_message(json::object params) {
+    return request("sampling/createMessage", std::move(params));
+  }
+  json::value elicit(json::object params) {
+    return request("elicitation/create", std::move(params));
+  }
   json::value list_roots() { return request("roots/list", {}); }
   // The capabilities the client declared in initialize.
   json::object client_capabilities() const;

@@ -36,7 +36,8 @@ using ResourceTemplateHandler = std::function<std::vector<ResourceContents>(
     const std::string& uri, const std::map<std::string, std::string>& variables, RequestContext&)>;
 using PromptHandler = std::function<GetPromptResult(
     const std::map<std::string, std::string>& arguments, RequestContext&)>;
-using CompletionHandler = std::function<CompletionResult(const CompletionRequest&, RequestContext&)>;
+using CompletionHandler =
+    std::function<CompletionResult(const CompletionRequest&, RequestContext&)>;
 
 struct ServerOptions {
   std::string name = "glassbox-server";
@@ -70,9 +71,10 @@ class Server {
   template <class Args, class F>
   void add_tool(Tool tool, F handler) {
     tool.input_schema = schema_of<Args>();
-    add_tool(std::move(tool), [h = std::move(handler)](const json::object& args, RequestContext& ctx) {
-      return h(from_arguments<Args>(args), ctx);
-    });
+    add_tool(std::move(tool),
+             [h = std::move(handler)](const json::object& args, RequestContext& ctx) {
+               return h(from_arguments<Args>(args), ctx);
+             });
   }
 
   bool remove_tool(std::string_view name);

@@ -1,7 +1,8 @@
 // Client-side trace propagation (SEP-414; passback rule S14): when a thread that calls through
 // a glassbox Client has a trace context bound (a server handler serving a traced request does),
 // each call gets a CLIENT span in that context and carries its traceparent/tracestate in
-// params._meta, so the next server stitches its spans under it.
+// params._meta, so the next server stitches its spans under it. A request whose _meta already
+// has a traceparent (set by the caller, or by client telemetry's own CLIENT span) is left as is.
 //
 // Threads: the middleware runs on the calling thread; it keeps no state.
 #pragma once

@@ -24,7 +24,9 @@ bool is_supported_protocol_version(std::string_view version);
 
 // A request's outcome: its result, or the protocol error that answers it.
 using Outcome = std::variant<json::value, jsonrpc::Error>;
-inline bool ok(const Outcome& o) { return o.index() == 0; }
+inline bool ok(const Outcome& o) {
+  return o.index() == 0;
+}
 
 // Thrown by the client API when the peer answers with a JSON-RPC error (or the call times out,
 // or the connection closes). Inside a server handler, throwing it answers with that error.

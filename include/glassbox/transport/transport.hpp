@@ -10,7 +10,8 @@
 //   when no more messages will arrive (the peer ended its input, or this side closed). A stdio
 //   transport whose input ended can still send until close(), so pending answers get out.
 // - Malformed input is answered by the transport itself, by its own rules (stdio: a JSON-RPC
-//   error line; HTTP: a 400 with a JSON-RPC error body); only well-formed messages reach on_message.
+//   error line; HTTP: a 400 with a JSON-RPC error body); only well-formed messages reach
+//   on_message.
 #pragma once
 
 #include "glassbox/jsonrpc/message.hpp"

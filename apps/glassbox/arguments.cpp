@@ -1,0 +1,36 @@
+#include "commands.hpp"
+
+namespace glassbox::cli {
+
+std::optional<json::object> parse_tool_arguments(const std::vector<std::string>& pairs,
+                                                 const std::optional<std::string>& json_text,
+                                                 std::string* error) {
+  if (json_text) {
+    if (!pairs.empty()) {
+      *error = "give the arguments as k=v pairs or as --json, not both";
+      return std::nullopt;
+    }
+    std::string reason;
+    std::optional<json::value> parsed = json::parse(*json_text, {}, &reason);
+    if (!parsed || !parsed->is_object()) {
+      *error = "--json wants a JSON object" + (reason.empty() ? std::string() : ": " + reason);
+      return std::nullopt;
+    }
+    return std::move(parsed->get_object());
+  }
+  json::object arguments;
+  for (const std::string& pair : pairs) {
+    std::size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *error = "'" + pair + "' is not a k=v argument";
+      return std::nullopt;
+    }
+    std::string_view value = std::string_view(pair).substr(eq + 1);
+    // Numbers, booleans and objects as JSON; anything that does not parse stays a string.
+    std::optional<json::value> parsed = json::parse(value);
+    arguments[pair.substr(0, eq)] = parsed ? std::move(*parsed) : json::value(json::string(value));
+  }
+  return arguments;
+}
+
+}  // namespace glassbox::cli

@@ -1,0 +1,59 @@
+// The subcommands of the glassbox program and the options each one takes (design.md, "Command
+// line"). main.cpp parses the command line into these structs; each run_* function does one
+// subcommand and returns the process exit code.
+#pragma once
+
+#include "glassbox/json/json.hpp"
+#include "glassbox/trace/otlp_http.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace glassbox::cli {
+
+// The exit codes of the command-line contract.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitToolError = 1;  // the tool answered with isError: true
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitFailure = 3;  // connection or protocol failure
+
+// `--url http://host:port/mcp`, or the command after `--` that starts a stdio server.
+struct ServerTarget {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // --header 'Name: value'
+  std::string bearer_token;
+  std::vector<std::string> command;
+};
+
+// What a client command asks of the call besides the call itself: server-execution telemetry
+// (passback) and where the stitched trace goes. Also taken by `read` and `tools`.
+struct CallCommandOptions {
+  bool passback = true;  // --no-passback turns it off
+  bool detailed = false;
+  std::string otlp_endpoint;  // --otlp: an OTLP/HTTP base URL; empty: OTEL_EXPORTER_OTLP_* decide
+  std::optional<trace::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or default
+  bool json_output = false;                          // --json-output: the whole result as JSON
+};
+
+struct ServeCommandOptions {
+  std::string fixture;  // "everything", "demo", ...
+  std::string http;     // "127.0.0.1:PORT"; empty for stdio
+  bool stateless = false;
+};
+
+int run_serve(const ServeCommandOptions& options);
+int run_tools(const ServerTarget& target, const CallCommandOptions& options);
+int run_call(const std::string& tool, const json::object& arguments, const ServerTarget& target,
+             const CallCommandOptions& options);
+int run_read(const std::string& uri, const ServerTarget& target, const CallCommandOptions& options);
+
+// `k=v` pairs into tool arguments: a value that parses as JSON is taken as JSON (numbers,
+// booleans, null, objects, arrays), anything else as a string. With `json_text` (--json) the
+// arguments are that object and no pair may be given. On failure returns nullopt and a reason.
+std::optional<json::object> parse_tool_arguments(const std::vector<std::string>& pairs,
+                                                 const std::optional<std::string>& json_text,
+                                                 std::string* error);
+
+}  // namespace glassbox::cli

@@ -1,0 +1,174 @@
+// glassbox: the command-line program (design.md, "Command line").
+//
+//   glassbox serve everything [--stdio | --http 127.0.0.1:PORT [--stateless]]
+//   glassbox tools <server>
+//   glassbox call <tool> [k=v ...|--json '{..}'] <server> [--no-passback] [--detailed] ...
+//   glassbox read <uri> <server> [same flags]
+//
+// <server> is `--url http://host:port/mcp`, or `--` followed by the command of a stdio server.
+
+#include "commands.hpp"
+#include "fixtures.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace glassbox::cli;
+
+// Everything the command line can say; each subcommand reads its part.
+struct CommandLine {
+  ServeCommandOptions serve;
+  bool serve_stdio = false;
+  ServerTarget target;
+  std::vector<std::string> headers;  // "Name: value", parsed into target.headers
+  CallCommandOptions call;
+  bool no_passback = false;
+  std::string otlp_protocol;
+  std::string tool;
+  std::vector<std::string> argument_pairs;
+  std::optional<std::string> arguments_json;
+  std::string uri;
+};
+
+void define_serve(CLI::App& app, CommandLine& line) {
+  CLI::App* serve = app.add_subcommand("serve", "Serve a built-in MCP server");
+  std::vector<std::string> names;
+  for (const Fixture& fixture : fixtures()) names.emplace_back(fixture.name);
+  serve->add_option("server", line.serve.fixture, "Which server")
+      ->required()
+      ->check(CLI::IsMember(names));
+  CLI::Option* stdio =
+      serve->add_flag("--stdio", line.serve_stdio, "Serve on stdin/stdout (default)");
+  CLI::Option* http = serve->add_option("--http", line.serve.http,
+                                        "Serve Streamable HTTP on HOST:PORT (127.0.0.1:8080)");
+  serve->add_flag("--stateless", line.serve.stateless, "HTTP without sessions")->needs(http);
+  stdio->excludes(http);
+}
+
+// --url / -- and the options every client command shares.
+void add_target_options(CLI::App* command, CommandLine& line) {
+  command->add_option("--url", line.target.url, "Streamable HTTP endpoint, http://host:port/mcp");
+  command->add_option("-H,--header", line.headers, "Extra HTTP header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
+  command->add_option("--bearer-token", line.target.bearer_token,
+                      "HTTP Authorization bearer token");
+  command->add_flag("--json-output", line.call.json_output, "Print the whole result as JSON");
+}
+
+void add_telemetry_options(CLI::App* command, CommandLine& line) {
+  command->add_flag("--no-passback", line.no_passback,
+                    "Do not ask the server for its execution spans");
+  command->add_flag("--detailed", line.call.detailed, "Ask for the server's detailed spans");
+  command->add_option("--otlp", line.call.otlp_endpoint,
+                      "OTLP/HTTP base endpoint for the stitched trace (http://127.0.0.1:4318)");
+  command->add_option("--otlp-protocol", line.otlp_protocol, "OTLP encoding")
+      ->check(CLI::IsMember({"json", "protobuf"}));
+}
+
+CLI::App* define_tools(CLI::App& app, CommandLine& line) {
+  CLI::App* tools = app.add_subcommand("tools", "List a server's tools");
+  add_target_options(tools, line);
+  return tools;
+}
+
+CLI::App* define_call(CLI::App& app, CommandLine& line) {
+  CLI::App* call = app.add_subcommand("call", "Call a tool");
+  call->add_option("tool", line.tool, "Tool name")->required();
+  call->add_option("arguments", line.argument_pairs,
+                   "k=v arguments; a value that parses as JSON is JSON, else a string");
+  call->add_option("--json", line.arguments_json, "All arguments as one JSON object");
+  add_target_options(call, line);
+  add_telemetry_options(call, line);
+  return call;
+}
+
+CLI::App* define_read(CLI::App& app, CommandLine& line) {
+  CLI::App* read = app.add_subcommand("read", "Read a resource (resources/read)");
+  read->add_option("uri", line.uri, "Resource URI")->required();
+  add_target_options(read, line);
+  add_telemetry_options(read, line);
+  return read;
+}
+
+// Fills the parts of `line` that CLI11 cannot check alone; false (with a reason) on misuse.
+bool finish_client_options(CommandLine& line, std::string* error) {
+  if (line.target.url.empty() == line.target.command.empty()) {
+    *error = "give the server as --url URL or as -- COMMAND..., exactly one of them";
+    return false;
+  }
+  for (const std::string& header : line.headers) {
+    std::size_t colon = header.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      *error = "--header wants 'Name: value', not '" + header + "'";
+      return false;
+    }
+    std::size_t start = header.find_first_not_of(' ', colon + 1);
+    line.target.headers.emplace_back(header.substr(0, colon),
+                                     start == std::string::npos ? "" : header.substr(start));
+  }
+  line.call.passback = !line.no_passback;
+  if (line.otlp_protocol == "json")
+    line.call.otlp_protocol = glassbox::trace::OtlpProtocol::http_json;
+  if (line.otlp_protocol == "protobuf")
+    line.call.otlp_protocol = glassbox::trace::OtlpProtocol::http_protobuf;
+  return true;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "glassbox: " << message << "\nRun with --help for more information.\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A peer that goes away must surface as a failed write (exit 3), not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  // Everything after the first "--" is the stdio server's command, passed through untouched.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  CommandLine line;
+  if (auto dash = std::find(args.begin(), args.end(), "--"); dash != args.end()) {
+    line.target.command.assign(dash + 1, args.end());
+    args.erase(dash, args.end());
+  }
+
+  CLI::App app{"glassbox: MCP with server execution telemetry", "glassbox"};
+  app.set_version_flag("--version", "glassbox 0.1.0");
+  app.require_subcommand(1);
+  define_serve(app, line);
+  CLI::App* tools = define_tools(app, line);
+  CLI::App* call = define_call(app, line);
+  CLI::App* read = define_read(app, line);
+
+  try {
+    std::reverse(args.begin(), args.end());  // CLI11 takes the vector last argument first
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (app.got_subcommand("serve")) {
+    if (!line.target.command.empty()) return usage_error("serve takes no -- command");
+    return run_serve(line.serve);
+  }
+  std::string error;
+  if (!finish_client_options(line, &error)) return usage_error(error);
+  if (tools->parsed()) return run_tools(line.target, line.call);
+  if (read->parsed()) return run_read(line.uri, line.target, line.call);
+  if (call->parsed()) {
+    auto arguments = parse_tool_arguments(line.argument_pairs, line.arguments_json, &error);
+    if (!arguments) return usage_error(error);
+    return run_call(line.tool, *arguments, line.target, line.call);
+  }
+  return usage_error("no command");
+}

@@ -1,0 +1,112 @@
+// glassbox serve <fixture> [--stdio | --http HOST:PORT [--stateless]]
+
+#include "commands.hpp"
+#include "fixtures.hpp"
+
+#include "glassbox/mcp/passback.hpp"
+#include "glassbox/transport/http_server.hpp"
+
+#include <pthread.h>
+#include <csignal>
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace glassbox::cli {
+
+namespace {
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// "127.0.0.1:8080", "localhost:0", "[::1]:8080".
+std::optional<HostPort> parse_host_port(const std::string& text) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  std::string port_text = text.substr(colon + 1);
+  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5)
+    return std::nullopt;
+  unsigned long port = std::stoul(port_text);
+  if (port > 65535) return std::nullopt;
+  return HostPort{host, static_cast<std::uint16_t>(port)};
+}
+
+// Blocks SIGINT and SIGTERM in this thread. Called before any thread starts, so that every
+// thread inherits the mask and this one alone takes them, synchronously, with sigwait.
+sigset_t block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+int serve_http(mcp::Server& server, const HostPort& address, bool stateless,
+               const sigset_t& stop_signals) {
+  transport::HttpServer http(
+      {.host = address.host, .port = address.port, .endpoint = "/mcp", .stateless = stateless},
+      [&server](std::shared_ptr<transport::Transport> transport) {
+        server.connect(std::move(transport));
+      });
+  http.start();
+  std::cerr << "glassbox: listening on " << http.url() << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << "glassbox: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
+            << std::endl;
+  http.stop();
+  http.wait();
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_serve(const ServeCommandOptions& options) {
+  const Fixture* fixture = find_fixture(options.fixture);
+  if (!fixture) {
+    std::cerr << "glassbox: unknown server '" << options.fixture << "'\n";
+    return kExitUsage;
+  }
+  std::optional<HostPort> address;
+  if (!options.http.empty()) {
+    address = parse_host_port(options.http);
+    if (!address) {
+      std::cerr << "glassbox: --http wants HOST:PORT (127.0.0.1:8080), not '" << options.http
+                << "'\n";
+      return kExitUsage;
+    }
+  }
+
+  // Every served fixture passes its execution spans back to callers that ask (SEP-2448): the
+  // feature glassbox exists for, and harmless to callers that do not ask.
+  auto make_server = [fixture] {
+    auto server = std::make_unique<mcp::Server>(fixture->options());
+    fixture->setup(*server);
+    mcp::enable_passback(*server);
+    return server;
+  };
+  try {
+    if (address) {
+      sigset_t stop_signals = block_stop_signals();  // before the server starts its threads
+      std::unique_ptr<mcp::Server> server = make_server();
+      return serve_http(*server, *address, options.stateless, stop_signals);
+    }
+    make_server()->serve_stdio();
+    return kExitOk;
+  } catch (const std::exception& e) {
+    std::cerr << "glassbox: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}
+
+}  // namespace glassbox::cli

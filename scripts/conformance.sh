@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The official MCP conformance suite (@modelcontextprotocol/conformance) against glassbox:
+#   server mode: every server scenario (active and pending) against `glassbox serve everything --http`;
+#   client mode: the client scenarios glassbox-conformance-client implements.
+# Usage: scripts/conformance.sh [BUILD_DIR]   (default: build; binaries in BUILD_DIR/bin)
+# Exits non-zero on any failure. Results land in BUILD_DIR/conformance-results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${1:-build}
+[[ $build = /* ]] || build=$root/$build
+source scripts/node-env.sh
+
+glassbox=$build/bin/glassbox
+client=$build/bin/glassbox-conformance-client
+for bin in "$glassbox" "$client"; do
+  [[ -x $bin ]] || { echo "conformance.sh: $bin is missing; build it first" >&2; exit 2; }
+done
+results=$build/conformance-results
+rm -rf "$results"
+mkdir -p "$results"
+
+baseline=()
+if [[ -s tests/conformance/expected-failures.yaml ]] &&
+   grep -qv '^\s*\(#.*\)\?$' tests/conformance/expected-failures.yaml; then
+  baseline=(--expected-failures tests/conformance/expected-failures.yaml)
+fi
+
+# The server picks a free port itself (port 0) and says which on stderr.
+log=$results/server.log
+"$glassbox" serve everything --http 127.0.0.1:0 2>"$log" &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
+url=
+for _ in $(seq 100); do
+  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/mcp' "$log" | head -1 || true)
+  [[ -n $url ]] && break
+  kill -0 $server_pid 2>/dev/null || { cat "$log" >&2; exit 3; }
+  sleep 0.1
+done
+[[ -n $url ]] || { echo "conformance.sh: the server did not start" >&2; cat "$log" >&2; exit 3; }
+
+status=0
+echo "== server scenarios against $url"
+# --suite all: the active scenarios plus the pending ones (json-schema-2020-12, server-sse-polling).
+if ! conformance server --url "$url" --suite all -o "$results/server" "${baseline[@]}" \
+    >"$results/server.txt" 2>&1; then
+  status=1
+fi
+sed -n '/=== SUMMARY ===/,$p' "$results/server.txt"
+
+echo "== client scenarios"
+for scenario in initialize tools_call elicitation-sep1034-client-defaults sse-retry; do
+  if conformance client --command "$client" --scenario "$scenario" -o "$results/client" \
+      "${baseline[@]}" >"$results/client-$scenario.txt" 2>&1; then
+    echo "✓ $scenario: $(grep 'Passed:' "$results/client-$scenario.txt" | tail -1)"
+  else
+    echo "✗ $scenario (see $results/client-$scenario.txt)"
+    status=1
+  fi
+done
+
+if [[ $status -ne 0 ]]; then
+  echo "conformance: FAILED" >&2
+else
+  echo "conformance: all scenarios passed"
+fi
+exit $status

@@ -1,0 +1,598 @@
+#include "glassbox/trace/curate.hpp"
+
+#include "glassbox/trace/otlp.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <unordered_map>
+
+namespace glassbox::trace {
+namespace {
+
+// ---- key rules -------------------------------------------------------------------------------
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+  return is_upper(c) || is_lower(c) || is_digit(c);
+}
+
+// Lowercased words of a key: split at non-alphanumerics and camelCase boundaries
+// ("xAPIKey" -> x api key; "access_token" -> access token). `keep_star` keeps a '*' in words
+// (for patterns).
+std::vector<std::string> split_words(std::string_view key, bool keep_star = false) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) words.push_back(std::move(word));
+    word.clear();
+  };
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (!(is_alnum(c) || (keep_star && c == '*'))) {
+      flush();
+      continue;
+    }
+    if (is_upper(c) && !word.empty()) {
+      char prev = key[i - 1];
+      bool next_lower = i + 1 < key.size() && is_lower(key[i + 1]);
+      if (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower)) flush();
+    }
+    word += lower(c);
+  }
+  flush();
+  return words;
+}
+
+bool word_matches(const std::string& pattern, const std::string& word) {
+  if (!pattern.empty() && pattern.back() == '*')
+    return word.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return pattern == word;
+}
+
+bool words_contain(const std::vector<std::string>& words, const std::vector<std::string>& pattern) {
+  if (pattern.empty() || pattern.size() > words.size()) return false;
+  for (std::size_t i = 0; i + pattern.size() <= words.size(); ++i) {
+    std::size_t j = 0;
+    while (j < pattern.size() && word_matches(pattern[j], words[i + j])) ++j;
+    if (j == pattern.size()) return true;
+  }
+  return false;
+}
+
+const std::vector<std::vector<std::string>>& default_key_patterns() {
+  static const std::vector<std::vector<std::string>> patterns = [] {
+    std::vector<std::vector<std::string>> out;
+    for (const char* p : {"authorization", "cookie",      "cookies", "token",        "accesstoken",
+                          "refreshtoken",  "authtoken",   "idtoken", "sessiontoken", "bearer",
+                          "password",      "passwd",      "pwd",     "passphrase",   "secret",
+                          "clientsecret",  "api key",     "apikey",  "private key",  "privatekey",
+                          "credential",    "credentials", "x auth",  "jwt"}) {
+      out.push_back(split_words(p, true));
+    }
+    return out;
+  }();
+  return patterns;
+}
+
+// ---- value rules -----------------------------------------------------------------------------
+
+bool is_token68(char c) {
+  return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+}
+bool is_b64url(char c) {
+  return is_alnum(c) || c == '-' || c == '_';
+}
+
+bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
+  if (pos + word.size() > text.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (lower(text[pos + i]) != word[i]) return false;
+  return true;
+}
+
+bool boundary_before(std::string_view text, std::size_t pos) {
+  return pos == 0 || !is_alnum(text[pos - 1]);
+}
+
+// "Bearer <token68>" (at least 8 characters) or "Basic <base64 of user:password>".
+bool has_auth_scheme(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool bearer = iequals_at(text, i, "bearer");
+    bool basic = !bearer && iequals_at(text, i, "basic");
+    if ((!bearer && !basic) || !boundary_before(text, i)) continue;
+    std::size_t j = i + (bearer ? 6 : 5);
+    if (j >= text.size() || (text[j] != ' ' && text[j] != '\t')) continue;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+    std::size_t start = j;
+    while (j < text.size() && is_token68(text[j])) ++j;
+    while (j < text.size() && text[j] == '=') ++j;
+    std::string_view token = text.substr(start, j - start);
+    if (bearer) {
+      if (token.size() >= 8) return true;
+    } else if (token.size() >= 4) {
+      auto decoded = base64_decode(token);
+      if (decoded && decoded->find(':') != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+// Three base64url segments, the first a JSON object ("eyJ" is base64 of '{"').
+bool has_jwt(std::string_view text) {
+  for (std::size_t i = text.find("eyJ"); i != std::string_view::npos; i = text.find("eyJ", i + 1)) {
+    if (i > 0 && is_b64url(text[i - 1])) continue;
+    std::size_t j = i;
+    std::size_t lengths[3] = {0, 0, 0};
+    int segment = 0;
+    while (j < text.size()) {
+      if (is_b64url(text[j])) {
+        ++lengths[segment];
+      } else if (text[j] == '.' && segment < 2) {
+        ++segment;
+      } else {
+        break;
+      }
+      ++j;
+    }
+    if (segment == 2 && lengths[0] >= 10 && lengths[1] >= 2) return true;
+  }
+  return false;
+}
+
+struct KeyFormat {
+  std::string_view prefix;
+  std::size_t min_length;  // characters after the prefix
+  std::size_t max_length;  // 0: unbounded
+  bool upper_alnum_only;
+};
+
+constexpr std::array<KeyFormat, 19> kKeyFormats{{
+    {"sk-", 20, 0, false},       // OpenAI, Anthropic (sk-ant-...), and many others
+    {"sk_live_", 16, 0, false},  // Stripe
+    {"sk_test_", 16, 0, false},    {"rk_live_", 16, 0, false},
+    {"rk_test_", 16, 0, false},    {"AKIA", 16, 16, true},  // AWS access key ids
+    {"ASIA", 16, 16, true},        {"ghp_", 30, 0, false},  // GitHub tokens
+    {"gho_", 30, 0, false},        {"ghu_", 30, 0, false},
+    {"ghs_", 30, 0, false},        {"ghr_", 30, 0, false},
+    {"github_pat_", 20, 0, false}, {"xoxb-", 10, 0, false},  // Slack
+    {"xoxp-", 10, 0, false},       {"xoxa-", 10, 0, false},
+    {"AIza", 35, 35, false},   // Google API keys
+    {"glpat-", 20, 0, false},  // GitLab
+    {"hf_", 30, 0, false},     // Hugging Face
+}};
+
+bool has_key_format(std::string_view text) {
+  for (const KeyFormat& format : kKeyFormats) {
+    for (std::size_t i = text.find(format.prefix); i != std::string_view::npos;
+         i = text.find(format.prefix, i + 1)) {
+      if (!boundary_before(text, i)) continue;
+      std::size_t j = i + format.prefix.size();
+      std::size_t n = 0;
+      while (j < text.size()) {
+        char c = text[j];
+        bool ok = format.upper_alnum_only ? (is_upper(c) || is_digit(c))
+                                          : (is_alnum(c) || c == '_' || c == '-');
+        if (!ok) break;
+        ++n;
+        ++j;
+      }
+      if (n >= format.min_length && (format.max_length == 0 || n == format.max_length)) return true;
+    }
+  }
+  return false;
+}
+
+bool has_private_key(std::string_view text) {
+  auto begin = text.find("-----BEGIN ");
+  return begin != std::string_view::npos &&
+         text.find("PRIVATE KEY-----", begin) != std::string_view::npos;
+}
+
+// ---- curation --------------------------------------------------------------------------------
+
+std::uint64_t id_key(const SpanId& id) {
+  std::uint64_t v;
+  std::memcpy(&v, id.bytes().data(), 8);
+  return v;
+}
+
+void utf8_cut(std::string& s, std::size_t max) {
+  if (s.size() <= max) return;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+}
+
+class Curator {
+ public:
+  Curator(const CurationOptions& options, CurationReport& report)
+      : options_(options), report_(report) {
+    for (const auto& p : options.redaction.deny_keys) deny_.push_back(split_words(p, true));
+    if (options.redaction.allow_keys) {
+      for (const auto& p : *options.redaction.allow_keys) {
+        std::string lowered;
+        for (char c : p) lowered += lower(c);
+        allow_.push_back(std::move(lowered));
+      }
+    }
+  }
+
+  bool key_denied(std::string_view key) {
+    // Spans of one request repeat their keys: decide each distinct key once.
+    if (auto it = top_cache_.find(key); it != top_cache_.end()) return it->second;
+    bool denied = key_allowlisted(key) == false || key_denied_ignoring_allowlist(key);
+    if (top_cache_.size() < 4096) top_cache_.emplace(std::string(key), denied);
+    return denied;
+  }
+
+  bool key_denied_uncached(std::string_view key) const {
+    std::vector<std::string> words = split_words(key);
+    if (options_.redaction.default_rules) {
+      for (const auto& p : default_key_patterns())
+        if (words_contain(words, p)) return true;
+    }
+    for (const auto& p : deny_)
+      if (words_contain(words, p)) return true;
+    return false;
+  }
+
+  bool value_denied(std::string_view key, std::string_view value) const {
+    // Only the part that could leave matters, plus a margin for a secret cut at the boundary.
+    std::string_view scanned = value.substr(0, options_.max_attribute_value_length + 4096);
+    if (options_.redaction.default_rules && looks_like_credential(scanned)) return true;
+    for (const auto& re : options_.redaction.deny_values) {
+      if (std::regex_search(scanned.begin(), scanned.end(), re)) return true;
+    }
+    if (options_.redaction.predicate && options_.redaction.predicate(key, scanned)) return true;
+    return false;
+  }
+
+  // Redacts and bounds one value (recursively); `top` is the attribute key.
+  void value(std::string_view key, AttributeValue& v, std::size_t depth) {
+    if (auto* s = std::get_if<std::string>(&v.value)) {
+      if (value_denied(key, *s)) {
+        redact(v);
+        return;
+      }
+      if (s->size() > options_.max_attribute_value_length) {
+        utf8_cut(*s, options_.max_attribute_value_length);
+        ++report_.truncated_attribute_count;
+      }
+    } else if (auto* b = std::get_if<BytesValue>(&v.value)) {
+      if (b->data.size() > options_.max_attribute_value_length) {
+        b->data.resize(options_.max_attribute_value_length);
+        ++report_.truncated_attribute_count;
+      }
+    } else if (auto* a = std::get_if<ArrayValue>(&v.value)) {
+      if (depth >= options_.max_value_depth) {
+        v = AttributeValue();
+        ++report_.truncated_attribute_count;
+        return;
+      }
+      if (a->values.size() > options_.max_array_length) {
+        a->values.resize(options_.max_array_length);
+        ++report_.truncated_attribute_count;
+      }
+      for (auto& e : a->values) value(key, e, depth + 1);
+    } else if (auto* k = std::get_if<KvlistValue>(&v.value)) {
+      if (depth >= options_.max_value_depth) {
+        v = AttributeValue();
+        ++report_.truncated_attribute_count;
+        return;
+      }
+      if (k->values.size() > options_.max_array_length) {
+        k->values.resize(options_.max_array_length);
+        ++report_.truncated_attribute_count;
+      }
+      for (auto& kv : k->values) attribute(kv, depth + 1, false);
+    }
+  }
+
+  void attribute(KeyValue& kv, std::size_t depth, bool top) {
+    if (utf8_key_too_long(kv.key)) ++report_.truncated_attribute_count;
+    // Nested kvlist keys obey the deny rules but not the allow-list (it names top-level keys).
+    bool denied = top ? key_denied(kv.key) : key_denied_ignoring_allowlist(kv.key);
+    if (denied) {
+      redact(kv.value);
+      return;
+    }
+    value(kv.key, kv.value, depth);
+  }
+
+  // Returns the number of attributes dropped by the count bound.
+  std::uint32_t attributes(Attributes& attributes) {
+    std::uint32_t dropped = 0;
+    if (attributes.size() > options_.max_attributes) {
+      dropped = static_cast<std::uint32_t>(attributes.size() - options_.max_attributes);
+      attributes.resize(options_.max_attributes);
+      report_.truncated_attribute_count += dropped;
+    }
+    for (auto& kv : attributes) attribute(kv, 0, true);
+    return dropped;
+  }
+
+  void span(SpanData& s) {
+    s.dropped_attributes_count += attributes(s.attributes);
+    if (s.events.size() > options_.max_events) {
+      auto n = static_cast<std::uint32_t>(s.events.size() - options_.max_events);
+      s.events.resize(options_.max_events);
+      s.dropped_events_count += n;
+      report_.truncated_attribute_count += n;
+    }
+    for (auto& e : s.events) {
+      utf8_cut(e.name, options_.max_attribute_value_length);
+      e.dropped_attributes_count += attributes(e.attributes);
+    }
+    if (s.links.size() > options_.max_links) {
+      auto n = static_cast<std::uint32_t>(s.links.size() - options_.max_links);
+      s.links.resize(options_.max_links);
+      s.dropped_links_count += n;
+      report_.truncated_attribute_count += n;
+    }
+    for (auto& l : s.links) l.dropped_attributes_count += attributes(l.attributes);
+    if (!s.status_message.empty() && value_denied("status.message", s.status_message)) {
+      s.status_message = options_.redaction.replacement;
+      ++report_.redacted_attribute_count;
+    }
+    utf8_cut(s.status_message, options_.max_attribute_value_length);
+    utf8_cut(s.name, options_.max_attribute_value_length);
+  }
+
+ private:
+  std::optional<bool> key_allowlisted(std::string_view key) const {
+    if (!options_.redaction.allow_keys) return std::nullopt;
+    std::string lowered;
+    lowered.reserve(key.size());
+    for (char c : key) lowered += lower(c);
+    for (const auto& p : allow_) {
+      if (!p.empty() && p.back() == '*') {
+        if (lowered.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0) return true;
+      } else if (lowered == p) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool key_denied_ignoring_allowlist(std::string_view key) {
+    if (auto it = nested_cache_.find(key); it != nested_cache_.end()) return it->second;
+    bool denied = key_denied_uncached(key);
+    if (nested_cache_.size() < 4096) nested_cache_.emplace(std::string(key), denied);
+    return denied;
+  }
+
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  std::unordered_map<std::string, bool, Hash, std::equal_to<>> top_cache_, nested_cache_;
+
+  bool utf8_key_too_long(std::string& key) const {
+    if (key.size() <= options_.max_attribute_value_length) return false;
+    utf8_cut(key, options_.max_attribute_value_length);
+    return true;
+  }
+
+  void redact(AttributeValue& v) {
+    v = AttributeValue(options_.redaction.replacement);
+    ++report_.redacted_attribute_count;
+  }
+
+  const CurationOptions& options_;
+  CurationReport& report_;
+  std::vector<std::vector<std::string>> deny_;
+  std::vector<std::string> allow_;
+};
+
+// The serialized size, by streaming through a stack buffer (no allocation).
+std::size_t json_size(const json::object& o) {
+  boost::json::serializer serializer;
+  serializer.reset(&o);
+  char buf[4096];
+  std::size_t n = 0;
+  while (!serializer.done()) n += serializer.read(buf, sizeof buf).size();
+  return n;
+}
+
+void add_reason(std::string& reason, std::string_view text) {
+  if (!reason.empty()) reason += "; ";
+  reason += text;
+}
+
+}  // namespace
+
+bool looks_like_credential(std::string_view text) {
+  return has_auth_scheme(text) || has_jwt(text) || has_key_format(text) || has_private_key(text);
+}
+
+bool should_redact_key(std::string_view key, const Redaction& redaction) {
+  CurationOptions options{.redaction = redaction};
+  CurationReport report;
+  Curator curator(options, report);
+  return curator.key_denied(key);
+}
+
+bool should_redact_value(std::string_view key, std::string_view value, const Redaction& redaction) {
+  CurationOptions options{.redaction = redaction};
+  CurationReport report;
+  return Curator(options, report).value_denied(key, value);
+}
+
+json::object CurationReport::to_json() const {
+  json::object o;
+  o.emplace("detailed", detailed);
+  o.emplace("droppedSpanCount", dropped_span_count);
+  o.emplace("redactedAttributeCount", redacted_attribute_count);
+  o.emplace("truncatedAttributeCount", truncated_attribute_count);
+  if (!reason.empty()) o.emplace("reason", reason);
+  return o;
+}
+
+json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,
+                                 const Resource& resource, const InstrumentationScope& scope,
+                                 const CurationOptions& options, CurationReport* report_out,
+                                 boost::json::storage_ptr sp) {
+  CurationReport report;
+  const std::size_t total = spans.size();
+  const bool detailed = options.detailed && options.allow_detailed;
+  report.detailed = detailed;
+  if (options.detailed && !options.allow_detailed)
+    add_reason(report.reason, "detailed passback is disabled by server policy; top level only");
+
+  // Depth of each span below the root (the root is 0); -1: not under the root.
+  std::unordered_map<std::uint64_t, std::size_t> index;
+  index.reserve(spans.size());
+  std::size_t root_index = SIZE_MAX;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    index.emplace(id_key(spans[i].span_id), i);
+    if (root_index == SIZE_MAX && spans[i].span_id == root) root_index = i;
+  }
+  report.root_found = root_index != SIZE_MAX;
+  constexpr long kUnknown = -2, kOutside = -1, kVisiting = -3;
+  std::vector<long> depth(spans.size(), kUnknown);
+  std::vector<std::size_t> chain;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    std::size_t j = i;
+    chain.clear();
+    long base = kOutside;
+    // Walk up until a known depth, the root, a missing parent, or a cycle.
+    while (true) {
+      if (depth[j] == kVisiting) break;  // a cycle (hostile or corrupt input): outside
+      if (depth[j] != kUnknown) {
+        base = depth[j];
+        break;
+      }
+      if (j == root_index) {
+        depth[j] = 0;
+        base = 0;
+        break;
+      }
+      auto parent = spans[j].parent_span_id.is_valid() ? index.find(id_key(spans[j].parent_span_id))
+                                                       : index.end();
+      if (parent == index.end() || parent->second == j) {
+        // A top-level span: outside the tree when the root is known, a root of its own if not.
+        if (root_index == SIZE_MAX) {
+          depth[j] = 0;
+          base = 0;
+        }
+        break;
+      }
+      depth[j] = kVisiting;
+      chain.push_back(j);
+      j = parent->second;
+    }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      base = base == kOutside ? kOutside : base + 1;
+      depth[*it] = base;
+    }
+  }
+  if (!report.root_found && !spans.empty())
+    add_reason(report.reason, "root span not found; top-level spans used as roots");
+
+  // Selection, in priority order: depth, then start time (the root first).
+  std::vector<std::size_t> order;
+  order.reserve(spans.size());
+  std::size_t outside = 0, filtered = 0;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    if (depth[i] < 0) {
+      ++outside;
+    } else if (!detailed && depth[i] > 1) {
+      ++filtered;
+    } else {
+      order.push_back(i);
+    }
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if ((a == root_index) != (b == root_index)) return a == root_index;
+    if (depth[a] != depth[b]) return depth[a] < depth[b];
+    if (spans[a].start_time_unix_nano != spans[b].start_time_unix_nano)
+      return spans[a].start_time_unix_nano < spans[b].start_time_unix_nano;
+    return a < b;
+  });
+  report.filtered_span_count = filtered;
+  if (outside) add_reason(report.reason, "spans outside the request's tree left out");
+  std::size_t max_spans = std::max<std::size_t>(options.max_spans, 1);
+  std::size_t over_count = 0;
+  if (order.size() > max_spans) {
+    over_count = order.size() - max_spans;
+    order.resize(max_spans);
+    report.truncated = true;
+    add_reason(report.reason, "span count limit " + std::to_string(max_spans));
+  }
+
+  // Redact and bound each kept span, encode it, and stop at the byte bound.
+  Curator curator(options, report);
+  json::object resource_json = resource_to_otlp_json(resource, sp);
+  json::object scope_json = scope_to_otlp_json(scope, sp);
+  std::size_t bytes = json_size(resource_json) + json_size(scope_json) + 64;
+  json::array out_spans(sp);
+  out_spans.reserve(order.size());
+  std::size_t over_bytes = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    SpanData& s = spans[order[k]];
+    curator.span(s);
+    json::object encoded = span_to_otlp_json(s, sp);
+    std::size_t size = json_size(encoded) + 1;
+    if (bytes + size > options.max_bytes) {
+      if (k == 0) {
+        // The first span (the root) always goes out: shed its events, links, attributes.
+        std::size_t shed = s.events.size() + s.links.size() + s.attributes.size();
+        s.dropped_events_count += static_cast<std::uint32_t>(s.events.size());
+        s.dropped_links_count += static_cast<std::uint32_t>(s.links.size());
+        s.dropped_attributes_count += static_cast<std::uint32_t>(s.attributes.size());
+        s.events.clear();
+        s.links.clear();
+        s.attributes.clear();
+        report.truncated_attribute_count += shed;
+        encoded = span_to_otlp_json(s, sp);
+        size = json_size(encoded) + 1;
+      } else {
+        over_bytes = order.size() - k;
+        break;
+      }
+    }
+    bytes += size;
+    out_spans.push_back(std::move(encoded));
+  }
+  if (over_bytes) {
+    report.truncated = true;
+    add_reason(report.reason, "byte limit " + std::to_string(options.max_bytes));
+  }
+  if (!detailed && filtered && !(options.detailed && !options.allow_detailed))
+    add_reason(report.reason, "top level only (detailed not requested)");
+
+  report.kept_span_count = out_spans.size();
+  report.dropped_span_count = total - out_spans.size();
+  (void)over_count;
+
+  json::object scope_spans(sp);
+  scope_spans.emplace("scope", std::move(scope_json));
+  scope_spans.emplace("spans", std::move(out_spans));
+  json::array scope_spans_array(sp);
+  scope_spans_array.push_back(std::move(scope_spans));
+  json::object resource_spans(sp);
+  resource_spans.emplace("resource", std::move(resource_json));
+  resource_spans.emplace("scopeSpans", std::move(scope_spans_array));
+  json::array resource_spans_array(sp);
+  resource_spans_array.push_back(std::move(resource_spans));
+  json::object out(sp);
+  out.emplace("resourceSpans", std::move(resource_spans_array));
+  if (report_out) *report_out = std::move(report);
+  return out;
+}
+
+}  // namespace glassbox::trace

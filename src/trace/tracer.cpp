@@ -1,0 +1,420 @@
+#include "glassbox/trace/tracer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace glassbox::trace {
+namespace {
+
+// The per-thread binding is a small stack: ContextScopes and open spans started by start_span.
+// The innermost entry is the current context. An entry points at the shared_ptr<Recorder> held
+// by the ContextScope at the bottom of its run of entries; that scope truncates the stack above
+// itself when it is destroyed, so no entry outlives the recorder it points at.
+struct Entry {
+  const std::shared_ptr<Recorder>* recorder;  // never null; *recorder may be null (unbound)
+  SpanContext context;
+  std::uint64_t token;
+};
+
+// Tokens carry a thread serial in their high bits, so that a span ending on another thread (or
+// on a new thread that reuses this one's TLS block) never removes someone else's entry.
+constexpr int kSerialShift = 40;
+std::atomic<std::uint64_t> next_thread_serial{1};
+
+struct ThreadStack {
+  std::vector<Entry> entries;
+  std::uint64_t serial = 0;
+  std::uint64_t next = 0;
+
+  std::uint64_t new_token() noexcept {
+    if (serial == 0) [[unlikely]]
+      serial = next_thread_serial.fetch_add(1, std::memory_order_relaxed);
+    return (serial << kSerialShift) | (++next & ((1ull << kSerialShift) - 1));
+  }
+  bool owns(std::uint64_t token) const noexcept {
+    return serial != 0 && (token >> kSerialShift) == serial;
+  }
+  // Removes the entry with `token` and, if `truncate`, every entry above it.
+  void remove(std::uint64_t token, bool truncate) noexcept {
+    for (std::size_t i = entries.size(); i-- > 0;) {
+      if (entries[i].token == token) {
+        if (truncate) {
+          entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(i), entries.end());
+        } else {
+          entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        return;
+      }
+    }
+  }
+};
+
+thread_local ThreadStack tls_stack;
+
+std::mutex global_mutex;
+std::shared_ptr<TracerProvider>& global_provider() {
+  static std::shared_ptr<TracerProvider> provider = std::make_shared<TracerProvider>();
+  return provider;
+}
+
+void utf8_cut(std::string& s, std::size_t max) noexcept {
+  if (s.size() <= max) return;
+  std::size_t n = max;
+  // Step back over continuation bytes so that a multi-byte character is not split.
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+}
+
+void limit_value(AttributeValue& value, std::size_t max) noexcept {
+  if (auto* s = std::get_if<std::string>(&value.value)) {
+    utf8_cut(*s, max);
+  } else if (auto* b = std::get_if<BytesValue>(&value.value)) {
+    if (b->data.size() > max) b->data.resize(max);
+  } else if (auto* a = std::get_if<ArrayValue>(&value.value)) {
+    for (auto& v : a->values) limit_value(v, max);
+  } else if (auto* k = std::get_if<KvlistValue>(&value.value)) {
+    for (auto& kv : k->values) limit_value(kv.value, max);
+  }
+}
+
+// Applies count and length limits to an attribute list given whole (events, links).
+std::uint32_t limit_attributes(Attributes& attributes, std::size_t max_count,
+                               std::size_t max_length) noexcept {
+  std::uint32_t dropped = 0;
+  if (attributes.size() > max_count) {
+    dropped = static_cast<std::uint32_t>(attributes.size() - max_count);
+    attributes.resize(max_count);
+  }
+  for (auto& kv : attributes) limit_value(kv.value, max_length);
+  return dropped;
+}
+
+}  // namespace
+
+std::uint64_t now_unix_nano() noexcept {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// ---------------------------------------------------------------------------------------------
+// TracerProvider
+
+TracerProvider::TracerProvider(TracerProviderOptions options) : options_(std::move(options)) {
+  if (!find_attribute(options_.resource.attributes, "service.name"))
+    options_.resource.set("service.name", "unknown_service");
+  for (auto& processor : options_.processors)
+    if (processor) processor->set_resource(options_.resource, options_.scope);
+  std::erase(options_.processors, nullptr);
+}
+
+TracerProvider::~TracerProvider() {
+  shutdown();
+}
+
+void TracerProvider::on_end(const SpanData& span) noexcept {
+  if (options_.sampled_only && (span.flags & kTraceFlagSampled) == 0) return;
+  if (shut_down_.load(std::memory_order_relaxed)) return;
+  for (auto& processor : options_.processors) processor->on_end(span);
+}
+
+bool TracerProvider::force_flush(std::chrono::milliseconds timeout) noexcept {
+  bool ok = true;
+  for (auto& processor : options_.processors) ok = processor->force_flush(timeout) && ok;
+  return ok;
+}
+
+void TracerProvider::shutdown() noexcept {
+  if (shut_down_.exchange(true)) return;
+  for (auto& processor : options_.processors) processor->shutdown();
+}
+
+std::shared_ptr<TracerProvider> tracer_provider() {
+  std::lock_guard lock(global_mutex);
+  return global_provider();
+}
+
+void set_tracer_provider(std::shared_ptr<TracerProvider> provider) {
+  if (!provider) provider = std::make_shared<TracerProvider>();
+  std::shared_ptr<TracerProvider> old;
+  {
+    std::lock_guard lock(global_mutex);
+    old = std::exchange(global_provider(), std::move(provider));
+  }
+  // `old` is released outside the lock: its destructor may flush exporters.
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recorder
+
+Recorder::Recorder(RecorderOptions options)
+    : provider_(options.provider ? std::move(options.provider) : tracer_provider()),
+      max_spans_(options.max_spans) {}
+
+void Recorder::lock() const noexcept {
+  // A spinlock: the critical section is a vector push_back of a moved SpanData.
+  for (int spins = 0; locked_.test_and_set(std::memory_order_acquire); ++spins) {
+    while (locked_.test(std::memory_order_relaxed)) {
+      if (++spins > 64) std::this_thread::yield();
+    }
+  }
+}
+
+void Recorder::record(SpanData&& span, bool is_root) noexcept {
+  if (provider_->has_processors()) provider_->on_end(span);
+  lock();
+  if (spans_.size() < max_spans_ || is_root) {
+    if (spans_.capacity() == 0) spans_.reserve(8);
+    spans_.push_back(std::move(span));
+    unlock();
+  } else {
+    unlock();
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+std::vector<SpanData> Recorder::take() {
+  std::vector<SpanData> out;
+  lock();
+  out.swap(spans_);
+  unlock();
+  return out;
+}
+
+std::vector<SpanData> Recorder::snapshot() const {
+  lock();
+  std::vector<SpanData> out;
+  try {
+    out = spans_;
+  } catch (...) {
+    unlock();
+    throw;
+  }
+  unlock();
+  return out;
+}
+
+std::size_t Recorder::size() const noexcept {
+  lock();
+  std::size_t n = spans_.size();
+  unlock();
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Span
+
+struct Span::State {
+  SpanData data;
+  std::shared_ptr<Recorder> recorder;        // null for a provider-only span
+  std::shared_ptr<TracerProvider> provider;  // set only for a provider-only span
+  const SpanLimits* limits = nullptr;
+  std::uint64_t token = 0;  // its entry in the starting thread's stack; 0 if none
+  bool root = false;
+};
+
+Span::Span(Span&& other) noexcept
+    : state_(std::exchange(other.state_, nullptr)), context_(std::move(other.context_)) {}
+
+Span& Span::operator=(Span&& other) noexcept {
+  if (this != &other) {
+    end();
+    state_ = std::exchange(other.state_, nullptr);
+    context_ = std::move(other.context_);
+  }
+  return *this;
+}
+
+void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
+  if (!state_) return;
+  auto& attributes = state_->data.attributes;
+  limit_value(value, state_->limits->max_attribute_value_length);
+  for (auto& kv : attributes) {
+    if (kv.key == key) {
+      kv.value = std::move(value);
+      return;
+    }
+  }
+  if (attributes.size() >= state_->limits->max_attributes) {
+    ++state_->data.dropped_attributes_count;
+    return;
+  }
+  if (attributes.empty()) attributes.reserve(8);
+  attributes.push_back({std::string(key), std::move(value)});
+}
+
+void Span::add_event(std::string_view name, Attributes attributes) noexcept {
+  add_event(name, now_unix_nano(), std::move(attributes));
+}
+
+void Span::add_event(std::string_view name, std::uint64_t time_unix_nano,
+                     Attributes attributes) noexcept {
+  if (!state_) return;
+  const SpanLimits& limits = *state_->limits;
+  if (state_->data.events.size() >= limits.max_events) {
+    ++state_->data.dropped_events_count;
+    return;
+  }
+  Event event{std::string(name), time_unix_nano, std::move(attributes), 0};
+  event.dropped_attributes_count = limit_attributes(
+      event.attributes, limits.max_attributes_per_event, limits.max_attribute_value_length);
+  state_->data.events.push_back(std::move(event));
+}
+
+void Span::add_link(const SpanContext& context, Attributes attributes) noexcept {
+  if (!state_) return;
+  const SpanLimits& limits = *state_->limits;
+  if (state_->data.links.size() >= limits.max_links) {
+    ++state_->data.dropped_links_count;
+    return;
+  }
+  Link link{context, std::move(attributes), 0};
+  link.dropped_attributes_count = limit_attributes(link.attributes, limits.max_attributes_per_link,
+                                                   limits.max_attribute_value_length);
+  state_->data.links.push_back(std::move(link));
+}
+
+void Span::set_status(StatusCode code, std::string_view message) noexcept {
+  if (!state_) return;
+  // OTel: Ok is final; Unset never overrides; a description only goes with Error.
+  if (state_->data.status_code == StatusCode::ok || code == StatusCode::unset) return;
+  state_->data.status_code = code;
+  state_->data.status_message = code == StatusCode::error ? std::string(message) : std::string();
+  utf8_cut(state_->data.status_message, state_->limits->max_attribute_value_length);
+}
+
+void Span::update_name(std::string_view name) noexcept {
+  if (state_) state_->data.name.assign(name);
+}
+
+void Span::end() noexcept {
+  if (state_) end(now_unix_nano());
+}
+
+void Span::end(std::uint64_t end_time_unix_nano) noexcept {
+  State* state = std::exchange(state_, nullptr);
+  if (!state) return;
+  state->data.end_time_unix_nano = std::max(end_time_unix_nano, state->data.start_time_unix_nano);
+  if (state->token != 0) {
+    ThreadStack& stack = tls_stack;
+    if (stack.owns(state->token)) stack.remove(state->token, false);
+  }
+  if (state->recorder) {
+    state->recorder->record(std::move(state->data), state->root);
+  } else if (state->provider) {
+    state->provider->on_end(state->data);
+  }
+  delete state;
+}
+
+Context Span::as_context() const {
+  if (!state_ || !state_->recorder) return {};
+  return Context(state_->recorder, context_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binding
+
+Context current_context() {
+  const ThreadStack& stack = tls_stack;
+  if (stack.entries.empty()) return {};
+  const Entry& top = stack.entries.back();
+  if (!*top.recorder) return {};
+  return Context(*top.recorder, top.context);
+}
+
+ContextScope::ContextScope(Context context) noexcept : context_(std::move(context)) {
+  ThreadStack& stack = tls_stack;
+  token_ = stack.new_token();
+  stack.entries.push_back({&context_.recorder(), context_.span_context(), token_});
+}
+
+ContextScope::~ContextScope() {
+  tls_stack.remove(token_, true);
+}
+
+namespace {
+
+Span::State* new_state(std::shared_ptr<Recorder> recorder, std::string_view name, SpanKind kind) {
+  auto* state = new Span::State;
+  state->limits = &recorder->limits();
+  state->recorder = std::move(recorder);
+  state->data.name.assign(name);
+  state->data.kind = kind;
+  state->data.span_id = generate_span_id();
+  state->data.start_time_unix_nano = now_unix_nano();
+  return state;
+}
+
+}  // namespace
+
+Span start_span_in(const Context& parent, std::string_view name, SpanKind kind) noexcept {
+  Span span;
+  if (!parent.recorder()) return span;
+  Span::State* state = new_state(parent.recorder(), name, kind);
+  const SpanContext& p = parent.span_context();
+  state->data.trace_id = p.trace_id;
+  state->data.parent_span_id = p.span_id;
+  state->data.flags = p.flags;
+  state->data.trace_state = p.tracestate;
+  span.state_ = state;
+  span.context_ = {state->data.trace_id, state->data.span_id, p.flags, p.tracestate, false};
+  return span;
+}
+
+Span start_span(std::string_view name, SpanKind kind) noexcept {
+  ThreadStack& stack = tls_stack;
+  if (stack.entries.empty()) return {};
+  const Entry& top = stack.entries.back();
+  if (!*top.recorder) return {};
+  Span::State* state = new_state(*top.recorder, name, kind);
+  const SpanContext& p = top.context;
+  state->data.trace_id = p.trace_id;
+  state->data.parent_span_id = p.span_id;
+  state->data.flags = p.flags;
+  state->data.trace_state = p.tracestate;
+  const std::shared_ptr<Recorder>* recorder = top.recorder;  // `top` dies in push_back
+  Span span;
+  span.state_ = state;
+  span.context_ = {state->data.trace_id, state->data.span_id, p.flags, p.tracestate, false};
+  state->token = stack.new_token();
+  stack.entries.push_back({recorder, span.context_, state->token});
+  return span;
+}
+
+Span start_root_span(std::shared_ptr<Recorder> recorder, std::string_view name, SpanKind kind,
+                     const std::optional<SpanContext>& parent) noexcept {
+  Span span;
+  Span::State* state;
+  if (recorder) {
+    state = new_state(std::move(recorder), name, kind);
+  } else {
+    state = new Span::State;
+    state->provider = tracer_provider();
+    state->limits = &state->provider->limits();
+    state->data.name.assign(name);
+    state->data.kind = kind;
+    state->data.span_id = generate_span_id();
+    state->data.start_time_unix_nano = now_unix_nano();
+  }
+  state->root = true;
+  if (parent && parent->is_valid()) {
+    state->data.trace_id = parent->trace_id;
+    state->data.parent_span_id = parent->span_id;
+    state->data.flags = parent->flags;
+    state->data.trace_state = parent->tracestate;
+  } else {
+    state->data.trace_id = generate_trace_id();
+    state->data.flags = kTraceFlagSampled;
+  }
+  span.state_ = state;
+  span.context_ = {state->data.trace_id, state->data.span_id, state->data.flags,
+                   state->data.trace_state, false};
+  return span;
+}
+
+}  // namespace glassbox::trace

@@ -1,0 +1,358 @@
+// Passback curation: top level or whole tree (S6), redaction (S11), bounds (S12), the policy
+// report (S15), OTLP JSON output (S7, S8).
+#include "glassbox/trace/curate.hpp"
+
+#include "glassbox/trace/otlp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace glassbox::trace {
+namespace {
+
+// root -> a -> a1 -> a11, root -> b; plus a stray span of another tree.
+struct Tree {
+  TraceId trace = generate_trace_id();
+  std::vector<SpanData> spans;
+  SpanId root, a, a1, a11, b, stray;
+
+  SpanData& add(std::string name, SpanId parent, std::uint64_t start) {
+    SpanData s;
+    s.name = std::move(name);
+    s.trace_id = trace;
+    s.span_id = generate_span_id();
+    s.parent_span_id = parent;
+    s.start_time_unix_nano = start;
+    s.end_time_unix_nano = start + 10;
+    spans.push_back(s);
+    return spans.back();
+  }
+  Tree() {
+    root = add("root", SpanId(), 100).span_id;
+    a = add("a", root, 110).span_id;
+    a1 = add("a1", a, 120).span_id;
+    a11 = add("a11", a1, 130).span_id;
+    b = add("b", root, 140).span_id;
+    stray = add("stray", generate_span_id(), 150).span_id;
+  }
+};
+
+std::vector<std::string> names(const json::object& payload) {
+  std::vector<std::string> out;
+  std::string error;
+  auto decoded = decode_otlp_json(json::value(payload), {}, &error);
+  EXPECT_TRUE(decoded) << error;
+  if (!decoded) return out;
+  for (const auto& s : decoded->resource_spans.at(0).scope_spans.at(0).spans) out.push_back(s.name);
+  return out;
+}
+
+const SpanData& only_span(const json::object& payload) {
+  static SpanData kept;
+  auto decoded = decode_otlp_json(json::value(payload));
+  kept = decoded->resource_spans.at(0).scope_spans.at(0).spans.at(0);
+  return kept;
+}
+
+Resource resource() {
+  return Resource{}.set("service.name", "mail-server").set("service.version", "1.0");
+}
+
+// covers S6, S15
+TEST(CurateTest, TopLevelByDefault) {
+  Tree t;
+  CurationReport report;
+  auto payload = curate_to_otlp_json(t.spans, t.root, resource(), {}, {}, &report);
+  EXPECT_EQ(names(payload), (std::vector<std::string>{"root", "a", "b"}));
+  EXPECT_FALSE(report.detailed);
+  EXPECT_EQ(report.dropped_span_count, 3u);  // a1, a11, stray
+  EXPECT_EQ(report.filtered_span_count, 2u);
+  EXPECT_EQ(
+      json::serialize(report.to_json())
+          .find(
+              R"({"detailed":false,"droppedSpanCount":3,"redactedAttributeCount":0,"truncatedAttributeCount":0,"reason":)"),
+      0u);
+}
+
+// covers S6
+TEST(CurateTest, DetailedReturnsWholeTree) {
+  Tree t;
+  CurationReport report;
+  auto payload = curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+  EXPECT_EQ(names(payload), (std::vector<std::string>{"root", "a", "b", "a1", "a11"}));
+  EXPECT_TRUE(report.detailed);
+  EXPECT_EQ(report.dropped_span_count, 1u);  // the stray one
+}
+
+// covers S6, S15
+TEST(CurateTest, DetailedForbiddenByPolicySaysSo) {
+  Tree t;
+  CurationReport report;
+  auto payload = curate_to_otlp_json(t.spans, t.root, resource(), {},
+                                     {.detailed = true, .allow_detailed = false}, &report);
+  EXPECT_EQ(names(payload).size(), 3u);
+  EXPECT_FALSE(report.detailed);
+  EXPECT_NE(report.reason.find("policy"), std::string::npos);
+  EXPECT_EQ(report.to_json().at("reason").as_string().find("detailed passback is disabled"), 0u);
+}
+
+// covers S7, S8
+TEST(CurateTest, OutputIsOtlpJsonWithResourceAndScope) {
+  Tree t;
+  auto payload = curate_to_otlp_json(t.spans, t.root, resource(), InstrumentationScope{}, {});
+  const auto& rs = payload.at("resourceSpans").as_array().at(0).as_object();
+  EXPECT_EQ(
+      json::serialize(rs.at("resource")),
+      R"({"attributes":[{"key":"service.name","value":{"stringValue":"mail-server"}},{"key":"service.version","value":{"stringValue":"1.0"}}]})");
+  const auto& ss = rs.at("scopeSpans").as_array().at(0).as_object();
+  EXPECT_EQ(json::serialize(ss.at("scope")), R"({"name":"glassbox","version":"0.1.0"})");
+  const auto& root = ss.at("spans").as_array().at(0).as_object();
+  EXPECT_EQ(root.at("traceId").as_string(), t.trace.to_hex());
+  EXPECT_TRUE(root.at("startTimeUnixNano").is_string());
+}
+
+TEST(CurateTest, MissingRootUsesTopLevelSpans) {
+  Tree t;
+  CurationReport report;
+  auto payload = curate_to_otlp_json(t.spans, generate_span_id(), resource(), {}, {}, &report);
+  EXPECT_FALSE(report.root_found);
+  auto n = names(payload);
+  EXPECT_EQ(std::set<std::string>(n.begin(), n.end()),
+            (std::set<std::string>{"root", "a", "b", "stray"}));
+}
+
+TEST(CurateTest, CyclesAreOutsideTheTree) {
+  Tree t;
+  t.spans[2].parent_span_id = t.a11;  // a1 <-> a11
+  CurationReport report;
+  auto payload = curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+  EXPECT_EQ(names(payload), (std::vector<std::string>{"root", "a", "b"}));
+}
+
+SpanData span_with(Attributes attributes) {
+  SpanData s;
+  s.name = "root";
+  s.trace_id = generate_trace_id();
+  s.span_id = generate_span_id();
+  s.attributes = std::move(attributes);
+  return s;
+}
+
+const AttributeValue& attr(const SpanData& s, std::string_view key) {
+  const AttributeValue* v = find_attribute(s.attributes, key);
+  EXPECT_NE(v, nullptr) << key;
+  static AttributeValue none;
+  return v ? *v : none;
+}
+
+std::string str(const SpanData& s, std::string_view key) {
+  const std::string* v = attr(s, key).if_string();
+  return v ? *v : "<not a string>";
+}
+
+// covers S11: default rules on keys and values
+TEST(CurateTest, RedactsCredentialsByDefault) {
+  SpanData s = span_with({
+      {"http.request.header.authorization", "whatever"},
+      {"http.request.header.cookie", "a=b"},
+      {"http.response.header.set-cookie", "sid=1"},
+      {"user.password", "hunter2"},
+      {"db.passwd", 1234},
+      {"client_secret", "x"},
+      {"X-Api-Key", "k"},
+      {"openaiApiKey", "k"},
+      {"accessToken", "t"},
+      {"refresh_token", "t"},
+      {"private_key", "k"},
+      {"aws.credentials", "c"},
+      {"note", "sent Authorization: Bearer abcdefgh12345678 upstream"},
+      {"basic", "Basic dXNlcjpwYXNzd29yZA=="},
+      {"jwt",
+       "token "
+       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+       "XgL0n3I9PlFUP0THsR8U"},
+      {"openai", "sk-proj-abcdefghijklmnopqrstuvwxyz012345"},
+      {"aws", "AKIAIOSFODNN7EXAMPLE"},
+      {"github", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+      {"pem", "-----BEGIN RSA PRIVATE KEY-----\nMIIB...\n-----END RSA PRIVATE KEY-----"},
+      {"list", ArrayValue{{"fine", "Bearer abcdefgh12345678"}}},
+      {"map", KvlistValue{{{"password", "p"}, {"ok", "v"}}}},
+      // Must survive:
+      {"gen_ai.usage.input_tokens", 12},
+      {"gen_ai.request.max_tokens", 100},
+      {"http.route", "/users/{id}"},
+      {"message", "a basic example of bearer tokens"},
+      {"basic_auth_enabled", true},
+      {"skill", "sk-short"},
+      {"description", "Basic configuration done"},
+  });
+  CurationReport report;
+  CurationOptions options{.detailed = true};
+  const SpanData& out =
+      only_span(curate_to_otlp_json({s}, s.span_id, resource(), {}, options, &report));
+  for (const char* key :
+       {"http.request.header.authorization", "http.request.header.cookie",
+        "http.response.header.set-cookie", "user.password", "db.passwd", "client_secret",
+        "X-Api-Key", "openaiApiKey", "accessToken", "refresh_token", "private_key",
+        "aws.credentials", "note", "basic", "jwt", "openai", "aws", "github", "pem"}) {
+    EXPECT_EQ(str(out, key), "[REDACTED]") << key;
+  }
+  const auto& list = attr(out, "list").if_array()->values;
+  EXPECT_EQ(*list[0].if_string(), "fine");
+  EXPECT_EQ(*list[1].if_string(), "[REDACTED]");
+  const auto& map = attr(out, "map").if_kvlist()->values;
+  EXPECT_EQ(*map[0].value.if_string(), "[REDACTED]");
+  EXPECT_EQ(*map[1].value.if_string(), "v");
+  EXPECT_EQ(*attr(out, "gen_ai.usage.input_tokens").if_int(), 12);
+  EXPECT_EQ(*attr(out, "gen_ai.request.max_tokens").if_int(), 100);
+  EXPECT_EQ(str(out, "http.route"), "/users/{id}");
+  EXPECT_EQ(str(out, "message"), "a basic example of bearer tokens");
+  EXPECT_EQ(*attr(out, "basic_auth_enabled").if_bool(), true);
+  EXPECT_EQ(str(out, "skill"), "sk-short");
+  EXPECT_EQ(str(out, "description"), "Basic configuration done");
+  EXPECT_EQ(report.redacted_attribute_count, 21u);
+}
+
+// covers S11: events, links and the status message are redacted too
+TEST(CurateTest, RedactsEventsLinksAndStatus) {
+  SpanData s = span_with({});
+  s.events.push_back(
+      {"exception", 1, {{"exception.message", "bad header Bearer abcdefgh12345678"}}, 0});
+  s.links.push_back(
+      {SpanContext{generate_trace_id(), generate_span_id(), 0, "", true}, {{"token", "t"}}, 0});
+  s.status_code = StatusCode::error;
+  s.status_message = "auth failed for sk-ant-api03-abcdefghijklmnopqrstuvwxyz";
+  CurationReport report;
+  const SpanData& out = only_span(curate_to_otlp_json({s}, s.span_id, resource(), {}, {}, &report));
+  EXPECT_EQ(*out.events[0].attributes[0].value.if_string(), "[REDACTED]");
+  EXPECT_EQ(*out.links[0].attributes[0].value.if_string(), "[REDACTED]");
+  EXPECT_EQ(out.status_message, "[REDACTED]");
+  EXPECT_EQ(report.redacted_attribute_count, 3u);
+}
+
+// covers S11: owner deny rules
+TEST(CurateTest, OwnerDenyRules) {
+  SpanData s = span_with({{"db.statement", "SELECT 1"},
+                          {"customer.ssn", "123-45-6789"},
+                          {"note", "ticket INTERNAL-42"},
+                          {"passwordless", "yes"},
+                          {"keep", "x"}});
+  CurationOptions options{.redaction = {.deny_keys = {"db statement", "ssn", "passw*"},
+                                        .deny_values = {std::regex("INTERNAL-[0-9]+")}}};
+  CurationReport report;
+  const SpanData& out =
+      only_span(curate_to_otlp_json({s}, s.span_id, resource(), {}, options, &report));
+  EXPECT_EQ(str(out, "db.statement"), "[REDACTED]");
+  EXPECT_EQ(str(out, "customer.ssn"), "[REDACTED]");
+  EXPECT_EQ(str(out, "note"), "[REDACTED]");
+  EXPECT_EQ(str(out, "passwordless"), "[REDACTED]");
+  EXPECT_EQ(str(out, "keep"), "x");
+  EXPECT_EQ(report.redacted_attribute_count, 4u);
+}
+
+// covers S11: allow-list mode
+TEST(CurateTest, AllowListMode) {
+  SpanData s = span_with({{"http.route", "/x"},
+                          {"mcp.method.name", "tools/call"},
+                          {"user.email", "a@b.c"},
+                          {"mcp.session.token", "t"},
+                          {"mcp.note", "Bearer abcdefgh12345678"}});
+  CurationOptions options{
+      .redaction = {.allow_keys = std::vector<std::string>{"http.route", "mcp.*"}}};
+  CurationReport report;
+  const SpanData& out =
+      only_span(curate_to_otlp_json({s}, s.span_id, resource(), {}, options, &report));
+  EXPECT_EQ(str(out, "http.route"), "/x");
+  EXPECT_EQ(str(out, "mcp.method.name"), "tools/call");
+  EXPECT_EQ(str(out, "user.email"), "[REDACTED]");
+  EXPECT_EQ(str(out, "mcp.session.token"), "[REDACTED]");  // deny rules still apply
+  EXPECT_EQ(str(out, "mcp.note"), "[REDACTED]");           // and value rules
+  EXPECT_EQ(report.redacted_attribute_count, 3u);
+}
+
+TEST(CurateTest, PredicateAndReplacement) {
+  SpanData s = span_with({{"a", "secret-ish"}, {"b", "fine"}});
+  CurationOptions options{.redaction = {.predicate =
+                                            [](std::string_view, std::string_view v) {
+                                              return v.find("ish") != std::string_view::npos;
+                                            },
+                                        .replacement = "***"}};
+  const SpanData& out = only_span(curate_to_otlp_json({s}, s.span_id, resource(), {}, options));
+  EXPECT_EQ(str(out, "a"), "***");
+  EXPECT_EQ(str(out, "b"), "fine");
+}
+
+TEST(CurateTest, DefaultRulesCanBeTurnedOff) {
+  SpanData s = span_with({{"password", "p"}});
+  CurationOptions options{.redaction = {.default_rules = false}};
+  const SpanData& out = only_span(curate_to_otlp_json({s}, s.span_id, resource(), {}, options));
+  EXPECT_EQ(str(out, "password"), "p");
+  EXPECT_TRUE(should_redact_key("password", {}));
+  EXPECT_FALSE(should_redact_key("password", {.default_rules = false}));
+  EXPECT_TRUE(looks_like_credential("Authorization: Bearer abcdefgh12345678"));
+  EXPECT_FALSE(looks_like_credential("hello world"));
+}
+
+// covers S12: a 10 MB attribute is cut and counted
+TEST(CurateTest, LongValuesAreCutAndCounted) {
+  std::string big(10 * 1024 * 1024, 'x');
+  big.replace(1022, 3, "\xe2\x82\xac");  // a multi-byte character across the cut
+  SpanData s =
+      span_with({{"big", big},
+                 {"bytes", BytesValue{std::string(5000, 'b')}},
+                 {"arr", ArrayValue{std::vector<AttributeValue>(1000, AttributeValue(1))}}});
+  CurationReport report;
+  auto payload = curate_to_otlp_json({s}, s.span_id, resource(), {}, {}, &report);
+  const SpanData& out = only_span(payload);
+  EXPECT_EQ(str(out, "big").size(), 1022u);  // cut before the euro sign, not inside it
+  EXPECT_EQ(attr(out, "bytes").if_bytes()->data.size(), 1024u);
+  EXPECT_EQ(attr(out, "arr").if_array()->values.size(), 128u);
+  EXPECT_EQ(report.truncated_attribute_count, 3u);
+  EXPECT_LT(json::serialize(payload).size(), 8000u);
+}
+
+// covers S12: span count bound, deepest/latest dropped first, root kept
+TEST(CurateTest, SpanCountBound) {
+  Tree t;
+  for (int i = 0; i < 100000; ++i) t.add("child", t.root, 1000 + static_cast<std::uint64_t>(i));
+  std::swap(t.spans.front(), t.spans.back());  // the root is not first in the input
+  CurationReport report;
+  auto payload = curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+  auto n = names(payload);
+  ASSERT_EQ(n.size(), 256u);
+  EXPECT_EQ(n[0], "root");
+  EXPECT_EQ(n[1], "a");
+  EXPECT_EQ(n[2], "b");
+  EXPECT_EQ(report.dropped_span_count, t.spans.size() - 256);
+  EXPECT_TRUE(report.truncated);
+  EXPECT_NE(report.reason.find("span count limit"), std::string::npos);
+}
+
+// covers S12: byte bound; the root survives even when it alone is too big
+TEST(CurateTest, ByteBound) {
+  Tree t;
+  for (int i = 0; i < 200; ++i) {
+    SpanData& c = t.add("child", t.root, 1000 + static_cast<std::uint64_t>(i));
+    for (int k = 0; k < 20; ++k)
+      c.attributes.push_back({"k" + std::to_string(k), std::string(900, 'v')});
+  }
+  CurationReport report;
+  auto payload =
+      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.max_bytes = 64 * 1024}, &report);
+  EXPECT_LE(json::serialize(payload).size(), 64u * 1024);
+  EXPECT_TRUE(report.truncated);
+  EXPECT_NE(report.reason.find("byte limit"), std::string::npos);
+  EXPECT_EQ(names(payload)[0], "root");
+
+  SpanData& root = t.spans[0];
+  for (int i = 0; i < 100; ++i) root.events.push_back({"e", 1, {{"v", std::string(1000, 'e')}}, 0});
+  payload = curate_to_otlp_json(t.spans, t.root, resource(), {}, {.max_bytes = 10 * 1024}, &report);
+  const SpanData& out = only_span(payload);
+  EXPECT_EQ(out.name, "root");
+  EXPECT_TRUE(out.events.empty());
+  EXPECT_EQ(out.dropped_events_count, 100u);
+}
+
+}  // namespace
+}  // namespace glassbox::trace

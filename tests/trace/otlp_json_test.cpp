@@ -1,0 +1,130 @@
+// S7: the OTLP JSON shape (hex ids, integer enums, decimal-string 64-bit integers, AnyValue).
+#include "glassbox/trace/otlp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace glassbox::trace {
+namespace {
+
+SpanData sample_span() {
+  SpanData s;
+  s.name = "tools/call list_emails";
+  s.kind = SpanKind::server;
+  s.trace_id = *TraceId::from_hex("0af7651916cd43dd8448eb211c80319c");
+  s.span_id = *SpanId::from_hex("00f067aa0ba902b7");
+  s.parent_span_id = *SpanId::from_hex("b7ad6b7169203331");
+  s.start_time_unix_nano = 1710000000000000000ull;
+  s.end_time_unix_nano = 1710000000004200000ull;
+  s.attributes = {
+      {"mcp.method.name", "tools/call"},
+      {"count", std::int64_t{9007199254740993}},  // above 2^53: must stay exact
+      {"ratio", 0.25},
+      {"ok", true},
+      {"raw", BytesValue{std::string("\x00\x01\xfe\xff", 4)}},
+      {"list", ArrayValue{{"a", 1, false}}},
+      {"nested", KvlistValue{{{"inner", KvlistValue{{{"deep", ArrayValue{{2.5}}}}}}}}},
+  };
+  s.events.push_back({"cache miss", 1710000000001000000ull, {{"key", "k1"}}, 0});
+  s.links.push_back({SpanContext{*TraceId::from_hex("11111111111111111111111111111111"),
+                                 *SpanId::from_hex("2222222222222222"), 1, "a=b", true},
+                     {{"kind", "follows"}},
+                     1});
+  s.status_code = StatusCode::error;
+  s.status_message = "denied";
+  s.dropped_attributes_count = 3;
+  return s;
+}
+
+Resource sample_resource() {
+  return Resource{}.set("service.name", "mail-server");
+}
+
+// covers S7, S8
+TEST(OtlpJsonTest, GoldenShape) {
+  SpanData s = sample_span();
+  json::object payload =
+      encode_otlp_json(std::span<const SpanData>(&s, 1), sample_resource(), InstrumentationScope{});
+  const char* expected =
+      R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"mail-server"}}]},"scopeSpans":[{"scope":{"name":"glassbox","version":"0.1.0"},"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00f067aa0ba902b7","parentSpanId":"b7ad6b7169203331","name":"tools/call list_emails","kind":2,"startTimeUnixNano":"1710000000000000000","endTimeUnixNano":"1710000000004200000","attributes":[{"key":"mcp.method.name","value":{"stringValue":"tools/call"}},{"key":"count","value":{"intValue":"9007199254740993"}},{"key":"ratio","value":{"doubleValue":2.5E-1}},{"key":"ok","value":{"boolValue":true}},{"key":"raw","value":{"bytesValue":"AAH+/w=="}},{"key":"list","value":{"arrayValue":{"values":[{"stringValue":"a"},{"intValue":"1"},{"boolValue":false}]}}},{"key":"nested","value":{"kvlistValue":{"values":[{"key":"inner","value":{"kvlistValue":{"values":[{"key":"deep","value":{"arrayValue":{"values":[{"doubleValue":2.5E0}]}}}]}}}]}}}],"droppedAttributesCount":3,"events":[{"timeUnixNano":"1710000000001000000","name":"cache miss","attributes":[{"key":"key","value":{"stringValue":"k1"}}]}],"links":[{"traceId":"11111111111111111111111111111111","spanId":"2222222222222222","traceState":"a=b","attributes":[{"key":"kind","value":{"stringValue":"follows"}}],"droppedAttributesCount":1}],"status":{"message":"denied","code":2}}]}]}]})";
+  EXPECT_EQ(json::serialize(payload), expected);
+}
+
+// covers S7: zero and empty fields are omitted; status.code is kept
+TEST(OtlpJsonTest, OmitsEmptyFields) {
+  SpanData s;
+  s.name = "root";
+  s.trace_id = generate_trace_id();
+  s.span_id = generate_span_id();
+  json::object o = span_to_otlp_json(s);
+  EXPECT_FALSE(o.contains("parentSpanId"));
+  EXPECT_FALSE(o.contains("attributes"));
+  EXPECT_FALSE(o.contains("events"));
+  EXPECT_FALSE(o.contains("links"));
+  EXPECT_FALSE(o.contains("droppedAttributesCount"));
+  EXPECT_FALSE(o.contains("traceState"));
+  EXPECT_EQ(json::serialize(o.at("status")), R"({"code":0})");
+  EXPECT_EQ(o.at("kind").as_int64(), 1);
+}
+
+TEST(OtlpJsonTest, NonFiniteDoublesAreStrings) {
+  EXPECT_EQ(json::serialize(any_value_to_otlp_json(std::nan(""))), R"({"doubleValue":"NaN"})");
+  EXPECT_EQ(json::serialize(any_value_to_otlp_json(-INFINITY)), R"({"doubleValue":"-Infinity"})");
+}
+
+// covers S7: what we encode, we decode back identically
+TEST(OtlpJsonTest, RoundTrip) {
+  TracesData traces;
+  traces.resource_spans.push_back(
+      {sample_resource(), {{InstrumentationScope{}, {sample_span()}, ""}}, ""});
+  traces.resource_spans[0].scope_spans[0].spans[0].links[0].context.flags = 0;  // not in JSON
+  std::string text = json::serialize(encode_otlp_json(traces));
+  std::string error;
+  auto decoded = decode_otlp_json(std::string_view(text), {}, &error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(*decoded, traces);
+}
+
+// covers S7: the direct writer and the tree encoder produce the same JSON values
+TEST(OtlpJsonTest, StringWriterMatchesTreeEncoder) {
+  SpanData s = sample_span();
+  s.trace_state = "k=v";
+  s.name = "quote \" backslash \\ control \x01 newline \n tab \t utf8 \xe2\x82\xac";
+  s.attributes.push_back({"nan", std::nan("")});
+  s.attributes.push_back({"inf", INFINITY});
+  s.attributes.push_back({"empty", AttributeValue()});
+  s.attributes.push_back({"min", INT64_MIN});
+  s.dropped_events_count = 1;
+  s.dropped_links_count = 2;
+  s.events.push_back({"bare", 0, {}, 4});
+  TracesData traces;
+  Resource resource = sample_resource();
+  resource.dropped_attributes_count = 1;
+  traces.resource_spans.push_back({resource,
+                                   {{InstrumentationScope{}, {s, sample_span()}, "u1"},
+                                    {InstrumentationScope{"x", "", {{"a", 1}}}, {}, ""}},
+                                   "u2"});
+  traces.resource_spans.push_back({Resource{}, {}, ""});
+  std::string direct = encode_otlp_json_string(traces);
+  auto parsed = json::parse(direct);
+  ASSERT_TRUE(parsed) << direct;
+  EXPECT_EQ(*parsed, json::value(encode_otlp_json(traces)));
+  std::span<const SpanData> one(&s, 1);
+  EXPECT_EQ(*json::parse(encode_otlp_json_string(one, resource, {})),
+            json::value(encode_otlp_json(one, resource, {})));
+}
+
+TEST(Base64Test, RoundTripAndVariants) {
+  for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
+                                                std::string("\0\xff", 2)})
+    EXPECT_EQ(base64_decode(base64_encode(s)), s);
+  EXPECT_EQ(base64_decode("Zm9vYg"), "foob");   // unpadded
+  EXPECT_EQ(base64_decode("-_8"), "\xfb\xff");  // URL-safe
+  EXPECT_FALSE(base64_decode("Zm9v!"));
+  EXPECT_FALSE(base64_decode("Z"));
+  EXPECT_FALSE(base64_decode("Zm9vY=="));
+}
+
+}  // namespace
+}  // namespace glassbox::trace

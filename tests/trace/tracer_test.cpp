@@ -1,0 +1,322 @@
+// Spans, nesting, the per-thread binding, limits, the provider's processors.
+#include "glassbox/trace/tracer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace glassbox::trace {
+namespace {
+
+const SpanData* find(const std::vector<SpanData>& spans, std::string_view name) {
+  for (const auto& s : spans)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::shared_ptr<Recorder> new_recorder(std::size_t max_spans = 4096) {
+  return std::make_shared<Recorder>(
+      RecorderOptions{.provider = std::make_shared<TracerProvider>(), .max_spans = max_spans});
+}
+
+TEST(SpanTest, NoContextGivesNoOpSpan) {
+  Span span = start_span("nothing bound");
+  EXPECT_FALSE(span.recording());
+  EXPECT_FALSE(span.context().is_valid());
+  span.set_attribute("k", "v");
+  span.add_event("e");
+  span.end();
+  EXPECT_TRUE(current_context().empty());
+}
+
+// covers S4
+TEST(SpanTest, RootJoinsRemoteParent) {
+  auto recorder = new_recorder();
+  auto parent = parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "v=1");
+  Span root = start_root_span(recorder, "tools/call echo", SpanKind::server, parent);
+  EXPECT_TRUE(root.recording());
+  EXPECT_EQ(root.context().trace_id, parent->trace_id);
+  EXPECT_NE(root.context().span_id, parent->span_id);
+  root.end();
+  auto spans = recorder->take();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].trace_id.to_hex(), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(spans[0].parent_span_id.to_hex(), "b7ad6b7169203331");
+  EXPECT_EQ(spans[0].kind, SpanKind::server);
+  EXPECT_EQ(spans[0].trace_state, "v=1");
+  EXPECT_LE(spans[0].start_time_unix_nano, spans[0].end_time_unix_nano);
+  EXPECT_FALSE(root.recording());
+  EXPECT_TRUE(root.context().is_valid());  // still readable after end
+}
+
+// covers S3: no (or an invalid) traceparent starts a new trace
+TEST(SpanTest, RootWithoutParentStartsNewTrace) {
+  auto recorder = new_recorder();
+  Span a = start_root_span(recorder, "a", SpanKind::server, std::nullopt);
+  Span b = start_root_span(recorder, "b", SpanKind::server, parse_traceparent("garbage"));
+  EXPECT_TRUE(a.context().trace_id.is_valid());
+  EXPECT_NE(a.context().trace_id, b.context().trace_id);
+  a.end();
+  b.end();
+  for (const auto& s : recorder->take()) EXPECT_FALSE(s.parent_span_id.is_valid());
+}
+
+TEST(SpanTest, NestingAndRaiiEnd) {
+  auto recorder = new_recorder();
+  Span root = start_root_span(recorder, "root");
+  {
+    ContextScope scope(root);
+    Span a = start_span("a");
+    {
+      Span b = start_span("b", SpanKind::client);
+      Span c = start_span("c");
+      EXPECT_EQ(current_context().span_context().span_id, c.context().span_id);
+    }  // c, then b end here
+    EXPECT_EQ(current_context().span_context().span_id, a.context().span_id);
+    Span d = start_span("d");
+  }
+  EXPECT_TRUE(current_context().empty());
+  root.end();
+  auto spans = recorder->take();
+  ASSERT_EQ(spans.size(), 5u);
+  const SpanData* r = find(spans, "root");
+  const SpanData* a = find(spans, "a");
+  const SpanData* b = find(spans, "b");
+  const SpanData* c = find(spans, "c");
+  const SpanData* d = find(spans, "d");
+  ASSERT_TRUE(r && a && b && c && d);
+  EXPECT_EQ(a->parent_span_id, r->span_id);
+  EXPECT_EQ(b->parent_span_id, a->span_id);
+  EXPECT_EQ(c->parent_span_id, b->span_id);
+  EXPECT_EQ(d->parent_span_id, a->span_id);
+  EXPECT_EQ(b->kind, SpanKind::client);
+  for (const auto& s : spans) EXPECT_EQ(s.trace_id, r->trace_id);
+}
+
+TEST(SpanTest, EndingOutOfOrderIsSafe) {
+  auto recorder = new_recorder();
+  Span root = start_root_span(recorder, "root");
+  ContextScope scope(root);
+  Span a = start_span("a");
+  Span b = start_span("b");
+  a.end();  // b stays current
+  EXPECT_EQ(current_context().span_context().span_id, b.context().span_id);
+  Span c = start_span("c");
+  b.end();
+  EXPECT_EQ(current_context().span_context().span_id, c.context().span_id);
+  c.end();
+  EXPECT_EQ(current_context().span_context().span_id, root.context().span_id);
+  a.end();  // idempotent
+  EXPECT_EQ(recorder->size(), 3u);
+}
+
+TEST(SpanTest, MovedToAnotherThreadAndEndedThere) {
+  auto recorder = new_recorder();
+  Span root = start_root_span(recorder, "root");
+  {
+    ContextScope scope(root);
+    Span moved = start_span("moved");
+    std::thread([s = std::move(moved)]() mutable {
+      s.set_attribute("where", "worker");
+      s.end();
+    }).join();
+    // The worker could not touch this thread's binding; a new span still nests correctly.
+    Span next = start_span("next");
+    next.end();
+  }
+  root.end();
+  auto spans = recorder->take();
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(*find_attribute(find(spans, "moved")->attributes, "where")->if_string(), "worker");
+}
+
+TEST(SpanTest, SpanMovedOutOfItsScopeStillEndsIntoItsRecorder) {
+  auto recorder = new_recorder();
+  Span root = start_root_span(recorder, "root");
+  Span escaped;
+  {
+    ContextScope scope(root);
+    escaped = start_span("escaped");
+  }
+  EXPECT_TRUE(current_context().empty());
+  {
+    auto other = new_recorder();
+    Span other_root = start_root_span(other, "other");
+    ContextScope scope(other_root);
+    escaped.end();  // ends into `recorder`, not into what is bound now
+    other_root.end();
+    EXPECT_EQ(other->size(), 1u);
+  }
+  EXPECT_EQ(recorder->size(), 1u);
+}
+
+TEST(SpanTest, HandOffThroughCurrentContext) {
+  auto recorder = new_recorder();
+  Span root = start_root_span(recorder, "root");
+  Context captured;
+  {
+    ContextScope scope(root);
+    Span stage = start_span("stage");
+    captured = current_context();
+    std::thread([captured] {
+      ContextScope attach(captured);
+      Span work = start_span("work");
+    }).join();
+  }
+  root.end();
+  auto spans = recorder->take();
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(find(spans, "work")->parent_span_id, find(spans, "stage")->span_id);
+}
+
+TEST(SpanTest, AttributesEventsLinksStatus) {
+  auto recorder = new_recorder();
+  Span root = start_root_span(recorder, "root");
+  root.set_attribute("s", "text");
+  root.set_attribute("std", std::string("string"));
+  root.set_attribute("i", 42);
+  root.set_attribute("i64", std::int64_t{1} << 40);
+  root.set_attribute("d", 1.5);
+  root.set_attribute("b", true);
+  root.set_attribute("arr", ArrayValue{{1, "two", 3.0}});
+  root.set_attribute("map", KvlistValue{{{"k", "v"}}});
+  root.set_attribute("bytes", BytesValue{"\x01\x02"});
+  root.set_attribute("s", "replaced");
+  root.add_event("exception", {{"exception.message", "boom"}});
+  SpanContext linked{generate_trace_id(), generate_span_id(), 1, "", true};
+  root.add_link(linked, {{"why", "batch"}});
+  root.set_status(StatusCode::error, "failed");
+  root.set_status(StatusCode::unset);  // ignored
+  root.end();
+  auto spans = recorder->take();
+  ASSERT_EQ(spans.size(), 1u);
+  const SpanData& s = spans[0];
+  ASSERT_EQ(s.attributes.size(), 9u);
+  EXPECT_EQ(s.attributes[0].key, "s");
+  EXPECT_EQ(*s.attributes[0].value.if_string(), "replaced");
+  EXPECT_EQ(*find_attribute(s.attributes, "i")->if_int(), 42);
+  EXPECT_EQ(*find_attribute(s.attributes, "b")->if_bool(), true);
+  EXPECT_EQ(find_attribute(s.attributes, "arr")->if_array()->values.size(), 3u);
+  ASSERT_EQ(s.events.size(), 1u);
+  EXPECT_EQ(s.events[0].name, "exception");
+  ASSERT_EQ(s.links.size(), 1u);
+  EXPECT_EQ(s.links[0].context.span_id, linked.span_id);
+  EXPECT_EQ(s.status_code, StatusCode::error);
+  EXPECT_EQ(s.status_message, "failed");
+}
+
+// covers S12: limits applied while recording, and counted
+TEST(SpanTest, LimitsAreAppliedAndCounted) {
+  auto recorder = new_recorder();
+  Span root = start_root_span(recorder, "root");
+  for (int i = 0; i < 200; ++i) root.set_attribute("k" + std::to_string(i), i);
+  for (int i = 0; i < 150; ++i) root.add_event("e");
+  for (int i = 0; i < 130; ++i)
+    root.add_link({generate_trace_id(), generate_span_id(), 0, "", false});
+  Attributes many;
+  for (int i = 0; i < 140; ++i) many.push_back({"a" + std::to_string(i), i});
+  root.add_event("big", many);
+  root.set_attribute("k0", std::string(10 * 1024 * 1024, 'x'));  // a 10 MB value
+  root.end();
+  auto spans = recorder->take();
+  const SpanData& s = spans.at(0);
+  EXPECT_EQ(s.attributes.size(), 128u);
+  EXPECT_EQ(s.dropped_attributes_count, 72u);
+  EXPECT_EQ(s.events.size(), 128u);
+  EXPECT_EQ(s.dropped_events_count, 23u);
+  EXPECT_EQ(s.links.size(), 128u);
+  EXPECT_EQ(s.dropped_links_count, 2u);
+  EXPECT_EQ(find_attribute(s.attributes, "k0")->if_string()->size(),
+            SpanLimits{}.max_attribute_value_length);
+}
+
+// covers S12: 100,000 spans in one request stay within the recorder's bound and are counted
+TEST(RecorderTest, HundredThousandSpansAreBounded) {
+  auto recorder = new_recorder(1000);
+  Span root = start_root_span(recorder, "root");
+  {
+    ContextScope scope(root);
+    for (int i = 0; i < 100000; ++i) start_span("child");
+  }
+  root.end();  // the root is kept even when full
+  EXPECT_EQ(recorder->dropped_span_count(), 99000u);
+  auto spans = recorder->take();
+  EXPECT_EQ(spans.size(), 1001u);
+  EXPECT_EQ(spans.back().name, "root");
+  EXPECT_EQ(recorder->size(), 0u);
+}
+
+// covers S13: the provider's processors get the same spans; passback is a copy
+TEST(ProviderTest, ProcessorsReceiveSpansToo) {
+  auto exporter = std::make_shared<InMemorySpanExporter>();
+  auto provider = std::make_shared<TracerProvider>(
+      TracerProviderOptions{.resource = Resource{}.set("service.name", "svc"),
+                            .processors = {std::make_shared<SimpleSpanProcessor>(exporter)}});
+  auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = provider});
+  Span root = start_root_span(recorder, "root");
+  {
+    ContextScope scope(root);
+    start_span("child");
+  }
+  root.end();
+  EXPECT_EQ(recorder->size(), 2u);
+  EXPECT_EQ(exporter->size(), 2u);
+  EXPECT_EQ(exporter->last_resource().service_name(), "svc");
+}
+
+// covers S5: unsampled spans are recorded for passback, not exported by default
+TEST(ProviderTest, UnsampledSpansAreRecordedButNotExported) {
+  auto exporter = std::make_shared<InMemorySpanExporter>();
+  auto provider = std::make_shared<TracerProvider>(
+      TracerProviderOptions{.processors = {std::make_shared<SimpleSpanProcessor>(exporter)}});
+  auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = provider});
+  auto parent = parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+  start_root_span(recorder, "root", SpanKind::server, parent).end();
+  EXPECT_EQ(recorder->size(), 1u);
+  EXPECT_EQ(exporter->size(), 0u);
+}
+
+TEST(ProviderTest, GlobalProviderAndProviderOnlyRootSpan) {
+  auto exporter = std::make_shared<InMemorySpanExporter>();
+  set_tracer_provider(std::make_shared<TracerProvider>(
+      TracerProviderOptions{.processors = {std::make_shared<SimpleSpanProcessor>(exporter)}}));
+  start_root_span(nullptr, "client call", SpanKind::client).end();
+  auto recorder = std::make_shared<Recorder>();  // picks up the global provider
+  start_root_span(recorder, "root").end();
+  EXPECT_EQ(exporter->size(), 2u);
+  EXPECT_EQ(tracer_provider()->resource().service_name(), "unknown_service");
+  set_tracer_provider(nullptr);
+  EXPECT_FALSE(tracer_provider()->has_processors());
+}
+
+TEST(ProviderTest, BatchProcessorExportsOnFlushAndCountsDrops) {
+  auto exporter = std::make_shared<InMemorySpanExporter>();
+  auto batch = std::make_shared<BatchSpanProcessor>(BatchSpanProcessorOptions{
+      .exporter = exporter, .max_queue_size = 10, .schedule_delay = std::chrono::hours(1)});
+  SpanData span;
+  span.name = "s";
+  span.flags = 1;
+  for (int i = 0; i < 25; ++i) batch->on_end(span);
+  EXPECT_TRUE(batch->force_flush(std::chrono::seconds(5)));
+  auto stats = batch->stats();
+  EXPECT_EQ(stats.exported + stats.dropped, 25u);
+  EXPECT_EQ(exporter->size(), stats.exported);
+  for (int i = 0; i < 3; ++i) batch->on_end(span);
+  batch->shutdown();  // drains
+  EXPECT_EQ(exporter->size(), stats.exported + 3);
+  batch->on_end(span);
+  EXPECT_EQ(batch->stats().dropped, stats.dropped + 1);
+}
+
+TEST(ProviderTest, BatchProcessorExportsOnTimer) {
+  auto exporter = std::make_shared<InMemorySpanExporter>();
+  BatchSpanProcessor batch({.exporter = exporter, .schedule_delay = std::chrono::milliseconds(20)});
+  SpanData span;
+  batch.on_end(span);
+  for (int i = 0; i < 200 && exporter->size() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(exporter->size(), 1u);
+}
+
+}  // namespace
+}  // namespace glassbox::trace
