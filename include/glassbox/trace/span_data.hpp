@@ -59,10 +59,10 @@ struct AttributeValue {
   AttributeValue(std::string_view s);
   AttributeValue(bool b) noexcept;
   template <std::integral T>
-  requires(!std::same_as<T, bool> && !std::same_as<T, char>) AttributeValue(T i)
-  noexcept : value(static_cast<std::int64_t>(i)) {}
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+  AttributeValue(T i) noexcept;
   template <std::floating_point T>
-  AttributeValue(T d) noexcept : value(static_cast<double>(d)) {}
+  AttributeValue(T d) noexcept;
   AttributeValue(ArrayValue a) noexcept;
   AttributeValue(KvlistValue k) noexcept;
   AttributeValue(BytesValue b) noexcept;
@@ -93,6 +93,11 @@ inline AttributeValue::AttributeValue(bool b) noexcept : value(b) {}
 inline AttributeValue::AttributeValue(ArrayValue a) noexcept : value(std::move(a)) {}
 inline AttributeValue::AttributeValue(KvlistValue k) noexcept : value(std::move(k)) {}
 inline AttributeValue::AttributeValue(BytesValue b) noexcept : value(std::move(b)) {}
+template <std::integral T>
+  requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+AttributeValue::AttributeValue(T i) noexcept : value(static_cast<std::int64_t>(i)) {}
+template <std::floating_point T>
+AttributeValue::AttributeValue(T d) noexcept : value(static_cast<double>(d)) {}
 
 // Attributes in insertion order (OTLP keeps a list; a repeated key replaces the earlier value).
 using Attributes = std::vector<KeyValue>;

@@ -1,0 +1,47 @@
+// The Streamable HTTP transport of MCP (protocol 2025-11-25), client side.
+//
+// Each outgoing message is one POST; its answer (application/json or an SSE stream) is read and
+// every message in it delivered to on_message. The Mcp-Session-Id of the initialize response and
+// the protocol version negotiated in the initialize result are sent on every later request.
+// After initialize a GET opens the standalone SSE stream (a 405 means the server has none).
+// Broken SSE streams are resumed with GET + Last-Event-ID, honouring the server's `retry`.
+// A non-2xx answer to a POSTed request is delivered as a JSON-RPC ErrorResponse for that request
+// id, so the caller never hangs; a 404 on an established session closes the transport.
+//
+// Threads: the transport owns one I/O thread, on which callbacks run, one at a time. send() and
+// close() may be called from any thread; send() queues the POST and returns at once (false once
+// closed). close() DELETEs the session (bounded wait), then on_close runs once.
+#pragma once
+
+#include "glassbox/transport/transport.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace glassbox::transport {
+
+struct HttpClientOptions {
+  std::string url;                             // http(s)://host:port/mcp
+  std::map<std::string, std::string> headers;  // custom headers on every request
+  std::string bearer_token;                    // Authorization: Bearer ...
+  std::chrono::milliseconds connect_timeout{5000};
+  bool open_get_stream = true;  // the standalone GET SSE stream after initialize
+  std::size_t max_message_bytes = 4 * 1024 * 1024;
+  std::size_t max_reconnects = 5;
+
+  // Additions beyond the base contract.
+  bool verify_peer = true;  // https: verify the server certificate against the system CAs
+  std::string ca_file;      // https: an extra CA bundle (PEM) to trust
+  std::chrono::milliseconds delete_timeout{2000};  // how long close() waits for the DELETE
+  // Used until the server sends `retry:` on a stream.
+  std::chrono::milliseconds default_reconnect_delay{1000};
+};
+
+// Parses the URL and returns the transport; nothing is sent until start() and the first send().
+// Throws std::invalid_argument for a URL that is not http(s).
+std::shared_ptr<Transport> connect_http(HttpClientOptions options);
+
+}  // namespace glassbox::transport

@@ -1,0 +1,108 @@
+// The Streamable HTTP transport of MCP (protocol 2025-11-25), server side.
+//
+// One endpoint: POST carries one JSON-RPC message from the client; a POSTed request is answered
+// on an SSE stream that carries the messages sent on its behalf (SendOptions::related_request)
+// and then its response. GET opens the session's standalone SSE stream (messages sent with no
+// related request). DELETE ends the session. Streams are resumable with Last-Event-ID.
+//
+// Each session (or, when stateless, each POST) gets its own Transport, handed to on_session on
+// a server thread; the handler typically does `server.connect(transport)`. That Transport keeps
+// the contract of transport.hpp: callbacks run on a server I/O thread, one at a time per
+// session, and must not block; send() and close() may be called from any thread. A session's
+// transport closes (on_close) when the client DELETEs it, it idles out, or the server stops.
+//
+// Threads: start() spawns `threads` I/O threads; every connection is a coroutine on them, so
+// thousands of open SSE streams cost no thread each. start(), stop(), wait(), port() and url()
+// may be called from any thread; stop() is idempotent and also runs from the destructor.
+#pragma once
+
+#include "glassbox/transport/transport.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace glassbox::transport {
+
+class HttpSession;  // internal
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: pick a free port
+  std::string endpoint = "/mcp";
+  bool stateless = false;  // no sessions: every POST is served by a fresh session
+  // Empty: only http(s)://localhost|127.0.0.1|[::1][:port] (DNS rebinding protection).
+  std::vector<std::string> allowed_origins;
+  // Empty: localhost/127.0.0.1/[::1] with any port, plus `host` itself.
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> supported_protocol_versions = {"2025-11-25", "2025-06-18", "2025-03-26"};
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_sessions = 10000;
+  std::size_t max_streams_per_session = 16;
+  std::chrono::seconds session_idle_timeout{30 * 60};
+  std::size_t replay_buffer_events = 256;  // per stream, for Last-Event-ID
+  std::chrono::milliseconds sse_retry{1000};
+  std::size_t threads = 1;
+  std::string tls_certificate_file, tls_private_key_file;  // both set: HTTPS
+  // Called for each request before anything else; return a status (401/403) to refuse it with
+  // the given WWW-Authenticate value. Runs on an I/O thread: keep it fast.
+  std::function<std::optional<std::pair<int, std::string>>(std::string_view authorization_header)>
+      authorize;
+
+  // Additions beyond the base contract.
+  // Bytes queued on one SSE stream that the client does not read; past it the stream is dropped
+  // (a slow client never holds memory or blocks other sessions).
+  std::size_t max_stream_queue_bytes = 8 * 1024 * 1024;
+  // How long stop() lets in-flight requests finish before closing their connections.
+  std::chrono::milliseconds shutdown_grace{2000};
+  // Idle keep-alive connections (no request in progress) are closed after this long.
+  std::chrono::seconds keep_alive_timeout{60};
+  // Comment line sent on idle SSE streams so proxies keep them open; zero disables it.
+  std::chrono::seconds sse_keepalive{15};
+};
+
+class HttpServer {
+ public:
+  using SessionHandler = std::function<void(std::shared_ptr<Transport>)>;
+
+  HttpServer(HttpServerOptions options, SessionHandler on_session);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, then serves on background threads; throws std::system_error on bind failure
+  // (and std::runtime_error when the TLS files cannot be loaded).
+  void start();
+  std::uint16_t port() const;
+  std::string url() const;  // e.g. "http://127.0.0.1:PORT/mcp"
+  // Graceful: no new connections, streams closed, in-flight requests finished (bounded wait).
+  void stop();
+  // Blocks until stop() has completed (called from a signal handler thread or another thread).
+  void wait();
+
+  // Live counts, for tests and benchmarks.
+  std::size_t session_count() const;
+  std::size_t connection_count() const;
+
+ private:
+  class Impl;
+  friend class HttpSession;
+  std::shared_ptr<Impl> impl_;
+};
+
+// SEP-1699 polling: ends the HTTP response that carries `request`'s SSE stream, gracefully and
+// after a `retry:` field, while the request goes on; the client reconnects with GET +
+// Last-Event-ID after the retry delay and receives the rest (the response included). Returns
+// false when `transport` is not a session of an HttpServer or no connection carries that
+// stream. Any thread.
+bool close_sse_stream(Transport& transport, const jsonrpc::Id& request);
+
+}  // namespace glassbox::transport
