@@ -2,6 +2,8 @@
 
 #include "commands.hpp"
 
+#include "cli_telemetry.hpp"
+
 #include "glassbox/mcp/client.hpp"
 #include "glassbox/transport/http_client.hpp"
 #include "glassbox/transport/stdio.hpp"
@@ -38,13 +40,14 @@ void print_server_log(const mcp::LogMessage& log) {
   std::cerr << line << std::flush;
 }
 
-// A connected client, set up for the command's options: this is where the telemetry options
-// (passback, OTLP export) attach to the client, as its outgoing middleware.
-std::unique_ptr<mcp::Client> connect(const ServerTarget& target, const CallCommandOptions&) {
+// A connected client, set up for the command's options: the telemetry (passback, the waterfall
+// on stderr, --otlp export) attaches to it as its outgoing middleware.
+std::unique_ptr<mcp::Client> connect(const ServerTarget& target, CliTelemetry& telemetry) {
   auto client =
       std::make_unique<mcp::Client>(mcp::ClientOptions{.name = std::string(kClientName),
                                                        .version = std::string(kClientVersion),
                                                        .on_log = print_server_log});
+  telemetry.install(*client);
   client->connect(open_transport(target));
   return client;
 }
@@ -93,9 +96,15 @@ void print_json(const json::value& v) {
 template <class Body>
 int with_client(const ServerTarget& target, const CallCommandOptions& options, Body&& body) {
   try {
-    std::unique_ptr<mcp::Client> client = connect(target, options);
+    CliTelemetry telemetry({.passback = options.passback,
+                            .detailed = options.detailed,
+                            .otlp_endpoint = options.otlp_endpoint,
+                            .otlp_protocol = options.otlp_protocol});
+    std::unique_ptr<mcp::Client> client = connect(target, telemetry);
     int code = body(*client);
     client->close();
+    client.reset();  // first: its middleware calls back into the telemetry
+    telemetry.flush();
     return code;
   } catch (const mcp::ProtocolError& e) {
     std::cerr << "glassbox: protocol error " << e.error().code << ": " << e.what() << '\n';

@@ -7,6 +7,8 @@
 //
 // <server> is `--url http://host:port/mcp`, or `--` followed by the command of a stdio server.
 
+#include "cli_telemetry.hpp"
+#include "collector.hpp"
 #include "commands.hpp"
 #include "fixtures.hpp"
 
@@ -36,6 +38,8 @@ struct CommandLine {
   std::vector<std::string> argument_pairs;
   std::optional<std::string> arguments_json;
   std::string uri;
+  DemoCommandOptions demo;
+  glassbox::collector::CollectorCommandOptions collector;
 };
 
 void define_serve(CLI::App& app, CommandLine& line) {
@@ -51,6 +55,22 @@ void define_serve(CLI::App& app, CommandLine& line) {
                                         "Serve Streamable HTTP on HOST:PORT (127.0.0.1:8080)");
   serve->add_flag("--stateless", line.serve.stateless, "HTTP without sessions")->needs(http);
   stdio->excludes(http);
+}
+
+void define_demo(CLI::App& app, CommandLine& line) {
+  CLI::App* demo = app.add_subcommand("demo", "The two-act demo: black box, then glass box");
+  demo->add_flag("--no-wait", line.demo.no_wait,
+                 "Exit once the story is told (default when stdin/stdout is not a terminal)");
+  demo->add_option("--db", line.demo.db,
+                   "Trace database (default: $XDG_DATA_HOME/glassbox/traces.db)");
+}
+
+void define_collector(CLI::App& app, CommandLine& line) {
+  CLI::App* collector =
+      app.add_subcommand("collector", "Embedded OTLP/HTTP receiver, trace store and web viewer");
+  collector->add_option("--listen", line.collector.listen, "HOST:PORT (127.0.0.1:4318)");
+  collector->add_option("--db", line.collector.db,
+                        "Trace database (default: $XDG_DATA_HOME/glassbox/traces.db)");
 }
 
 // --url / -- and the options every client command shares.
@@ -145,6 +165,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "glassbox 0.1.0");
   app.require_subcommand(1);
   define_serve(app, line);
+  define_demo(app, line);
+  define_collector(app, line);
   CLI::App* tools = define_tools(app, line);
   CLI::App* call = define_call(app, line);
   CLI::App* read = define_read(app, line);
@@ -160,6 +182,11 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) {
     if (!line.target.command.empty()) return usage_error("serve takes no -- command");
     return run_serve(line.serve);
+  }
+  if (app.got_subcommand("demo") || app.got_subcommand("collector")) {
+    if (!line.target.command.empty()) return usage_error("this command takes no -- command");
+    return app.got_subcommand("demo") ? run_demo_command(line.demo)
+                                      : glassbox::collector::run_collector_command(line.collector);
   }
   std::string error;
   if (!finish_client_options(line, &error)) return usage_error(error);

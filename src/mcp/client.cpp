@@ -26,16 +26,18 @@ struct Client::Impl {
 
   Session& live_session() const {
     if (!session) {
-      throw ProtocolError({jsonrpc::error_code::kConnectionClosed, "client is not connected", nullptr});
+      throw ProtocolError(
+          {jsonrpc::error_code::kConnectionClosed, "client is not connected", nullptr});
     }
     return *session;
   }
 
   Outcome send(OutgoingRequest& request) const {
-    return live_session().request(request.method, request.params,
-                                  RequestOptions{.timeout = request.options.timeout.value_or(options.request_timeout),
-                                                 .on_progress = request.options.on_progress,
-                                                 .on_request_id = request.options.on_request_id});
+    return live_session().request(
+        request.method, request.params,
+        RequestOptions{.timeout = request.options.timeout.value_or(options.request_timeout),
+                       .on_progress = request.options.on_progress,
+                       .on_request_id = request.options.on_request_id});
   }
 
   Outcome run(OutgoingRequest& request) const {
@@ -65,8 +67,10 @@ struct Client::Impl {
   Outcome dispatch(RequestContext& ctx) const {
     const std::string& m = ctx.method();
     if (m == "ping") return json::object{};
-    if (m == "sampling/createMessage" && options.sampling_handler) return options.sampling_handler(ctx.params());
-    if (m == "elicitation/create" && options.elicitation_handler) return options.elicitation_handler(ctx.params());
+    if (m == "sampling/createMessage" && options.sampling_handler)
+      return options.sampling_handler(ctx.params());
+    if (m == "elicitation/create" && options.elicitation_handler)
+      return options.elicitation_handler(ctx.params());
     if (m == "roots/list" && options.roots_handler) {
       json::array roots;
       for (auto& r : options.roots_handler()) roots.push_back(std::move(r));
@@ -81,7 +85,8 @@ struct Client::Impl {
       LogMessage log;
       if (const json::string* level = json::find_string(params, "level"))
         log.level = log_level_from_string(*level).value_or(LogLevel::info);
-      if (const json::string* logger = json::find_string(params, "logger")) log.logger = std::string(*logger);
+      if (const json::string* logger = json::find_string(params, "logger"))
+        log.logger = std::string(*logger);
       if (auto it = params.find("data"); it != params.end()) log.data = it->value();
       options.on_log(log);
       return;
@@ -112,7 +117,8 @@ void Client::use(OutgoingMiddleware middleware) {
 const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {
   Impl* impl = impl_.get();
   impl_->session = std::make_shared<Session>(
-      std::move(transport), impl_->pool, [impl](RequestContext& ctx) { return impl->dispatch(ctx); },
+      std::move(transport), impl_->pool,
+      [impl](RequestContext& ctx) { return impl->dispatch(ctx); },
       [impl](Session&, const jsonrpc::Notification& n) { impl->on_notification(n); });
   impl_->session->start();
   json::object params{{"protocolVersion", impl_->options.protocol_version},
@@ -125,25 +131,33 @@ const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> tr
   const json::object& r = json::as_object_or_empty(result);
   InitializeResult& init = impl_->init;
   init.raw = r;
-  if (const json::string* v = json::find_string(r, "protocolVersion")) init.protocol_version = std::string(*v);
+  if (const json::string* v = json::find_string(r, "protocolVersion"))
+    init.protocol_version = std::string(*v);
   if (!is_supported_protocol_version(init.protocol_version)) {
     impl_->session->close();
-    throw ProtocolError({jsonrpc::error_code::kInvalidRequest,
-                         "server chose unsupported protocol version '" + init.protocol_version + "'",
-                         nullptr});
+    throw ProtocolError(
+        {jsonrpc::error_code::kInvalidRequest,
+         "server chose unsupported protocol version '" + init.protocol_version + "'", nullptr});
   }
   if (const json::object* caps = json::find_object(r, "capabilities")) init.capabilities = *caps;
-  if (auto it = r.find("serverInfo"); it != r.end()) init.server_info = Implementation::from_json(it->value());
-  if (const json::string* i = json::find_string(r, "instructions")) init.instructions = std::string(*i);
+  if (auto it = r.find("serverInfo"); it != r.end())
+    init.server_info = Implementation::from_json(it->value());
+  if (const json::string* i = json::find_string(r, "instructions"))
+    init.instructions = std::string(*i);
   impl_->session->set_peer(init.capabilities, init.server_info, init.protocol_version);
   impl_->session->notify("notifications/initialized", {});
   return init;
 }
 
-const InitializeResult& Client::initialize_result() const { return impl_->init; }
-const json::object& Client::server_capabilities() const { return impl_->init.capabilities; }
+const InitializeResult& Client::initialize_result() const {
+  return impl_->init;
+}
+const json::object& Client::server_capabilities() const {
+  return impl_->init.capabilities;
+}
 
-json::value Client::request(std::string_view method, json::object params, const CallOptions& options) {
+json::value Client::request(std::string_view method, json::object params,
+                            const CallOptions& options) {
   OutgoingRequest request{std::string(method), std::move(params), options};
   return unwrap(impl_->run(request));
 }
@@ -152,7 +166,9 @@ void Client::notify(std::string_view method, json::object params) {
   impl_->live_session().notify(method, std::move(params));
 }
 
-void Client::ping() { request("ping", {}); }
+void Client::ping() {
+  request("ping", {});
+}
 
 ListToolsResult Client::list_tools(std::optional<std::string> cursor) {
   json::object params;
@@ -163,7 +179,8 @@ ListToolsResult Client::list_tools(std::optional<std::string> cursor) {
   if (const json::array* tools = json::find_array(r, "tools")) {
     for (const auto& t : *tools) out.tools.push_back(Tool::from_json(t));
   }
-  if (const json::string* next = json::find_string(r, "nextCursor")) out.next_cursor = std::string(*next);
+  if (const json::string* next = json::find_string(r, "nextCursor"))
+    out.next_cursor = std::string(*next);
   return out;
 }
 
@@ -190,9 +207,12 @@ std::vector<Item> list_all(Client& client, std::string_view method, std::string_
 }
 }  // namespace
 
-std::vector<Tool> Client::list_all_tools() { return list_all<Tool>(*this, "tools/list", "tools"); }
+std::vector<Tool> Client::list_all_tools() {
+  return list_all<Tool>(*this, "tools/list", "tools");
+}
 
-CallToolResult Client::call_tool(std::string_view name, json::object arguments, const CallOptions& options) {
+CallToolResult Client::call_tool(std::string_view name, json::object arguments,
+                                 const CallOptions& options) {
   return CallToolResult::from_json(
       request("tools/call", {{"name", name}, {"arguments", std::move(arguments)}}, options));
 }
@@ -206,19 +226,28 @@ std::vector<ResourceTemplate> Client::list_all_resource_templates() {
 ReadResourceResult Client::read_resource(std::string_view uri, const CallOptions& options) {
   return ReadResourceResult::from_json(request("resources/read", {{"uri", uri}}, options));
 }
-void Client::subscribe(std::string_view uri) { request("resources/subscribe", {{"uri", uri}}); }
-void Client::unsubscribe(std::string_view uri) { request("resources/unsubscribe", {{"uri", uri}}); }
+void Client::subscribe(std::string_view uri) {
+  request("resources/subscribe", {{"uri", uri}});
+}
+void Client::unsubscribe(std::string_view uri) {
+  request("resources/unsubscribe", {{"uri", uri}});
+}
 
-std::vector<Prompt> Client::list_all_prompts() { return list_all<Prompt>(*this, "prompts/list", "prompts"); }
+std::vector<Prompt> Client::list_all_prompts() {
+  return list_all<Prompt>(*this, "prompts/list", "prompts");
+}
 
-GetPromptResult Client::get_prompt(std::string_view name, std::map<std::string, std::string> arguments) {
+GetPromptResult Client::get_prompt(std::string_view name,
+                                   std::map<std::string, std::string> arguments) {
   json::object args;
   for (auto& [k, v] : arguments) args[k] = v;
-  return GetPromptResult::from_json(request("prompts/get", {{"name", name}, {"arguments", std::move(args)}}));
+  return GetPromptResult::from_json(
+      request("prompts/get", {{"name", name}, {"arguments", std::move(args)}}));
 }
 
 CompletionResult Client::complete(const CompletionRequest& c) {
-  json::object params{{"ref", c.ref}, {"argument", {{"name", c.argument_name}, {"value", c.argument_value}}}};
+  json::object params{{"ref", c.ref},
+                      {"argument", {{"name", c.argument_name}, {"value", c.argument_value}}}};
   if (!c.context_arguments.empty()) {
     json::object args;
     for (const auto& [k, v] : c.context_arguments) args[k] = v;
@@ -226,7 +255,8 @@ CompletionResult Client::complete(const CompletionRequest& c) {
   }
   json::value result = request("completion/complete", std::move(params));
   CompletionResult out;
-  const json::object* completion = json::find_object(json::as_object_or_empty(result), "completion");
+  const json::object* completion =
+      json::find_object(json::as_object_or_empty(result), "completion");
   if (completion == nullptr) return out;
   if (const json::array* values = json::find_array(*completion, "values")) {
     for (const auto& v : *values) {
@@ -238,8 +268,12 @@ CompletionResult Client::complete(const CompletionRequest& c) {
   return out;
 }
 
-void Client::set_logging_level(LogLevel level) { request("logging/setLevel", {{"level", to_string(level)}}); }
-void Client::notify_roots_changed() { notify("notifications/roots/list_changed"); }
+void Client::set_logging_level(LogLevel level) {
+  request("logging/setLevel", {{"level", to_string(level)}});
+}
+void Client::notify_roots_changed() {
+  notify("notifications/roots/list_changed");
+}
 
 void Client::close() {
   if (impl_->session) impl_->session->close();

@@ -13,7 +13,8 @@ OutgoingMiddleware make_trace_propagation_middleware() {
       return send(request);
     }
     std::string name = request.method;
-    if (const json::string* target = json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
+    if (const json::string* target =
+            json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
       name += " " + std::string(*target);
     }
     trace::Span span = trace::start_span(name, trace::SpanKind::client);
@@ -21,9 +22,11 @@ OutgoingMiddleware make_trace_propagation_middleware() {
     json::value& meta = request.params["_meta"];
     if (!meta.is_object()) meta = json::object{};
     meta.get_object()["traceparent"] = trace::format_traceparent(span.context());
-    if (!span.context().tracestate.empty()) meta.get_object()["tracestate"] = span.context().tracestate;
+    if (!span.context().tracestate.empty())
+      meta.get_object()["tracestate"] = span.context().tracestate;
     Outcome outcome = send(request);
-    if (outcome.index() == 1) span.set_status(trace::StatusCode::error, std::get<1>(outcome).message);
+    if (outcome.index() == 1)
+      span.set_status(trace::StatusCode::error, std::get<1>(outcome).message);
     return outcome;
   };
 }

@@ -59,8 +59,8 @@ struct AttributeValue {
   AttributeValue(std::string_view s);
   AttributeValue(bool b) noexcept;
   template <std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-  AttributeValue(T i) noexcept;
+  requires(!std::same_as<T, bool> && !std::same_as<T, char>) AttributeValue(T i)
+  noexcept;
   template <std::floating_point T>
   AttributeValue(T d) noexcept;
   AttributeValue(ArrayValue a) noexcept;
@@ -94,8 +94,8 @@ inline AttributeValue::AttributeValue(ArrayValue a) noexcept : value(std::move(a
 inline AttributeValue::AttributeValue(KvlistValue k) noexcept : value(std::move(k)) {}
 inline AttributeValue::AttributeValue(BytesValue b) noexcept : value(std::move(b)) {}
 template <std::integral T>
-  requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-AttributeValue::AttributeValue(T i) noexcept : value(static_cast<std::int64_t>(i)) {}
+requires(!std::same_as<T, bool> && !std::same_as<T, char>) AttributeValue::AttributeValue(T i)
+noexcept : value(static_cast<std::int64_t>(i)) {}
 template <std::floating_point T>
 AttributeValue::AttributeValue(T d) noexcept : value(static_cast<double>(d)) {}
 

@@ -1,0 +1,197 @@
+// `glassbox demo`: the story of one tool call, first as a black box, then as a glass box.
+#include "cli_telemetry.hpp"
+
+#include "collector.hpp"
+#include "glassbox/transport/stdio.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+namespace glassbox::cli {
+
+namespace {
+
+constexpr std::string_view kAgentName = "support-agent";
+
+struct Act {
+  std::string title;
+  std::string trace_id;
+};
+
+std::string self_path(const DemoCommandOptions& options) {
+  if (!options.self.empty()) return options.self;
+  std::error_code ec;
+  auto resolved = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("/proc/self/exe") : resolved.string();
+}
+
+// Values the server replaced before they left it (S11), for act 3's commentary.
+std::vector<std::string> redacted_keys(const mcp::StitchedTrace& t) {
+  std::vector<std::string> keys;
+  for (const auto& rs : t.server_spans)
+    for (const auto& ss : rs.scope_spans)
+      for (const auto& s : ss.spans)
+        for (const auto& kv : s.attributes)
+          if (const std::string* v = kv.value.if_string(); v && *v == "[REDACTED]")
+            keys.push_back(kv.key);
+  return keys;
+}
+
+std::unique_ptr<collector::Collector> start_collector(const DemoCommandOptions& options,
+                                                      std::string& db_path) {
+  collector::CollectorOptions co{.host = options.listen_host, .port = options.preferred_port};
+  db_path = options.db.empty() ? collector::default_database_path() : options.db;
+  co.store.path = db_path;
+  auto c = std::make_unique<collector::Collector>(co);
+  try {
+    c->start();
+    return c;
+  } catch (const std::exception&) {
+    co.port = 0;  // 4318 is taken (a real collector, say): any free port will do
+  }
+  c = std::make_unique<collector::Collector>(co);
+  c->start();
+  return c;
+}
+
+}  // namespace
+
+int run_demo_command(const DemoCommandOptions& options) {
+  const bool interactive = !options.no_wait && ::isatty(0) == 1 && ::isatty(1) == 1;
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  if (interactive) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
+
+  std::string db_path;
+  std::unique_ptr<collector::Collector> collector;
+  try {
+    collector = start_collector(options, db_path);
+  } catch (const std::exception& e) {
+    std::cerr << "glassbox: demo: cannot start the collector: " << e.what() << '\n';
+    return 3;
+  }
+  const std::string base = collector->base_url();
+  const WaterfallOptions look{.colour = colour_enabled(1), .width = terminal_width(1)};
+  auto bold = [&](std::string_view s) {
+    return look.colour ? "\x1b[1m" + std::string(s) + "\x1b[0m" : std::string(s);
+  };
+  std::ostream& out = std::cout;
+
+  out << bold("glassbox demo") << ": an agent calls the MCP server of another company's help desk\n"
+      << "(acme-helpdesk, a separate process). Can the agent see why a call was slow, or "
+         "denied?\n\n"
+      << "  collector  " << base << "  (OTLP/HTTP receiver and trace viewer)\n"
+      << "  database   " << db_path << "\n\n"
+      << std::flush;
+
+  trace::OtlpHttpExporterOptions exporter_options{.endpoint = trace::otlp_traces_endpoint(base)};
+  exporter_options.max_attempts = 2;
+  auto exporter = std::make_shared<trace::OtlpHttpExporter>(exporter_options);
+  trace::TracerProviderOptions provider_options;
+  provider_options.resource.set("service.name", std::string(kAgentName));
+  provider_options.resource.set("service.version", "1.0.0");
+  std::optional<mcp::StitchedTrace> last;
+  auto telemetry = std::make_shared<mcp::ClientTelemetry>(mcp::ClientTelemetryOptions{
+      .passback = mcp::PassbackMode::automatic,
+      .provider = std::make_shared<trace::TracerProvider>(std::move(provider_options)),
+      .exporter = exporter,
+      .on_trace = [&last](const mcp::StitchedTrace& t) { last = t; }});
+
+  std::vector<Act> acts;
+  int code = 0;
+  try {
+    mcp::Client client({.name = std::string(kAgentName), .version = "1.0.0"});
+    telemetry->install(client);
+    client.connect(
+        transport::spawn_process({.argv = {self_path(options), "serve", "demo", "--stdio"}}));
+    json::object search{{"customer", "acme-corp"}, {"query", "login"}};
+    auto no_passback = json::object{{"otel", {{"traces", {{"request", false}}}}}};
+    auto detailed = json::object{{"otel", {{"traces", {{"request", true}, {"detailed", true}}}}}};
+
+    // Act 1
+    client.call_tool("search_tickets", search, {.meta = no_passback});
+    out << bold("Act 1. The black box.")
+        << " The agent calls search_tickets the usual way. Its trace has\n"
+        << "one span, its own: the call took "
+        << (last->client_span.end_time_unix_nano - last->client_span.start_time_unix_nano) /
+               1'000'000
+        << " ms, and nothing says where the time went.\n\n"
+        << render_waterfall(*last, look) << "\n";
+    acts.push_back({"act 1, the black box", last->client_span.trace_id.to_hex()});
+
+    // Act 2
+    client.call_tool("search_tickets", search);
+    out << bold("Act 2. The glass box.")
+        << " The same call, asking for server execution telemetry\n"
+        << "(_meta.otel.traces.request: true). The server hands back the spans of its stages in "
+           "the\n"
+        << "response; the agent checks them (same trace, under its own span) and stitches them "
+           "in:\n\n"
+        << render_waterfall(*last, look) << "\n";
+    acts.push_back({"act 2, the glass box", last->client_span.trace_id.to_hex()});
+
+    // Act 3
+    client.call_tool("search_tickets", search, {.meta = detailed});
+    std::vector<std::string> redacted = redacted_keys(*last);
+    out << bold("Act 3. Detailed.")
+        << " With detailed: true the server returns the whole tree: the JWKS\n"
+        << "lookup inside auth, the knowledge-base ranking, the calls on worker threads.";
+    if (!redacted.empty()) {
+      out << " It never\nhands out secrets: " << redacted.size()
+          << " values were [REDACTED] before they left it (";
+      for (std::size_t i = 0; i < redacted.size() && i < 2; ++i)
+        out << (i ? ", " : "") << redacted[i];
+      out << ").";
+    }
+    out << "\n\n" << render_waterfall(*last, look) << "\n";
+    acts.push_back({"act 3, detailed", last->client_span.trace_id.to_hex()});
+
+    // The denied call
+    try {
+      client.call_tool("delete_ticket", {{"id", 4711}});
+      out << "(delete_ticket was allowed?)\n";
+    } catch (const mcp::ProtocolError& e) {
+      out << bold("The denied call.") << " delete_ticket is refused: a JSON-RPC error ("
+          << e.error().code << ", \"" << e.what()
+          << "\"),\nnot a result. The spans of the stages that ran come back inside the error "
+          << "(error.data._meta.otel),\nso the agent sees which stage said no:\n\n"
+          << render_waterfall(*last, look) << "\n";
+    }
+    acts.push_back({"the denied call", last->client_span.trace_id.to_hex()});
+    client.close();
+  } catch (const std::exception& e) {
+    std::cerr << "glassbox: demo: " << e.what() << '\n';
+    code = 3;
+  }
+
+  telemetry->force_flush(std::chrono::seconds(10));
+  auto stats = exporter->stats();
+  if (stats.failed_spans > 0) {
+    std::cerr << "glassbox: demo: export to the collector failed: " << exporter->last_error()
+              << '\n';
+    code = code ? code : 3;
+  }
+  out << "Each act's trace went to the collector over OTLP/HTTP (" << stats.exported_spans
+      << " spans). Open them:\n"
+      << "  all traces             " << base << "/\n";
+  for (const auto& act : acts) {
+    std::string label = act.title;
+    label.resize(std::max<std::size_t>(label.size(), 22), ' ');
+    out << "  " << label << " " << base << "/trace/" << act.trace_id << "\n";
+  }
+  out << std::flush;
+  if (interactive && code == 0) {
+    out << "\nServing the viewer until Ctrl-C.\n" << std::flush;
+    int received = 0;
+    sigwait(&stop_signals, &received);
+  }
+  collector->stop();
+  return code;
+}
+
+}  // namespace glassbox::cli
