@@ -189,6 +189,10 @@ int run_demo_command(const DemoCommandOptions& options) {
     out << "\nServing the viewer until Ctrl-C.\n" << std::flush;
     int received = 0;
     sigwait(&stop_signals, &received);
+  } else {
+    // Not interactive: the collector stops with the demo, the traces stay in the database.
+    out << "\nThe traces are kept in " << db_path << "; to browse them later:\n"
+        << "  glassbox collector --db " << db_path << "\n" << std::flush;
   }
   collector->stop();
   return code;

@@ -46,7 +46,9 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_sessions = 10000;
-  std::size_t max_streams_per_session = 16;
+  // Streams open at once: one per request in flight (each answered on its own SSE stream) plus
+  // the standalone GET stream. Agents run calls in parallel; the server allows as many.
+  std::size_t max_streams_per_session = 256;
   std::chrono::seconds session_idle_timeout{30 * 60};
   std::size_t replay_buffer_events = 256;  // per stream, for Last-Event-ID
   std::chrono::milliseconds sse_retry{1000};
