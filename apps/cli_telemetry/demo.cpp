@@ -192,7 +192,8 @@ int run_demo_command(const DemoCommandOptions& options) {
   } else {
     // Not interactive: the collector stops with the demo, the traces stay in the database.
     out << "\nThe traces are kept in " << db_path << "; to browse them later:\n"
-        << "  glassbox collector --db " << db_path << "\n" << std::flush;
+        << "  glassbox collector --db " << db_path << "\n"
+        << std::flush;
   }
   collector->stop();
   return code;
