@@ -61,7 +61,8 @@ TEST(SseParser, IgnoresCommentsUnknownFieldsAndBadRetry) {
 
 TEST(SseParser, IdWithNulIsIgnored) {
   Parser parser;
-  parse_all(std::string("id: a\0b\ndata: x\n\n", 19), SIZE_MAX, &parser);
+  constexpr char kInput[] = "id: a\0b\ndata: x\n\n";  // a NUL inside the id
+  parse_all(std::string(kInput, sizeof kInput - 1), SIZE_MAX, &parser);
   EXPECT_EQ(parser.last_event_id(), "");
 }
 
