@@ -63,6 +63,7 @@ TEST(ProcessTransport, AChildThatIgnoresEndOfInputIsTerminated) {
   auto start = std::chrono::steady_clock::now();
   t->close();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);  // SIGTERM after the grace period
+  EXPECT_TRUE(inbox.wait_closed());  // callbacks may run until on_close: the inbox must outlive it
 }
 
 TEST(ProcessTransport, AMissingProgramThrows) {

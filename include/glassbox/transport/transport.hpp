@@ -9,6 +9,8 @@
 // - close() may be called from any thread, any number of times; on_close runs exactly once,
 //   when no more messages will arrive (the peer ended its input, or this side closed). A stdio
 //   transport whose input ended can still send until close(), so pending answers get out.
+//   close() does not wait for the reader: callbacks may still run until on_close has returned,
+//   so what they capture must outlive that (Session captures a weak_ptr to itself).
 // - Malformed input is answered by the transport itself, by its own rules (stdio: a JSON-RPC
 //   error line; HTTP: a 400 with a JSON-RPC error body); only well-formed messages reach
 //   on_message.
