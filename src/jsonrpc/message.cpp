@@ -1,5 +1,9 @@
 #include "glassbox/jsonrpc/message.hpp"
 
+#include <boost/json/serializer.hpp>
+
+#include <algorithm>
+
 namespace glassbox::jsonrpc {
 
 std::string to_string(const Id& id) {
@@ -132,8 +136,73 @@ json::object to_json(const Message& m) {
   return o;
 }
 
+namespace {
+
+// Appends `v` as JSON without copying it into a message tree first: a tool's result (and any
+// passback in it) is written once, straight from where the handler left it.
+void append_json(std::string& out, const json::value& v) {
+  boost::json::serializer serializer;
+  serializer.reset(&v);
+  while (!serializer.done()) {
+    std::size_t used = out.size();
+    out.resize(used + std::max<std::size_t>(512, used));
+    std::size_t written = serializer.read(out.data() + used, out.size() - used).size();
+    out.resize(used + written);
+  }
+}
+
+void append_id(std::string& out, const Id& id) {
+  if (const auto* i = std::get_if<std::int64_t>(&id)) {
+    out += std::to_string(*i);
+  } else {
+    append_json(out, json::string(std::get<std::string>(id)));
+  }
+}
+
+}  // namespace
+
 std::string serialize(const Message& m) {
-  return json::serialize(to_json(m));
+  std::string out;
+  out.reserve(256);
+  out += R"({"jsonrpc":"2.0",)";
+  std::visit(
+      [&](const auto& msg) {
+        using T = std::decay_t<decltype(msg)>;
+        if constexpr (std::is_same_v<T, Request> || std::is_same_v<T, Notification>) {
+          if constexpr (std::is_same_v<T, Request>) {
+            out += R"("id":)";
+            append_id(out, msg.id);
+            out += ',';
+          }
+          out += R"("method":)";
+          append_json(out, json::string(msg.method));
+          if (!msg.params.is_null()) {
+            out += R"(,"params":)";
+            append_json(out, msg.params);
+          }
+        } else if constexpr (std::is_same_v<T, Response>) {
+          out += R"("id":)";
+          append_id(out, msg.id);
+          out += R"(,"result":)";
+          if (msg.result.is_null()) {
+            out += "{}";
+          } else {
+            append_json(out, msg.result);
+          }
+        } else {
+          out += R"("id":)";
+          if (msg.id) {
+            append_id(out, *msg.id);
+          } else {
+            out += "null";
+          }
+          out += R"(,"error":)";
+          append_json(out, msg.error.to_json());
+        }
+      },
+      m);
+  out += '}';
+  return out;
 }
 
 const json::object& params_of(const Message& m) {

@@ -121,6 +121,10 @@ Middleware make_passback_middleware(PassbackOptions options) {
     if (ctx.method() != "tools/call" && ctx.method() != "resources/read") return next(ctx);
 
     PassbackRequest asked = read_request(ctx.meta());
+    // Nobody wants these spans: no passback, no exporter of the server's own, and no caller's
+    // trace for an outgoing call to continue (S14). Recording them would cost more than the call.
+    if (!asked.requested && !o.provider->has_processors() && !ctx.meta().contains("traceparent"))
+      return next(ctx);
     auto recorder = std::make_shared<trace::Recorder>(
         trace::RecorderOptions{.provider = o.provider, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.

@@ -71,32 +71,43 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
       return;
     }
   }
-  pool->post([self = shared_from_this(), request = std::move(request), context = std::move(context),
-              token = stop.get_token()]() mutable {
-    jsonrpc::Id id = request.id;
-    Outcome outcome;
-    {
-      RequestContext ctx(self, std::move(request), std::move(context), token);
-      outcome = invoke_handler(self->dispatch_, ctx);
+  auto task = [self = shared_from_this(), request = std::move(request),
+               context = std::move(context), token = stop.get_token()]() mutable {
+    self->run_request(std::move(request), std::move(context), token);
+  };
+  // A transport that keeps reading while a callback runs lets the request run right here: no
+  // hand-off to a worker, which is most of the cost of a quick call.
+  if (transport_->callbacks_may_block()) {
+    task();
+  } else {
+    pool->post(std::move(task));
+  }
+}
+
+void Session::run_request(jsonrpc::Request request, transport::MessageContext context,
+                          std::stop_token token) {
+  jsonrpc::Id id = request.id;
+  Outcome outcome;
+  {
+    RequestContext ctx(shared_from_this(), std::move(request), std::move(context), token);
+    outcome = invoke_handler(dispatch_, ctx);
+  }
+  bool cancelled = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = in_flight_.find(id);
+    cancelled = it != in_flight_.end() && it->second.stop_requested();
+  }
+  // A request the client cancelled gets no response (MCP cancellation).
+  if (!cancelled) {
+    transport::SendOptions options{.related_request = id};
+    if (outcome.index() == 0) {
+      transport_->send(jsonrpc::Response{id, std::move(std::get<0>(outcome))}, options);
+    } else {
+      transport_->send(jsonrpc::ErrorResponse{id, std::move(std::get<1>(outcome))}, options);
     }
-    bool cancelled = false;
-    {
-      std::lock_guard lock(self->mutex_);
-      auto it = self->in_flight_.find(id);
-      cancelled = it != self->in_flight_.end() && it->second.stop_requested();
-    }
-    // A request the client cancelled gets no response (MCP cancellation).
-    if (!cancelled) {
-      transport::SendOptions options{.related_request = id};
-      if (outcome.index() == 0) {
-        self->transport_->send(jsonrpc::Response{id, std::move(std::get<0>(outcome))}, options);
-      } else {
-        self->transport_->send(jsonrpc::ErrorResponse{id, std::move(std::get<1>(outcome))},
-                               options);
-      }
-    }
-    self->finish_request(id);
-  });
+  }
+  finish_request(id);
 }
 
 void Session::finish_request(const jsonrpc::Id& id) {
@@ -104,7 +115,9 @@ void Session::finish_request(const jsonrpc::Id& id) {
   {
     std::lock_guard lock(mutex_);
     in_flight_.erase(id);
-    if (in_flight_.empty()) drained_.notify_all();
+    // Only the last request after end of input can satisfy wait_until_drained(); waking its
+    // waiter after every request would cost a context switch per call.
+    if (input_closed_.load() && in_flight_.empty()) drained_.notify_all();
     finished = take_finished_locked();
   }
   if (finished) finished();
@@ -205,6 +218,9 @@ Outcome Session::request(std::string_view method, json::object params,
     pending_.erase(id);
     return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
   }
+  // The answer arrives through this transport: when this thread is its reader, reading must
+  // move elsewhere while it waits.
+  transport_->will_block();
   if (answer.wait_for(options.timeout) == std::future_status::timeout) {
     bool removed = false;
     {

@@ -75,6 +75,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_message(jsonrpc::Message message, transport::MessageContext context);
   void on_request(jsonrpc::Request request, transport::MessageContext context);
+  void run_request(jsonrpc::Request request, transport::MessageContext context,
+                   std::stop_token token);
   void on_notification(const jsonrpc::Notification& notification);
   void on_answer(const jsonrpc::Id& id, Outcome outcome);
   void on_input_closed();

@@ -86,6 +86,31 @@ const std::vector<std::vector<std::string>>& default_key_patterns() {
   return patterns;
 }
 
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>()(s);
+  }
+};
+
+// The built-in rules depend on the key alone, and the same keys come back on every request:
+// each thread remembers its verdicts (bounded) instead of splitting words again.
+bool key_denied_by_default_rules(std::string_view key) {
+  thread_local std::unordered_map<std::string, bool, KeyHash, std::equal_to<>> verdicts;
+  if (auto it = verdicts.find(key); it != verdicts.end()) return it->second;
+  std::vector<std::string> words = split_words(key);
+  bool denied = false;
+  for (const auto& p : default_key_patterns()) {
+    if (words_contain(words, p)) {
+      denied = true;
+      break;
+    }
+  }
+  if (verdicts.size() >= 4096) verdicts.clear();
+  verdicts.emplace(std::string(key), denied);
+  return denied;
+}
+
 // ---- value rules -----------------------------------------------------------------------------
 
 bool is_token68(char c) {
@@ -230,19 +255,18 @@ class Curator {
   }
 
   bool key_denied(std::string_view key) {
-    // Spans of one request repeat their keys: decide each distinct key once.
-    if (auto it = top_cache_.find(key); it != top_cache_.end()) return it->second;
-    bool denied = key_allowlisted(key) == false || key_denied_ignoring_allowlist(key);
-    if (top_cache_.size() < 4096) top_cache_.emplace(std::string(key), denied);
-    return denied;
+    if (options_.redaction.allow_keys) {
+      // Spans of one request repeat their keys: decide each distinct key once.
+      if (auto it = top_cache_.find(key); it != top_cache_.end()) return it->second;
+      bool denied = key_allowlisted(key) == false || key_denied_ignoring_allowlist(key);
+      if (top_cache_.size() < 4096) top_cache_.emplace(std::string(key), denied);
+      return denied;
+    }
+    return key_denied_ignoring_allowlist(key);
   }
 
-  bool key_denied_uncached(std::string_view key) const {
+  bool key_denied_by_deny_rules(std::string_view key) const {
     std::vector<std::string> words = split_words(key);
-    if (options_.redaction.default_rules) {
-      for (const auto& p : default_key_patterns())
-        if (words_contain(words, p)) return true;
-    }
     for (const auto& p : deny_)
       if (words_contain(words, p)) return true;
     return false;
@@ -367,19 +391,15 @@ class Curator {
   }
 
   bool key_denied_ignoring_allowlist(std::string_view key) {
+    if (options_.redaction.default_rules && key_denied_by_default_rules(key)) return true;
+    if (deny_.empty()) return false;
     if (auto it = nested_cache_.find(key); it != nested_cache_.end()) return it->second;
-    bool denied = key_denied_uncached(key);
+    bool denied = key_denied_by_deny_rules(key);
     if (nested_cache_.size() < 4096) nested_cache_.emplace(std::string(key), denied);
     return denied;
   }
 
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>()(s);
-    }
-  };
-  std::unordered_map<std::string, bool, Hash, std::equal_to<>> top_cache_, nested_cache_;
+  std::unordered_map<std::string, bool, KeyHash, std::equal_to<>> top_cache_, nested_cache_;
 
   bool utf8_key_too_long(std::string& key) const {
     if (key.size() <= options_.max_attribute_value_length) return false;

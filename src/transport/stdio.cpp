@@ -11,6 +11,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -37,6 +40,12 @@ bool write_all(int fd, std::string_view bytes) {
   return true;
 }
 
+// Reading follows a leader/follower scheme. One thread at a time, the leader, polls, reads and
+// parses, then delivers each message by calling on_message itself: a quick handler costs no
+// thread hand-off at all, which is most of the price of a small call. A watchdog notices a
+// delivery that runs past kHandoffAfter (or a callback calls will_block()) and promotes another
+// thread to leader, so input keeps flowing behind a slow handler; the old leader retires when its
+// callback returns and parks for the next promotion.
 class FdTransport : public Transport, public std::enable_shared_from_this<FdTransport> {
  public:
   FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds)
@@ -50,15 +59,9 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
       throw std::system_error(errno, std::generic_category(), "pipe2");
   }
 
+  // Runs in the last owner: every thread of the transport holds it, so none is left by now.
   ~FdTransport() override {
     close();
-    if (reader_.joinable()) {
-      if (reader_.get_id() == std::this_thread::get_id()) {
-        reader_.detach();  // the last owner let go inside a callback; the thread is ending anyway
-      } else {
-        reader_.join();
-      }
-    }
     ::close(wake_[0]);
     ::close(wake_[1]);
     if (owns_fds_) {
@@ -69,8 +72,10 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
 
   void start(Callbacks callbacks) override {
     callbacks_ = std::move(callbacks);
-    // The reader keeps the transport alive: a callback may drop every other reference.
-    reader_ = std::thread([self = shared_from_this()] { self->read_loop(); });
+    std::lock_guard lock(lead_mutex_);
+    leader_wanted_ = true;
+    spawn_reader_locked();
+    std::thread([self = shared_from_this()] { self->watch(); }).detach();
   }
 
   bool send(const jsonrpc::Message& message, const SendOptions&) override {
@@ -92,6 +97,13 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     [[maybe_unused]] ssize_t n = ::write(wake_[1], &byte, 1);
   }
 
+  bool callbacks_may_block() const noexcept override { return true; }
+
+  void will_block() noexcept override {
+    std::lock_guard lock(lead_mutex_);
+    if (delivering_ && leader_thread_ == std::this_thread::get_id()) promote_locked();
+  }
+
  protected:
   // The process transport ends its child here; the write end closes first so the child sees EOF.
   virtual void on_close_requested() {}
@@ -105,62 +117,168 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   }
 
  private:
-  void read_loop() {
+  // Long enough that a quick handler never pays for a promotion, short enough that a ping or a
+  // cancellation behind a slow handler is read within a couple of milliseconds.
+  static constexpr std::chrono::microseconds kHandoffAfter{1000};
+  // Parked readers kept for reuse; more than this many slow handlers at once cost a new thread.
+  static constexpr std::size_t kMaxParkedReaders = 8;
+
+  void spawn_reader_locked() {
+    std::thread([self = shared_from_this()] { self->reader(); }).detach();
+  }
+
+  // A reader thread: waits to be promoted, leads until it retires, parks again.
+  void reader() {
+    std::unique_lock lock(lead_mutex_);
+    for (;;) {
+      ++parked_;
+      lead_cv_.wait(lock, [&] { return leader_wanted_ || ended_; });
+      --parked_;
+      if (!leader_wanted_) break;  // ended
+      leader_wanted_ = false;
+      lead(lock, ++leader_epoch_);
+      if (ended_ || parked_ >= kMaxParkedReaders) break;
+    }
+  }
+
+  // Called with the lock held; returns with it held, when this thread retired or input ended.
+  void lead(std::unique_lock<std::mutex>& lock, std::uint64_t epoch) {
+    for (;;) {
+      while (!queue_.empty()) {
+        jsonrpc::Message message = std::move(queue_.front());
+        queue_.pop_front();
+        delivering_ = true;
+        leader_thread_ = std::this_thread::get_id();
+        ++deliveries_;
+        if (watchdog_asleep_) watch_cv_.notify_one();
+        lock.unlock();
+        if (callbacks_.on_message) callbacks_.on_message(std::move(message), MessageContext{});
+        lock.lock();
+        if (epoch != leader_epoch_) return;  // promoted past: another thread leads now
+        delivering_ = false;
+      }
+      if (input_ended_) {
+        finish(lock);
+        return;
+      }
+      lock.unlock();
+      std::vector<jsonrpc::Message> batch;
+      bool more = read_some(batch);
+      lock.lock();
+      for (auto& m : batch) queue_.push_back(std::move(m));
+      input_ended_ = !more;
+    }
+  }
+
+  // Reads one chunk into `batch` (parse errors are answered here); false at end of input.
+  bool read_some(std::vector<jsonrpc::Message>& batch) {
     char buffer[64 * 1024];
-    while (!closed_.load()) {
+    for (;;) {
+      if (closed_.load()) return false;
       pollfd fds[2] = {{read_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
       int ready = ::poll(fds, 2, -1);
       if (ready < 0) {
         if (errno == EINTR) continue;
-        break;
+        return false;
       }
-      if (fds[1].revents != 0) break;
+      if (fds[1].revents != 0) return false;
       if (fds[0].revents == 0) continue;
       ssize_t n = ::read(read_fd_, buffer, sizeof buffer);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n <= 0) break;  // end of input
+      if (n <= 0) {
+        // A last line without its newline still counts at end of input: a piped
+        // `echo request | server` gets its answer (sends work until close()).
+        if (!closed_.load() && framer_.pending_bytes() > 0) parse(framer_.take_pending(), batch);
+        return false;
+      }
       framer_.feed(
           std::string_view(buffer, static_cast<std::size_t>(n)),
-          [this](std::string_view line) { deliver(line); },
+          [&](std::string_view line) { parse(line, batch); },
           [this](std::size_t bytes) {
             send(jsonrpc::ErrorResponse{std::nullopt,
                                         {jsonrpc::error_code::kInvalidRequest,
                                          "message of " + std::to_string(bytes) +
                                              " bytes exceeds the limit of " +
-                                             std::to_string(max_bytes()) + " bytes",
+                                             std::to_string(max_bytes_) + " bytes",
                                          nullptr}},
                  {});
           });
+      if (!batch.empty()) return true;
     }
-    // A last line without its newline still counts at end of input.
-    // End of input: nothing more arrives, but responses to what did arrive may still be written
-    // until close() (a piped `echo request | server` gets its answer).
-    if (!closed_.load() && framer_.pending_bytes() > 0) deliver(framer_.take_pending());
-    if (callbacks_.on_close) callbacks_.on_close();
   }
 
-  void deliver(std::string_view line) {
+  void parse(std::string_view line, std::vector<jsonrpc::Message>& batch) {
     jsonrpc::ParseResult parsed = jsonrpc::parse(line);
     if (parsed.error) {
       send(*parsed.error, {});
       return;
     }
-    if (callbacks_.on_message) callbacks_.on_message(std::move(*parsed.message), MessageContext{});
+    batch.push_back(std::move(*parsed.message));
   }
 
-  std::size_t max_bytes() const { return max_bytes_; }
+  // End of input, every queued message delivered: on_close once, and every thread winds down.
+  void finish(std::unique_lock<std::mutex>& lock) {
+    ended_ = true;
+    lead_cv_.notify_all();
+    watch_cv_.notify_all();
+    lock.unlock();
+    if (callbacks_.on_close) callbacks_.on_close();
+    lock.lock();
+  }
+
+  void promote_locked() {
+    if (leader_wanted_ || ended_) return;
+    ++leader_epoch_;  // the current leader retires when its callback returns
+    delivering_ = false;
+    leader_wanted_ = true;
+    if (parked_ > 0) {
+      lead_cv_.notify_one();
+    } else {
+      spawn_reader_locked();
+    }
+  }
+
+  // The watchdog: ticks every kHandoffAfter while deliveries happen, sleeps when none do (the
+  // leader wakes it), and promotes a new leader when one delivery outlasts a whole tick.
+  void watch() {
+    std::unique_lock lock(lead_mutex_);
+    std::uint64_t seen = deliveries_;
+    while (!ended_) {
+      if (!delivering_ && deliveries_ == seen) {
+        watchdog_asleep_ = true;
+        watch_cv_.wait(lock, [&] { return ended_ || delivering_; });
+        watchdog_asleep_ = false;
+      }
+      seen = deliveries_;
+      watch_cv_.wait_for(lock, kHandoffAfter, [&] { return ended_; });
+      if (delivering_ && deliveries_ == seen) promote_locked();
+    }
+  }
 
   int read_fd_;
   int write_fd_;
   bool owns_fds_;
   int wake_[2] = {-1, -1};
-  jsonrpc::LineFramer framer_;
+  jsonrpc::LineFramer framer_;  // the leader's alone
   std::size_t max_bytes_;
   Callbacks callbacks_;
-  std::thread reader_;
   std::mutex write_mutex_;
   std::atomic<bool> closed_{false};
   bool broken_ = false;
+
+  std::mutex lead_mutex_;  // guards everything below
+  std::condition_variable lead_cv_;
+  std::condition_variable watch_cv_;
+  std::deque<jsonrpc::Message> queue_;  // parsed, not yet delivered
+  std::uint64_t leader_epoch_ = 0;
+  std::uint64_t deliveries_ = 0;
+  std::thread::id leader_thread_;
+  std::size_t parked_ = 0;
+  bool leader_wanted_ = false;
+  bool delivering_ = false;  // the current leader is inside on_message
+  bool input_ended_ = false;
+  bool ended_ = false;  // on_close has been called (or is being called)
+  bool watchdog_asleep_ = false;
 };
 
 class ProcessTransport final : public FdTransport {

@@ -104,3 +104,93 @@ TEST(StdioTransport, MalformedLinesAreAnsweredAndTheConnectionLivesOn) {
 
 }  // namespace
 }  // namespace glassbox::transport
+
+namespace glassbox::transport {
+namespace {
+
+// The leader/follower reader: a callback that blocks does not stop delivery of what follows.
+TEST(StdioTransport, ASlowCallbackHandsReadingToAnotherThread) {
+  int in[2];
+  int out[2];
+  ASSERT_EQ(::pipe(in), 0);
+  ASSERT_EQ(::pipe(out), 0);
+  auto t = make_stdio_transport({.read_fd = in[0], .write_fd = out[1]});
+  EXPECT_TRUE(t->callbacks_may_block());
+  std::mutex m;
+  std::condition_variable cv;
+  bool second_arrived = false;
+  bool first_saw_second = false;
+  t->start({.on_message =
+                [&](jsonrpc::Message msg, MessageContext) {
+                  std::unique_lock lock(m);
+                  if (std::get<jsonrpc::Request>(msg).method == "slow") {
+                    // Blocks until the next message is delivered, which only another thread can.
+                    first_saw_second = cv.wait_for(lock, 10s, [&] { return second_arrived; });
+                  } else {
+                    second_arrived = true;
+                  }
+                  cv.notify_all();
+                },
+            .on_close = [] {}});
+  std::string input = R"({"jsonrpc":"2.0","id":1,"method":"slow"})"
+                      "\n"
+                      R"({"jsonrpc":"2.0","id":2,"method":"ping"})"
+                      "\n";
+  ASSERT_EQ(::write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return first_saw_second; }));
+  }
+  t->close();
+  t.reset();
+  for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+}
+
+// will_block(): a callback about to wait for a later message hands reading over at once.
+TEST(StdioTransport, WillBlockMovesReadingBeforeTheCallbackWaits) {
+  int in[2];
+  int out[2];
+  ASSERT_EQ(::pipe(in), 0);
+  ASSERT_EQ(::pipe(out), 0);
+  auto t = make_stdio_transport({.read_fd = in[0], .write_fd = out[1]});
+  std::mutex m;
+  std::condition_variable cv;
+  int delivered = 0;
+  bool answered = false;
+  Transport* raw = t.get();
+  t->start({.on_message =
+                [&](jsonrpc::Message msg, MessageContext) {
+                  if (std::holds_alternative<jsonrpc::Request>(msg)) {
+                    raw->will_block();
+                    std::unique_lock lock(m);
+                    ++delivered;
+                    cv.notify_all();
+                    answered = cv.wait_for(lock, 10s, [&] { return delivered == 2; });
+                  } else {
+                    std::lock_guard lock(m);
+                    ++delivered;
+                  }
+                  cv.notify_all();
+                },
+            .on_close = [] {}});
+  std::string first = R"({"jsonrpc":"2.0","id":1,"method":"ask"})"
+                      "\n";
+  ASSERT_EQ(::write(in[1], first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return delivered == 1; }));
+  }
+  std::string answer = R"({"jsonrpc":"2.0","id":7,"result":{}})"
+                       "\n";
+  ASSERT_EQ(::write(in[1], answer.data(), answer.size()), static_cast<ssize_t>(answer.size()));
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return answered; }));
+  }
+  t->close();
+  t.reset();
+  for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+}
+
+}  // namespace
+}  // namespace glassbox::transport

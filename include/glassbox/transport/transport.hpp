@@ -3,7 +3,9 @@
 // Contract (every implementation follows it, and its header repeats what is specific to it):
 // - start() is called once, before any send(); it registers the callbacks and begins delivery.
 // - Callbacks run on a thread the transport owns (its reader), one message at a time and in
-//   arrival order. They must not block for long: the session hands real work to its own workers.
+//   arrival order. They must not block for long (the session hands real work to its own
+//   workers), unless callbacks_may_block() says the transport keeps reading on another thread
+//   meanwhile: then a callback that runs long lets later messages be delivered concurrently.
 // - send() may be called from any thread, concurrently; each message is written whole.
 //   After close() or on a broken connection it returns false and drops the message.
 // - close() may be called from any thread, any number of times; on_close runs exactly once,
@@ -53,6 +55,14 @@ class Transport {
   virtual void start(Callbacks callbacks) = 0;
   virtual bool send(const jsonrpc::Message& message, const SendOptions& options = {}) = 0;
   virtual void close() = 0;
+
+  // True when a callback may run as long as it likes: the transport then moves reading to
+  // another thread (stdio). The session runs quick requests right inside the callback, which
+  // saves the hand-off to a worker thread.
+  virtual bool callbacks_may_block() const noexcept { return false; }
+  // Called from inside a callback that is about to wait for another message of this transport
+  // (a handler's request to the client): reading moves to another thread now, not after a delay.
+  virtual void will_block() noexcept {}
 };
 
 }  // namespace glassbox::transport
