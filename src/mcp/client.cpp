@@ -23,6 +23,7 @@ struct Client::Impl {
   InitializeResult init;
   std::vector<OutgoingMiddleware> middleware;
   bool propagation_last = false;  // middleware.back() is the default trace propagation
+  OutgoingHandler chain;          // the middleware composed around send()
 
   Session& live_session() const {
     if (!session) {
@@ -46,13 +47,18 @@ struct Client::Impl {
       if (!meta.is_object()) meta = json::object{};
       for (const auto& [k, v] : request.options.meta) meta.get_object()[k] = v;
     }
-    if (middleware.empty()) return send(request);
-    std::vector<OutgoingHandler> nexts(middleware.size() + 1);
-    nexts[middleware.size()] = [this](OutgoingRequest& r) { return send(r); };
+    return chain ? chain(request) : send(request);
+  }
+
+  // Composed once per use(), not once per call; outermost first.
+  void compose() {
+    OutgoingHandler next = [this](OutgoingRequest& r) { return send(r); };
     for (std::size_t i = middleware.size(); i-- > 0;) {
-      nexts[i] = [this, &nexts, i](OutgoingRequest& r) { return middleware[i](r, nexts[i + 1]); };
+      next = [layer = middleware[i], inner = std::move(next)](OutgoingRequest& r) {
+        return layer(r, inner);
+      };
     }
-    return nexts[0](request);
+    chain = std::move(next);
   }
 
   json::object capabilities() const {
@@ -99,6 +105,7 @@ Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(o
   if (impl_->options.propagate_trace_context) {
     impl_->middleware.push_back(make_trace_propagation_middleware());
     impl_->propagation_last = true;
+    impl_->compose();
   }
 }
 
@@ -112,6 +119,7 @@ Client::~Client() {
 void Client::use(OutgoingMiddleware middleware) {
   auto at = impl_->propagation_last ? impl_->middleware.end() - 1 : impl_->middleware.end();
   impl_->middleware.insert(at, std::move(middleware));
+  impl_->compose();
 }
 
 const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {

@@ -114,37 +114,45 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   CompletionHandler completion;
   std::map<std::string, MethodHandler, std::less<>> methods;
   std::vector<Middleware> middleware;
+  std::shared_ptr<const MethodHandler> chain;  // null until the first use()
 
   std::mutex sessions_mutex;
   std::set<std::shared_ptr<Session>> sessions;
 
   Outcome dispatch(RequestContext& ctx) const {
-    MethodHandler innermost = [this](RequestContext& c) -> Outcome {
-      MethodHandler handler;
-      {
-        std::shared_lock lock(registry_mutex);
-        auto it = methods.find(c.method());
-        if (it != methods.end()) handler = it->second;
-      }
-      if (!handler) {
-        return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound,
-                              "method not found: " + c.method(), nullptr};
-      }
-      return handler(c);
-    };
-    std::vector<Middleware> chain;
+    std::shared_ptr<const MethodHandler> composed;
     {
       std::shared_lock lock(registry_mutex);
-      chain = middleware;
+      composed = chain;
     }
-    if (chain.empty()) return innermost(ctx);
-    // Compose outermost first: chain[0](ctx, chain[1](ctx, ... innermost)).
-    std::vector<MethodHandler> nexts(chain.size() + 1);
-    nexts[chain.size()] = innermost;
-    for (std::size_t i = chain.size(); i-- > 0;) {
-      nexts[i] = [&chain, &nexts, i](RequestContext& c) { return chain[i](c, nexts[i + 1]); };
+    return composed ? (*composed)(ctx) : route(ctx);
+  }
+
+  // The method table, innermost in the middleware chain.
+  Outcome route(RequestContext& c) const {
+    MethodHandler handler;
+    {
+      std::shared_lock lock(registry_mutex);
+      auto it = methods.find(c.method());
+      if (it != methods.end()) handler = it->second;
     }
-    return nexts[0](ctx);
+    if (!handler) {
+      return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "method not found: " + c.method(),
+                            nullptr};
+    }
+    return handler(c);
+  }
+
+  // Composes the chain once per use() rather than once per request: outermost first,
+  // middleware[0](ctx, middleware[1](ctx, ... route)). Caller holds registry_mutex exclusively.
+  void compose_locked() {
+    MethodHandler next = [this](RequestContext& c) { return route(c); };
+    for (std::size_t i = middleware.size(); i-- > 0;) {
+      next = [layer = middleware[i], inner = std::move(next)](RequestContext& c) {
+        return layer(c, inner);
+      };
+    }
+    chain = std::make_shared<const MethodHandler>(std::move(next));
   }
 
   json::object capabilities() const {
@@ -429,6 +437,7 @@ void Server::set_completion_handler(CompletionHandler handler) {
 void Server::use(Middleware middleware) {
   std::unique_lock lock(impl_->registry_mutex);
   impl_->middleware.push_back(std::move(middleware));
+  impl_->compose_locked();
 }
 
 void Server::set_method(std::string method, MethodHandler handler) {

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -109,87 +111,102 @@ namespace glassbox::transport {
 namespace {
 
 // The leader/follower reader: a callback that blocks does not stop delivery of what follows.
-TEST(StdioTransport, ASlowCallbackHandsReadingToAnotherThread) {
-  int in[2];
-  int out[2];
-  ASSERT_EQ(::pipe(in), 0);
-  ASSERT_EQ(::pipe(out), 0);
-  auto t = make_stdio_transport({.read_fd = in[0], .write_fd = out[1]});
-  EXPECT_TRUE(t->callbacks_may_block());
+// Callbacks may outlive the test body (until on_close has run), so their state is shared.
+struct Shared {
   std::mutex m;
   std::condition_variable cv;
+  int delivered = 0;
   bool second_arrived = false;
-  bool first_saw_second = false;
-  t->start({.on_message =
-                [&](jsonrpc::Message msg, MessageContext) {
-                  std::unique_lock lock(m);
-                  if (std::get<jsonrpc::Request>(msg).method == "slow") {
-                    // Blocks until the next message is delivered, which only another thread can.
-                    first_saw_second = cv.wait_for(lock, 10s, [&] { return second_arrived; });
-                  } else {
-                    second_arrived = true;
-                  }
-                  cv.notify_all();
-                },
-            .on_close = [] {}});
-  std::string input = R"({"jsonrpc":"2.0","id":1,"method":"slow"})"
-                      "\n"
-                      R"({"jsonrpc":"2.0","id":2,"method":"ping"})"
-                      "\n";
-  ASSERT_EQ(::write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
-  {
-    std::unique_lock lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return first_saw_second; }));
+  bool done = false;
+  bool closed = false;
+
+  std::function<void()> on_close() {
+    return [this] {
+      std::lock_guard lock(m);
+      closed = true;
+      cv.notify_all();
+    };
   }
+  // The reader no longer touches the descriptors once on_close has run.
+  void wait_closed() {
+    std::unique_lock lock(m);
+    EXPECT_TRUE(cv.wait_for(lock, 10s, [&] { return closed; }));
+  }
+};
+
+struct Pipes {
+  int in[2] = {-1, -1};
+  int out[2] = {-1, -1};
+  Pipes() {
+    EXPECT_EQ(::pipe(in), 0);
+    EXPECT_EQ(::pipe(out), 0);
+  }
+  ~Pipes() {
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+  }
+  void write(std::string_view line) const {
+    std::string bytes = std::string(line) + "\n";
+    EXPECT_EQ(::write(in[1], bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+};
+
+TEST(StdioTransport, ASlowCallbackHandsReadingToAnotherThread) {
+  Pipes pipes;
+  auto t = make_stdio_transport({.read_fd = pipes.in[0], .write_fd = pipes.out[1]});
+  EXPECT_TRUE(t->callbacks_may_block());
+  auto s = std::make_shared<Shared>();
+  t->start({.on_message =
+                [s](jsonrpc::Message msg, MessageContext) {
+                  std::unique_lock lock(s->m);
+                  if (std::get<jsonrpc::Request>(msg).method == "slow") {
+                    // Waits for the next message, which only another reading thread can deliver.
+                    s->done = s->cv.wait_for(lock, 10s, [&] { return s->second_arrived; });
+                  } else {
+                    s->second_arrived = true;
+                  }
+                  s->cv.notify_all();
+                },
+            .on_close = s->on_close()});
+  pipes.write(R"({"jsonrpc":"2.0","id":1,"method":"slow"})");
+  pipes.write(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+  std::unique_lock lock(s->m);
+  EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->done; }));
+  lock.unlock();
   t->close();
-  t.reset();
-  for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+  s->wait_closed();
 }
 
 // will_block(): a callback about to wait for a later message hands reading over at once.
 TEST(StdioTransport, WillBlockMovesReadingBeforeTheCallbackWaits) {
-  int in[2];
-  int out[2];
-  ASSERT_EQ(::pipe(in), 0);
-  ASSERT_EQ(::pipe(out), 0);
-  auto t = make_stdio_transport({.read_fd = in[0], .write_fd = out[1]});
-  std::mutex m;
-  std::condition_variable cv;
-  int delivered = 0;
-  bool answered = false;
-  Transport* raw = t.get();
+  Pipes pipes;
+  auto t = make_stdio_transport({.read_fd = pipes.in[0], .write_fd = pipes.out[1]});
+  auto s = std::make_shared<Shared>();
+  std::weak_ptr<Transport> weak = t;
   t->start({.on_message =
-                [&](jsonrpc::Message msg, MessageContext) {
+                [s, weak](jsonrpc::Message msg, MessageContext) {
                   if (std::holds_alternative<jsonrpc::Request>(msg)) {
-                    raw->will_block();
-                    std::unique_lock lock(m);
-                    ++delivered;
-                    cv.notify_all();
-                    answered = cv.wait_for(lock, 10s, [&] { return delivered == 2; });
+                    if (auto transport = weak.lock()) transport->will_block();
+                    std::unique_lock lock(s->m);
+                    ++s->delivered;
+                    s->cv.notify_all();
+                    s->done = s->cv.wait_for(lock, 10s, [&] { return s->delivered == 2; });
                   } else {
-                    std::lock_guard lock(m);
-                    ++delivered;
+                    std::lock_guard lock(s->m);
+                    ++s->delivered;
                   }
-                  cv.notify_all();
+                  s->cv.notify_all();
                 },
-            .on_close = [] {}});
-  std::string first = R"({"jsonrpc":"2.0","id":1,"method":"ask"})"
-                      "\n";
-  ASSERT_EQ(::write(in[1], first.data(), first.size()), static_cast<ssize_t>(first.size()));
-  {
-    std::unique_lock lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return delivered == 1; }));
-  }
-  std::string answer = R"({"jsonrpc":"2.0","id":7,"result":{}})"
-                       "\n";
-  ASSERT_EQ(::write(in[1], answer.data(), answer.size()), static_cast<ssize_t>(answer.size()));
-  {
-    std::unique_lock lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return answered; }));
-  }
+            .on_close = s->on_close()});
+  pipes.write(R"({"jsonrpc":"2.0","id":1,"method":"ask"})");
+  std::unique_lock lock(s->m);
+  ASSERT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->delivered == 1; }));
+  lock.unlock();
+  pipes.write(R"({"jsonrpc":"2.0","id":7,"result":{}})");
+  lock.lock();
+  EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->done; }));
+  lock.unlock();
   t->close();
-  t.reset();
-  for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+  s->wait_closed();
 }
 
 }  // namespace
