@@ -115,7 +115,7 @@ void BM_OtlpJsonEncode(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations() * spans.size()),
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_OtlpJsonEncode)->Arg(1)->Arg(100);
+BENCHMARK(BM_OtlpJsonEncode)->Arg(1)->Arg(10)->Arg(100);
 
 void BM_OtlpProtobufEncode(benchmark::State& state) {
   auto spans = sample_spans(static_cast<std::size_t>(state.range(0)));
@@ -132,7 +132,7 @@ void BM_OtlpProtobufEncode(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations() * spans.size()),
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_OtlpProtobufEncode)->Arg(1)->Arg(100);
+BENCHMARK(BM_OtlpProtobufEncode)->Arg(1)->Arg(10)->Arg(100);
 
 void BM_OtlpJsonDecode(benchmark::State& state) {
   auto spans = sample_spans(100);

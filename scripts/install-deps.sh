@@ -12,6 +12,7 @@ apt_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   chromium
+  wrk valgrind  # scripts/bench.sh: the HTTP load generator, the leak check
 )
 
 missing=()

@@ -1,0 +1,983 @@
+// load_compare: glassbox against the TypeScript SDK and a floor, side by side in one run
+// (scripts/bench.sh runs it; docs/benchmarks.md holds the latest results).
+//
+//   load_compare [--rounds N] [--seconds S] [--warmup S] [--only stdio,http,telemetry]
+//                [--servers floor,typescript,glassbox] [--modes sequential,16,64]
+//                [--soak SECONDS] [--soak-rss-bound-kb KB] [--valgrind] [--no-compare]
+//                [--results-into FILE]
+//
+// The comparison runs every (transport, mode, passback) cell for each server, alternating the
+// servers within a round and reversing their order every other round so that drift on a shared
+// machine spreads evenly; each cell starts a fresh server. Reported per cell: the median over
+// rounds of calls/s, p50/p99 latency and server CPU per call, the highest peak RSS, and the sum
+// of errors. A failed cell (bad response, crash, non-2xx) makes the exit status non-zero.
+//
+// --soak runs glassbox's echo server under steady stdio and HTTP load with passback on and
+// fails when its RSS grows after warm-up by more than the bound, or on any error. --valgrind
+// runs it briefly under valgrind's leak checker.
+#include "http_runner.hpp"
+#include "process.hpp"
+#include "report.hpp"
+#include "stdio_client.hpp"
+
+#include <boost/json.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace glassbox::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Config {
+  fs::path bin_dir;     // build/bin: echo_server, http_floor, the Google benchmarks
+  fs::path source_dir;  // the checkout: bench/node/echo_server.mjs, bench/http/tools_call.lua
+  fs::path log_dir;     // build/bench-results: servers' stderr, wrk reports, results.md
+  int rounds = 3;
+  double seconds = 2;
+  double warmup = 0.5;
+  bool stdio = true, http = true, telemetry = true;
+  // Subsets, for profiling one server: "floor,typescript,glassbox"; "sequential,16,64".
+  std::string servers = "floor,typescript,glassbox";
+  std::string modes = "sequential,16,64";
+  double soak_seconds = 0;
+  long soak_rss_bound_kb = 2048;
+  bool valgrind = false;
+  std::string results_into;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The servers and the cells of the comparison.
+
+enum class Server { floor, typescript, glassbox };
+
+const char* server_label(Server server, bool http) {
+  switch (server) {
+    case Server::floor:
+      return http ? "floor (Beast echo)" : "floor (cat)";
+    case Server::typescript:
+      return "TypeScript SDK";
+    case Server::glassbox:
+      return "glassbox";
+  }
+  return "";
+}
+
+struct Sample {
+  double calls_per_second = 0, p50_us = 0, p99_us = 0, cpu_us_per_call = 0;
+  long peak_rss_kb = 0;
+  std::uint64_t errors = 0;
+  std::size_t response_bytes = 0;
+  std::string failure;
+};
+
+struct Cell {
+  std::string transport;  // "stdio" or "http"
+  std::string mode;       // "sequential", "16 in flight", "16 connections"...
+  int depth = 1;          // stdio: requests in flight; http: connections
+  bool passback = false;
+  Server server = Server::glassbox;
+  int spans = 0;  // glassbox: child spans the echo tool opens (--spans)
+  std::vector<Sample> samples;
+
+  std::string name() const {
+    std::string text = transport + " " + mode + ", passback " + (passback ? "on" : "off") + ", " +
+                       server_label(server, transport == "http");
+    return spans > 0 ? text + " (" + std::to_string(spans + 1) + "-span call)" : text;
+  }
+};
+
+// The median over rounds of each rate, the highest peak RSS, every error.
+struct Summary {
+  double calls_per_second = 0, p50_us = 0, p99_us = 0, cpu_us_per_call = 0;
+  long peak_rss_kb = 0;
+  std::uint64_t errors = 0;
+  std::size_t response_bytes = 0;
+  int failures = 0;
+  bool valid = false;
+};
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+Summary summarize(const Cell& cell) {
+  Summary summary;
+  std::vector<double> rates, p50s, p99s, cpus;
+  for (const Sample& sample : cell.samples) {
+    summary.errors += sample.errors;
+    if (!sample.failure.empty()) {
+      ++summary.failures;
+      continue;
+    }
+    rates.push_back(sample.calls_per_second);
+    p50s.push_back(sample.p50_us);
+    p99s.push_back(sample.p99_us);
+    cpus.push_back(sample.cpu_us_per_call);
+    summary.peak_rss_kb = std::max(summary.peak_rss_kb, sample.peak_rss_kb);
+    summary.response_bytes = sample.response_bytes;
+  }
+  summary.valid = !rates.empty();
+  summary.calls_per_second = median(rates);
+  summary.p50_us = median(p50s);
+  summary.p99_us = median(p99s);
+  summary.cpu_us_per_call = median(cpus);
+  return summary;
+}
+
+std::string log_path(const Config& config, const Cell& cell, int round) {
+  std::string name = cell.name();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  return (config.log_dir / ("logs/" + name + ".round" + std::to_string(round) + ".log")).string();
+}
+
+std::vector<std::string> stdio_argv(const Config& config, const Cell& cell) {
+  switch (cell.server) {
+    case Server::floor:
+      return {"cat"};
+    case Server::typescript:
+      return {"node", (config.source_dir / "bench/node/echo_server.mjs").string()};
+    case Server::glassbox:
+      return {(config.bin_dir / "echo_server").string(), "--spans", std::to_string(cell.spans)};
+  }
+  return {};
+}
+
+std::vector<std::string> http_argv(const Config& config, const Cell& cell, std::uint16_t port) {
+  std::string address = "127.0.0.1:" + std::to_string(port);
+  switch (cell.server) {
+    case Server::floor:
+      return {(config.bin_dir / "http_floor").string(), "--listen", address};
+    case Server::typescript:
+      return {"node", (config.source_dir / "bench/node/echo_server.mjs").string(), "--http",
+              address};
+    case Server::glassbox:
+      return {(config.bin_dir / "echo_server").string(), "--http", address, "--spans",
+              std::to_string(cell.spans)};
+  }
+  return {};
+}
+
+Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
+  Sample sample;
+  std::string log = log_path(config, cell, round);
+  std::remove(log.c_str());
+  Process server({.argv = stdio_argv(config, cell), .pipe_stdio = true, .log_path = log});
+  StdioClient client(server);
+  if (cell.server != Server::floor) sample.failure = client.handshake();
+  if (sample.failure.empty()) {
+    StdioRunResult result =
+        client.run({.depth = cell.depth,
+                    .passback = cell.passback,
+                    .warmup_seconds = config.warmup,
+                    .seconds = config.seconds,
+                    .expect_echo = cell.server != Server::floor,
+                    .expect_spans = cell.passback && cell.server == Server::glassbox,
+                    .expect_identical = cell.server == Server::floor});
+    sample = {.calls_per_second = result.calls_per_second,
+              .p50_us = result.p50_us,
+              .p99_us = result.p99_us,
+              .cpu_us_per_call = result.server_cpu_us_per_call,
+              .peak_rss_kb = result.server_peak_rss_kb,
+              .errors = result.errors,
+              .response_bytes = result.response_bytes,
+              .failure = result.failure};
+  }
+  int status = server.stop();
+  if (sample.failure.empty() && status != 0)
+    sample.failure = "the server exited with " + std::to_string(status) + " at end of input";
+  return sample;
+}
+
+Sample run_http_cell(const Config& config, const Cell& cell, int round) {
+  Sample sample;
+  std::string log = log_path(config, cell, round);
+  std::remove(log.c_str());
+  std::uint16_t port = pick_free_port();
+  Process server({.argv = http_argv(config, cell, port), .log_path = log});
+  auto fail = [&](std::string why) {
+    sample.failure = std::move(why) + "; log: " + tail_of_file(log, 600);
+    server.signal(SIGKILL);
+    return sample;
+  };
+  if (!wait_for_port(port, std::chrono::seconds(15))) return fail("the server did not listen");
+  ProbeResult probe = probe_http(port, cell.passback,
+                                 {.echo = cell.server != Server::floor,
+                                  .spans = cell.passback && cell.server == Server::glassbox,
+                                  .identical = cell.server == Server::floor});
+  if (!probe.failure.empty()) return fail(probe.failure);
+  sample.response_bytes = probe.response_bytes;
+
+  WrkOptions wrk{.script = (config.source_dir / "bench/http/tools_call.lua").string(),
+                 .port = port,
+                 .passback = cell.passback,
+                 .connections = cell.depth,
+                 .seconds = 1,
+                 .log_path = log + ".wrk"};
+  WrkResult warmup = run_wrk(wrk);  // node's JIT, the server's pools
+  if (!warmup.failure.empty()) return fail(warmup.failure);
+  wrk.seconds = config.seconds;
+  ProcessStats before = server.stats();
+  WrkResult result = run_wrk(wrk);
+  ProcessStats after = server.stats();
+  sample.errors = warmup.non_2xx + warmup.socket_errors + result.non_2xx + result.socket_errors;
+  if (!result.failure.empty()) return fail(result.failure);
+  sample.calls_per_second = result.requests_per_second;
+  sample.p50_us = result.p50_us;
+  sample.p99_us = result.p99_us;
+  sample.cpu_us_per_call =
+      (after.cpu_seconds - before.cpu_seconds) * 1e6 / static_cast<double>(result.requests);
+  sample.peak_rss_kb = after.peak_rss_kb;
+  if (sample.errors > 0)
+    sample.failure = std::to_string(result.non_2xx) + " non-2xx responses, " +
+                     std::to_string(result.socket_errors) + " socket errors";
+  server.signal(SIGTERM);
+  int status = server.wait_for_exit(std::chrono::seconds(10));
+  if (status < 0) server.signal(SIGKILL);
+  return sample;
+}
+
+// The comparison: each group (one transport, mode and passback setting) holds one cell per
+// server; the passback-cost group holds glassbox's 5-span call without and with passback.
+struct Comparison {
+  std::vector<std::vector<Cell>> stdio_groups, passback_groups, http_groups;
+};
+
+Comparison plan(const Config& config) {
+  Comparison comparison;
+  std::vector<Server> servers;
+  for (Server server : {Server::floor, Server::typescript, Server::glassbox}) {
+    const char* names[] = {"floor", "typescript", "glassbox"};
+    if (config.servers.find(names[static_cast<int>(server)]) != std::string::npos)
+      servers.push_back(server);
+  }
+  bool with_glassbox = config.servers.find("glassbox") != std::string::npos;
+  if (config.stdio) {
+    const std::tuple<const char*, const char*, int> modes[] = {
+        {"sequential", "sequential", 1}, {"16 in flight", "16", 16}, {"64 in flight", "64", 64}};
+    for (auto [mode, key, depth] : modes) {
+      if (config.modes.find(key) == std::string::npos) continue;
+      for (bool passback : {false, true}) {
+        std::vector<Cell> group;
+        for (Server server : servers)
+          group.push_back({.transport = "stdio",
+                           .mode = mode,
+                           .depth = depth,
+                           .passback = passback,
+                           .server = server});
+        comparison.stdio_groups.push_back(std::move(group));
+      }
+    }
+    // The goal "passback of a 5-span call adds at most 10%": the same server and call, the
+    // opt-in alone differs.
+    if (with_glassbox && config.modes.find("sequential") != std::string::npos) {
+      std::vector<Cell> group;
+      for (bool passback : {false, true})
+        group.push_back({.transport = "stdio",
+                         .mode = "sequential",
+                         .depth = 1,
+                         .passback = passback,
+                         .server = Server::glassbox,
+                         .spans = 4});
+      comparison.passback_groups.push_back(std::move(group));
+    }
+  }
+  if (config.http) {
+    for (bool passback : {false, true}) {
+      std::vector<Cell> group;
+      for (Server server : servers)
+        group.push_back({.transport = "http",
+                         .mode = "16 connections",
+                         .depth = 16,
+                         .passback = passback,
+                         .server = server});
+      comparison.http_groups.push_back(std::move(group));
+    }
+  }
+  return comparison;
+}
+
+int run_comparison(const Config& config, Comparison& comparison) {
+  int failures = 0;
+  auto run_groups = [&](std::vector<std::vector<Cell>>& groups, int round) {
+    for (auto& group : groups) {
+      std::vector<Cell*> order;
+      for (Cell& cell : group) order.push_back(&cell);
+      if (round % 2 == 1) std::reverse(order.begin(), order.end());
+      for (Cell* cell : order) {
+        Sample sample = cell->transport == "http" ? run_http_cell(config, *cell, round)
+                                                  : run_stdio_cell(config, *cell, round);
+        std::cerr << "  round " << round + 1 << "/" << config.rounds << "  " << cell->name()
+                  << ": ";
+        if (sample.failure.empty()) {
+          std::cerr << with_thousands(sample.calls_per_second) << " calls/s, p50 "
+                    << fixed(sample.p50_us, 1) << " µs, CPU " << fixed(sample.cpu_us_per_call, 1)
+                    << " µs/call, peak RSS " << megabytes(sample.peak_rss_kb) << " MiB\n";
+        } else {
+          ++failures;
+          std::cerr << "FAILED: " << sample.failure << "\n";
+        }
+        cell->samples.push_back(std::move(sample));
+      }
+    }
+  };
+  for (int round = 0; round < config.rounds; ++round) {
+    run_groups(comparison.stdio_groups, round);
+    run_groups(comparison.passback_groups, round);
+    run_groups(comparison.http_groups, round);
+  }
+  return failures;
+}
+
+const Cell* find_cell(const std::vector<std::vector<Cell>>& groups, std::string_view mode,
+                      bool passback, Server server) {
+  for (const auto& group : groups)
+    for (const Cell& cell : group)
+      if (cell.mode == mode && cell.passback == passback && cell.server == server) return &cell;
+  return nullptr;
+}
+
+std::string comparison_table(const std::vector<std::vector<Cell>>& groups, bool http) {
+  MarkdownTable table({"mode", "passback", "server", ">calls/s", ">p50 µs", ">p99 µs",
+                       ">server CPU µs/call", ">peak RSS MiB", ">response B", ">errors",
+                       ">glassbox ÷ TS (calls/s)", ">glassbox ÷ floor (time/call)"});
+  for (const auto& group : groups) {
+    for (const Cell& cell : group) {
+      Summary s = summarize(cell);
+      std::string versus_ts, versus_floor;
+      if (cell.server == Server::glassbox) {
+        const Cell* ts_cell = find_cell(groups, cell.mode, cell.passback, Server::typescript);
+        const Cell* floor_cell = find_cell(groups, cell.mode, cell.passback, Server::floor);
+        Summary ts = ts_cell ? summarize(*ts_cell) : Summary{};
+        Summary floor = floor_cell ? summarize(*floor_cell) : Summary{};
+        if (s.valid && ts.valid) versus_ts = times(s.calls_per_second / ts.calls_per_second);
+        if (s.valid && floor.valid)
+          versus_floor = times(floor.calls_per_second / s.calls_per_second);
+      }
+      std::string errors = std::to_string(s.errors);
+      if (s.failures > 0) errors += " (" + std::to_string(s.failures) + " runs failed)";
+      table.add_row({cell.mode, cell.passback ? "on" : "off", server_label(cell.server, http),
+                     s.valid ? with_thousands(s.calls_per_second) : "failed", fixed(s.p50_us, 1),
+                     fixed(s.p99_us, 1), fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb),
+                     std::to_string(s.response_bytes), errors, versus_ts, versus_floor});
+    }
+  }
+  return table.str();
+}
+
+std::string passback_table(const std::vector<std::vector<Cell>>& groups) {
+  MarkdownTable table({"call", "passback", ">calls/s", ">time/call µs", ">p50 µs", ">p99 µs",
+                       ">server CPU µs/call", ">response B", ">errors", ">passback adds"});
+  for (const auto& group : groups) {
+    Summary off = summarize(group[0]);
+    for (const Cell& cell : group) {
+      Summary s = summarize(cell);
+      std::string added;
+      if (cell.passback && s.valid && off.valid)
+        added = fixed((off.calls_per_second / s.calls_per_second - 1) * 100, 1) + "%";
+      table.add_row({"stdio sequential, " + std::to_string(cell.spans + 1) + " spans",
+                     cell.passback ? "on" : "off", with_thousands(s.calls_per_second),
+                     fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
+                     fixed(s.cpu_us_per_call, 1), std::to_string(s.response_bytes),
+                     std::to_string(s.errors), added});
+    }
+  }
+  return table.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telemetry micro-benchmarks (Google Benchmark programs in build/bin), read from their JSON.
+
+struct BenchmarkRun {
+  std::map<std::string, boost::json::object> medians;  // by run name
+  std::string failure;
+};
+
+BenchmarkRun run_google_benchmark(const Config& config, const std::string& program,
+                                  const std::string& filter) {
+  BenchmarkRun run;
+  std::string out = (config.log_dir / (program + ".json")).string();
+  std::string log = (config.log_dir / (program + ".log")).string();
+  std::remove(out.c_str());
+  std::remove(log.c_str());
+  Process bench({.argv = {(config.bin_dir / program).string(), "--benchmark_filter=" + filter,
+                          "--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true",
+                          "--benchmark_min_time=0.2", "--benchmark_out=" + out,
+                          "--benchmark_out_format=json"},
+                 .log_path = log});
+  int status = bench.wait_for_exit(std::chrono::minutes(10));
+  if (status != 0) {
+    run.failure = program + " exited with " + std::to_string(status) + ": " + tail_of_file(log);
+    return run;
+  }
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code error;
+  boost::json::value report = boost::json::parse(text.str(), error);
+  if (error || !report.is_object() || !report.as_object().contains("benchmarks")) {
+    run.failure = program + ": unreadable JSON report";
+    return run;
+  }
+  for (const auto& entry : report.at("benchmarks").as_array()) {
+    const auto& object = entry.as_object();
+    if (object.contains("aggregate_name") && object.at("aggregate_name") == "median")
+      run.medians[std::string(object.at("run_name").as_string())] = object;
+  }
+  return run;
+}
+
+// Nanoseconds per iteration (real time) of a benchmark, or NaN when it did not run.
+double nanoseconds(const BenchmarkRun& run, const std::string& name) {
+  auto it = run.medians.find(name);
+  if (it == run.medians.end()) return std::numeric_limits<double>::quiet_NaN();
+  double value = it->second.at("real_time").to_number<double>();
+  std::string unit(it->second.at("time_unit").as_string());
+  if (unit == "us") return value * 1e3;
+  if (unit == "ms") return value * 1e6;
+  return value;
+}
+
+double counter(const BenchmarkRun& run, const std::string& name, const char* key) {
+  auto it = run.medians.find(name);
+  if (it == run.medians.end() || !it->second.contains(key))
+    return std::numeric_limits<double>::quiet_NaN();
+  return it->second.at(key).to_number<double>();
+}
+
+struct Telemetry {
+  std::string text;
+  std::string failure;
+  double passback_5_span_added = std::numeric_limits<double>::quiet_NaN();
+};
+
+Telemetry run_telemetry(const Config& config) {
+  Telemetry telemetry;
+  std::cerr << "  telemetry: trace_bench\n";
+  BenchmarkRun trace =
+      run_google_benchmark(config, "trace_bench",
+                           "BM_(NoopSpan|SpanStartEnd|SpanStartEndThreeAttributes|"
+                           "RequestRootAndChild|OtlpJsonEncode|OtlpProtobufEncode|Curate)(/|$)");
+  std::cerr << "  telemetry: passback_bench\n";
+  BenchmarkRun passback = run_google_benchmark(config, "passback_bench", ".");
+  telemetry.failure = trace.failure.empty() ? passback.failure : trace.failure;
+
+  std::ostringstream out;
+  MarkdownTable spans({"span", ">ns"});
+  spans.add_row(
+      {"start+end outside a request (no-op)", fixed(nanoseconds(trace, "BM_NoopSpan"), 1)});
+  spans.add_row({"start+end, recorded", fixed(nanoseconds(trace, "BM_SpanStartEnd"), 1)});
+  spans.add_row({"start+end, recorded, 2 threads",
+                 fixed(nanoseconds(trace, "BM_SpanStartEnd/threads:2"), 1)});
+  spans.add_row({"start+end, recorded, 3 attributes",
+                 fixed(nanoseconds(trace, "BM_SpanStartEndThreeAttributes"), 1)});
+  spans.add_row({"a request: recorder, SERVER span from traceparent, 1 child, take",
+                 fixed(nanoseconds(trace, "BM_RequestRootAndChild"), 1)});
+  out << spans.str() << "\n";
+
+  MarkdownTable encode({"per span, a call of N spans", ">1", ">10", ">100"});
+  auto per_span = [&](const std::string& base) {
+    std::vector<std::string> cells;
+    for (int n : {1, 10, 100})
+      cells.push_back(fixed(nanoseconds(trace, base + "/" + std::to_string(n)) / n, 0));
+    return cells;
+  };
+  auto bytes = [&](const std::string& base) {
+    std::vector<std::string> cells;
+    for (int n : {1, 10, 100})
+      cells.push_back(fixed(counter(trace, base + "/" + std::to_string(n), "bytes_per_span"), 0));
+    return cells;
+  };
+  auto row = [&](std::string label, std::vector<std::string> cells) {
+    cells.insert(cells.begin(), std::move(label));
+    encode.add_row(std::move(cells));
+  };
+  row("OTLP JSON encode, ns", per_span("BM_OtlpJsonEncode"));
+  row("OTLP protobuf encode, ns", per_span("BM_OtlpProtobufEncode"));
+  row("passback curation to OTLP JSON (top level, redaction, bounds), ns", per_span("BM_Curate"));
+  row("OTLP JSON, bytes", bytes("BM_OtlpJsonEncode"));
+  row("OTLP protobuf, bytes", bytes("BM_OtlpProtobufEncode"));
+  out << encode.str() << "\n";
+
+  // passback_bench: a tools/call round trip in process (in-memory transport pair).
+  MarkdownTable calls({"tools/call in process, spans per call", ">no passback µs",
+                       ">recorded, not asked µs", ">passback µs", ">passback adds"});
+  for (int n : {1, 5, 10, 100}) {
+    std::string suffix = "/" + std::to_string(n) + "/real_time";
+    double off = nanoseconds(passback, "BM_ToolsCallNoPassback" + suffix) / 1e3;
+    double recorded = nanoseconds(passback, "BM_ToolsCallRecorded" + suffix) / 1e3;
+    double on = nanoseconds(passback, "BM_ToolsCallPassback" + suffix) / 1e3;
+    calls.add_row({std::to_string(n), fixed(off, 2), fixed(recorded, 2), fixed(on, 2),
+                   fixed((on / off - 1) * 100, 1) + "%"});
+  }
+  out << calls.str();
+  telemetry.text = out.str();
+  return telemetry;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goals of the issue, judged on this run.
+
+struct Goal {
+  std::string goal, measured;
+  std::optional<bool> met;  // nullopt: not measured in this run
+};
+
+std::string goals_table(const Comparison& c) {
+  std::vector<Goal> goals;
+  auto stdio = [&](std::string_view mode, bool passback, Server server) {
+    const Cell* cell = find_cell(c.stdio_groups, mode, passback, server);
+    return cell ? summarize(*cell) : Summary{};
+  };
+  Summary gb_seq = stdio("sequential", false, Server::glassbox);
+  Summary ts_seq = stdio("sequential", false, Server::typescript);
+  Summary cat_seq = stdio("sequential", false, Server::floor);
+  auto judge = [](bool measured, bool met) { return measured ? std::optional(met) : std::nullopt; };
+
+  double seq_ratio = gb_seq.calls_per_second / ts_seq.calls_per_second;
+  goals.push_back({"stdio sequential ≥ 5× the TypeScript SDK (calls/s, passback off)",
+                   times(seq_ratio), judge(gb_seq.valid && ts_seq.valid, seq_ratio >= 5)});
+  double floor_ratio = cat_seq.calls_per_second / gb_seq.calls_per_second;
+  goals.push_back({"stdio sequential within 4× the floor's time per call", times(floor_ratio),
+                   judge(gb_seq.valid && cat_seq.valid, floor_ratio <= 4)});
+  Summary gb_16 = stdio("16 in flight", false, Server::glassbox);
+  Summary ts_16 = stdio("16 in flight", false, Server::typescript);
+  double ratio_16 = gb_16.calls_per_second / ts_16.calls_per_second;
+  goals.push_back({"stdio 16 in flight ≥ 8× the TypeScript SDK", times(ratio_16),
+                   judge(gb_16.valid && ts_16.valid, ratio_16 >= 8)});
+
+  const Cell* gb_http_cell = find_cell(c.http_groups, "16 connections", false, Server::glassbox);
+  const Cell* ts_http_cell = find_cell(c.http_groups, "16 connections", false, Server::typescript);
+  Summary gb_http = gb_http_cell ? summarize(*gb_http_cell) : Summary{};
+  Summary ts_http = ts_http_cell ? summarize(*ts_http_cell) : Summary{};
+  double http_ratio = gb_http.calls_per_second / ts_http.calls_per_second;
+  goals.push_back({"Streamable HTTP (stateless, wrk 16 connections) ≥ 20× the TypeScript SDK",
+                   times(http_ratio), judge(gb_http.valid && ts_http.valid, http_ratio >= 20)});
+
+  if (!c.passback_groups.empty()) {
+    Summary off = summarize(c.passback_groups[0][0]);
+    Summary on = summarize(c.passback_groups[0][1]);
+    double added = (off.calls_per_second / on.calls_per_second - 1) * 100;
+    goals.push_back({"passback of a 5-span call adds ≤ 10% to a stdio round trip (sequential)",
+                     fixed(added, 1) + "% (" + fixed(1e6 / off.calls_per_second, 1) + " → " +
+                         fixed(1e6 / on.calls_per_second, 1) + " µs)",
+                     judge(off.valid && on.valid, added <= 10)});
+  } else {
+    goals.push_back({"passback of a 5-span call adds ≤ 10% to a stdio round trip", "-", {}});
+  }
+
+  // Every glassbox stdio row counts: sequential is the dearest per call (each call wakes the
+  // server's threads), the deeper windows the cheapest.
+  double worst_cpu = 0, best_cpu = 1e18;
+  std::string worst_row;
+  long peak_stdio = 0;
+  bool any_stdio = false;
+  for (const auto* groups : {&c.stdio_groups, &c.passback_groups}) {
+    for (const auto& group : *groups) {
+      for (const Cell& cell : group) {
+        if (cell.server != Server::glassbox) continue;
+        Summary s = summarize(cell);
+        if (!s.valid) continue;
+        any_stdio = true;
+        if (s.cpu_us_per_call > worst_cpu) {
+          worst_cpu = s.cpu_us_per_call;
+          worst_row = cell.mode + ", passback " + (cell.passback ? "on" : "off") +
+                      (cell.spans ? ", 5 spans" : "");
+        }
+        best_cpu = std::min(best_cpu, s.cpu_us_per_call);
+        peak_stdio = std::max(peak_stdio, s.peak_rss_kb);
+      }
+    }
+  }
+  goals.push_back({"server CPU < 10 µs per stdio call (every glassbox stdio row)",
+                   any_stdio ? fixed(best_cpu, 1) + " to " + fixed(worst_cpu, 1) +
+                                   " µs (dearest: " + worst_row + ")"
+                             : "-",
+                   judge(any_stdio, worst_cpu < 10)});
+  long peak_http = 0;
+  for (const auto& group : c.http_groups)
+    for (const Cell& cell : group)
+      if (cell.server == Server::glassbox)
+        peak_http = std::max(peak_http, summarize(cell).peak_rss_kb);
+  constexpr long kCxxmcpPeakKb = 4710;  // 4.6 MiB
+  goals.push_back({"peak RSS under load < 4.6 MiB (cxxmcp's figure), stdio",
+                   any_stdio ? megabytes(peak_stdio) + " MiB" : "-",
+                   judge(any_stdio, peak_stdio < kCxxmcpPeakKb)});
+  goals.push_back({"peak RSS under load < 4.6 MiB, Streamable HTTP",
+                   peak_http > 0 ? megabytes(peak_http) + " MiB" : "-",
+                   judge(peak_http > 0, peak_http < kCxxmcpPeakKb)});
+
+  MarkdownTable table({"goal", "this run", "met"});
+  for (const Goal& goal : goals)
+    table.add_row(
+        {goal.goal, goal.measured, goal.met ? (*goal.met ? "yes" : "**no**") : "not measured"});
+  return table.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Soak and leak checks.
+
+struct RssSample {
+  double seconds;
+  long stdio_kb, http_kb;
+};
+
+int run_soak(const Config& config, std::ostringstream& report) {
+  const double duration = config.soak_seconds;
+  const double warmup = std::max(10.0, duration / 10);
+  std::cerr << "soak: " << duration << " s of stdio (16 in flight) and HTTP (wrk, 16 connections)"
+            << " load with passback on, 5-span calls\n";
+  std::string stdio_log = (config.log_dir / "logs/soak-stdio.log").string();
+  std::string http_log = (config.log_dir / "logs/soak-http.log").string();
+  std::string wrk_log = (config.log_dir / "logs/soak-wrk.log").string();
+  for (const std::string& log : {stdio_log, http_log, wrk_log}) std::remove(log.c_str());
+
+  std::string echo_server = (config.bin_dir / "echo_server").string();
+  Process stdio_server(
+      {.argv = {echo_server, "--spans", "4"}, .pipe_stdio = true, .log_path = stdio_log});
+  std::uint16_t port = pick_free_port();
+  Process http_server(
+      {.argv = {echo_server, "--spans", "4", "--http", "127.0.0.1:" + std::to_string(port)},
+       .log_path = http_log});
+  std::string failure;
+  StdioClient client(stdio_server);
+  failure = client.handshake();
+  if (failure.empty() && !wait_for_port(port, std::chrono::seconds(15)))
+    failure = "the HTTP server did not listen";
+  if (failure.empty()) failure = probe_http(port, true, {.spans = true}).failure;
+  if (!failure.empty()) {
+    std::cerr << "soak: FAILED: " << failure << "\n";
+    report << "Soak failed to start: " << failure << "\n";
+    return 1;
+  }
+
+  // wrk runs alongside for the whole soak; its report is read when it ends.
+  int wrk_seconds = static_cast<int>(duration + 0.5);
+  Process wrk({.argv = {"wrk", "-c16", "-t1", "-d" + std::to_string(wrk_seconds) + "s", "--latency",
+                        "-s", (config.source_dir / "bench/http/tools_call.lua").string(),
+                        "http://127.0.0.1:" + std::to_string(port) + "/mcp", "--", "passback"},
+               .log_path = wrk_log});
+
+  std::vector<RssSample> samples;
+  auto sample = [&](double seconds) {
+    samples.push_back({seconds, stdio_server.stats().rss_kb, http_server.stats().rss_kb});
+    std::cerr << "  " << fixed(seconds, 0) << " s: RSS stdio " << samples.back().stdio_kb
+              << " kB, HTTP " << samples.back().http_kb << " kB\n";
+  };
+  sample(0);
+  StdioRunResult stdio = client.run({.depth = 16,
+                                     .passback = true,
+                                     .warmup_seconds = 0,
+                                     .seconds = duration,
+                                     .expect_spans = true,
+                                     .on_tick = sample,
+                                     .tick_seconds = 5});
+  sample(duration);
+  int wrk_status = wrk.wait_for_exit(std::chrono::seconds(30));
+  WrkResult http = parse_wrk_report(tail_of_file(wrk_log, 100000));
+  if (wrk_status != 0) http.failure = "wrk exited with " + std::to_string(wrk_status);
+  stdio_server.close_stdin();
+  int stdio_status = stdio_server.wait_for_exit(std::chrono::seconds(10));
+  http_server.signal(SIGTERM);
+  int http_status = http_server.wait_for_exit(std::chrono::seconds(10));
+
+  struct Verdict {
+    std::string server;
+    std::uint64_t calls;
+    double rate;
+    std::uint64_t errors;
+    long first, baseline, last, max;
+    std::string failure;
+    int exit_status;
+  };
+  auto verdict = [&](std::string server, long RssSample::*field, std::uint64_t calls, double rate,
+                     std::uint64_t errors, std::string failure, int exit_status) {
+    Verdict v{std::move(server), calls, rate, errors, 0, 0, 0, 0, std::move(failure), exit_status};
+    v.first = samples.front().*field;
+    for (const RssSample& s : samples) {
+      if (v.baseline == 0 && s.seconds >= warmup) v.baseline = s.*field;
+      v.max = std::max(v.max, s.*field);
+    }
+    v.last = samples.back().*field;
+    return v;
+  };
+  std::vector<Verdict> verdicts = {
+      verdict("stdio, 16 in flight", &RssSample::stdio_kb, stdio.calls, stdio.calls_per_second,
+              stdio.errors, stdio.failure, stdio_status),
+      verdict("Streamable HTTP, wrk 16 connections", &RssSample::http_kb, http.requests,
+              http.requests_per_second, http.non_2xx + http.socket_errors, http.failure,
+              http_status)};
+
+  int failed = 0;
+  MarkdownTable table({"glassbox echo server (5-span calls, passback on)", ">calls", ">calls/s",
+                       ">errors", ">RSS first kB", ">after warm-up kB", ">last kB", ">max kB",
+                       ">growth after warm-up kB", "verdict"});
+  for (const Verdict& v : verdicts) {
+    long growth = v.last - v.baseline;
+    std::string why;
+    if (!v.failure.empty())
+      why = v.failure;
+    else if (v.errors > 0)
+      why = std::to_string(v.errors) + " errors";
+    else if (growth > config.soak_rss_bound_kb)
+      why = "RSS grew past the bound";
+    else if (v.exit_status != 0)
+      why = "exit status " + std::to_string(v.exit_status);
+    if (!why.empty()) ++failed;
+    table.add_row({v.server, with_thousands(static_cast<double>(v.calls)), with_thousands(v.rate),
+                   std::to_string(v.errors), std::to_string(v.first), std::to_string(v.baseline),
+                   std::to_string(v.last), std::to_string(v.max), std::to_string(growth),
+                   why.empty() ? "pass" : "**FAIL**: " + why});
+  }
+  report << "Soak: " << fixed(duration, 0) << " s, RSS sampled every 5 s; warm-up "
+         << fixed(warmup, 0) << " s; bound: the last sample at most " << config.soak_rss_bound_kb
+         << " kB above the first sample after warm-up, and no error.\n\n"
+         << table.str() << "\n";
+  return failed;
+}
+
+// Runs the stdio echo server under valgrind for a few thousand calls (both passback settings,
+// sequential and 16 in flight), then the HTTP one under wrk, and reads valgrind's verdict.
+int run_valgrind(const Config& config, std::ostringstream& report) {
+  std::cerr << "valgrind: the echo server under --leak-check=full (stdio, then HTTP)\n";
+  std::string echo_server = (config.bin_dir / "echo_server").string();
+  struct Outcome {
+    std::string what, failure, leak_summary;
+    int exit_status = -1;
+    std::uint64_t calls = 0;
+  };
+  auto valgrind_argv = [&](const std::string& log, std::vector<std::string> server) {
+    std::vector<std::string> argv = {"valgrind", "--leak-check=full", "--error-exitcode=9",
+                                     "--log-file=" + log};
+    argv.insert(argv.end(), server.begin(), server.end());
+    return argv;
+  };
+  // "definitely lost: 0 bytes", or no leak record at all when every block was freed.
+  auto read_verdict = [](Outcome& outcome, const std::string& log) {
+    std::string text = tail_of_file(log, 200000);
+    std::size_t at = text.find("LEAK SUMMARY:");
+    bool all_freed = text.find("All heap blocks were freed") != std::string::npos;
+    if (at != std::string::npos) {
+      std::size_t end = text.find("ERROR SUMMARY", at);
+      outcome.leak_summary = text.substr(at, end == std::string::npos ? 600 : end - at);
+    } else if (all_freed) {
+      outcome.leak_summary = "All heap blocks were freed -- no leaks are possible";
+    }
+    bool no_definite = all_freed || text.find("definitely lost: 0 bytes") != std::string::npos;
+    if (outcome.failure.empty() && !no_definite) outcome.failure = "memory definitely lost";
+    if (outcome.failure.empty() && outcome.exit_status != 0)
+      outcome.failure = "valgrind exit status " + std::to_string(outcome.exit_status);
+  };
+
+  std::vector<Outcome> outcomes;
+  {
+    Outcome outcome{.what = "stdio: 600 sequential + 2,000 at 16 in flight, passback on and off"};
+    std::string log = (config.log_dir / "logs/valgrind-stdio.log").string();
+    std::remove(log.c_str());
+    Process server({.argv = valgrind_argv(log, {echo_server, "--spans", "4"}),
+                    .pipe_stdio = true,
+                    .log_path = (config.log_dir / "logs/valgrind-stdio.stderr").string()});
+    StdioClient client(server);
+    outcome.failure = client.handshake(std::chrono::seconds(60));
+    for (auto [depth, calls, passback] : {std::tuple{1, 300, true}, std::tuple{16, 1000, true},
+                                          std::tuple{1, 300, false}, std::tuple{16, 1000, false}}) {
+      if (!outcome.failure.empty()) break;
+      StdioRunResult run = client.run({.depth = depth,
+                                       .passback = passback,
+                                       .calls = static_cast<std::uint64_t>(calls),
+                                       .expect_spans = passback,
+                                       .stall_timeout = std::chrono::seconds(120)});
+      outcome.calls += run.calls;
+      outcome.failure = run.failure;
+      if (run.errors > 0) outcome.failure = std::to_string(run.errors) + " errors";
+    }
+    server.close_stdin();
+    outcome.exit_status = server.wait_for_exit(std::chrono::seconds(180));
+    read_verdict(outcome, log);
+    outcomes.push_back(outcome);
+  }
+  {
+    Outcome outcome{.what = "Streamable HTTP: wrk, 4 connections, 5 s, passback on"};
+    std::string log = (config.log_dir / "logs/valgrind-http.log").string();
+    std::remove(log.c_str());
+    std::uint16_t port = pick_free_port();
+    Process server({.argv = valgrind_argv(log, {echo_server, "--spans", "4", "--http",
+                                                "127.0.0.1:" + std::to_string(port)}),
+                    .log_path = (config.log_dir / "logs/valgrind-http.stderr").string()});
+    if (!wait_for_port(port, std::chrono::seconds(60))) outcome.failure = "did not listen";
+    if (outcome.failure.empty()) outcome.failure = probe_http(port, true, {.spans = true}).failure;
+    if (outcome.failure.empty()) {
+      WrkResult wrk = run_wrk({.script = (config.source_dir / "bench/http/tools_call.lua").string(),
+                               .port = port,
+                               .passback = true,
+                               .connections = 4,
+                               .seconds = 5,
+                               .log_path = (config.log_dir / "logs/valgrind-wrk.log").string()});
+      outcome.calls = wrk.requests;
+      outcome.failure = wrk.failure;
+      if (outcome.failure.empty() && wrk.non_2xx + wrk.socket_errors > 0)
+        outcome.failure = std::to_string(wrk.non_2xx + wrk.socket_errors) + " errors";
+    }
+    server.signal(SIGTERM);
+    outcome.exit_status = server.wait_for_exit(std::chrono::seconds(180));
+    read_verdict(outcome, log);
+    outcomes.push_back(outcome);
+  }
+
+  int failed = 0;
+  report
+      << "valgrind --leak-check=full --error-exitcode=9, glassbox echo server (5-span calls):\n\n";
+  for (const Outcome& outcome : outcomes) {
+    if (!outcome.failure.empty()) ++failed;
+    report << "- " << outcome.what << ": " << with_thousands(static_cast<double>(outcome.calls))
+           << " calls, exit status " << outcome.exit_status << ", "
+           << (outcome.failure.empty() ? "pass" : "**FAIL**: " + outcome.failure) << "\n";
+    std::istringstream lines(outcome.leak_summary);
+    for (std::string line; std::getline(lines, line);) {
+      std::size_t prefix_end = line.rfind("==", 0) == 0 ? line.find("==", 2) : std::string::npos;
+      if (prefix_end != std::string::npos) line.erase(0, prefix_end + 2);  // "==PID=="
+      std::size_t text = line.find_first_not_of(' ');
+      if (text != std::string::npos) report << "  `" << line.substr(text) << "`\n";
+    }
+  }
+  report << "\n";
+  return failed;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+bool parse_args(int argc, char** argv, Config& config) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--rounds") {
+      config.rounds = std::max(1, std::atoi(value().c_str()));
+    } else if (arg == "--seconds") {
+      config.seconds = std::max(1.0, std::atof(value().c_str()));
+    } else if (arg == "--warmup") {
+      config.warmup = std::atof(value().c_str());
+    } else if (arg == "--only") {
+      std::string parts = value();
+      config.stdio = parts.find("stdio") != std::string::npos;
+      config.http = parts.find("http") != std::string::npos;
+      config.telemetry = parts.find("telemetry") != std::string::npos;
+    } else if (arg == "--servers") {
+      config.servers = value();
+    } else if (arg == "--modes") {
+      config.modes = value();
+    } else if (arg == "--no-compare") {
+      config.stdio = config.http = config.telemetry = false;
+    } else if (arg == "--soak") {
+      config.soak_seconds = std::atof(value().c_str());
+    } else if (arg == "--soak-rss-bound-kb") {
+      config.soak_rss_bound_kb = std::atol(value().c_str());
+    } else if (arg == "--valgrind") {
+      config.valgrind = true;
+    } else if (arg == "--results-into") {
+      config.results_into = value();
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+int main_impl(int argc, char** argv) {
+  Config config;
+  config.bin_dir = fs::canonical("/proc/self/exe").parent_path();
+  config.source_dir = config.bin_dir.parent_path().parent_path();
+  config.log_dir = config.bin_dir.parent_path() / "bench-results";
+  if (!parse_args(argc, argv, config)) {
+    std::cerr << "usage: load_compare [--rounds N] [--seconds S] [--warmup S]"
+                 " [--only stdio,http,telemetry] [--servers floor,typescript,glassbox]"
+                 " [--modes sequential,16,64] [--no-compare] [--soak SECONDS]"
+                 " [--soak-rss-bound-kb KB] [--valgrind] [--results-into FILE]\n";
+    return 2;
+  }
+  fs::create_directories(config.log_dir / "logs");
+  signal(SIGPIPE, SIG_IGN);  // a dying server must fail a run, not end this program
+
+  Machine machine = describe_machine(config.log_dir.string());
+  std::ostringstream results;
+  results << "Run of " << machine.date << " on " << machine.cores << " cores, " << machine.cpu_model
+          << ", " << machine.kernel << "; load average " << machine.load_average << " at the start";
+
+  int failures = 0;
+  Comparison comparison = plan(config);
+  bool comparing = config.stdio || config.http;
+  if (comparing) {
+    std::cerr << "comparison: " << config.rounds << " rounds, " << config.seconds
+              << " s per server and mode after " << config.warmup << " s of warm-up\n";
+    failures += run_comparison(config, comparison);
+  }
+  Telemetry telemetry;
+  if (config.telemetry) {
+    telemetry = run_telemetry(config);
+    if (!telemetry.failure.empty()) {
+      std::cerr << "telemetry: FAILED: " << telemetry.failure << "\n";
+      ++failures;
+    }
+  }
+  results << ", " << load_average() << " at the end. Node " << machine.node_version;
+  if (comparing)
+    results << "; " << config.rounds << " rounds of " << config.seconds << " s per cell after "
+            << config.warmup << " s of warm-up (medians; peak RSS is the highest of the rounds)";
+  results << ".\n\n";
+  if (config.stdio) {
+    results << "### stdio\n\n" << comparison_table(comparison.stdio_groups, false) << "\n";
+    results << "Passback cost, glassbox echo server with 4 child spans (a 5-span call):\n\n"
+            << passback_table(comparison.passback_groups) << "\n";
+  }
+  if (config.http)
+    results << "### Streamable HTTP (stateless)\n\n"
+            << comparison_table(comparison.http_groups, true) << "\n";
+  if (config.telemetry)
+    results << "### Telemetry (Google Benchmark, medians of 3)\n\n" << telemetry.text << "\n";
+  if (comparing) results << "### Goals\n\n" << goals_table(comparison) << "\n";
+
+  if (config.soak_seconds > 0 || config.valgrind) results << "### Soak and leak check\n\n";
+  if (config.soak_seconds > 0) failures += run_soak(config, results);
+  if (config.valgrind) failures += run_valgrind(config, results);
+
+  std::string text = results.str();
+  std::cout << "\n" << text;
+  std::ofstream(config.log_dir / "results.md") << text;
+  if (!config.results_into.empty() && !replace_results_block(config.results_into, text)) {
+    std::cerr << "load_compare: could not write " << config.results_into << "\n";
+    ++failures;
+  }
+  if (failures > 0) std::cerr << "load_compare: " << failures << " failures\n";
+  return failures > 0 ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace glassbox::bench
+
+int main(int argc, char** argv) {
+  try {
+    return glassbox::bench::main_impl(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "load_compare: " << e.what() << "\n";
+    return 1;
+  }
+}
