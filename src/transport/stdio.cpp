@@ -17,6 +17,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -83,11 +84,13 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     line.push_back('\n');
     std::lock_guard lock(write_mutex_);
     if (closed_.load() || write_fd_ < 0) return false;
-    if (!write_all(write_fd_, line)) {
-      broken_ = true;
-      return false;
+    // The leader answering one of several messages that arrived together: the answers go out in
+    // one write when the batch is done (as `cat` would), not one system call each.
+    if (batch_thread_ == std::this_thread::get_id()) {
+      batched_ += line;
+      return batched_.size() < kMaxBatchedBytes || flush_locked();
     }
-    return true;
+    return flush_locked() && write_locked(line);
   }
 
   void close() override {
@@ -110,6 +113,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
 
   void close_write_end() {
     std::lock_guard lock(write_mutex_);
+    flush_locked();
     if (owns_fds_ && write_fd_ >= 0) {
       ::close(write_fd_);
       write_fd_ = -1;
@@ -122,6 +126,30 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   static constexpr std::chrono::microseconds kHandoffAfter{1000};
   // Parked readers kept for reuse; more than this many slow handlers at once cost a new thread.
   static constexpr std::size_t kMaxParkedReaders = 8;
+
+  static constexpr std::size_t kMaxBatchedBytes = 64 * 1024;
+
+  // Starts holding the answers `thread` sends (a batch), or with an empty id flushes them.
+  void batch_answers(std::thread::id thread) {
+    std::lock_guard lock(write_mutex_);
+    if (thread == std::thread::id()) flush_locked();
+    batch_thread_ = thread;
+  }
+
+  bool flush_locked() {
+    if (batched_.empty()) return true;
+    std::string bytes = std::exchange(batched_, {});
+    return write_locked(bytes);
+  }
+
+  bool write_locked(std::string_view bytes) {
+    if (write_fd_ < 0) return false;
+    if (!write_all(write_fd_, bytes)) {
+      broken_ = true;
+      return false;
+    }
+    return true;
+  }
 
   void spawn_reader_locked() {
     std::thread([self = shared_from_this()] { self->reader(); }).detach();
@@ -149,6 +177,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         queue_.pop_front();
         delivering_ = true;
         leader_thread_ = std::this_thread::get_id();
+        if (!queue_.empty()) batch_answers(leader_thread_);
         ++deliveries_;
         if (watchdog_asleep_) watch_cv_.notify_one();
         lock.unlock();
@@ -157,6 +186,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         if (epoch != leader_epoch_) return;  // promoted past: another thread leads now
         delivering_ = false;
       }
+      batch_answers({});
       if (input_ended_) {
         finish(lock);
         return;
@@ -228,7 +258,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
 
   void promote_locked() {
     if (leader_wanted_ || ended_) return;
-    ++leader_epoch_;  // the current leader retires when its callback returns
+    batch_answers({});  // answers held for a batch must not wait behind a slow handler
+    ++leader_epoch_;    // the current leader retires when its callback returns
     delivering_ = false;
     leader_wanted_ = true;
     if (parked_ > 0) {
@@ -262,7 +293,9 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   jsonrpc::LineFramer framer_;  // the leader's alone
   std::size_t max_bytes_;
   Callbacks callbacks_;
-  std::mutex write_mutex_;
+  std::mutex write_mutex_;  // guards the write side: the fd, the batch
+  std::string batched_;
+  std::thread::id batch_thread_;
   std::atomic<bool> closed_{false};
   bool broken_ = false;
 
