@@ -3,13 +3,17 @@
 #include "glassbox/auth/base64url.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 #include <variant>
 
 namespace glassbox::auth {
@@ -67,6 +71,53 @@ struct JwtVerifier::Impl {
   bool last_ok = false;
   std::string last_error;
   std::size_t loads = 0;
+
+  struct Verified {
+    VerifyResult result;
+    std::int64_t until;  // Unix seconds
+  };
+  std::mutex cache_mutex;
+  std::unordered_map<std::string, Verified> verified;
+  std::deque<std::string> verified_order;  // insertion order, for eviction
+
+  static std::string digest(std::string_view token, std::string_view audience) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_Digest(token.data(), token.size(), out, &size, EVP_sha256(), nullptr);
+    std::string key(reinterpret_cast<const char*>(out), size);
+    key += audience;
+    return key;
+  }
+
+  std::optional<VerifyResult> cached(const std::string& key) {
+    std::lock_guard lock(cache_mutex);
+    auto it = verified.find(key);
+    if (it == verified.end()) return std::nullopt;
+    if (now() >= it->second.until) {
+      verified.erase(it);
+      return std::nullopt;
+    }
+    VerifyResult r = it->second.result;
+    r.facts.cached = true;
+    r.facts.keys_refreshed = false;
+    return r;
+  }
+
+  void remember(std::string key, const VerifyResult& result) {
+    if (options.verified_cache_entries == 0 || !result.info) return;
+    std::int64_t until = now() + options.verified_cache_ttl.count();
+    if (result.info->expires_at)
+      until = std::min(until, *result.info->expires_at + options.clock_skew.count());
+    std::lock_guard lock(cache_mutex);
+    while ((verified.size() >= options.verified_cache_entries ||
+            verified_order.size() >= 2 * options.verified_cache_entries) &&
+           !verified_order.empty()) {
+      verified.erase(verified_order.front());
+      verified_order.pop_front();
+    }
+    if (verified.insert_or_assign(key, Verified{result, until}).second)
+      verified_order.push_back(std::move(key));
+  }
 
   std::int64_t now() const {
     if (options.now) return options.now();
@@ -149,6 +200,11 @@ std::optional<VerifyResult> JwtVerifier::Impl::run(std::string_view token,
                                                    std::string_view audience, bool blocking) {
   TokenFacts facts;
   facts.format = "jwt";
+  std::string key;
+  if (options.verified_cache_entries > 0 && token.size() <= options.max_token_bytes) {
+    key = digest(token, audience);
+    if (auto hit = cached(key)) return hit;
+  }
   std::variant<Parsed, VerifyResult> step = parse(token, facts);
   if (auto* refused = std::get_if<VerifyResult>(&step)) return std::move(*refused);
   Parsed& parsed = std::get<Parsed>(step);
@@ -216,11 +272,14 @@ std::optional<VerifyResult> JwtVerifier::Impl::run(std::string_view token,
     return refuse(Reason::alg_not_allowed, "the token's alg does not fit its key", facts);
   }
   if (candidates.empty()) return refuse(Reason::unknown_key, "the token's key is unknown", facts);
-  bool verified = std::any_of(candidates.begin(), candidates.end(), [&](const JsonWebKey* key) {
-    return key->verify(parsed.alg, parsed.signing_input, parsed.signature);
+  bool signature_ok = std::any_of(candidates.begin(), candidates.end(), [&](const JsonWebKey* k) {
+    return k->verify(parsed.alg, parsed.signing_input, parsed.signature);
   });
-  if (!verified) return refuse(Reason::bad_signature, "the token's signature is invalid", facts);
-  return check_claims(parsed, audience, std::move(facts));
+  if (!signature_ok)
+    return refuse(Reason::bad_signature, "the token's signature is invalid", facts);
+  VerifyResult result = check_claims(parsed, audience, std::move(facts));
+  if (result.ok() && !key.empty()) remember(std::move(key), result);
+  return result;
 }
 
 VerifyResult JwtVerifier::Impl::check_claims(Parsed& parsed, std::string_view audience,

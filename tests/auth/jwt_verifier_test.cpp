@@ -222,6 +222,24 @@ TEST_F(JwtVerifierTest, RefusesEveryBadTokenWithItsReason) {
   }
 }
 
+TEST_F(JwtVerifierTest, VerifiedTokensAreRememberedUntilTheirExp) {
+  std::int64_t now = unix_now();
+  JwtVerifier v = verifier({.now = [&] { return now; }});
+  json::object claims = good_claims(kAudience);
+  claims["exp"] = now + 100;
+  std::string token = sign_jwt(*rsa_, header_for(*rsa_), claims);
+  VerifyResult first = v.verify(token, kAudience);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first.facts.cached);
+  auto again = v.try_verify(token, kAudience);
+  ASSERT_TRUE(again && again->ok());
+  EXPECT_TRUE(again->facts.cached);
+  EXPECT_EQ(again->info->subject, "alice@example.com");
+  EXPECT_EQ(v.verify(token, "http://another/mcp").reason, Reason::wrong_audience);
+  now += 100 + 60;  // past exp and the skew: the cache forgets it and the check says expired
+  EXPECT_EQ(v.verify(token, kAudience).reason, Reason::expired);
+}
+
 TEST_F(JwtVerifierTest, AnAllowListNarrowsTheAlgorithms) {
   JwtVerifierOptions options{.algorithms = {"ES256"}};
   EXPECT_EQ(check(good_token(*rsa_, kAudience), options).reason, Reason::alg_not_allowed);

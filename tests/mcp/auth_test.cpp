@@ -184,10 +184,13 @@ class AuthHttpTest : public ::testing::Test {
     std::size_t d1 = token.find('.'), d2 = token.rfind('.');
     for (std::string part :
          {token.substr(0, d1), token.substr(d1 + 1, d2 - d1 - 1), token.substr(d2 + 1)}) {
-      if (part.size() >= 8) EXPECT_EQ(bytes.find(part), std::string::npos) << part;
-      // Any 16-character window of the signature, in case something cut it.
-      if (part.size() > 32)
+      if (part.size() >= 8) {
+        EXPECT_EQ(bytes.find(part), std::string::npos) << part;
+      }
+      // Any 16-character window of a long part, in case something cut it.
+      if (part.size() > 32) {
         EXPECT_EQ(bytes.find(part.substr(part.size() / 2, 16)), std::string::npos);
+      }
     }
     for (std::string personal : {"alice@example.com", "Alice Liddell", "Bearer "})
       EXPECT_EQ(bytes.find(personal), std::string::npos) << personal;

@@ -16,6 +16,9 @@
 // jwks_min_refresh_interval, so a flood of tokens with made-up kids cannot hammer the issuer.
 // A failed reload keeps the keys already loaded.
 //
+// A token that verified is remembered (by digest) for up to verified_cache_ttl, so a key removed
+// from the JWKS stops being honoured for cached tokens only after that long.
+//
 // Threads: every member is thread-safe. verify() may block on the JWKS fetch (one thread
 // fetches, the others that need the new keys wait for it); try_verify() never blocks.
 #pragma once
@@ -47,6 +50,11 @@ struct JwtVerifierOptions {
   std::chrono::seconds clock_skew{60};
   std::size_t max_token_bytes = 8 * 1024;
   bool require_exp = true;
+  // Tokens already verified, by SHA-256 (never the token itself), so that the next request of
+  // a session costs a hash instead of a signature check; kept until the token's exp or the
+  // ttl, whichever comes first. 0 entries: no cache.
+  std::size_t verified_cache_entries = 1024;
+  std::chrono::seconds verified_cache_ttl{60};
   // JWKS loading.
   std::chrono::seconds jwks_min_refresh_interval{30};
   std::chrono::seconds jwks_max_age{3600};
