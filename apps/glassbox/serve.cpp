@@ -131,6 +131,12 @@ int run_serve(const ServeCommandOptions& options) {
     std::cerr << "glassbox: --auth-* needs --http, --auth-issuer and --auth-jwks\n";
     return kExitUsage;
   }
+  if (options.auth.enabled() && options.auth.audience.empty() &&
+      (address->host == "0.0.0.0" || address->host == "::")) {
+    // The server's own URL would name the wildcard address, which no client dials.
+    std::cerr << "glassbox: --auth-audience is needed when listening on " << address->host << "\n";
+    return kExitUsage;
+  }
   try {
     if (address) {
       sigset_t stop_signals = block_stop_signals();  // before the server starts its threads
