@@ -114,7 +114,8 @@ class TestKey {
     return out;
   }
 
-  // A JWS signature over `input` with `alg` (ES256: r||s as JWS wants it).
+  // A JWS signature over `input` with `alg` (ES256: r||s as JWS wants it; "ES256-DER": the
+  // DER form OpenSSL makes).
   std::string sign(std::string_view input, std::string_view alg) const {
     EVP_MD_CTX* md = EVP_MD_CTX_new();
     EVP_PKEY_CTX* pctx = nullptr;

@@ -125,7 +125,7 @@ TEST_F(JwtVerifierTest, RefusesEveryBadTokenWithItsReason) {
       {"oversized (9 KiB)",
        [&] { return with([](auto&, auto& c) { c["pad"] = std::string(9000, 'a'); }); },
        Reason::oversized},
-      {"typ id_token", [&] { return with([](auto& h, auto&) { h["typ"] = "dpop+jwt"; }); },
+      {"typ dpop+jwt", [&] { return with([](auto& h, auto&) { h["typ"] = "dpop+jwt"; }); },
        Reason::wrong_type},
       {"alg none, unsigned",
        [&] {
@@ -176,9 +176,8 @@ TEST_F(JwtVerifierTest, RefusesEveryBadTokenWithItsReason) {
       {"ES256 signature in DER instead of r||s",
        [&] {
          std::string input = b64json(header_for(*ec_)) + "." + payload;
-         std::string raw = ec_->sign(input, "ES256");
-         // A DER-encoded signature is 70-72 bytes: never the 64 JWS asks for.
-         return input + "." + base64url_encode(raw + std::string(6, '\0'));
+         // What OpenSSL produces (an ASN.1 SEQUENCE of r and s), not the 64 bytes JWS wants.
+         return input + "." + base64url_encode(ec_->sign(input, "ES256-DER"));
        },
        Reason::bad_signature},
       {"expired", [&] { return with([](auto&, auto& c) { c["exp"] = unix_now() - 3600; }); },
