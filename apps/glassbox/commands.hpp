@@ -37,10 +37,23 @@ struct CallCommandOptions {
   bool json_output = false;                          // --json-output: the whole result as JSON
 };
 
+// `serve --http ... --auth-*`: OAuth bearer tokens required (mcp/auth.hpp).
+struct ServeAuthOptions {
+  std::string issuer;               // --auth-issuer: iss, and the PRM's authorization server
+  std::string jwks;                 // --auth-jwks: a JWKS file, or an http(s) URL
+  std::string audience;             // --auth-audience: the resource URI; empty: the server's URL
+  std::vector<std::string> scopes;  // --auth-scopes a,b: required on every request
+
+  bool enabled() const {
+    return !issuer.empty() || !jwks.empty() || !audience.empty() || !scopes.empty();
+  }
+};
+
 struct ServeCommandOptions {
   std::string fixture;  // "everything", "demo", ...
   std::string http;     // "127.0.0.1:PORT"; empty for stdio
   bool stateless = false;
+  ServeAuthOptions auth;
 };
 
 int run_serve(const ServeCommandOptions& options);

@@ -1,6 +1,8 @@
 // glassbox: the command-line program (design.md, "Command line").
 //
-//   glassbox serve everything [--stdio | --http 127.0.0.1:PORT [--stateless]]
+//   glassbox serve everything [--stdio | --http 127.0.0.1:PORT [--stateless]
+//                             [--auth-issuer URL --auth-jwks FILE|URL [--auth-audience URI]
+//                              [--auth-scopes a,b]]]
 //   glassbox tools <server>
 //   glassbox call <tool> [k=v ...|--json '{..}'] <server> [--no-passback] [--detailed] ...
 //   glassbox read <uri> <server> [same flags]
@@ -55,6 +57,20 @@ void define_serve(CLI::App& app, CommandLine& line) {
                                         "Serve Streamable HTTP on HOST:PORT (127.0.0.1:8080)");
   serve->add_flag("--stateless", line.serve.stateless, "HTTP without sessions")->needs(http);
   stdio->excludes(http);
+  // OAuth 2.1 resource server: bearer tokens required, checked against the issuer's keys.
+  CLI::Option* issuer = serve->add_option("--auth-issuer", line.serve.auth.issuer,
+                                          "Require OAuth tokens from this issuer (iss)");
+  CLI::Option* jwks = serve->add_option("--auth-jwks", line.serve.auth.jwks,
+                                        "The issuer's JWKS: a file or an http(s) URL");
+  serve
+      ->add_option("--auth-audience", line.serve.auth.audience,
+                   "The resource URI tokens must name (aud); default: the server's URL")
+      ->needs(issuer);
+  serve->add_option("--auth-scopes", line.serve.auth.scopes, "Scopes every request needs (a,b)")
+      ->delimiter(',')
+      ->needs(issuer);
+  issuer->needs(http)->needs(jwks);
+  jwks->needs(issuer);
 }
 
 void define_demo(CLI::App& app, CommandLine& line) {

@@ -1,8 +1,11 @@
-// glassbox serve <fixture> [--stdio | --http HOST:PORT [--stateless]]
+// glassbox serve <fixture> [--stdio | --http HOST:PORT [--stateless] [--auth-issuer URL
+//                           --auth-jwks FILE|URL [--auth-audience URI] [--auth-scopes a,b]]]
 
 #include "commands.hpp"
 #include "fixtures.hpp"
 
+#include "glassbox/auth/jwt_verifier.hpp"
+#include "glassbox/mcp/auth.hpp"
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/transport/http_server.hpp"
 
@@ -50,15 +53,43 @@ sigset_t block_stop_signals() {
   return stop_signals;
 }
 
+// Builds the token verifier of --auth-*; the keys are loaded now, so that a bad JWKS file fails
+// the command instead of every request. A JWKS URL that does not answer yet is only a warning:
+// the verifier retries when the first token arrives.
+std::shared_ptr<auth::JwtVerifier> make_verifier(const ServeAuthOptions& options) {
+  auth::JwtVerifierOptions verifier{.issuer = options.issuer};
+  bool url = options.jwks.starts_with("http://") || options.jwks.starts_with("https://");
+  (url ? verifier.jwks_url : verifier.jwks_file) = options.jwks;
+  auto result = std::make_shared<auth::JwtVerifier>(std::move(verifier));
+  std::string error;
+  if (!result->load_keys(&error)) {
+    if (!url) throw std::invalid_argument("--auth-jwks: " + error);
+    std::cerr << "glassbox: warning: " << error << "; retrying when a token arrives" << std::endl;
+  }
+  return result;
+}
+
 int serve_http(mcp::Server& server, const HostPort& address, bool stateless,
-               const sigset_t& stop_signals) {
-  transport::HttpServer http(
-      {.host = address.host, .port = address.port, .endpoint = "/mcp", .stateless = stateless},
-      [&server](std::shared_ptr<transport::Transport> transport) {
-        server.connect(std::move(transport));
-      });
+               const ServeAuthOptions& auth, const sigset_t& stop_signals) {
+  transport::HttpServerOptions options{
+      .host = address.host, .port = address.port, .endpoint = "/mcp", .stateless = stateless};
+  if (auth.enabled()) {
+    mcp::enable_auth(server, options,
+                     {.verifier = make_verifier(auth),
+                      .resource = auth.audience,
+                      .authorization_servers = {auth.issuer},
+                      .required_scopes = auth.scopes});
+  }
+  transport::HttpServer http(std::move(options),
+                             [&server](std::shared_ptr<transport::Transport> transport) {
+                               server.connect(std::move(transport));
+                             });
   http.start();
   std::cerr << "glassbox: listening on " << http.url() << std::endl;
+  if (auth.enabled()) {
+    std::cerr << "glassbox: OAuth bearer tokens from " << auth.issuer << " required (resource "
+              << (auth.audience.empty() ? http.url() : auth.audience) << ")" << std::endl;
+  }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -95,14 +126,28 @@ int run_serve(const ServeCommandOptions& options) {
     mcp::enable_passback(*server);
     return server;
   };
+  if (options.auth.enabled() &&
+      (!address || options.auth.issuer.empty() || options.auth.jwks.empty())) {
+    std::cerr << "glassbox: --auth-* needs --http, --auth-issuer and --auth-jwks\n";
+    return kExitUsage;
+  }
+  if (options.auth.enabled() && options.auth.audience.empty() &&
+      (address->host == "0.0.0.0" || address->host == "::")) {
+    // The server's own URL would name the wildcard address, which no client dials.
+    std::cerr << "glassbox: --auth-audience is needed when listening on " << address->host << "\n";
+    return kExitUsage;
+  }
   try {
     if (address) {
       sigset_t stop_signals = block_stop_signals();  // before the server starts its threads
       std::unique_ptr<mcp::Server> server = make_server();
-      return serve_http(*server, *address, options.stateless, stop_signals);
+      return serve_http(*server, *address, options.stateless, options.auth, stop_signals);
     }
     make_server()->serve_stdio();
     return kExitOk;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "glassbox: " << e.what() << '\n';
+    return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "glassbox: " << e.what() << '\n';
     return kExitFailure;

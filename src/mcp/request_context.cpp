@@ -1,5 +1,6 @@
 #include "glassbox/mcp/request_context.hpp"
 
+#include "mcp/auth_principal.hpp"
 #include "mcp/session.hpp"
 
 namespace glassbox::mcp {
@@ -31,6 +32,11 @@ std::string RequestContext::protocol_version() const {
   if (message_context_.protocol_version) return *message_context_.protocol_version;
   std::string negotiated = session_->protocol_version();
   return negotiated.empty() ? std::string(kLatestProtocolVersion) : negotiated;
+}
+
+const auth::AuthInfo* RequestContext::auth() const {
+  const AuthPrincipal* principal = principal_of(message_context_);
+  return principal ? &principal->info : nullptr;
 }
 
 void RequestContext::progress(double progress, std::optional<double> total,

@@ -80,16 +80,19 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   struct ToolEntry {
     Tool tool;
     ToolHandler handler;
+    AccessPolicy access = {};
     json::object to_json() const { return tool.to_json(); }
   };
   struct ResourceEntry {
     Resource resource;
     ResourceHandler handler;
+    AccessPolicy access = {};
     json::object to_json() const { return resource.to_json(); }
   };
   struct TemplateEntry {
     ResourceTemplate resource_template;
     ResourceTemplateHandler handler;
+    AccessPolicy access = {};
     json::object to_json() const { return resource_template.to_json(); }
   };
   struct PromptEntry {
@@ -377,15 +380,19 @@ const ServerOptions& Server::options() const {
 }
 
 void Server::add_tool(Tool tool, ToolHandler handler) {
+  add_tool(std::move(tool), std::move(handler), AccessPolicy{});
+}
+
+void Server::add_tool(Tool tool, ToolHandler handler, AccessPolicy access) {
   {
     std::unique_lock lock(impl_->registry_mutex);
     auto& tools = impl_->tools;
     auto it = std::find_if(tools.begin(), tools.end(),
                            [&](const auto& e) { return e.tool.name == tool.name; });
     if (it != tools.end()) {
-      *it = {std::move(tool), std::move(handler)};
+      *it = {std::move(tool), std::move(handler), std::move(access)};
     } else {
-      tools.push_back({std::move(tool), std::move(handler)});
+      tools.push_back({std::move(tool), std::move(handler), std::move(access)});
     }
   }
   notify_tools_changed();
@@ -408,17 +415,48 @@ bool Server::remove_tool(std::string_view name) {
 }
 
 void Server::add_resource(Resource resource, ResourceHandler handler) {
+  add_resource(std::move(resource), std::move(handler), AccessPolicy{});
+}
+
+void Server::add_resource(Resource resource, ResourceHandler handler, AccessPolicy access) {
   {
     std::unique_lock lock(impl_->registry_mutex);
-    impl_->resources.push_back({std::move(resource), std::move(handler)});
+    impl_->resources.push_back({std::move(resource), std::move(handler), std::move(access)});
   }
   notify_resources_changed();
 }
 
 void Server::add_resource_template(ResourceTemplate resource_template,
                                    ResourceTemplateHandler handler) {
+  add_resource_template(std::move(resource_template), std::move(handler), AccessPolicy{});
+}
+
+void Server::add_resource_template(ResourceTemplate resource_template,
+                                   ResourceTemplateHandler handler, AccessPolicy access) {
   std::unique_lock lock(impl_->registry_mutex);
-  impl_->templates.push_back({std::move(resource_template), std::move(handler)});
+  impl_->templates.push_back({std::move(resource_template), std::move(handler), std::move(access)});
+}
+
+std::vector<std::string> Server::required_scopes(std::string_view method,
+                                                 const json::object& params) const {
+  std::shared_lock lock(impl_->registry_mutex);
+  if (method == "tools/call") {
+    const json::string* name = json::find_string(params, "name");
+    for (const auto& e : impl_->tools) {
+      if (name && e.tool.name == *name) return e.access.required_scopes;
+    }
+  } else if (method == "resources/read") {
+    const json::string* uri = json::find_string(params, "uri");
+    if (uri == nullptr) return {};
+    // The same precedence as read_resource: an exact resource first, then the first template.
+    for (const auto& r : impl_->resources) {
+      if (r.resource.uri == *uri) return r.access.required_scopes;
+    }
+    for (const auto& t : impl_->templates) {
+      if (match_template(t.resource_template.uri_template, *uri)) return t.access.required_scopes;
+    }
+  }
+  return {};
 }
 
 void Server::add_prompt(Prompt prompt, PromptHandler handler) {

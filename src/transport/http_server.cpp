@@ -167,12 +167,18 @@ struct SessionLimits {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(std::string id, bool stateless, SessionLimits limits,
-              std::weak_ptr<HttpServer::Impl> server)
-      : id_(std::move(id)), stateless_(stateless), limits_(limits), server_(std::move(server)) {
+              std::weak_ptr<HttpServer::Impl> server, std::string owner = {})
+      : id_(std::move(id)),
+        owner_(std::move(owner)),
+        stateless_(stateless),
+        limits_(limits),
+        server_(std::move(server)) {
     last_activity_ = Clock::now();
   }
 
   const std::string& id() const { return id_; }
+  // Who created it, as the authorizer named them (AuthorizationDecision::session_owner).
+  const std::string& owner() const { return owner_; }
 
   void start(Callbacks callbacks);
   bool send(const jsonrpc::Message& message, const SendOptions& options);
@@ -357,6 +363,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void schedule_drain();
 
   const std::string id_;
+  const std::string owner_;
   const bool stateless_;
   const SessionLimits limits_;
   const std::weak_ptr<HttpServer::Impl> server_;
@@ -461,7 +468,18 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   template <class S>
   net::awaitable<bool> handle_post(S& stream, Request& request, const MessageContext& base);
   template <class S>
-  net::awaitable<bool> handle_get(S& stream, Request& request);
+  net::awaitable<bool> handle_get(S& stream, Request& request, const std::string& owner);
+  template <class S>
+  net::awaitable<bool> serve_public(S& stream, const Request& request, std::string document);
+  // Runs options_.authorizer and waits (without blocking the thread) for its answer.
+  net::awaitable<AuthorizationDecision> authorize(const Request& request,
+                                                  const jsonrpc::Message* message);
+  template <class S>
+  net::awaitable<bool> refuse(S& stream, const Request& request, AuthorizationDecision decision) {
+    return reply(stream, request, static_cast<http::status>(decision.status),
+                 std::move(decision.body), std::move(decision.content_type),
+                 std::move(decision.headers));
+  }
   template <class S>
   net::awaitable<bool> serve_sse(S& stream, const Request& request,
                                  const std::shared_ptr<HttpSession>& session,
@@ -478,17 +496,19 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     return reply(stream, request, status, error_body(code, message), "application/json");
   }
 
-  std::shared_ptr<HttpSession> make_session(std::string id) {
+  std::shared_ptr<HttpSession> make_session(std::string id, std::string owner = {}) {
     return std::make_shared<HttpSession>(
         std::move(id), options_.stateless,
         SessionLimits{options_.replay_buffer_events, options_.max_stream_queue_bytes,
                       options_.max_streams_per_session},
-        weak_from_this());
+        weak_from_this(), std::move(owner));
   }
-  std::shared_ptr<HttpSession> find_session(const std::string& id) {
+  // A session owned by someone else is not found: its id alone must not let another caller in.
+  std::shared_ptr<HttpSession> find_session(const std::string& id, std::string_view owner = {}) {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(id);
-    return it == sessions_.end() ? nullptr : it->second;
+    if (it == sessions_.end() || it->second->owner() != owner) return nullptr;
+    return it->second;
   }
   bool host_allowed(std::string_view host_header) const;
   bool origin_allowed(std::string_view origin) const;
@@ -938,6 +958,11 @@ net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
                                "application/json", std::move(headers));
     }
   }
+  if (options_.public_document && path != options_.endpoint) {
+    if (std::optional<std::string> document = options_.public_document(path, url())) {
+      co_return co_await serve_public(stream, request, std::move(*document));
+    }
+  }
   auto host = request.find(http::field::host);
   if (host == request.end()) {
     co_return co_await reply_error(stream, request, http::status::bad_request,
@@ -955,6 +980,13 @@ net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
   if (path != options_.endpoint) {
     co_return co_await reply(stream, request, http::status::not_found, "not found\n", "text/plain");
   }
+  std::string owner;  // the caller, for session binding, as the authorizer names them
+  if (options_.authorizer &&
+      (request.method() == http::verb::get || request.method() == http::verb::delete_)) {
+    AuthorizationDecision decision = co_await authorize(request, nullptr);
+    if (decision.status != 0) co_return co_await refuse(stream, request, std::move(decision));
+    owner = std::move(decision.session_owner);
+  }
   std::string authorization(request[http::field::authorization]);
   MessageContext base;
   if (std::string_view a = authorization; a.size() > 7 && to_lower(a.substr(0, 7)) == "bearer ") {
@@ -964,7 +996,7 @@ net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
     case http::verb::post:
       co_return co_await handle_post(stream, request, base);
     case http::verb::get:
-      co_return co_await handle_get(stream, request);
+      co_return co_await handle_get(stream, request, owner);
     case http::verb::delete_: {
       if (options_.stateless) {
         Headers allow = {{"Allow", "POST"}};
@@ -977,7 +1009,7 @@ net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
                                        jsonrpc::error_code::kConnectionClosed,
                                        "missing Mcp-Session-Id header");
       }
-      auto session = find_session(std::string(id->value()));
+      auto session = find_session(std::string(id->value()), owner);
       if (!session) {
         co_return co_await reply_error(stream, request, http::status::not_found,
                                        jsonrpc::error_code::kConnectionClosed, "session not found");
@@ -1032,6 +1064,15 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
   bool is_initialize = as_request && as_request->method == "initialize";
 
   MessageContext context = base;
+  std::string owner;
+  if (options_.authorizer) {
+    // After the parse, so that the decision can depend on the method (a tool's scopes); before
+    // any session is found or made, so that a refused caller leaves no trace in the server.
+    AuthorizationDecision decision = co_await authorize(request, &message);
+    if (decision.status != 0) co_return co_await refuse(stream, request, std::move(decision));
+    context.principal = std::move(decision.principal);
+    owner = std::move(decision.session_owner);
+  }
   auto version = request.find(kProtocolHeader);
   if (version != request.end()) {
     std::string v(version->value());
@@ -1062,7 +1103,7 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
       if (sessions_.size() >= options_.max_sessions || stopping_) {
         session.reset();
       } else {
-        session = make_session(random_session_id());
+        session = make_session(random_session_id(), owner);
         sessions_[session->id()] = session;
       }
     }
@@ -1072,7 +1113,7 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
     }
     fresh = true;
   } else {
-    session = find_session(std::string(session_header->value()));
+    session = find_session(std::string(session_header->value()), owner);
     if (!session) {
       co_return co_await reply_error(stream, request, http::status::not_found,
                                      jsonrpc::error_code::kConnectionClosed, "session not found");
@@ -1131,7 +1172,8 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
 }
 
 template <class S>
-net::awaitable<bool> HttpServer::Impl::handle_get(S& stream, Request& request) {
+net::awaitable<bool> HttpServer::Impl::handle_get(S& stream, Request& request,
+                                                  const std::string& owner) {
   if (options_.stateless) {
     Headers allow = {{"Allow", "POST"}};
     co_return co_await reply(stream, request, http::status::method_not_allowed, "", "",
@@ -1148,7 +1190,7 @@ net::awaitable<bool> HttpServer::Impl::handle_get(S& stream, Request& request) {
                                    jsonrpc::error_code::kConnectionClosed,
                                    "missing Mcp-Session-Id header");
   }
-  auto session = find_session(std::string(id->value()));
+  auto session = find_session(std::string(id->value()), owner);
   if (!session) {
     co_return co_await reply_error(stream, request, http::status::not_found,
                                    jsonrpc::error_code::kConnectionClosed, "session not found");
@@ -1290,6 +1332,138 @@ net::awaitable<bool> HttpServer::Impl::serve_sse(S& stream, const Request& reque
     if (!ec && options_.sse_keepalive.count() > 0) pending = sse::format_comment("keepalive");
   }
   co_return finished&& request.keep_alive() && !sink->peer_gone;
+}
+
+template <class S>
+net::awaitable<bool> HttpServer::Impl::serve_public(S& stream, const Request& request,
+                                                    std::string document) {
+  http::response<http::string_body> res{http::status::ok, request.version()};
+  res.set(http::field::access_control_allow_origin, "*");
+  switch (request.method()) {
+    case http::verb::get:
+      res.set(http::field::content_type, "application/json");
+      res.body() = std::move(document);
+      res.prepare_payload();
+      break;
+    case http::verb::head:
+      res.set(http::field::content_type, "application/json");
+      res.content_length(document.size());
+      break;
+    case http::verb::options:
+      res.result(http::status::no_content);
+      res.set(http::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
+      // MCP clients send MCP-Protocol-Version on discovery requests (a non-simple header).
+      res.set(http::field::access_control_allow_headers, "*");
+      res.set(http::field::access_control_max_age, "86400");
+      break;
+    default:
+      res.result(http::status::method_not_allowed);
+      res.set(http::field::allow, "GET, HEAD, OPTIONS");
+      res.prepare_payload();
+      break;
+  }
+  res.keep_alive(request.keep_alive() && !stopping_);
+  beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
+  boost::system::error_code ec;
+  if (request.method() == http::verb::head) {
+    http::response_serializer<http::string_body> serializer(res);
+    serializer.split(true);  // the header only: a HEAD answer has no body
+    std::tie(ec, std::ignore) = co_await http::async_write_header(stream, serializer, kTuple);
+  } else {
+    std::tie(ec, std::ignore) = co_await http::async_write(stream, res, kTuple);
+  }
+  co_return !ec && res.keep_alive();
+}
+
+namespace {
+
+// A connection waiting for its authorizer: the answer, and the timer that wakes the waiting
+// coroutine. The timer lives in the coroutine frame; `timer` is cleared when the frame stops
+// waiting, so a late answer never touches it.
+struct AuthWait {
+  std::mutex mutex;
+  std::optional<AuthorizationDecision> decision;
+  bool waiting = false;
+  net::steady_timer* timer = nullptr;
+};
+
+}  // namespace
+
+net::awaitable<AuthorizationDecision> HttpServer::Impl::authorize(const Request& request,
+                                                                  const jsonrpc::Message* message) {
+  auto wait = std::make_shared<AuthWait>();
+  net::steady_timer timer(co_await net::this_coro::executor);
+  {
+    std::lock_guard lock(wait->mutex);
+    wait->timer = &timer;
+  }
+  struct Release {
+    std::shared_ptr<AuthWait> wait;
+    ~Release() {
+      std::lock_guard lock(wait->mutex);
+      wait->timer = nullptr;
+    }
+  } release{wait};
+
+  std::string server_url = url();
+  auto header = [&](auto field) -> std::string_view {
+    auto it = request.find(field);
+    return it == request.end() ? std::string_view() : std::string_view(it->value());
+  };
+  AuthorizationRequest info{
+      .http_method = request.method_string(),
+      .target = request.target(),
+      .authorization = header(http::field::authorization),
+      .session_id = header(kSessionHeader),
+      .protocol_version = header(kProtocolHeader),
+      .message = message,
+      .server_url = server_url,
+  };
+  std::weak_ptr<Impl> weak = weak_from_this();
+  AuthorizationDone done = [wait, weak](AuthorizationDecision decision) {
+    {
+      std::lock_guard lock(wait->mutex);
+      if (wait->decision || !wait->timer) return;
+      wait->decision = std::move(decision);
+      if (!wait->waiting) return;  // answered inside the call: nobody to wake
+    }
+    // From any thread: hop onto an I/O thread (unless the server stopped), then onto the
+    // connection's strand, where the timer may be touched.
+    if (auto self = weak.lock()) {
+      self->post([wait] {
+        std::lock_guard lock(wait->mutex);
+        if (!wait->timer) return;
+        net::post(wait->timer->get_executor(), [wait] {
+          std::lock_guard inner(wait->mutex);
+          if (wait->timer) wait->timer->cancel();
+        });
+      });
+    }
+  };
+  try {
+    options_.authorizer(info, done);
+  } catch (...) {
+    done(AuthorizationDecision{
+        .status = 500,
+        .body = error_body(jsonrpc::error_code::kInternalError, "authorization failed")});
+  }
+  bool must_wait = false;
+  {
+    std::lock_guard lock(wait->mutex);
+    must_wait = !wait->decision;
+    wait->waiting = must_wait;
+  }
+  if (must_wait) {
+    timer.expires_after(options_.authorizer_timeout);
+    co_await timer.async_wait(kTuple);
+  }
+  std::lock_guard lock(wait->mutex);
+  if (wait->decision) co_return std::move(*wait->decision);
+  AuthorizationDecision timeout{
+      .status = 503,
+      .body = error_body(jsonrpc::error_code::kConnectionClosed, "authorization timed out")};
+  timeout.headers.emplace_back("Retry-After", "1");
+  co_return timeout;
 }
 
 // ---- HttpServer -------------------------------------------------------------------------------

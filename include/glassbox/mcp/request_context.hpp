@@ -6,6 +6,7 @@
 // threads it hands work to while the handler is still running (every method is thread-safe).
 #pragma once
 
+#include "glassbox/auth/token_verifier.hpp"
 #include "glassbox/json/json.hpp"
 #include "glassbox/jsonrpc/message.hpp"
 #include "glassbox/mcp/types.hpp"
@@ -38,6 +39,11 @@ class RequestContext {
   const transport::MessageContext& message_context() const { return message_context_; }
   // The protocol version this request is served under (negotiated, or carried by the request).
   std::string protocol_version() const;
+  // Who is calling, when the server requires OAuth tokens (mcp/auth.hpp): the verified token's
+  // subject, client id, scopes and claims. Null when nothing authorized the request (no
+  // authorization configured, or a transport without it, such as stdio). Lives as long as
+  // this context.
+  const auth::AuthInfo* auth() const;
 
   // Cancellation: true once the client sent notifications/cancelled for this request (or the
   // connection closed). Long handlers poll it or wait on stop_token().

@@ -39,6 +39,14 @@ using PromptHandler = std::function<GetPromptResult(
 using CompletionHandler =
     std::function<CompletionResult(const CompletionRequest&, RequestContext&)>;
 
+// Who may call a tool or read a resource when the server requires OAuth tokens
+// (mcp/auth.hpp): every scope listed here must be granted, on top of the server-wide ones, or
+// the HTTP request is refused with 403 insufficient_scope before it reaches the handler.
+// Without authorization configured it has no effect.
+struct AccessPolicy {
+  std::vector<std::string> required_scopes;
+};
+
 struct ServerOptions {
   std::string name = "glassbox-server";
   std::string version = "0.1.0";
@@ -65,22 +73,34 @@ class Server {
   // Raw tool: JSON arguments in, result out. Arguments are validated against
   // tool.input_schema first; a mismatch becomes an isError result naming the problem.
   void add_tool(Tool tool, ToolHandler handler);
+  // The same, with the scopes a caller needs (AccessPolicy).
+  void add_tool(Tool tool, ToolHandler handler, AccessPolicy access);
 
   // Typed tool: a Boost.Describe'd struct in; its input schema is derived and the arguments
   // converted before the handler runs.
   template <class Args, class F>
-  void add_tool(Tool tool, F handler) {
+  void add_tool(Tool tool, F handler, AccessPolicy access = {}) {
     tool.input_schema = schema_of<Args>();
     add_tool(std::move(tool),
-             [h = std::move(handler)](const json::object& args, RequestContext& ctx) {
+             ToolHandler([h = std::move(handler)](const json::object& args, RequestContext& ctx) {
                return h(from_arguments<Args>(args), ctx);
-             });
+             }),
+             std::move(access));
   }
 
   bool remove_tool(std::string_view name);
 
   void add_resource(Resource resource, ResourceHandler handler);
+  void add_resource(Resource resource, ResourceHandler handler, AccessPolicy access);
   void add_resource_template(ResourceTemplate resource_template, ResourceTemplateHandler handler);
+  void add_resource_template(ResourceTemplate resource_template, ResourceTemplateHandler handler,
+                             AccessPolicy access);
+
+  // The scopes a request needs beyond the server-wide ones: a tools/call's tool, a
+  // resources/read's resource (or the template it matches), from their AccessPolicy; empty for
+  // anything else or anything unknown. Any thread (authorizers call it on I/O threads).
+  std::vector<std::string> required_scopes(std::string_view method,
+                                           const json::object& params) const;
   void add_prompt(Prompt prompt, PromptHandler handler);
   void set_completion_handler(CompletionHandler handler);
 

@@ -18,6 +18,7 @@
 
 #include "glassbox/transport/transport.hpp"
 
+#include <any>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +33,43 @@
 namespace glassbox::transport {
 
 class HttpSession;  // internal
+
+// What an authorizer sees of one HTTP request to the MCP endpoint. The views (and the message)
+// are valid only during the authorizer call: an authorizer that answers later copies what it
+// keeps.
+struct AuthorizationRequest {
+  std::string_view http_method;       // "POST", "GET", "DELETE"
+  std::string_view target;            // the request target, path and query
+  std::string_view authorization;     // the Authorization header; empty when absent
+  std::string_view session_id;        // the Mcp-Session-Id header; empty when absent
+  std::string_view protocol_version;  // the MCP-Protocol-Version header; empty when absent
+  // POST: the parsed JSON-RPC message, so that a decision may depend on the method and its
+  // params (the scopes one tool requires); null for GET and DELETE.
+  const jsonrpc::Message* message = nullptr;
+  std::string_view server_url;  // this server's endpoint URL, e.g. http://127.0.0.1:8080/mcp
+};
+
+// The authorizer's answer. status 0 accepts: the request goes on, carrying `principal` in its
+// MessageContext. Any other status refuses: that status, `headers` (WWW-Authenticate, say) and
+// `body` go back, and nothing reaches a session (no session is created for a refused initialize).
+struct AuthorizationDecision {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string content_type = "application/json";
+  std::any principal;  // accepted: handed on in MessageContext::principal
+  // Accepted: who owns a session this request creates; a later request on that session with
+  // another owner gets 404, as for an unknown session (session ids are not credentials). Empty:
+  // sessions are not bound.
+  std::string session_owner;
+};
+
+// Called on an I/O thread with the request; must call `done` exactly once, on any thread, now
+// or later (a verifier that needs the network hands the work to its own thread and answers
+// from there). The connection waits without blocking its thread; see
+// HttpServerOptions::authorizer_timeout. Must not throw.
+using AuthorizationDone = std::function<void(AuthorizationDecision)>;
+using Authorizer = std::function<void(const AuthorizationRequest&, AuthorizationDone)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -55,9 +93,24 @@ struct HttpServerOptions {
   std::size_t threads = 1;
   std::string tls_certificate_file, tls_private_key_file;  // both set: HTTPS
   // Called for each request before anything else; return a status (401/403) to refuse it with
-  // the given WWW-Authenticate value. Runs on an I/O thread: keep it fast.
+  // the given WWW-Authenticate value. Runs on an I/O thread: keep it fast. (The simple hook;
+  // `authorizer` below sees the parsed message and can answer asynchronously.)
   std::function<std::optional<std::pair<int, std::string>>(std::string_view authorization_header)>
       authorize;
+  // Decides on every request to the endpoint: GET and DELETE before anything else, POST once
+  // its body parsed as a JSON-RPC message (before its session is looked up or created). The
+  // transport knows nothing of tokens: the layer above (mcp::enable_auth) brings the policy.
+  Authorizer authorizer;
+  // How long a request waits for the authorizer's answer; past it, 503.
+  std::chrono::milliseconds authorizer_timeout{30000};
+  // Public documents beside the endpoint (RFC 9728 protected resource metadata): called with
+  // the path of a request that is not the endpoint and this server's endpoint URL; a JSON text
+  // is served at that path without authorization and without the Host/Origin checks (it is
+  // public, and browsers fetch it cross-origin): GET and HEAD 200, OPTIONS 204 (a CORS
+  // preflight), other methods 405; every answer has Access-Control-Allow-Origin: *. nullopt:
+  // 404 as before. Runs on an I/O thread.
+  std::function<std::optional<std::string>(std::string_view path, std::string_view server_url)>
+      public_document;
 
   // Additions beyond the base contract.
   // Bytes queued on one SSE stream that the client does not read; past it the stream is dropped

@@ -20,6 +20,7 @@
 
 #include "glassbox/jsonrpc/message.hpp"
 
+#include <any>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,6 +35,10 @@ struct MessageContext {
   std::optional<std::string> protocol_version;  // MCP-Protocol-Version, when the transport has one
   std::optional<std::string> session_id;        // Mcp-Session-Id, when the transport has one
   std::optional<std::string> bearer_token;      // Authorization: Bearer ..., HTTP only
+  // Who the caller is, as an HTTP authorizer above the transport decided it
+  // (HttpServerOptions::authorizer); empty when nothing authorized the message. Opaque here:
+  // its type belongs to the layer that put it there (mcp reads it for RequestContext::auth()).
+  std::any principal;
 };
 
 struct SendOptions {
