@@ -453,6 +453,30 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     transport::HttpChallengeAnswer answer;
   };
 
+  // Not a coroutine, for the reason given at refresh_job().
+  void start_helper(std::shared_ptr<AuthWait> wait,
+                    std::function<transport::HttpChallengeAnswer()> work) {
+    std::weak_ptr<HttpClientImpl> weak = weak_from_this();
+    std::lock_guard lock(auth_threads_mutex_);
+    auth_threads_.emplace_back([weak, wait = std::move(wait), work = std::move(work)] {
+      transport::HttpChallengeAnswer answer;
+      try {
+        answer = work();
+      } catch (const std::exception& e) {
+        answer = {.retry = false, .reason = e.what()};
+      } catch (...) {
+        answer = {.retry = false, .reason = "the authorizer failed"};
+      }
+      if (auto self = weak.lock()) {
+        net::post(self->io_, [wait, answer = std::move(answer)]() mutable {
+          wait->answer = std::move(answer);
+          wait->done = true;
+          if (wait->timer) wait->timer->cancel();
+        });
+      }
+    });
+  }
+
   // Runs `work` on a helper thread and resumes when it is done, or when the transport closes
   // (then the answer is "do not retry"). Exceptions from `work` become the answer's reason.
   net::awaitable<transport::HttpChallengeAnswer> run_blocking(
@@ -461,27 +485,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     net::steady_timer timer(io_, net::steady_timer::time_point::max());
     wait->timer = &timer;
     auth_waits_.insert(wait);
-    std::weak_ptr<HttpClientImpl> weak = weak_from_this();
-    {
-      std::lock_guard lock(auth_threads_mutex_);
-      auth_threads_.emplace_back([weak, wait, work = std::move(work)] {
-        transport::HttpChallengeAnswer answer;
-        try {
-          answer = work();
-        } catch (const std::exception& e) {
-          answer = {.retry = false, .reason = e.what()};
-        } catch (...) {
-          answer = {.retry = false, .reason = "the authorizer failed"};
-        }
-        if (auto self = weak.lock()) {
-          net::post(self->io_, [wait, answer = std::move(answer)]() mutable {
-            wait->answer = std::move(answer);
-            wait->done = true;
-            if (wait->timer) wait->timer->cancel();
-          });
-        }
-      });
-    }
+    start_helper(wait, std::move(work));
     while (!wait->done && !closing_) co_await timer.async_wait(kTuple);
     wait->timer = nullptr;
     auth_waits_.erase(wait);
@@ -489,20 +493,25 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     co_return std::move(wait->answer);
   }
 
+  // The jobs are built by plain functions, not inside coroutines: GCC 12 miscompiles lambdas
+  // in a coroutine body that capture the coroutine's parameters (double destruction).
+  std::function<transport::HttpChallengeAnswer()> refresh_job() const {
+    return [authorizer = options_.authorizer] {
+      authorizer->refresh();
+      return transport::HttpChallengeAnswer{};
+    };
+  }
+  std::function<transport::HttpChallengeAnswer()> challenge_job(
+      const transport::HttpChallenge& challenge) const {
+    return [authorizer = options_.authorizer, challenge] {
+      return authorizer->on_challenge(challenge);
+    };
+  }
+
   // Before a request: a token about to expire is refreshed first (on a helper thread).
   net::awaitable<void> refresh_if_due() {
     if (!options_.authorizer || !options_.authorizer->token().refresh_first) co_return;
-    auto authorizer = options_.authorizer;
-    co_await run_blocking([authorizer] {
-      authorizer->refresh();
-      return transport::HttpChallengeAnswer{};
-    });
-  }
-
-  net::awaitable<transport::HttpChallengeAnswer> answer_challenge(transport::HttpChallenge c) {
-    auto authorizer = options_.authorizer;
-    co_return co_await run_blocking(
-        [authorizer, c = std::move(c)] { return authorizer->on_challenge(c); });
+    co_await run_blocking(refresh_job());
   }
 
   bool is_challenge(unsigned status) const {
@@ -593,7 +602,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
         if (complete && parser_owner->get().keep_alive()) give_back(std::move(c));
       }
       c.reset();
-      transport::HttpChallengeAnswer answer = co_await answer_challenge(challenge);
+      transport::HttpChallengeAnswer answer = co_await run_blocking(challenge_job(challenge));
       if (closing_) co_return;
       if (answer.retry) continue;
       json::object data;
@@ -724,7 +733,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
                                            .url = options_.url,
                                            .attempt = failures};
         c->close();  // the refusal's body is not worth reading: this connection ends here
-        transport::HttpChallengeAnswer answer = co_await answer_challenge(std::move(challenge));
+        transport::HttpChallengeAnswer answer = co_await run_blocking(challenge_job(challenge));
         if (closing_) break;
         if (!answer.retry || ++failures > options_.max_reconnects) break;
         first = true;  // retry at once with the new token
