@@ -501,6 +501,13 @@ struct OAuthClient::Impl {
   void full_authorization(const std::optional<BearerChallenge>& challenge,
                           std::vector<std::string> scopes, bool step_up) {
     const Discovery& d = ensure_discovery(challenge);
+    // RFC 8414: an absent list means the defaults, which include authorization_code.
+    const char* grant = options.grant == OAuthGrant::client_credentials ? "client_credentials"
+                                                                         : "authorization_code";
+    const auto& grants = d.server.grant_types_supported;
+    if (!grants.empty() && !contains(grants, grant))
+      throw OAuthError("the authorization server " + d.server.issuer + " does not support the " +
+                       grant + " grant (grant_types_supported: " + join_scopes(grants) + ")");
     if (!step_up) scopes = initial_scopes(challenge, d);
     if (options.grant == OAuthGrant::client_credentials) {
       client_credentials(d, scopes);

@@ -70,6 +70,10 @@ RedirectListener::RedirectListener(RedirectListenerOptions options) : options_(s
                              "' is not a numeric IPv4 address");
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw std::runtime_error(std::string("redirect listener: ") + std::strerror(errno));
+  // The port of an earlier flow may still have connections in TIME_WAIT; reusing it keeps the
+  // redirect URI a dynamically registered client was registered with.
+  int on = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 8) != 0) {
     std::string why = std::strerror(errno);
     ::close(fd_);
