@@ -32,7 +32,7 @@ struct Parts {
 };
 
 std::optional<Parts> split(std::string_view text) {
-  auto parsed = boost::urls::parse_absolute_uri(text);
+  auto parsed = boost::urls::parse_uri(text);  // a fragment is allowed here, and dropped
   if (!parsed) return std::nullopt;
   boost::urls::url_view u = *parsed;
   Parts p;
@@ -45,6 +45,9 @@ std::optional<Parts> split(std::string_view text) {
   bool default_port = (p.scheme == "https" && port == "443") || (p.scheme == "http" && port == "80");
   p.authority = host + (u.has_port() && !default_port && !port.empty() ? ":" + port : "");
   p.path = std::string(u.encoded_path());
+  // Boost.URL 1.81 reads "http://127.0.0.1.evil.com/" as host 127.0.0.1 and path ".evil.com/";
+  // after an authority a path must start with "/", so such a URL is refused, not reinterpreted.
+  if (!p.path.empty() && p.path.front() != '/') return std::nullopt;
   p.has_query = u.has_query();
   p.query = std::string(u.encoded_query());
   return p;
