@@ -39,7 +39,8 @@ struct FakeRequest {
   // application/x-www-form-urlencoded body, decoded.
   std::map<std::string, std::string> form() const {
     std::map<std::string, std::string> out;
-    auto parsed = boost::urls::parse_origin_form("/?" + body);
+    std::string target = "/?" + body;  // the view below points into it
+    auto parsed = boost::urls::parse_origin_form(target);
     if (parsed)
       for (auto p : parsed->params()) out[p.key] = p.value;
     return out;
