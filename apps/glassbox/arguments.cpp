@@ -40,8 +40,7 @@ std::vector<std::string> parse_scopes(const std::string& text) {
   std::string current;
   for (char c : text + " ") {
     if (c == ' ' || c == ',' || c == '\t') {
-      if (!current.empty() &&
-          std::find(scopes.begin(), scopes.end(), current) == scopes.end())
+      if (!current.empty() && std::find(scopes.begin(), scopes.end(), current) == scopes.end())
         scopes.push_back(current);
       current.clear();
     } else {

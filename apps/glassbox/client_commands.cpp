@@ -66,8 +66,7 @@ std::shared_ptr<auth::OAuthClient> make_oauth(const ServerTarget& target) {
   options.open_url = [no_browser](const std::string& url) {
     std::string text = "glassbox: the server wants you to authorize; open this URL";
     if (!no_browser && open_browser(url)) text = "glassbox: authorize in your browser (opened)";
-    std::cerr << text + ":\n  " + url + "\nglassbox: waiting for the redirect...\n"
-              << std::flush;
+    std::cerr << text + ":\n  " + url + "\nglassbox: waiting for the redirect...\n" << std::flush;
   };
   options.log = [](std::string_view line) {
     std::cerr << "glassbox: oauth: " + std::string(line) + "\n" << std::flush;

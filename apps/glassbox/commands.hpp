@@ -22,9 +22,10 @@ inline constexpr int kExitFailure = 3;  // connection or protocol failure
 // OAuth for an HTTP server that answers 401 (MCP authorization): who the client is and how it
 // asks. Ignored with --bearer-token and for stdio servers.
 struct OAuthCommandOptions {
-  std::string client_id;            // --client-id: a client registered at the authorization server
-  std::string client_secret;        // --client-secret
-  std::string client_metadata_url;  // --client-metadata-url: https URL of a client metadata document
+  std::string client_id;      // --client-id: a client registered at the authorization server
+  std::string client_secret;  // --client-secret
+  std::string
+      client_metadata_url;  // --client-metadata-url: https URL of a client metadata document
   std::vector<std::string> scopes;  // --scopes 'a b' (or a,b): instead of the server's choice
   bool no_browser = false;          // --no-browser: print the URL only
   bool client_credentials = false;  // --client-credentials: the machine grant, no person

@@ -32,8 +32,8 @@ std::string der_to_jose(const unsigned char* der, std::size_t length, std::size_
   ECDSA_SIG_get0(sig.get(), &r, &s);
   std::string out(half * 2, '\0');
   if (BN_bn2binpad(r, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(half)) < 0 ||
-      BN_bn2binpad(s, reinterpret_cast<unsigned char*>(out.data() + half),
-                   static_cast<int>(half)) < 0)
+      BN_bn2binpad(s, reinterpret_cast<unsigned char*>(out.data() + half), static_cast<int>(half)) <
+          0)
     throw std::invalid_argument("client assertion: ECDSA signature too long");
   return out;
 }
@@ -43,8 +43,8 @@ std::string der_to_jose(const unsigned char* der, std::size_t length, std::size_
 std::string make_client_assertion(const ClientAssertionOptions& options) {
   if (options.algorithm != "ES256" && options.algorithm != "RS256")
     throw std::invalid_argument("client assertion: unsupported algorithm " + options.algorithm);
-  std::unique_ptr<BIO, Free> bio(
-      BIO_new_mem_buf(options.private_key_pem.data(), static_cast<int>(options.private_key_pem.size())));
+  std::unique_ptr<BIO, Free> bio(BIO_new_mem_buf(options.private_key_pem.data(),
+                                                 static_cast<int>(options.private_key_pem.size())));
   std::unique_ptr<EVP_PKEY, Free> key(
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) throw std::invalid_argument("client assertion: the private key is not a PEM key");
@@ -62,8 +62,8 @@ std::string make_client_assertion(const ClientAssertionOptions& options) {
                       {"jti", random_urlsafe(16)},
                       {"iat", now},
                       {"exp", now + options.lifetime.count()}};
-  std::string input = base64url_encode(json::serialize(header)) + "." +
-                      base64url_encode(json::serialize(claims));
+  std::string input =
+      base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(claims));
 
   std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
   std::size_t length = 0;
@@ -77,8 +77,8 @@ std::string make_client_assertion(const ClientAssertionOptions& options) {
     throw std::invalid_argument("client assertion: signing failed");
   signature.resize(length);
   if (ec)
-    signature = der_to_jose(reinterpret_cast<const unsigned char*>(signature.data()),
-                            signature.size(), 32);
+    signature =
+        der_to_jose(reinterpret_cast<const unsigned char*>(signature.data()), signature.size(), 32);
   return input + "." + base64url_encode(signature);
 }
 

@@ -42,7 +42,8 @@ std::optional<Parts> split(std::string_view text) {
   if (p.host.empty()) return std::nullopt;
   std::string host = lower(u.encoded_host());
   std::string port(u.port());
-  bool default_port = (p.scheme == "https" && port == "443") || (p.scheme == "http" && port == "80");
+  bool default_port =
+      (p.scheme == "https" && port == "443") || (p.scheme == "http" && port == "80");
   p.authority = host + (u.has_port() && !default_port && !port.empty() ? ":" + port : "");
   p.path = std::string(u.encoded_path());
   // Boost.URL 1.81 reads "http://127.0.0.1.evil.com/" as host 127.0.0.1 and path ".evil.com/";
@@ -55,8 +56,9 @@ std::optional<Parts> split(std::string_view text) {
 
 Parts split_or_throw(std::string_view text, std::string_view what) {
   auto p = split(text);
-  if (!p) throw DiscoveryError(std::string(what) + " is not an absolute http(s) URL: '" +
-                               std::string(text) + "'");
+  if (!p)
+    throw DiscoveryError(std::string(what) + " is not an absolute http(s) URL: '" +
+                         std::string(text) + "'");
   return *p;
 }
 
@@ -214,8 +216,7 @@ std::optional<AuthorizationServerMetadata> find_as_metadata(const std::string& i
 }  // namespace
 
 bool AuthorizationServerMetadata::supports_s256() const {
-  return std::find(code_challenge_methods_supported.begin(),
-                   code_challenge_methods_supported.end(),
+  return std::find(code_challenge_methods_supported.begin(), code_challenge_methods_supported.end(),
                    "S256") != code_challenge_methods_supported.end();
 }
 

@@ -66,7 +66,8 @@ std::string string_member(const json::object& o, std::string_view key) {
 // "error: description" from an OAuth error body, or the HTTP status when it has none.
 std::string oauth_error_text(const transport::FetchResponse& r, std::string* code) {
   std::optional<json::value> body = json::parse(r.body);
-  const json::object& o = body ? json::as_object_or_empty(*body) : json::as_object_or_empty(nullptr);
+  const json::object& o =
+      body ? json::as_object_or_empty(*body) : json::as_object_or_empty(nullptr);
   std::string error = string_member(o, "error");
   std::string description = string_member(o, "error_description");
   if (code) *code = error;
@@ -179,7 +180,8 @@ struct OAuthClient::Impl {
   std::vector<std::string> with_offline_access(std::vector<std::string> scopes,
                                                const Discovery& d) const {
     if (options.grant == OAuthGrant::authorization_code && options.request_offline_access &&
-        contains(d.server.scopes_supported, "offline_access") && !contains(scopes, "offline_access"))
+        contains(d.server.scopes_supported, "offline_access") &&
+        !contains(scopes, "offline_access"))
       scopes.push_back("offline_access");
     return scopes;
   }
@@ -217,8 +219,9 @@ struct OAuthClient::Impl {
         return record.client;
     }
     if (options.grant == OAuthGrant::client_credentials)
-      throw OAuthError("client credentials need a pre-registered client (--client-id and "
-                       "--client-secret, or a private key)");
+      throw OAuthError(
+          "client credentials need a pre-registered client (--client-id and "
+          "--client-secret, or a private key)");
     if (d.server.registration_endpoint.empty())
       throw OAuthError("the authorization server " + d.server.issuer +
                        " offers no dynamic client registration and supports no client metadata "
@@ -247,20 +250,21 @@ struct OAuthClient::Impl {
     if (r.status != 200 && r.status != 201) {
       std::string code;
       std::string text = oauth_error_text(r, &code);
-      throw OAuthError("dynamic client registration at " + d.server.registration_endpoint +
-                           " failed: " + text,
-                       code);
+      throw OAuthError(
+          "dynamic client registration at " + d.server.registration_endpoint + " failed: " + text,
+          code);
     }
     std::optional<json::value> body = json::parse(r.body);
     if (!body || !body->is_object())
       throw OAuthError("dynamic client registration at " + d.server.registration_endpoint +
                        " answered something that is not a JSON object");
     const json::object& o = body->get_object();
-    StoredClient client{.client_id = string_member(o, "client_id"),
-                        .client_secret = string_member(o, "client_secret"),
-                        .token_endpoint_auth_method = string_member(o, "token_endpoint_auth_method"),
-                        .redirect_uri = redirect_uri,
-                        .dynamic = true};
+    StoredClient client{
+        .client_id = string_member(o, "client_id"),
+        .client_secret = string_member(o, "client_secret"),
+        .token_endpoint_auth_method = string_member(o, "token_endpoint_auth_method"),
+        .redirect_uri = redirect_uri,
+        .dynamic = true};
     if (client.client_id.empty())
       throw OAuthError("dynamic client registration at " + d.server.registration_endpoint +
                        " answered without a client_id");
@@ -276,7 +280,8 @@ struct OAuthClient::Impl {
     if (!options.private_key_pem.empty() && client.client_id == options.client_id)
       return "private_key_jwt";
     if (client.client_secret.empty() || registered == "none") return "none";
-    if (registered == "client_secret_basic" || registered == "client_secret_post") return registered;
+    if (registered == "client_secret_basic" || registered == "client_secret_post")
+      return registered;
     if (supported.empty()) return "client_secret_basic";  // RFC 8414 section 2 default
     for (const char* m : {"client_secret_basic", "client_secret_post", "none"})
       if (contains(supported, m)) return m;
@@ -390,8 +395,8 @@ struct OAuthClient::Impl {
     RedirectListenerOptions where = options.redirect;
     {
       std::lock_guard lock(state_mutex);
-      if (record.client.dynamic && record.issuer == m.issuer && !record.client.redirect_uri.empty() &&
-          options.client_id.empty()) {
+      if (record.client.dynamic && record.issuer == m.issuer &&
+          !record.client.redirect_uri.empty() && options.client_id.empty()) {
         auto parsed = boost::urls::parse_absolute_uri(record.client.redirect_uri);
         if (parsed && parsed->has_port() && parsed->path() == where.path)
           where.port = static_cast<std::uint16_t>(parsed->port_number());
@@ -503,7 +508,7 @@ struct OAuthClient::Impl {
     const Discovery& d = ensure_discovery(challenge);
     // RFC 8414: an absent list means the defaults, which include authorization_code.
     const char* grant = options.grant == OAuthGrant::client_credentials ? "client_credentials"
-                                                                         : "authorization_code";
+                                                                        : "authorization_code";
     const auto& grants = d.server.grant_types_supported;
     if (!grants.empty() && !contains(grants, grant))
       throw OAuthError("the authorization server " + d.server.issuer + " does not support the " +
@@ -556,8 +561,8 @@ transport::HttpChallengeAnswer OAuthClient::on_challenge(const transport::HttpCh
   // Another request's flow got a new token while this one waited: try that first.
   if (!current.empty() && current != c.sent_token) return {.retry = true};
   if (c.attempt >= impl_->options.max_authorizations_per_request)
-    return {.reason = "still refused after " + std::to_string(c.attempt) +
-                      " authorizations; giving up"};
+    return {.reason =
+                "still refused after " + std::to_string(c.attempt) + " authorizations; giving up"};
   std::optional<BearerChallenge> bearer = find_bearer_challenge(c.www_authenticate);
   try {
     if (c.status == 403) {
@@ -609,7 +614,9 @@ void OAuthClient::authorize(const std::string& www_authenticate) {
   impl_->full_authorization(find_bearer_challenge(www_authenticate), {}, false);
 }
 
-std::string OAuthClient::access_token() const { return impl_->current_token(); }
+std::string OAuthClient::access_token() const {
+  return impl_->current_token();
+}
 
 std::optional<Discovery> OAuthClient::discovery() const {
   std::lock_guard lock(impl_->state_mutex);

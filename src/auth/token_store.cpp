@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::size_t kMaxFileBytes = 4 * 1024 * 1024;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 // Closes a descriptor on every path out.
 struct Fd {

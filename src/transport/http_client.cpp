@@ -28,8 +28,8 @@
 #include <atomic>
 #include <functional>
 #include <future>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -359,7 +359,8 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   }
 
   // `sent_token` receives the access token the request carries, for a later challenge.
-  http::request<http::string_body> make_request(http::verb verb, std::string* sent_token = nullptr) {
+  http::request<http::string_body> make_request(http::verb verb,
+                                                std::string* sent_token = nullptr) {
     http::request<http::string_body> req{verb, target_.path, 11};
     req.set(http::field::host, target_.host_header);
     req.set(http::field::user_agent, "glassbox");
@@ -589,11 +590,12 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
         auth_note = " (still refused after " + std::to_string(attempt) + " authorizations)";
         break;
       }
-      transport::HttpChallenge challenge{.status = static_cast<int>(parser_owner->get().result_int()),
-                                         .www_authenticate = www_authenticate(parser_owner->get()),
-                                         .sent_token = sent_token,
-                                         .url = options_.url,
-                                         .attempt = attempt};
+      transport::HttpChallenge challenge{
+          .status = static_cast<int>(parser_owner->get().result_int()),
+          .www_authenticate = www_authenticate(parser_owner->get()),
+          .sent_token = sent_token,
+          .url = options_.url,
+          .attempt = attempt};
       std::string refusal;
       {
         Track track(this, c.get());

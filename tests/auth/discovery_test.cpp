@@ -12,10 +12,10 @@
 namespace glassbox::auth {
 namespace {
 
+using ::testing::ElementsAre;
 using testing::FakeHttpServer;
 using testing::FakeRequest;
 using testing::FakeResponse;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string as_metadata(const std::string& issuer, const std::string& extra = {}) {
@@ -146,9 +146,8 @@ TEST(Discovery, NoMetadataAtAllUsesTheDefaultEndpoints) {
 TEST(Discovery, IssuerMismatchIsRefused) {
   FakeHttpServer rs, as;
   rs.handle([&](const FakeRequest&) { return FakeResponse::json(prm(rs.url("/mcp"), as.url())); });
-  as.handle([&](const FakeRequest&) {
-    return FakeResponse::json(as_metadata("https://evil.example"));
-  });
+  as.handle(
+      [&](const FakeRequest&) { return FakeResponse::json(as_metadata("https://evil.example")); });
   std::string m = message_of([&] { discover(rs.url("/mcp"), ""); });
   EXPECT_THAT(m, HasSubstr("names issuer 'https://evil.example'"));
   EXPECT_THAT(m, HasSubstr("refusing"));
@@ -178,15 +177,13 @@ TEST(Discovery, RedirectToAnotherHostIsRefusedSameOriginFollowed) {
   });
   std::string m = message_of([&] { discover(rs.url("/mcp"), ""); });
   EXPECT_THAT(m, HasSubstr("redirects to another origin (http://localhost:1/"));
-  EXPECT_THAT(rs.log(),
-              ElementsAre("GET /.well-known/oauth-protected-resource/mcp", "GET /moved"));
+  EXPECT_THAT(rs.log(), ElementsAre("GET /.well-known/oauth-protected-resource/mcp", "GET /moved"));
 }
 
 TEST(Discovery, BrokenDocumentsAreRefused) {
   FakeHttpServer rs, as;
   rs.handle([&](const FakeRequest&) { return FakeResponse::json("[1,2]"); });
-  EXPECT_THAT(message_of([&] { discover(rs.url("/mcp"), ""); }),
-              HasSubstr("is not a JSON object"));
+  EXPECT_THAT(message_of([&] { discover(rs.url("/mcp"), ""); }), HasSubstr("is not a JSON object"));
   rs.handle([&](const FakeRequest&) { return FakeResponse::json(R"({"resource":1})"); });
   EXPECT_THAT(message_of([&] { discover(rs.url("/mcp"), ""); }), HasSubstr("has no 'resource'"));
   rs.handle([&](const FakeRequest&) {

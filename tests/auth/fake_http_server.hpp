@@ -146,8 +146,8 @@ class FakeHttpServer {
     std::size_t at = line_end;
     while (at != std::string::npos && at < head.size()) {
       std::size_t next = head.find("\r\n", at + 2);
-      std::string field = head.substr(at + 2, next == std::string::npos ? std::string::npos
-                                                                        : next - at - 2);
+      std::string field =
+          head.substr(at + 2, next == std::string::npos ? std::string::npos : next - at - 2);
       std::size_t colon = field.find(':');
       if (colon != std::string::npos) {
         std::string name = field.substr(0, colon);
@@ -157,7 +157,8 @@ class FakeHttpServer {
       }
       at = next;
     }
-    std::size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+    std::size_t length =
+        r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
     r.body = data.substr(end + 4);
     while (r.body.size() < length) {
       std::string more = read_some(client);

@@ -113,7 +113,9 @@ class Answers {
   std::vector<jsonrpc::Message> messages_;
 };
 
-jsonrpc::Request ping(std::int64_t id) { return {id, "ping", json::object{}}; }
+jsonrpc::Request ping(std::int64_t id) {
+  return {id, "ping", json::object{}};
+}
 
 TEST(HttpAuthorizer, RetriesWithTheNewTokenOffTheIoThread) {
   FakeHttpServer server;
@@ -153,8 +155,8 @@ TEST(HttpAuthorizer, RetriesAreBoundedWhateverTheAuthorizerSays) {
   auto authorizer = std::make_shared<ScriptedAuthorizer>();
   authorizer->script = [](const HttpChallenge&) { return HttpChallengeAnswer{.retry = true}; };
   Answers answers;
-  auto t = connect_http(
-      {.url = server.url("/mcp"), .authorizer = authorizer, .max_auth_retries = 3});
+  auto t =
+      connect_http({.url = server.url("/mcp"), .authorizer = authorizer, .max_auth_retries = 3});
   t->start(answers.callbacks());
   t->send(ping(1));
   auto a = answers.get(1);
@@ -206,7 +208,8 @@ TEST(HttpAuthorizer, ABlockedChallengeDoesNotStallOtherRequests) {
   auto t = connect_http({.url = server.url("/mcp"), .authorizer = authorizer});
   t->start(answers.callbacks());
   t->send(ping(1));  // goes without a token: stuck in on_challenge
-  while (authorizer->challenges().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (authorizer->challenges().empty())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   authorizer->set_token("good");
   t->send(ping(2));  // has the token now
   auto second = answers.get(2);

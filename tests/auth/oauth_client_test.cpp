@@ -26,12 +26,12 @@
 namespace glassbox::auth {
 namespace {
 
+using ::testing::ElementsAre;
 using testing::FakeHttpServer;
 using testing::FakeRequest;
 using testing::FakeResponse;
-using transport::HttpChallenge;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using transport::HttpChallenge;
 
 std::string quoted_list(const std::vector<std::string>& items) {
   json::array a;
@@ -48,9 +48,9 @@ class OAuthWorld {
   std::vector<std::string> as_scopes;
   bool registration = true;
   bool iss_supported = false;
-  std::string iss_in_response;          // added to the redirect when set
-  std::string state_override;           // a forged state in the redirect
-  std::string registered_method;        // what registration answers
+  std::string iss_in_response;    // added to the redirect when set
+  std::string state_override;     // a forged state in the redirect
+  std::string registered_method;  // what registration answers
   std::string registered_secret;
   int expires_in = 3600;
   bool issue_refresh_token = false;
@@ -71,8 +71,8 @@ class OAuthWorld {
 
   FakeResponse resource(const FakeRequest& r) {
     if (r.path != "/.well-known/oauth-protected-resource/mcp") return FakeResponse::not_found();
-    std::string doc = R"({"resource":")" + server_url() + R"(","authorization_servers":[")" +
-                      as.url() + "\"]";
+    std::string doc =
+        R"({"resource":")" + server_url() + R"(","authorization_servers":[")" + as.url() + "\"]";
     if (!prm_scopes.empty()) doc += ",\"scopes_supported\":" + quoted_list(prm_scopes);
     return FakeResponse::json(doc + "}");
   }
@@ -244,8 +244,9 @@ TEST(OAuthClient, StepUpUnitesScopesAndStopsAtTheLimit) {
   OAuthWorld world;
   OAuthClient client(world.options());
   ASSERT_TRUE(client.on_challenge(challenge_of(401, world.challenge(", scope=\"a\""))).retry);
-  std::string insufficient = R"(Bearer error="insufficient_scope", scope="a b", resource_metadata=")" +
-                             world.prm_url() + "\"";
+  std::string insufficient =
+      R"(Bearer error="insufficient_scope", scope="a b", resource_metadata=")" + world.prm_url() +
+      "\"";
   auto answer = client.on_challenge(challenge_of(403, insufficient, "token-1", 1));
   ASSERT_TRUE(answer.retry) << answer.reason;
   EXPECT_EQ(world.authorizations().back().query.at("scope"), "a b");
@@ -298,7 +299,8 @@ TEST_P(TokenEndpointAuth, FollowsWhatTheServerSupports) {
   std::string basic = tokens[0].header("authorization");
   if (c.expected == "client_secret_basic") {
     // RFC 6749 section 2.3.1: each part form-encoded before joining ("s:x" -> "s%3Ax").
-    EXPECT_EQ(decode_basic(basic), "pre-client:" + transport::form_encode({{"", c.secret}}).substr(1));
+    EXPECT_EQ(decode_basic(basic),
+              "pre-client:" + transport::form_encode({{"", c.secret}}).substr(1));
     EXPECT_EQ(form.count("client_secret"), 0u);
   } else if (c.expected == "client_secret_post") {
     EXPECT_EQ(basic, "");
@@ -314,13 +316,12 @@ TEST_P(TokenEndpointAuth, FollowsWhatTheServerSupports) {
 
 INSTANTIATE_TEST_SUITE_P(
     Methods, TokenEndpointAuth,
-    ::testing::Values(MethodCase{{"client_secret_basic"}, "s", "client_secret_basic"},
-                      MethodCase{{"client_secret_post"}, "s", "client_secret_post"},
-                      MethodCase{{"none"}, "", "none"},
-                      MethodCase{{"none"}, "s", "none"},
-                      MethodCase{{}, "s:x", "client_secret_basic"},  // the RFC 8414 default
-                      MethodCase{{"client_secret_post", "client_secret_basic"}, "s",
-                                 "client_secret_basic"}));
+    ::testing::Values(
+        MethodCase{{"client_secret_basic"}, "s", "client_secret_basic"},
+        MethodCase{{"client_secret_post"}, "s", "client_secret_post"},
+        MethodCase{{"none"}, "", "none"}, MethodCase{{"none"}, "s", "none"},
+        MethodCase{{}, "s:x", "client_secret_basic"},  // the RFC 8414 default
+        MethodCase{{"client_secret_post", "client_secret_basic"}, "s", "client_secret_basic"}));
 
 TEST(OAuthClient, NoWayToRegisterIsAClearError) {
   OAuthWorld world;
@@ -438,10 +439,10 @@ TEST(OAuthClient, ClientCredentialsWithASignedAssertion) {
   EXPECT_GT(claims.at("exp").as_int64(), claims.at("iat").as_int64());
   EXPECT_THROW(make_client_assertion({.client_id = "x", .private_key_pem = "junk"}),
                std::invalid_argument);
-  EXPECT_THROW(make_client_assertion({.client_id = "x",
-                                      .private_key_pem = options.private_key_pem,
-                                      .algorithm = "RS256"}),
-               std::invalid_argument);  // an EC key cannot make RS256
+  EXPECT_THROW(
+      make_client_assertion(
+          {.client_id = "x", .private_key_pem = options.private_key_pem, .algorithm = "RS256"}),
+      std::invalid_argument);  // an EC key cannot make RS256
 }
 
 TEST(OAuthClient, RefreshesBeforeExpiryAndOn401) {

@@ -29,7 +29,8 @@ TEST(Pkce, FreshPairsAreValidAndDistinct) {
 TEST(Pkce, VerifierRules) {
   EXPECT_TRUE(is_valid_pkce_verifier(std::string(43, 'a')));
   EXPECT_TRUE(is_valid_pkce_verifier(std::string(128, '~')));
-  EXPECT_TRUE(is_valid_pkce_verifier("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"));
+  EXPECT_TRUE(
+      is_valid_pkce_verifier("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"));
   EXPECT_FALSE(is_valid_pkce_verifier(std::string(42, 'a')));   // too short
   EXPECT_FALSE(is_valid_pkce_verifier(std::string(129, 'a')));  // too long
   EXPECT_FALSE(is_valid_pkce_verifier(std::string(42, 'a') + "+"));
@@ -41,8 +42,7 @@ TEST(Pkce, VerifierRules) {
 TEST(Pkce, RandomStringsAreUrlSafe) {
   std::string s = random_urlsafe(24);
   EXPECT_EQ(s.size(), 32u);
-  EXPECT_EQ(s.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+  EXPECT_EQ(s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
             std::string::npos);
   EXPECT_NE(random_urlsafe(24), s);
 }

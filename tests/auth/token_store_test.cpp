@@ -112,10 +112,10 @@ TEST_F(TokenStoreTest, CorruptOrOddFilesAreClearErrors) {
   }
   { std::ofstream(path, std::ios::trunc) << R"({"version":1,"records":{"k":7,"j":{"token":[]}}})"; }
   TokenStore store(path);
-  EXPECT_FALSE(store.load("k"));                          // not an object: ignored
-  EXPECT_EQ(store.load("j")->token.access_token, "");     // wrong types read as empty
+  EXPECT_FALSE(store.load("k"));                       // not an object: ignored
+  EXPECT_EQ(store.load("j")->token.access_token, "");  // wrong types read as empty
   { std::ofstream(path, std::ios::trunc) << ""; }
-  EXPECT_FALSE(TokenStore(path).load("k"));               // empty file: empty store
+  EXPECT_FALSE(TokenStore(path).load("k"));  // empty file: empty store
   fs::create_directory(dir_ + "/adir");
   EXPECT_THROW(TokenStore(dir_ + "/adir").load("k"), TokenStoreError);
   fs::create_symlink(path, dir_ + "/link.json");

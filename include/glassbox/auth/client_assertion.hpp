@@ -14,9 +14,9 @@ inline constexpr std::string_view kJwtBearerAssertionType =
     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 struct ClientAssertionOptions {
-  std::string client_id;        // iss and sub
-  std::string audience;         // aud: the authorization server's issuer
-  std::string private_key_pem;  // PKCS#8 or traditional PEM; EC P-256 for ES256, RSA for RS256
+  std::string client_id;            // iss and sub
+  std::string audience;             // aud: the authorization server's issuer
+  std::string private_key_pem;      // PKCS#8 or traditional PEM; EC P-256 for ES256, RSA for RS256
   std::string algorithm = "ES256";  // ES256 or RS256
   std::chrono::seconds lifetime{300};
 };

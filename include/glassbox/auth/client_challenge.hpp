@@ -34,7 +34,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view header);
 
 // The parameters of the first Bearer challenge; empty strings for those it lacks.
 struct BearerChallenge {
-  std::string error;              // invalid_token, insufficient_scope, ...
+  std::string error;  // invalid_token, insufficient_scope, ...
   std::string error_description;
   std::string scope;              // space-separated
   std::string resource_metadata;  // the protected resource metadata URL (RFC 9728)

@@ -9,7 +9,8 @@
 // 2. Authorization server metadata, for the first server the PRM lists: with a path
 //    (https://as/tenant1) `/.well-known/oauth-authorization-server/tenant1`,
 //    `/.well-known/openid-configuration/tenant1`, `/tenant1/.well-known/openid-configuration`;
-//    without one `/.well-known/oauth-authorization-server` then `/.well-known/openid-configuration`.
+//    without one `/.well-known/oauth-authorization-server` then
+//    `/.well-known/openid-configuration`.
 // 3. No PRM at all (a 2025-03-26 server): the MCP server's origin is the authorization server;
 //    its metadata at the two root well-known URLs, else the default endpoints /authorize,
 //    /token and /register at that origin.

@@ -37,7 +37,7 @@ struct StoredToken {
   std::string access_token;
   std::string token_type = "Bearer";
   std::string refresh_token;
-  std::string scope;           // as granted (or as requested, when the answer did not say)
+  std::string scope;            // as granted (or as requested, when the answer did not say)
   std::int64_t expires_at = 0;  // unix seconds; 0: unknown
 };
 
