@@ -77,6 +77,14 @@ std::string oauth_error_text(const transport::FetchResponse& r, std::string* cod
   return text;
 }
 
+// Whether a token can travel as `Authorization: Bearer <token>`: visible ASCII only, so that
+// nothing an authorization server (or an edited token file) says can split the header.
+bool header_safe(std::string_view token) {
+  return !token.empty() && std::all_of(token.begin(), token.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+}
+
 bool is_loopback_url(const std::string& url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return false;
@@ -107,7 +115,10 @@ struct OAuthClient::Impl {
       : options(std::move(o)),
         store(options.token_store_path),
         key(canonical_resource(options.server_url)) {
-    if (auto stored = store.load(key)) record = std::move(*stored);
+    if (auto stored = store.load(key)) {
+      record = std::move(*stored);
+      if (!header_safe(record.token.access_token)) record.token.access_token.clear();
+    }
   }
 
   void log(const std::string& line) const {
@@ -320,12 +331,16 @@ struct OAuthClient::Impl {
     }
     std::optional<json::value> body = json::parse(r.body);
     if (!body || !body->is_object())
-      throw OAuthError("the token endpoint " + endpoint + " answered something that is not JSON");
+      throw OAuthError("the token endpoint " + endpoint +
+                       " answered something that is not a JSON object");
     const json::object& o = body->get_object();
     StoredToken token;
     token.access_token = string_member(o, "access_token");
     if (token.access_token.empty())
       throw OAuthError("the token endpoint " + endpoint + " answered without an access_token");
+    if (!header_safe(token.access_token) || token.access_token.size() > 16 * 1024)
+      throw OAuthError("the token endpoint " + endpoint +
+                       " issued an access token that cannot be sent in an HTTP header");
     token.token_type = string_member(o, "token_type");
     if (!token.token_type.empty() && lower(token.token_type) != "bearer")
       throw OAuthError("the token endpoint " + endpoint + " issued a '" + token.token_type +
@@ -334,8 +349,9 @@ struct OAuthClient::Impl {
     token.refresh_token = string_member(o, "refresh_token");
     token.scope = string_member(o, "scope");
     if (token.scope.empty()) token.scope = join_scopes(scopes);
+    // Capped at ten years: a huge or non-finite number must not overflow the conversion.
     if (auto seconds = json::find_number(o, "expires_in"); seconds && *seconds > 0)
-      token.expires_at = unix_now() + static_cast<std::int64_t>(*seconds);
+      token.expires_at = unix_now() + static_cast<std::int64_t>(std::min(*seconds, 3.2e8));
     return token;
   }
 

@@ -521,5 +521,44 @@ TEST(OAuthClient, TokenEndpointErrorsAreReported) {
   EXPECT_THAT(answer.reason, HasSubstr("refused: HTTP 400, invalid_grant: code used"));
 }
 
+TEST(OAuthClient, TokenResponsesThatCannotBeUsedAreRefused) {
+  struct Row {
+    std::string body;
+    std::string reason;
+  };
+  for (const Row& row : {
+           Row{R"({"token_type":"Bearer"})", "answered without an access_token"},
+           Row{R"({"access_token":"a\r\nX-Evil: 1","token_type":"Bearer"})",
+               "cannot be sent in an HTTP header"},
+           Row{R"({"access_token":"a b","token_type":"Bearer"})",
+               "cannot be sent in an HTTP header"},
+           Row{R"({"access_token":"t","token_type":"DPoP"})", "only Bearer tokens are supported"},
+           Row{R"([1])", "answered something that is not a JSON object"},
+           Row{"<html>", "answered something that is not a JSON object"},
+       }) {
+    OAuthWorld world;
+    world.as.handle([&](const FakeRequest& r) {
+      if (r.path == "/token") return FakeResponse::json(row.body);
+      return world.authorization_server(r);
+    });
+    OAuthClient client(world.options());
+    auto answer = client.on_challenge(challenge_of(401, world.challenge()));
+    EXPECT_FALSE(answer.retry) << row.body;
+    EXPECT_THAT(answer.reason, HasSubstr(row.reason)) << row.body;
+    EXPECT_EQ(client.token().access_token, "");
+  }
+  // A huge lifetime is capped, not overflowed.
+  OAuthWorld world;
+  world.as.handle([&](const FakeRequest& r) {
+    if (r.path == "/token")
+      return FakeResponse::json(R"({"access_token":"t","token_type":"bearer","expires_in":1e300})");
+    return world.authorization_server(r);
+  });
+  OAuthClient client(world.options());
+  ASSERT_TRUE(client.on_challenge(challenge_of(401, world.challenge())).retry);
+  EXPECT_EQ(client.token().access_token, "t");
+  EXPECT_FALSE(client.token().refresh_first);
+}
+
 }  // namespace
 }  // namespace glassbox::auth
