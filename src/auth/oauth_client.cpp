@@ -103,6 +103,7 @@ struct OAuthClient::Impl {
   mutable std::mutex state_mutex;
   TokenRecord record;
   bool refresh_failed = false;  // for the current token: do not ask again
+  bool fresh = false;           // the current token was issued in this run (not loaded)
   RedirectListener* active_listener = nullptr;
   std::optional<Discovery> discovered;
   std::vector<std::string> requested;
@@ -369,6 +370,7 @@ struct OAuthClient::Impl {
       record.client.token_endpoint_auth_method = method;
       record.token = std::move(token);
       refresh_failed = false;
+      fresh = true;
       requested = scopes;
       copy = record;
     }
@@ -597,11 +599,22 @@ transport::HttpChallengeAnswer OAuthClient::on_challenge(const transport::HttpCh
       return {.retry = true};
     }
     bool refreshable = false;
+    bool just_issued = false;
     {
       std::lock_guard lock(impl_->state_mutex);
-      refreshable = !impl_->record.token.refresh_token.empty() && !c.sent_token.empty() &&
-                    c.sent_token == impl_->record.token.access_token && c.attempt == 0;
+      bool ours = !c.sent_token.empty() && c.sent_token == impl_->record.token.access_token;
+      refreshable = ours && !impl_->record.token.refresh_token.empty() && c.attempt == 0;
+      just_issued = ours && impl_->fresh;
     }
+    // A token issued moments ago and refused at once will not fare better after another login:
+    // the server and its authorization server disagree (audience, resource, clock).
+    if (just_issued)
+      return {.reason = "the server refused the token just issued for it (HTTP 401" +
+                        (bearer && !bearer->error.empty() ? ", " + bearer->error : "") +
+                        (bearer && !bearer->error_description.empty()
+                             ? ": " + bearer->error_description.substr(0, 256)
+                             : "") +
+                        ")"};
     if (refreshable) {
       try {
         impl_->refresh_grant();

@@ -459,11 +459,35 @@ TEST(OAuthClient, RefreshesBeforeExpiryAndOn401) {
   EXPECT_EQ(refresh.at("refresh_token"), "refresh-1");
   EXPECT_EQ(refresh.at("resource"), world.server_url());
   EXPECT_EQ(client.token().access_token, "token-2");
-  // A 401 for the current token: the refresh token first, no new authorization.
-  ASSERT_TRUE(client.on_challenge(challenge_of(401, world.challenge(), "token-2")).retry);
-  EXPECT_EQ(world.token_requests().back().form().at("grant_type"), "refresh_token");
-  EXPECT_EQ(client.token().access_token, "token-3");
   EXPECT_EQ(world.authorizations().size(), 1u);
+  // A 401 for a token issued in this run: the server will not take it; no new login.
+  auto answer = client.on_challenge(challenge_of(401, world.challenge(), "token-2"));
+  EXPECT_FALSE(answer.retry);
+  EXPECT_THAT(answer.reason,
+              HasSubstr("refused the token just issued for it (HTTP 401, invalid_token)"));
+  EXPECT_EQ(world.authorizations().size(), 1u);
+}
+
+TEST(OAuthClient, AStoredTokenRefusedIsRefreshedFirst) {
+  std::string path = "/tmp/glassbox-oauth-refresh-" + std::to_string(::getpid()) + ".json";
+  std::filesystem::remove(path);
+  OAuthWorld world;
+  world.issue_refresh_token = true;
+  OAuthClientOptions options = world.options();
+  options.token_store_path = path;
+  {
+    OAuthClient first(options);
+    ASSERT_TRUE(first.on_challenge(challenge_of(401, world.challenge())).retry);
+  }
+  OAuthClient second(options);  // the next run: its token was revoked meanwhile
+  ASSERT_TRUE(second.on_challenge(challenge_of(401, world.challenge(), "token-1")).retry);
+  auto last = world.token_requests().back().form();
+  EXPECT_EQ(last.at("grant_type"), "refresh_token");
+  EXPECT_EQ(last.at("refresh_token"), "refresh-1");
+  EXPECT_EQ(second.token().access_token, "token-2");
+  EXPECT_EQ(world.authorizations().size(), 1u);
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + ".lock");
 }
 
 TEST(OAuthClient, TheStoreCarriesTokensAndRegistrationToTheNextRun) {
