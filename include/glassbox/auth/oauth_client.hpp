@@ -29,6 +29,8 @@
 // on_challenge() and authorize() block (network, a person in a browser) and serialize among
 // themselves; call them from threads that may block (the transport does). cancel() from any
 // thread: it ends a flow in progress and every later one (the session is over).
+// The refused request waits while a person logs in, longer than mcp::ClientOptions'
+// request_timeout default of 60 s: raise it by authorization_timeout (the CLI does).
 // Errors: authorize() throws OAuthError, DiscoveryError, TokenStoreError or
 // transport::FetchError; on_challenge() turns them into a "do not retry" answer with the reason.
 #pragma once
