@@ -50,12 +50,26 @@ fi
 sed -n '/=== SUMMARY ===/,$p' "$results/server.txt"
 
 echo "== client scenarios"
-for scenario in initialize tools_call elicitation-sep1034-client-defaults sse-retry; do
+# The OAuth client scenarios: every auth/* scenario of 2025-11-25 and 2025-03-26, the draft
+# ones (resource-mismatch, offline-access-*), and the client-credentials extension. Not here:
+# auth/cross-app-access-complete-flow (SEP-990 enterprise token exchange, not implemented).
+auth_scenarios=(
+  auth/metadata-default auth/metadata-var1 auth/metadata-var2 auth/metadata-var3
+  auth/basic-cimd auth/scope-from-www-authenticate auth/scope-from-scopes-supported
+  auth/scope-omitted-when-undefined auth/scope-step-up auth/scope-retry-limit
+  auth/token-endpoint-auth-basic auth/token-endpoint-auth-post auth/token-endpoint-auth-none
+  auth/pre-registration auth/2025-03-26-oauth-metadata-backcompat
+  auth/2025-03-26-oauth-endpoint-fallback auth/resource-mismatch auth/offline-access-scope
+  auth/offline-access-not-supported auth/client-credentials-jwt auth/client-credentials-basic
+)
+for scenario in initialize tools_call elicitation-sep1034-client-defaults sse-retry \
+    "${auth_scenarios[@]}"; do
+  log_file=$results/client-${scenario//\//_}.txt
   if conformance client --command "$client" --scenario "$scenario" -o "$results/client" \
-      "${baseline[@]}" >"$results/client-$scenario.txt" 2>&1; then
-    echo "✓ $scenario: $(grep 'Passed:' "$results/client-$scenario.txt" | tail -1)"
+      "${baseline[@]}" >"$log_file" 2>&1; then
+    echo "✓ $scenario: $(grep -a 'Passed:' "$log_file" | tail -1)"
   else
-    echo "✗ $scenario (see $results/client-$scenario.txt)"
+    echo "✗ $scenario (see $log_file)"
     status=1
   fi
 done

@@ -45,10 +45,10 @@ if ((quick == 0)); then
     run_ctest build-asan -LE no-sanitizer
 
   step "thread sanitizer build"
-  scripts/build.sh tsan trace_tests mcp_tests transport_tests
+  scripts/build.sh tsan trace_tests mcp_tests transport_tests auth_tests
   step "thread sanitizer tests"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    run_ctest build-tsan -R '^(trace|mcp|transport)\.'
+    run_ctest build-tsan -R '^(trace|mcp|transport|auth)\.'
 
   step "fuzzing"
   scripts/fuzz.sh 15

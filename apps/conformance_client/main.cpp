@@ -1,17 +1,29 @@
 // The client the MCP conformance suite drives in its `client` mode:
 //   conformance client --command build/bin/glassbox-conformance-client --scenario NAME
-// The suite appends the server URL as the last argument and names the scenario in
-// MCP_CONFORMANCE_SCENARIO. Exit code 0 when the scenario's client side ran to the end.
+// The suite appends the server URL as the last argument, names the scenario in
+// MCP_CONFORMANCE_SCENARIO and, for scenarios that need them, passes credentials as JSON in
+// MCP_CONFORMANCE_CONTEXT (client_id, client_secret, private_key_pem, signing_algorithm).
+// Exit code 0 when the scenario's client side ran to the end.
+//
+// Every HTTP connection gets an auth::OAuthClient; it only acts when a server answers 401/403.
+// Nobody logs in: the headless user agent follows the authorization server's redirect to the
+// client's loopback listener, as a browser would.
+#include "glassbox/auth/oauth_client.hpp"
 #include "glassbox/mcp/client.hpp"
 #include "glassbox/transport/http_client.hpp"
 
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace {
 
 using namespace glassbox;
+
+// The Client ID Metadata Document URL the suite's auth/basic-cimd scenario expects; used only
+// where an authorization server advertises client_id_metadata_document_supported.
+constexpr const char* kClientMetadataUrl = "https://conformance-test.local/client-metadata.json";
 
 // SEP-1034: accept an elicitation with every default the requested schema declares.
 json::value accept_with_defaults(const json::object& params) {
@@ -32,6 +44,32 @@ void print_result(const mcp::CallToolResult& result) {
   std::cout << json::serialize(result.to_json()) << std::endl;
 }
 
+std::string context_string(const json::object& context, std::string_view key) {
+  const json::string* s = json::find_string(context, key);
+  return s ? std::string(*s) : std::string();
+}
+
+std::shared_ptr<auth::OAuthClient> make_oauth(const std::string& scenario, const std::string& url) {
+  json::object context;
+  if (const char* text = std::getenv("MCP_CONFORMANCE_CONTEXT")) {
+    if (auto parsed = json::parse(text); parsed && parsed->is_object())
+      context = std::move(parsed->get_object());
+  }
+  auth::OAuthClientOptions options{.server_url = url};
+  options.client_id = context_string(context, "client_id");
+  options.client_secret = context_string(context, "client_secret");
+  options.private_key_pem = context_string(context, "private_key_pem");
+  if (std::string alg = context_string(context, "signing_algorithm"); !alg.empty())
+    options.signing_algorithm = alg;
+  options.client_metadata_url = kClientMetadataUrl;
+  options.client_name = "glassbox-conformance-client";
+  if (scenario.starts_with("auth/client-credentials"))
+    options.grant = auth::OAuthGrant::client_credentials;
+  options.open_url = auth::headless_user_agent();
+  options.log = [](std::string_view line) { std::cerr << "oauth: " << line << "\n"; };
+  return std::make_shared<auth::OAuthClient>(std::move(options));
+}
+
 int run(const std::string& scenario, const std::string& url) {
   mcp::ClientOptions options{.name = "glassbox-conformance-client", .version = "0.1.0"};
   options.elicitation_handler = accept_with_defaults;
@@ -42,7 +80,7 @@ int run(const std::string& scenario, const std::string& url) {
                         {"stopReason", "endTurn"}};
   };
   mcp::Client client(options);
-  client.connect(transport::connect_http({.url = url}));
+  client.connect(transport::connect_http({.url = url, .authorizer = make_oauth(scenario, url)}));
 
   if (scenario == "initialize") {
     client.list_all_tools();
@@ -55,6 +93,10 @@ int run(const std::string& scenario, const std::string& url) {
   } else if (scenario == "sse-retry") {
     client.list_all_tools();
     print_result(client.call_tool("test_reconnection"));
+  } else if (scenario.starts_with("auth/")) {
+    // The auth scenarios' servers have one tool; calling it exercises per-operation scopes.
+    for (const mcp::Tool& tool : client.list_all_tools())
+      if (tool.name == "test-tool") print_result(client.call_tool("test-tool"));
   } else {
     // Unknown scenario: do the generic part (handshake and listing) and say so.
     std::cerr << "glassbox-conformance-client: no specific steps for scenario '" << scenario

@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include <algorithm>
+
 namespace glassbox::cli {
 
 std::optional<json::object> parse_tool_arguments(const std::vector<std::string>& pairs,
@@ -31,6 +33,21 @@ std::optional<json::object> parse_tool_arguments(const std::vector<std::string>&
     arguments[pair.substr(0, eq)] = parsed ? std::move(*parsed) : json::value(json::string(value));
   }
   return arguments;
+}
+
+std::vector<std::string> parse_scopes(const std::string& text) {
+  std::vector<std::string> scopes;
+  std::string current;
+  for (char c : text + " ") {
+    if (c == ' ' || c == ',' || c == '\t') {
+      if (!current.empty() && std::find(scopes.begin(), scopes.end(), current) == scopes.end())
+        scopes.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  return scopes;
 }
 
 }  // namespace glassbox::cli

@@ -4,16 +4,25 @@
 
 #include "cli_telemetry.hpp"
 
+#include "glassbox/auth/oauth_client.hpp"
+#include "glassbox/auth/token_store.hpp"
 #include "glassbox/mcp/client.hpp"
 #include "glassbox/transport/http_client.hpp"
 #include "glassbox/transport/stdio.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace glassbox::cli {
 
@@ -22,11 +31,56 @@ namespace {
 constexpr std::string_view kClientName = "glassbox";
 constexpr std::string_view kClientVersion = "0.1.0";
 
-std::shared_ptr<transport::Transport> open_transport(const ServerTarget& target) {
+// Starts the user's browser on `url` without waiting for it; false when none could be started.
+// No shell: the URL comes from the authorization server's metadata.
+bool open_browser(const std::string& url) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  std::string program = "xdg-open";
+  char* argv[] = {program.data(), const_cast<char*>(url.c_str()), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return false;
+  std::thread([pid] { ::waitpid(pid, nullptr, 0); }).detach();  // reap it, whenever it ends
+  return true;
+}
+
+// The OAuth client that answers the server's 401s; null when the user gave a bearer token.
+// Throws auth::TokenStoreError for an unsafe token file.
+std::shared_ptr<auth::OAuthClient> make_oauth(const ServerTarget& target) {
+  if (!target.bearer_token.empty()) return nullptr;
+  const OAuthCommandOptions& o = target.oauth;
+  auth::OAuthClientOptions options{.server_url = target.url};
+  options.grant = o.client_credentials ? auth::OAuthGrant::client_credentials
+                                       : auth::OAuthGrant::authorization_code;
+  options.client_id = o.client_id;
+  options.client_secret = o.client_secret;
+  options.client_metadata_url = o.client_metadata_url;
+  options.scopes = o.scopes;
+  options.token_store_path =
+      o.token_store.empty() ? auth::TokenStore::default_path() : o.token_store;
+  bool no_browser = o.no_browser;
+  options.open_url = [no_browser](const std::string& url) {
+    std::string text = "glassbox: the server wants you to authorize; open this URL";
+    if (!no_browser && open_browser(url)) text = "glassbox: authorize in your browser (opened)";
+    std::cerr << text + ":\n  " + url + "\nglassbox: waiting for the redirect...\n" << std::flush;
+  };
+  options.log = [](std::string_view line) {
+    std::cerr << "glassbox: oauth: " + std::string(line) + "\n" << std::flush;
+  };
+  return std::make_shared<auth::OAuthClient>(std::move(options));
+}
+
+std::shared_ptr<transport::Transport> open_transport(
+    const ServerTarget& target, const std::shared_ptr<auth::OAuthClient>& oauth) {
   if (!target.command.empty()) return transport::spawn_process({.argv = target.command});
   transport::HttpClientOptions options{.url = target.url};
   for (const auto& [name, value] : target.headers) options.headers[name] = value;
   options.bearer_token = target.bearer_token;
+  options.authorizer = oauth;
   return transport::connect_http(std::move(options));
 }
 
@@ -43,12 +97,16 @@ void print_server_log(const mcp::LogMessage& log) {
 // A connected client, set up for the command's options: the telemetry (passback, the waterfall
 // on stderr, --otlp export) attaches to it as its outgoing middleware.
 std::unique_ptr<mcp::Client> connect(const ServerTarget& target, CliTelemetry& telemetry) {
-  auto client =
-      std::make_unique<mcp::Client>(mcp::ClientOptions{.name = std::string(kClientName),
-                                                       .version = std::string(kClientVersion),
-                                                       .on_log = print_server_log});
+  std::shared_ptr<auth::OAuthClient> oauth = target.url.empty() ? nullptr : make_oauth(target);
+  mcp::ClientOptions options{.name = std::string(kClientName),
+                             .version = std::string(kClientVersion),
+                             .on_log = print_server_log};
+  // A refused request waits while the person logs in: give it the time the login may take.
+  if (oauth && !target.oauth.client_credentials)
+    options.request_timeout += auth::OAuthClientOptions{}.authorization_timeout;
+  auto client = std::make_unique<mcp::Client>(options);
   telemetry.install(*client);
-  client->connect(open_transport(target));
+  client->connect(open_transport(target, oauth));
   return client;
 }
 

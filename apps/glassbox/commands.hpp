@@ -19,12 +19,26 @@ inline constexpr int kExitToolError = 1;  // the tool answered with isError: tru
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitFailure = 3;  // connection or protocol failure
 
+// OAuth for an HTTP server that answers 401 (MCP authorization): who the client is and how it
+// asks. Ignored with --bearer-token and for stdio servers.
+struct OAuthCommandOptions {
+  std::string client_id;      // --client-id: a client registered at the authorization server
+  std::string client_secret;  // --client-secret
+  std::string
+      client_metadata_url;  // --client-metadata-url: https URL of a client metadata document
+  std::vector<std::string> scopes;  // --scopes 'a b' (or a,b): instead of the server's choice
+  bool no_browser = false;          // --no-browser: print the URL only
+  bool client_credentials = false;  // --client-credentials: the machine grant, no person
+  std::string token_store;          // --token-store FILE; empty: the default path
+};
+
 // `--url http://host:port/mcp`, or the command after `--` that starts a stdio server.
 struct ServerTarget {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // --header 'Name: value'
   std::string bearer_token;
   std::vector<std::string> command;
+  OAuthCommandOptions oauth;
 };
 
 // What a client command asks of the call besides the call itself: server-execution telemetry
@@ -65,6 +79,9 @@ int run_read(const std::string& uri, const ServerTarget& target, const CallComma
 // `k=v` pairs into tool arguments: a value that parses as JSON is taken as JSON (numbers,
 // booleans, null, objects, arrays), anything else as a string. With `json_text` (--json) the
 // arguments are that object and no pair may be given. On failure returns nullopt and a reason.
+// --scopes: space- or comma-separated, empty items dropped.
+std::vector<std::string> parse_scopes(const std::string& text);
+
 std::optional<json::object> parse_tool_arguments(const std::vector<std::string>& pairs,
                                                  const std::optional<std::string>& json_text,
                                                  std::string* error);

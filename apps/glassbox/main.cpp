@@ -6,6 +6,8 @@
 //   glassbox tools <server>
 //   glassbox call <tool> [k=v ...|--json '{..}'] <server> [--no-passback] [--detailed] ...
 //   glassbox read <uri> <server> [same flags]
+//   OAuth (servers that answer 401): [--client-id ID [--client-secret S] [--client-credentials]]
+//     [--client-metadata-url URL] [--scopes 'a b'] [--no-browser] [--token-store FILE]
 //
 // <server> is `--url http://host:port/mcp`, or `--` followed by the command of a stdio server.
 
@@ -33,6 +35,7 @@ struct CommandLine {
   bool serve_stdio = false;
   ServerTarget target;
   std::vector<std::string> headers;  // "Name: value", parsed into target.headers
+  std::string scopes;                // --scopes, parsed into target.oauth.scopes
   CallCommandOptions call;
   bool no_passback = false;
   std::string otlp_protocol;
@@ -96,6 +99,20 @@ void add_target_options(CLI::App* command, CommandLine& line) {
       ->allow_extra_args(false);
   command->add_option("--bearer-token", line.target.bearer_token,
                       "HTTP Authorization bearer token");
+  // OAuth, used when the server answers 401 (MCP authorization).
+  command->add_option("--client-id", line.target.oauth.client_id,
+                      "OAuth client registered at the server's authorization server");
+  command->add_option("--client-secret", line.target.oauth.client_secret,
+                      "Secret of --client-id (a confidential client)");
+  command->add_option("--client-metadata-url", line.target.oauth.client_metadata_url,
+                      "https URL of this client's metadata document, used as its client_id");
+  command->add_option("--scopes", line.scopes, "OAuth scopes to ask for ('a b' or a,b)");
+  command->add_flag("--no-browser", line.target.oauth.no_browser,
+                    "Print the authorization URL instead of opening a browser");
+  command->add_flag("--client-credentials", line.target.oauth.client_credentials,
+                    "OAuth client credentials grant (machine to machine; needs --client-id)");
+  command->add_option("--token-store", line.target.oauth.token_store,
+                      "OAuth token file (default: $XDG_CONFIG_HOME/glassbox/tokens.json)");
   command->add_flag("--json-output", line.call.json_output, "Print the whole result as JSON");
 }
 
@@ -149,6 +166,11 @@ bool finish_client_options(CommandLine& line, std::string* error) {
     std::size_t start = header.find_first_not_of(' ', colon + 1);
     line.target.headers.emplace_back(header.substr(0, colon),
                                      start == std::string::npos ? "" : header.substr(start));
+  }
+  line.target.oauth.scopes = parse_scopes(line.scopes);
+  if (line.target.oauth.client_credentials && line.target.oauth.client_id.empty()) {
+    *error = "--client-credentials needs --client-id (and --client-secret)";
+    return false;
   }
   line.call.passback = !line.no_passback;
   if (line.otlp_protocol == "json")

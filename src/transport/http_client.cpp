@@ -26,8 +26,10 @@
 #include <boost/url/url_view.hpp>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -199,6 +201,8 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // Any thread. Sends the DELETE (bounded), ends every stream, then on_close.
   void close() {
     if (closed_.exchange(true)) return;
+    // A person may be in the middle of logging in for a refused request: nobody wants it now.
+    if (options_.authorizer) options_.authorizer->cancel();
     if (!started_.load()) return;
     auto done = std::make_shared<std::promise<void>>();
     auto finished = done->get_future();
@@ -214,6 +218,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // The transport object is going away: stop the thread (it owns the last reference).
   void release() {
     close();
+    join_auth_threads();
     if (!started_.load()) return;
     if (std::this_thread::get_id() == thread_id_) {
       io_.stop();
@@ -223,6 +228,13 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
       io_.stop();
       if (thread_.joinable()) thread_.join();
     }
+  }
+
+  ~HttpClientImpl() {
+    // Only reached without release() when an auth helper thread held the last reference.
+    std::lock_guard lock(auth_threads_mutex_);
+    for (std::thread& t : auth_threads_)
+      if (t.joinable()) t.detach();
   }
 
  private:
@@ -284,6 +296,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     closing_ = true;
     session_id_.reset();
     for (Connection* c : active_) c->close();
+    wake_auth_waiters();
     idle_.clear();
     finish_close();
     work_.reset();
@@ -345,14 +358,17 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     idle_.push_back(std::move(c));
   }
 
-  http::request<http::string_body> make_request(http::verb verb) {
+  // `sent_token` receives the access token the request carries, for a later challenge.
+  http::request<http::string_body> make_request(http::verb verb,
+                                                std::string* sent_token = nullptr) {
     http::request<http::string_body> req{verb, target_.path, 11};
     req.set(http::field::host, target_.host_header);
     req.set(http::field::user_agent, "glassbox");
     for (const auto& [name, value] : options_.headers) req.set(name, value);
-    if (!options_.bearer_token.empty()) {
-      req.set(http::field::authorization, "Bearer " + options_.bearer_token);
-    }
+    std::string token =
+        options_.authorizer ? options_.authorizer->token().access_token : options_.bearer_token;
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (sent_token) *sent_token = std::move(token);
     if (session_id_) req.set(kSessionHeader, *session_id_);
     if (protocol_version_) req.set(kProtocolHeader, *protocol_version_);
     req.keep_alive(true);
@@ -428,6 +444,112 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     co_return true;
   }
 
+  // ---- authorization (I/O thread, except the work handed to helper threads) ----
+
+  // A blocking authorizer call in progress on a helper thread; the coroutine that waits for it
+  // sleeps on `timer`, which the completion cancels.
+  struct AuthWait {
+    net::steady_timer* timer = nullptr;  // I/O thread only; null once the waiter is gone
+    bool done = false;
+    transport::HttpChallengeAnswer answer;
+  };
+
+  // Not a coroutine, for the reason given at refresh_job().
+  void start_helper(std::shared_ptr<AuthWait> wait,
+                    std::function<transport::HttpChallengeAnswer()> work) {
+    std::weak_ptr<HttpClientImpl> weak = weak_from_this();
+    std::lock_guard lock(auth_threads_mutex_);
+    auth_threads_.emplace_back([weak, wait = std::move(wait), work = std::move(work)] {
+      transport::HttpChallengeAnswer answer;
+      try {
+        answer = work();
+      } catch (const std::exception& e) {
+        answer = {.retry = false, .reason = e.what()};
+      } catch (...) {
+        answer = {.retry = false, .reason = "the authorizer failed"};
+      }
+      if (auto self = weak.lock()) {
+        net::post(self->io_, [wait, answer = std::move(answer)]() mutable {
+          wait->answer = std::move(answer);
+          wait->done = true;
+          if (wait->timer) wait->timer->cancel();
+        });
+      }
+    });
+  }
+
+  // Runs `work` on a helper thread and resumes when it is done, or when the transport closes
+  // (then the answer is "do not retry"). Exceptions from `work` become the answer's reason.
+  net::awaitable<transport::HttpChallengeAnswer> run_blocking(
+      std::function<transport::HttpChallengeAnswer()> work) {
+    auto wait = std::make_shared<AuthWait>();
+    net::steady_timer timer(io_, net::steady_timer::time_point::max());
+    wait->timer = &timer;
+    auth_waits_.insert(wait);
+    start_helper(wait, std::move(work));
+    while (!wait->done && !closing_) co_await timer.async_wait(kTuple);
+    wait->timer = nullptr;
+    auth_waits_.erase(wait);
+    if (!wait->done) co_return transport::HttpChallengeAnswer{.reason = "the transport closed"};
+    co_return std::move(wait->answer);
+  }
+
+  // The jobs are built by plain functions, not inside coroutines: GCC 12 miscompiles lambdas
+  // in a coroutine body that capture the coroutine's parameters (double destruction).
+  std::function<transport::HttpChallengeAnswer()> refresh_job() const {
+    return [authorizer = options_.authorizer] {
+      authorizer->refresh();
+      return transport::HttpChallengeAnswer{};
+    };
+  }
+  std::function<transport::HttpChallengeAnswer()> challenge_job(
+      const transport::HttpChallenge& challenge) const {
+    return [authorizer = options_.authorizer, challenge] {
+      return authorizer->on_challenge(challenge);
+    };
+  }
+
+  // Before a request: a token about to expire is refreshed first (on a helper thread).
+  net::awaitable<void> refresh_if_due() {
+    if (!options_.authorizer || !options_.authorizer->token().refresh_first) co_return;
+    co_await run_blocking(refresh_job());
+  }
+
+  bool is_challenge(unsigned status) const {
+    return options_.authorizer && (status == 401 || status == 403);
+  }
+
+  static std::string www_authenticate(const http::response<http::buffer_body>& res) {
+    std::string joined;
+    for (auto [it, end] = res.equal_range(http::field::www_authenticate); it != end; ++it) {
+      if (!joined.empty()) joined += ", ";
+      joined += std::string(it->value());
+    }
+    return joined;
+  }
+
+  // Closing: requests waiting for the authorizer give up now (they see closing_).
+  void wake_auth_waiters() {
+    for (const auto& wait : auth_waits_)
+      if (wait->timer) wait->timer->cancel();
+  }
+
+  void join_auth_threads() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(auth_threads_mutex_);
+      threads.swap(auth_threads_);
+    }
+    for (std::thread& t : threads) {
+      if (!t.joinable()) continue;
+      if (t.get_id() == std::this_thread::get_id()) {
+        t.detach();
+      } else {
+        t.join();
+      }
+    }
+  }
+
   // ---- the work ----
 
   net::awaitable<void> post_message(jsonrpc::Message message) {
@@ -447,15 +569,55 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     }
     bool is_initialize = key && initialize_key_ && *key == *initialize_key_;
 
-    auto req = make_request(http::verb::post);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::accept, "application/json, text/event-stream");
-    req.body() = jsonrpc::serialize(message);
-    req.prepare_payload();
-
+    const std::string body_text = jsonrpc::serialize(message);
     std::unique_ptr<Parser> parser_owner;
+    std::unique_ptr<Connection> c;
     boost::system::error_code ec;
-    auto c = co_await exchange(req, parser_owner, ec);
+    std::string auth_note;  // why a 401/403 is final, for the error message
+    // A 401/403 goes to the authorizer; while it says retry, the same message goes again.
+    for (std::size_t attempt = 0;; ++attempt) {
+      co_await refresh_if_due();
+      if (closing_) co_return;
+      std::string sent_token;
+      auto req = make_request(http::verb::post, &sent_token);
+      req.set(http::field::content_type, "application/json");
+      req.set(http::field::accept, "application/json, text/event-stream");
+      req.body() = body_text;
+      req.prepare_payload();
+      c = co_await exchange(req, parser_owner, ec);
+      if (!c || !is_challenge(parser_owner->get().result_int())) break;
+      if (attempt >= options_.max_auth_retries) {
+        auth_note = " (still refused after " + std::to_string(attempt) + " authorizations)";
+        break;
+      }
+      transport::HttpChallenge challenge{
+          .status = static_cast<int>(parser_owner->get().result_int()),
+          .www_authenticate = www_authenticate(parser_owner->get()),
+          .sent_token = sent_token,
+          .url = options_.url,
+          .attempt = attempt};
+      std::string refusal;
+      {
+        Track track(this, c.get());
+        bool complete = false;
+        refusal = co_await read_small_body(*c, *parser_owner, kErrorBodyBytes, complete);
+        if (complete && parser_owner->get().keep_alive()) give_back(std::move(c));
+      }
+      c.reset();
+      transport::HttpChallengeAnswer answer = co_await run_blocking(challenge_job(challenge));
+      if (closing_) co_return;
+      if (answer.retry) continue;
+      json::object data;
+      data["httpStatus"] = static_cast<std::int64_t>(challenge.status);
+      if (!challenge.www_authenticate.empty())
+        data["wwwAuthenticate"] = challenge.www_authenticate.substr(0, 4096);
+      if (!refusal.empty()) data["body"] = refusal.substr(0, 4096);
+      deliver_error(key, jsonrpc::error_code::kConnectionClosed,
+                    "HTTP " + std::to_string(challenge.status) + ": authorization failed" +
+                        (answer.reason.empty() ? std::string() : ": " + answer.reason),
+                    std::move(data));
+      co_return;
+    }
     if (!c) {
       if (!closing_) {
         deliver_error(key, jsonrpc::error_code::kConnectionClosed,
@@ -487,7 +649,8 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
       json::object data;
       data["httpStatus"] = static_cast<std::int64_t>(status);
       if (!body.empty()) data["body"] = body.substr(0, 4096);
-      deliver_error(key, code, "HTTP " + std::to_string(status) + ": " + reason, std::move(data));
+      deliver_error(key, code, "HTTP " + std::to_string(status) + ": " + reason + auth_note,
+                    std::move(data));
       if (complete && res.keep_alive()) give_back(std::move(c));
       if (lost) session_lost();
       co_return;
@@ -547,7 +710,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
         if (closing_) break;
       }
       first = false;
-      auto req = make_request(http::verb::get);
+      co_await refresh_if_due();
+      if (closing_) break;
+      std::string sent_token;
+      auto req = make_request(http::verb::get, &sent_token);
       req.set(http::field::accept, "text/event-stream");
       if (!last_id.empty()) req.set(kLastEventIdHeader, last_id);
       std::unique_ptr<Parser> parser_owner;
@@ -562,6 +728,19 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
       auto& res = parser.get();
       unsigned status = res.result_int();
       if (status == 405 || status == 409 || (status == 400 && !await_key)) break;
+      if (is_challenge(status)) {
+        transport::HttpChallenge challenge{.status = static_cast<int>(status),
+                                           .www_authenticate = www_authenticate(res),
+                                           .sent_token = sent_token,
+                                           .url = options_.url,
+                                           .attempt = failures};
+        c->close();  // the refusal's body is not worth reading: this connection ends here
+        transport::HttpChallengeAnswer answer = co_await run_blocking(challenge_job(challenge));
+        if (closing_) break;
+        if (!answer.retry || ++failures > options_.max_reconnects) break;
+        first = true;  // retry at once with the new token
+        continue;
+      }
       if (status == 404 && session_id_) {
         deliver_error(await_key, jsonrpc::error_code::kConnectionClosed, "HTTP 404: session lost");
         session_lost();
@@ -591,6 +770,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     auto self = shared_from_this();
     closing_ = true;
     for (Connection* c : active_) c->close();
+    wake_auth_waiters();
     if (session_id_) {
       // Best effort: tell the server the session is over.
       net::steady_timer deadline(io_);
@@ -636,6 +816,11 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   std::set<std::string> pending_;  // requests sent and not answered yet
   std::vector<std::unique_ptr<Connection>> idle_;
   std::set<Connection*> active_;
+  std::set<std::shared_ptr<AuthWait>> auth_waits_;
+
+  // Helper threads that ran (or run) blocking authorizer calls; joined on release().
+  std::mutex auth_threads_mutex_;
+  std::vector<std::thread> auth_threads_;
 };
 
 namespace {

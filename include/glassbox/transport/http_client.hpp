@@ -11,8 +11,15 @@
 // Threads: the transport owns one I/O thread, on which callbacks run, one at a time. send() and
 // close() may be called from any thread; send() queues the POST and returns at once (false once
 // closed). close() DELETEs the session (bounded wait), then on_close runs once.
+//
+// Authorization: with an `authorizer` (http_authorizer.hpp, e.g. auth::OAuthClient) every
+// request carries its token, and a 401 or 403 is handed to it on a helper thread (never the I/O
+// thread: it may block while a person logs in); when it says so the same message is sent again,
+// at most max_auth_retries times. Only the refused request waits meanwhile. close() cancels the
+// authorizer's flow in progress; releasing the transport joins those helper threads.
 #pragma once
 
+#include "glassbox/transport/http_authorizer.hpp"
 #include "glassbox/transport/transport.hpp"
 
 #include <chrono>
@@ -26,7 +33,7 @@ namespace glassbox::transport {
 struct HttpClientOptions {
   std::string url;                             // http(s)://host:port/mcp
   std::map<std::string, std::string> headers;  // custom headers on every request
-  std::string bearer_token;                    // Authorization: Bearer ...
+  std::string bearer_token;                    // Authorization: Bearer ... (no authorizer)
   std::chrono::milliseconds connect_timeout{5000};
   bool open_get_stream = true;  // the standalone GET SSE stream after initialize
   std::size_t max_message_bytes = 4 * 1024 * 1024;
@@ -38,6 +45,9 @@ struct HttpClientOptions {
   std::chrono::milliseconds delete_timeout{2000};  // how long close() waits for the DELETE
   // Used until the server sends `retry:` on a stream.
   std::chrono::milliseconds default_reconnect_delay{1000};
+  // Supplies the bearer token and answers 401/403 (see above); overrides bearer_token.
+  std::shared_ptr<HttpAuthorizer> authorizer;
+  std::size_t max_auth_retries = 4;  // per message, whatever the authorizer says
 };
 
 // Parses the URL and returns the transport; nothing is sent until start() and the first send().

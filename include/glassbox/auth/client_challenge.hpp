@@ -1,0 +1,48 @@
+// Reading WWW-Authenticate (RFC 9110 section 11.6.1) on the client side: the challenges a 401
+// or 403 carries, and the Bearer parameters MCP authorization uses (RFC 6750 section 3,
+// RFC 9728 section 5.1: error, scope, resource_metadata).
+//
+// The parser never throws and never reads past its input: what does not parse is skipped up to
+// the next comma, an unterminated quoted string ends the parse, and input beyond kMaxHeaderBytes
+// or challenges beyond kMaxChallenges are ignored. Pure functions: any thread.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace glassbox::auth {
+
+struct AuthChallenge {
+  std::string scheme;   // as sent; schemes compare case-insensitively
+  std::string token68;  // `Basic dXNlcg==` style credentials-like value, when present
+  std::vector<std::pair<std::string, std::string>> params;  // names lower-cased, values unquoted
+
+  // The first parameter called `name` (case-insensitive).
+  std::optional<std::string> param(std::string_view name) const;
+};
+
+inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+inline constexpr std::size_t kMaxChallenges = 16;
+inline constexpr std::size_t kMaxParams = 32;  // per challenge
+
+// Every challenge of one WWW-Authenticate value (or several values joined by ", ").
+std::vector<AuthChallenge> parse_www_authenticate(std::string_view header);
+
+// The parameters of the first Bearer challenge; empty strings for those it lacks.
+struct BearerChallenge {
+  std::string error;  // invalid_token, insufficient_scope, ...
+  std::string error_description;
+  std::string scope;              // space-separated
+  std::string resource_metadata;  // the protected resource metadata URL (RFC 9728)
+};
+std::optional<BearerChallenge> find_bearer_challenge(std::string_view header);
+
+// A space-separated scope string as a list, empty items dropped, order kept, duplicates removed.
+std::vector<std::string> split_scopes(std::string_view scopes);
+std::string join_scopes(const std::vector<std::string>& scopes);
+
+}  // namespace glassbox::auth
