@@ -186,28 +186,4 @@ std::optional<BearerChallenge> find_bearer_challenge(std::string_view header) {
   return std::nullopt;
 }
 
-std::vector<std::string> split_scopes(std::string_view scopes) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < scopes.size()) {
-    while (i < scopes.size() && scopes[i] == ' ') ++i;
-    std::size_t start = i;
-    while (i < scopes.size() && scopes[i] != ' ') ++i;
-    if (i > start) {
-      std::string scope(scopes.substr(start, i - start));
-      if (std::find(out.begin(), out.end(), scope) == out.end()) out.push_back(std::move(scope));
-    }
-  }
-  return out;
-}
-
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const std::string& s : scopes) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
-
 }  // namespace glassbox::auth

@@ -80,26 +80,4 @@ bool AuthInfo::has_scope(std::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
-std::vector<std::string> split_scopes(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    std::size_t space = text.find(' ');
-    std::string_view word = text.substr(0, space);
-    if (!word.empty() && std::find(out.begin(), out.end(), word) == out.end())
-      out.emplace_back(word);
-    if (space == std::string_view::npos) break;
-    text.remove_prefix(space + 1);
-  }
-  return out;
-}
-
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
-
 }  // namespace glassbox::auth

@@ -7,6 +7,9 @@
 // or challenges beyond kMaxChallenges are ignored. Pure functions: any thread.
 #pragma once
 
+#include "glassbox/auth/resource_server.hpp"
+#include "glassbox/auth/scopes.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -32,17 +35,8 @@ inline constexpr std::size_t kMaxParams = 32;  // per challenge
 // Every challenge of one WWW-Authenticate value (or several values joined by ", ").
 std::vector<AuthChallenge> parse_www_authenticate(std::string_view header);
 
-// The parameters of the first Bearer challenge; empty strings for those it lacks.
-struct BearerChallenge {
-  std::string error;  // invalid_token, insufficient_scope, ...
-  std::string error_description;
-  std::string scope;              // space-separated
-  std::string resource_metadata;  // the protected resource metadata URL (RFC 9728)
-};
+// The parameters of the first Bearer challenge (the struct the resource server writes); empty
+// strings for those it lacks.
 std::optional<BearerChallenge> find_bearer_challenge(std::string_view header);
-
-// A space-separated scope string as a list, empty items dropped, order kept, duplicates removed.
-std::vector<std::string> split_scopes(std::string_view scopes);
-std::string join_scopes(const std::vector<std::string>& scopes);
 
 }  // namespace glassbox::auth

@@ -26,6 +26,8 @@
 // may block. No shared state: any thread.
 #pragma once
 
+#include "glassbox/auth/resource_server.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -40,13 +42,6 @@ namespace glassbox::auth {
 class DiscoveryError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-struct ProtectedResourceMetadata {
-  std::string url;  // where it was found
-  std::string resource;
-  std::vector<std::string> authorization_servers;
-  std::vector<std::string> scopes_supported;
 };
 
 struct AuthorizationServerMetadata {

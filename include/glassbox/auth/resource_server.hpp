@@ -16,7 +16,10 @@ namespace glassbox::auth {
 inline constexpr std::string_view kProtectedResourceWellKnown =
     "/.well-known/oauth-protected-resource";
 
+// Both sides use it: the resource server serves it, the client's discovery reads it (and keeps
+// `url`, where it was found).
 struct ProtectedResourceMetadata {
+  std::string url;       // where the document was found (client side); not serialized
   std::string resource;  // the canonical URI of the MCP server, e.g. https://mcp.example.com/mcp
   std::vector<std::string> authorization_servers;  // issuer identifiers
   std::vector<std::string> scopes_supported;       // omitted when empty

@@ -7,6 +7,7 @@
 // implementation is thread-safe.
 #pragma once
 
+#include "glassbox/auth/scopes.hpp"
 #include "glassbox/json/json.hpp"
 
 #include <cstdint>
@@ -104,9 +105,5 @@ class TokenVerifier {
     return std::nullopt;
   }
 };
-
-// Scopes as RFC 6749 writes them: space-separated.
-std::vector<std::string> split_scopes(std::string_view text);
-std::string join_scopes(const std::vector<std::string>& scopes);
 
 }  // namespace glassbox::auth
