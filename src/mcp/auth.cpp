@@ -1,8 +1,7 @@
 #include "glassbox/mcp/auth.hpp"
 
+#include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/server.hpp"
-#include "glassbox/trace/otlp_http.hpp"
-#include "glassbox/trace/processor.hpp"
 #include "mcp/auth_principal.hpp"
 
 #include <openssl/crypto.h>
@@ -89,23 +88,6 @@ trace::SpanData validate_span(const trace::SpanContext& parent, std::uint64_t st
   return span;
 }
 
-// Like passback's default: the server's resource, and its OTLP exporter when configured.
-std::shared_ptr<trace::TracerProvider> default_provider(const ServerOptions& server) {
-  trace::Resource defaults;
-  defaults.set("service.name", server.name);
-  defaults.set("service.version", server.version);
-  trace::TracerProviderOptions options;
-  options.resource = trace::resource_from_environment(std::move(defaults));
-  if (std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") ||
-      std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-    auto exporter =
-        std::make_shared<trace::OtlpHttpExporter>(trace::otlp_options_from_environment());
-    options.processors.push_back(std::make_shared<trace::BatchSpanProcessor>(
-        trace::BatchSpanProcessorOptions{.exporter = std::move(exporter)}));
-  }
-  return std::make_shared<trace::TracerProvider>(std::move(options));
-}
-
 std::string_view status_text(int status) {
   switch (status) {
     case 400:
@@ -126,7 +108,7 @@ class Decider {
  public:
   Decider(AuthOptions options, const ServerOptions& server) : options_(std::move(options)) {
     if (options_.passback && !options_.passback->provider)
-      options_.passback->provider = default_provider(server);
+      options_.passback->provider = default_tracer_provider(server);
   }
 
   const AuthOptions& options() const { return options_; }

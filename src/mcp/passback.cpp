@@ -90,23 +90,6 @@ void describe_outcome(trace::Span& span, const Outcome& outcome) {
   }
 }
 
-std::shared_ptr<trace::TracerProvider> default_provider(const ServerOptions& server) {
-  trace::Resource defaults;
-  defaults.set("service.name", server.name);
-  defaults.set("service.version", server.version);
-  trace::TracerProviderOptions options;
-  options.resource = trace::resource_from_environment(std::move(defaults));
-  // S13: the server's full telemetry goes to its own backend when one is configured.
-  if (std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") ||
-      std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-    auto exporter =
-        std::make_shared<trace::OtlpHttpExporter>(trace::otlp_options_from_environment());
-    options.processors.push_back(std::make_shared<trace::BatchSpanProcessor>(
-        trace::BatchSpanProcessorOptions{.exporter = std::move(exporter)}));
-  }
-  return std::make_shared<trace::TracerProvider>(std::move(options));
-}
-
 }  // namespace
 
 Middleware make_passback_middleware(PassbackOptions options) {
@@ -159,8 +142,25 @@ Middleware make_passback_middleware(PassbackOptions options) {
   };
 }
 
+std::shared_ptr<trace::TracerProvider> default_tracer_provider(const ServerOptions& server) {
+  trace::Resource defaults;
+  defaults.set("service.name", server.name);
+  defaults.set("service.version", server.version);
+  trace::TracerProviderOptions options;
+  options.resource = trace::resource_from_environment(std::move(defaults));
+  // S13: the server's full telemetry goes to its own backend when one is configured.
+  if (std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") ||
+      std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    auto exporter =
+        std::make_shared<trace::OtlpHttpExporter>(trace::otlp_options_from_environment());
+    options.processors.push_back(std::make_shared<trace::BatchSpanProcessor>(
+        trace::BatchSpanProcessorOptions{.exporter = std::move(exporter)}));
+  }
+  return std::make_shared<trace::TracerProvider>(std::move(options));
+}
+
 void enable_passback(Server& server, PassbackOptions options) {
-  if (!options.provider) options.provider = default_provider(server.options());
+  if (!options.provider) options.provider = default_tracer_provider(server.options());
   server.use(make_passback_middleware(std::move(options)));
 }
 

@@ -22,6 +22,7 @@
 namespace glassbox::mcp {
 
 class Server;
+struct ServerOptions;
 
 inline constexpr std::string_view kPassbackCapability = "serverExecutionTelemetry";
 inline constexpr std::string_view kPassbackCapabilityVersion = "2026-03-01";
@@ -45,5 +46,8 @@ void enable_passback(Server& server, PassbackOptions options = {});
 
 // The middleware alone, for servers that compose their own chain.
 Middleware make_passback_middleware(PassbackOptions options);
+
+// The provider PassbackOptions::provider falls back to, described there.
+std::shared_ptr<trace::TracerProvider> default_tracer_provider(const ServerOptions& server);
 
 }  // namespace glassbox::mcp
