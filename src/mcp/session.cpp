@@ -81,9 +81,13 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
     }
     bool cancelled = false;
     {
+      // The id is free again before its answer goes out: a client may reuse it as soon as it
+      // has the answer. Until the answer is written, `answering_` holds off the drain.
       std::lock_guard lock(self->mutex_);
       auto it = self->in_flight_.find(id);
       cancelled = it != self->in_flight_.end() && it->second.stop_requested();
+      if (it != self->in_flight_.end()) self->in_flight_.erase(it);
+      ++self->answering_;
     }
     // A request the client cancelled gets no response (MCP cancellation).
     if (!cancelled) {
@@ -95,23 +99,23 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
                                options);
       }
     }
-    self->finish_request(id);
+    self->finish_request();
   });
 }
 
-void Session::finish_request(const jsonrpc::Id& id) {
+void Session::finish_request() {
   std::function<void()> finished;
   {
     std::lock_guard lock(mutex_);
-    in_flight_.erase(id);
-    if (in_flight_.empty()) drained_.notify_all();
+    --answering_;
+    if (in_flight_.empty() && answering_ == 0) drained_.notify_all();
     finished = take_finished_locked();
   }
   if (finished) finished();
 }
 
 std::function<void()> Session::take_finished_locked() {
-  if (!input_closed_.load() || !in_flight_.empty()) return {};
+  if (!input_closed_.load() || !in_flight_.empty() || answering_ > 0) return {};
   return std::exchange(on_finished_, nullptr);
 }
 
@@ -240,7 +244,8 @@ void Session::close() {
 
 void Session::wait_until_drained() {
   std::unique_lock lock(mutex_);
-  drained_.wait(lock, [&] { return input_closed_.load() && in_flight_.empty(); });
+  drained_.wait(lock,
+                [&] { return input_closed_.load() && in_flight_.empty() && answering_ == 0; });
 }
 
 void Session::set_peer(json::object capabilities, Implementation info,
