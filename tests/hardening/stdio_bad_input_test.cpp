@@ -151,7 +151,7 @@ TEST(Stdio, B14_UnsolicitedAnswersAndUnknownCancellationsGetNoAnswer) {
 TEST(Stdio, B15_DuplicateIdInFlightIsRefusedAndTheFirstStillAnswered) {
   StdioWire wire;
   wire.send(
-      R"({"jsonrpc":"2.0","id":15,"method":"tools/call","params":{"name":"slow","arguments":{"ms":300}}})");
+      R"({"jsonrpc":"2.0","id":15,"method":"tools/call","params":{"name":"slow","arguments":{"ms":1000}}})");
   json::object duplicate = wire.call(R"({"jsonrpc":"2.0","id":15,"method":"ping"})");
   EXPECT_EQ(error_code(duplicate), -32600);
   EXPECT_EQ(error_message(duplicate), "a request with this id is already in flight");
