@@ -51,6 +51,6 @@ if ((quick == 0)); then
     run_ctest build-tsan -R '^(trace|mcp|transport|auth)\.'
 
   step "fuzzing"
-  scripts/fuzz.sh 15
+  scripts/fuzz.sh 20
 fi
 step "all tests passed"

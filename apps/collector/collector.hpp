@@ -125,6 +125,20 @@ std::string_view viewer_page();
 std::optional<std::string> inflate(std::string_view compressed, std::size_t max_bytes,
                                    std::string* error);
 
+// The body of POST /v1/traces, decoded as the receiver does it before storing anything: the
+// media type (JSON or protobuf), the Content-Encoding (identity, gzip, deflate; inflated under
+// max_inflated_bytes), then the bounded OTLP decoder. A pure function (no I/O): the receiver,
+// the fuzz target and the bad-input tests all go through it.
+struct ExportDecodeResult {
+  int status = 200;       // 200, or the HTTP status that refuses the body (400, 415)
+  bool protobuf = false;  // the request was application/(x-)protobuf: answer in protobuf
+  std::string reason;     // why it was refused; empty on success
+  std::optional<trace::TracesData> traces;  // set when status is 200
+};
+ExportDecodeResult decode_export_request(std::string_view content_type,
+                                         std::string_view content_encoding, std::string_view body,
+                                         const CollectorOptions& options);
+
 // ---- the command -----------------------------------------------------------------------------
 
 struct CollectorCommandOptions {

@@ -122,6 +122,38 @@ bool is_hex_id(std::string_view s) {
 
 }  // namespace
 
+ExportDecodeResult decode_export_request(std::string_view content_type,
+                                         std::string_view content_encoding, std::string_view body,
+                                         const CollectorOptions& options) {
+  ExportDecodeResult result;
+  std::string type = media_type(content_type);
+  result.protobuf = type == "application/x-protobuf" || type == "application/protobuf";
+  auto fail = [&](int status, std::string reason) {
+    result.status = status;
+    result.reason = std::move(reason);
+    return std::move(result);
+  };
+  if (!result.protobuf && type != "application/json") {
+    return fail(
+        415, "Content-Type must be application/json or application/x-protobuf, not '" + type + "'");
+  }
+  std::optional<std::string> inflated;
+  std::string encoding = lower(content_encoding);
+  if (encoding == "gzip" || encoding == "deflate") {
+    std::string error;
+    inflated = inflate(body, options.max_inflated_bytes, &error);
+    if (!inflated) return fail(400, error);
+    body = *inflated;
+  } else if (!encoding.empty() && encoding != "identity") {
+    return fail(415, "unsupported Content-Encoding '" + encoding + "'");
+  }
+  std::string error;
+  result.traces = result.protobuf ? trace::decode_otlp_protobuf(body, options.decode_limits, &error)
+                                  : trace::decode_otlp_json(body, options.decode_limits, &error);
+  if (!result.traces) return fail(400, "invalid OTLP payload: " + error);
+  return result;
+}
+
 struct Collector::Impl {
   CollectorOptions options;
   std::unique_ptr<TraceStore> store;
@@ -132,43 +164,22 @@ struct Collector::Impl {
   bool running = false;
 
   Response export_traces(const Request& req) {
-    std::string type = media_type(req[http::field::content_type]);
-    bool protobuf = type == "application/x-protobuf" || type == "application/protobuf";
+    ExportDecodeResult decoded = decode_export_request(
+        req[http::field::content_type], req[http::field::content_encoding], req.body(), options);
     auto fail = [&](http::status status, const std::string& reason) {
-      if (protobuf)
+      if (decoded.protobuf)
         return make_response(req, status, "application/x-protobuf", status_protobuf(3, reason));
       return make_response(req, status, "application/json",
                            json::serialize(json::object{{"code", 3}, {"message", reason}}));
     };
-    if (!protobuf && type != "application/json") {
-      return fail(
-          http::status::unsupported_media_type,
-          "Content-Type must be application/json or application/x-protobuf, not '" + type + "'");
-    }
-    std::string_view body = req.body();
-    std::optional<std::string> inflated;
-    std::string encoding = lower(req[http::field::content_encoding]);
-    if (encoding == "gzip" || encoding == "deflate") {
-      std::string error;
-      inflated = inflate(body, options.max_inflated_bytes, &error);
-      if (!inflated) return fail(http::status::bad_request, error);
-      body = *inflated;
-    } else if (!encoding.empty() && encoding != "identity") {
-      return fail(http::status::unsupported_media_type,
-                  "unsupported Content-Encoding '" + encoding + "'");
-    }
-    std::string error;
-    std::optional<trace::TracesData> traces =
-        protobuf ? trace::decode_otlp_protobuf(body, options.decode_limits, &error)
-                 : trace::decode_otlp_json(body, options.decode_limits, &error);
-    if (!traces) return fail(http::status::bad_request, "invalid OTLP payload: " + error);
+    if (!decoded.traces) return fail(static_cast<http::status>(decoded.status), decoded.reason);
     try {
-      store->insert(*traces);
+      store->insert(*decoded.traces);
     } catch (const std::exception& e) {
       return fail(http::status::service_unavailable, std::string("store: ") + e.what());
     }
     // ExportTraceServiceResponse with no partial_success: empty in both encodings.
-    if (protobuf) return make_response(req, http::status::ok, "application/x-protobuf", "");
+    if (decoded.protobuf) return make_response(req, http::status::ok, "application/x-protobuf", "");
     return make_response(req, http::status::ok, "application/json", "{}");
   }
 

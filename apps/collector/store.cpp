@@ -75,7 +75,10 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   Statement& bind(int i, std::string_view text) {
-    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    // An empty view may have no data at all, and SQLite binds a null pointer as NULL (a resource
+    // without service.name then broke the NOT NULL column): empty text is "", never NULL.
+    sqlite3_bind_text(stmt_, i, text.data() ? text.data() : "", static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
     return *this;
   }
   Statement& bind(int i, std::int64_t v) {

@@ -94,9 +94,13 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
   }
   bool cancelled = false;
   {
+    // The id is free again before its answer goes out: a client may reuse it as soon as it has
+    // the answer. Until the answer is written, `answering_` holds off the drain.
     std::lock_guard lock(mutex_);
     auto it = in_flight_.find(id);
     cancelled = it != in_flight_.end() && it->second.stop_requested();
+    if (it != in_flight_.end()) in_flight_.erase(it);
+    ++answering_;
   }
   // A request the client cancelled gets no response (MCP cancellation).
   if (!cancelled) {
@@ -107,24 +111,24 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
       transport_->send(jsonrpc::ErrorResponse{id, std::move(std::get<1>(outcome))}, options);
     }
   }
-  finish_request(id);
+  finish_request();
 }
 
-void Session::finish_request(const jsonrpc::Id& id) {
+void Session::finish_request() {
   std::function<void()> finished;
   {
     std::lock_guard lock(mutex_);
-    in_flight_.erase(id);
-    // Only the last request after end of input can satisfy wait_until_drained(); waking its
+    --answering_;
+    // Only the last answer after end of input can satisfy wait_until_drained(); waking its
     // waiter after every request would cost a context switch per call.
-    if (input_closed_.load() && in_flight_.empty()) drained_.notify_all();
+    if (input_closed_.load() && in_flight_.empty() && answering_ == 0) drained_.notify_all();
     finished = take_finished_locked();
   }
   if (finished) finished();
 }
 
 std::function<void()> Session::take_finished_locked() {
-  if (!input_closed_.load() || !in_flight_.empty()) return {};
+  if (!input_closed_.load() || !in_flight_.empty() || answering_ > 0) return {};
   return std::exchange(on_finished_, nullptr);
 }
 
@@ -256,7 +260,8 @@ void Session::close() {
 
 void Session::wait_until_drained() {
   std::unique_lock lock(mutex_);
-  drained_.wait(lock, [&] { return input_closed_.load() && in_flight_.empty(); });
+  drained_.wait(lock,
+                [&] { return input_closed_.load() && in_flight_.empty() && answering_ == 0; });
 }
 
 void Session::set_peer(json::object capabilities, Implementation info,

@@ -80,7 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_notification(const jsonrpc::Notification& notification);
   void on_answer(const jsonrpc::Id& id, Outcome outcome);
   void on_input_closed();
-  void finish_request(const jsonrpc::Id& id);
+  void finish_request();
   // Takes the on_finished callback when it is due (caller holds mutex_), to run after unlocking.
   std::function<void()> take_finished_locked();
 
@@ -94,6 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::condition_variable drained_;
   std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending_;  // outgoing, by id
   std::map<jsonrpc::Id, std::stop_source> in_flight_;        // incoming, by id
+  std::size_t answering_ = 0;  // incoming requests whose answer is being written
   std::int64_t next_id_ = 0;
   std::atomic<bool> input_closed_{false};
 

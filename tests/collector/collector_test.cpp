@@ -152,6 +152,23 @@ TEST(TraceStore, RoundTripKeepsSpansAndTheirResources) {
   EXPECT_EQ(summary[0].end_time_unix_nano - summary[0].start_time_unix_nano, 120'000'000u);
 }
 
+// Regression (found by fuzz_collector_ingest): a resource without a string service.name (OTLP
+// does not require one) bound a null text as SQL NULL into a NOT NULL column; the export failed
+// and the receiver answered 503.
+TEST(TraceStore, AResourceWithoutServiceNameIsStored) {
+  TraceStore store;
+  trace::TracesData data = stitched_trace();
+  data.resource_spans[0].resource = trace::Resource{};
+  data.resource_spans[1].resource.attributes = {{"service.name", std::int64_t{7}}};
+  EXPECT_EQ(store.insert(data), 4u);
+  std::string id = data.resource_spans[0].scope_spans[0].spans[0].trace_id.to_hex();
+  std::optional<json::object> t = store.trace_json(id);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->at("spans").as_array().size(), 4u);
+  ASSERT_EQ(store.recent().size(), 1u);
+  EXPECT_EQ(store.recent()[0].span_count, 4u);
+}
+
 TEST(TraceStore, SpansOfOneTraceMayArriveInSeveralExports) {
   TraceStore store;
   trace::TracesData data = stitched_trace();

@@ -1,0 +1,277 @@
+// Helpers for the bad-input catalogue (docs/bad-input.md): a stdio wire to a glassbox server
+// (raw lines in, parsed lines out), the server every stdio row talks to, and a hostile server
+// that forges `_meta.otel.traces` for the client-ingest rows.
+#pragma once
+
+#include "glassbox/mcp/client_telemetry.hpp"
+#include "glassbox/mcp/passback.hpp"
+#include "glassbox/mcp/server.hpp"
+#include "glassbox/transport/memory.hpp"
+#include "glassbox/transport/stdio.hpp"
+#include "mcp/test_server.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace glassbox::hardening {
+
+using namespace std::chrono_literals;
+
+// The server behind every stdio row: the protocol-test fixtures, passback, and a few tools that
+// misbehave on purpose.
+inline void add_hardening_fixtures(mcp::Server& server) {
+  using namespace mcp;
+  enable_passback(
+      server,
+      {.provider = std::make_shared<trace::TracerProvider>(trace::TracerProviderOptions{})});
+  testing::add_test_fixtures(server);
+  server.add_tool({.name = "throws_int"},
+                  [](const json::object&, RequestContext&) -> CallToolResult {
+                    throw 42;  // not a std::exception
+                  });
+  server.add_tool({.name = "nested"}, [](const json::object&, RequestContext& ctx) {
+    trace::Span child = ctx.span("child");
+    trace::Span grandchild = ctx.span("grandchild");
+    return CallToolResult::text("nested");
+  });
+  server.add_tool({.name = "flood"}, [](const json::object&, RequestContext& ctx) {
+    for (int i = 0; i < 100'000; ++i) {
+      trace::Span s = ctx.span("stage");
+      s.set_attribute("i", static_cast<std::int64_t>(i));
+    }
+    return CallToolResult::text("flooded");
+  });
+  server.set_method("test/throws", [](RequestContext&) -> Outcome {
+    throw std::runtime_error("handler exploded");
+  });
+}
+
+// A glassbox server on the far end of two pipes, spoken to in raw lines, as a stdio client
+// would (and as a hostile one could).
+class StdioWire {
+ public:
+  explicit StdioWire(std::size_t max_message_bytes = 64 * 1024) {
+    add_hardening_fixtures(server_);
+    EXPECT_EQ(::pipe(to_server_), 0);
+    EXPECT_EQ(::pipe(from_server_), 0);
+    server_.connect(transport::make_stdio_transport({.read_fd = to_server_[0],
+                                                     .write_fd = from_server_[1],
+                                                     .max_message_bytes = max_message_bytes}));
+  }
+  ~StdioWire() {
+    end_input();
+    ::close(from_server_[0]);
+  }
+  StdioWire(const StdioWire&) = delete;
+  StdioWire& operator=(const StdioWire&) = delete;
+
+  // Writes bytes as they are (no newline added); a writer thread, so that a line larger than the
+  // pipe buffer cannot block the test while the server is answering.
+  void write_raw(std::string bytes) {
+    std::thread writer([this, bytes = std::move(bytes)] {
+      std::size_t done = 0;
+      while (done < bytes.size()) {
+        ssize_t n = ::write(to_server_[1], bytes.data() + done, bytes.size() - done);
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+      }
+    });
+    writer.join();
+  }
+  void send(const std::string& line) { write_raw(line + "\n"); }
+  void end_input() {
+    if (to_server_[1] >= 0) ::close(to_server_[1]);
+    to_server_[1] = -1;
+  }
+
+  // The next line the server writes, or nullopt after `quiet` without one.
+  std::optional<std::string> next_line(std::chrono::milliseconds quiet = 5000ms) {
+    for (;;) {
+      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return line;
+      }
+      pollfd p{from_server_[0], POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) return std::nullopt;
+      char chunk[64 * 1024];
+      ssize_t n = ::read(from_server_[0], chunk, sizeof chunk);
+      if (n <= 0) return std::nullopt;
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  // The next line, parsed as a JSON object (an empty object when there is none).
+  json::object next() {
+    std::optional<std::string> line = next_line();
+    EXPECT_TRUE(line) << "no answer";
+    if (!line) return {};
+    std::optional<json::value> v = json::parse(*line);
+    EXPECT_TRUE(v && v->is_object()) << *line;
+    return v && v->is_object() ? v->get_object() : json::object{};
+  }
+  // Sends a request and returns its answer (the next line).
+  json::object call(const std::string& line) {
+    send(line);
+    return next();
+  }
+  // The connection lives on: a ping with `id` sent now is the next thing answered.
+  void expect_alive(int id = 9999) {
+    json::object answer =
+        call(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"ping"})");
+    EXPECT_EQ(json::serialize(answer),
+              R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"result":{}})");
+  }
+
+  mcp::Server& server() { return server_; }
+
+ private:
+  mcp::Server server_{{.name = "hardening", .version = "1.0"}};
+  int to_server_[2] = {-1, -1};
+  int from_server_[2] = {-1, -1};
+  std::string buffer_;
+};
+
+// The JSON-RPC error code of an answer, or 0.
+inline std::int64_t error_code(const json::object& answer) {
+  const json::object* e = json::find_object(answer, "error");
+  return e ? json::find_int(*e, "code").value_or(0) : 0;
+}
+inline std::string error_message(const json::object& answer) {
+  const json::object* e = json::find_object(answer, "error");
+  const json::string* m = e ? json::find_string(*e, "message") : nullptr;
+  return m ? std::string(*m) : std::string();
+}
+
+// result._meta.otel.traces, or nullptr.
+inline const json::object* passback_of(const json::object& answer) {
+  const json::object* holder = json::find_object(answer, "result");
+  if (holder == nullptr) {
+    const json::object* e = json::find_object(answer, "error");
+    holder = e ? json::find_object(*e, "data") : nullptr;
+  }
+  const json::object* meta = holder ? json::find_object(*holder, "_meta") : nullptr;
+  const json::object* otel = meta ? json::find_object(*meta, "otel") : nullptr;
+  return otel ? json::find_object(*otel, "traces") : nullptr;
+}
+
+// Every span of a passback payload, in order.
+inline std::vector<json::object> spans_of(const json::object& traces) {
+  std::vector<json::object> out;
+  if (const json::array* rs = json::find_array(traces, "resourceSpans")) {
+    for (const auto& r : *rs) {
+      const json::array* ss = json::find_array(r.as_object(), "scopeSpans");
+      for (const auto& s : ss ? *ss : json::array{}) {
+        const json::array* spans = json::find_array(s.as_object(), "spans");
+        for (const auto& span : spans ? *spans : json::array{}) out.push_back(span.as_object());
+      }
+    }
+  }
+  return out;
+}
+
+// ---- a hostile server, for the client-ingest rows -------------------------------------------
+
+// What the forging server puts in `_meta.otel.traces`, given the caller's CLIENT span.
+using Forge = std::function<json::value(const trace::SpanContext& caller)>;
+
+// A server whose tools answer normally but whose `_meta.otel.traces` is forged, and a glassbox
+// client with telemetry (passback always requested) connected to it over a memory pair.
+class ForgingServer {
+ public:
+  explicit ForgingServer(Forge forge, mcp::ClientTelemetryOptions telemetry = {}) {
+    using namespace mcp;
+    server_.use([forge = std::move(forge)](RequestContext& ctx,
+                                           const MethodHandler& next) -> Outcome {
+      Outcome outcome = invoke_handler(next, ctx);  // a ProtocolError becomes its error here
+      if (ctx.method() != "tools/call") return outcome;
+      const json::string* tp = json::find_string(ctx.meta(), "traceparent");
+      std::optional<trace::SpanContext> caller = tp ? trace::parse_traceparent(*tp) : std::nullopt;
+      outcome_meta(outcome)["otel"] =
+          json::object{{"traces", forge(caller.value_or(trace::SpanContext{}))}};
+      return outcome;
+    });
+    server_.add_tool({.name = "work"}, [](const json::object&, RequestContext&) {
+      return CallToolResult::text("done");
+    });
+    server_.add_tool(
+        {.name = "denied"}, [](const json::object&, RequestContext&) -> CallToolResult {
+          throw ProtocolError({-32003, "denied by policy", json::object{{"ticket", 7}}});
+        });
+    telemetry.passback = PassbackMode::always;
+    trace::TracerProviderOptions provider;
+    provider.resource.set("service.name", "agent");
+    telemetry.provider = std::make_shared<trace::TracerProvider>(std::move(provider));
+    telemetry.on_trace = [this](const StitchedTrace& t) {
+      std::lock_guard lock(mutex_);
+      last_ = t;
+    };
+    client_ = std::make_unique<Client>(ClientOptions{.max_message_bytes = 64 * 1024 * 1024});
+    telemetry_ = enable_client_telemetry(*client_, std::move(telemetry));
+    auto [c, s] = transport::make_memory_pair();
+    server_.connect(s);
+    client_->connect(c);
+  }
+
+  mcp::Client& client() { return *client_; }
+  mcp::StitchedTrace last() {
+    std::lock_guard lock(mutex_);
+    return last_;
+  }
+
+  // Calls "work": the result must be intact whatever came with it.
+  mcp::StitchedTrace call_and_expect_result_intact() {
+    mcp::CallToolResult r = client_->call_tool("work");
+    EXPECT_FALSE(r.is_error);
+    EXPECT_EQ(json::serialize(r.content), R"([{"type":"text","text":"done"}])");
+    mcp::StitchedTrace t = last();
+    EXPECT_TRUE(t.report.requested);
+    EXPECT_TRUE(t.report.present);
+    return t;
+  }
+
+ private:
+  mcp::Server server_{{.name = "forger", .version = "6.6.6"}};
+  std::unique_ptr<mcp::Client> client_;
+  std::shared_ptr<mcp::ClientTelemetry> telemetry_;
+  std::mutex mutex_;
+  mcp::StitchedTrace last_;
+};
+
+// OTLP JSON of one span.
+inline json::object span_json(const std::string& trace_id, const std::string& span_id,
+                              const std::string& parent, std::string_view name = "forged") {
+  json::object s{{"traceId", trace_id},
+                 {"spanId", span_id},
+                 {"name", name},
+                 {"kind", 2},
+                 {"startTimeUnixNano", "1710000000000000000"},
+                 {"endTimeUnixNano", "1710000000004200000"}};
+  if (!parent.empty()) s["parentSpanId"] = parent;
+  return s;
+}
+
+inline json::object envelope(json::array spans) {
+  return {
+      {"resourceSpans",
+       json::array{json::object{
+           {"resource",
+            {{"attributes", json::array{json::object{{"key", "service.name"},
+                                                     {"value", {{"stringValue", "forger"}}}}}}}},
+           {"scopeSpans", json::array{json::object{{"scope", {{"name", "forge"}}},
+                                                   {"spans", std::move(spans)}}}}}}}};
+}
+
+inline std::string new_span_id() {
+  return trace::generate_span_id().to_hex();
+}
+
+}  // namespace glassbox::hardening
