@@ -1,7 +1,10 @@
 // stdio transports: newline-delimited JSON-RPC over a pair of file descriptors.
 //
-// Threads: one reader thread per transport delivers callbacks; send() takes a mutex and writes
-// the whole line (a slow reader on the other side blocks senders, never the reader thread).
+// Threads: the thread that reads a message delivers it, and the session runs a request right
+// there (callbacks_may_block() is true): when a callback runs past 1 ms, or calls will_block(),
+// another thread takes over reading, so callbacks may then overlap. send() takes a mutex and
+// writes the whole line (a slow reader on the other side blocks senders, never the reading);
+// answers sent while a batch of messages read together is delivered leave in one write.
 // A line over max_message_bytes is discarded (memory stays bounded) and answered with -32600;
 // bad JSON with -32700; the connection lives on. End of input closes the transport.
 #pragma once
