@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -261,16 +262,19 @@ json::object Decider::refusal_telemetry(const Call& call, auth::Reason reason, i
 
 // Threads for verifications that wait on the network. Detached, sharing only their queue: the
 // authorizer may be destroyed from one of them (a late answer can drop the HTTP server's last
-// reference), so nothing here may wait for them or outlive them.
+// reference). An owner outside the pool waits for them (bounded) when it lets go, so nothing
+// they touch (OpenSSL's state among it) is torn down under them at exit.
 class VerifyPool {
  public:
   explicit VerifyPool(std::size_t max_threads) : shared_(std::make_shared<Shared>()) {
     shared_->max_threads = std::max<std::size_t>(1, max_threads);
   }
   ~VerifyPool() {
-    std::lock_guard lock(shared_->mutex);
+    std::unique_lock lock(shared_->mutex);
     shared_->stopping = true;  // the queue still drains: every done() gets its answer
     shared_->cv.notify_all();
+    if (!in_pool_thread())
+      shared_->cv.wait_for(lock, std::chrono::seconds(5), [&] { return shared_->threads == 0; });
   }
   VerifyPool(const VerifyPool&) = delete;
   VerifyPool& operator=(const VerifyPool&) = delete;
@@ -295,7 +299,13 @@ class VerifyPool {
     bool stopping = false;
   };
 
+  static bool& in_pool_thread() {
+    thread_local bool flag = false;
+    return flag;
+  }
+
   static void run(Shared& s) {
+    in_pool_thread() = true;
     std::unique_lock lock(s.mutex);
     for (;;) {
       ++s.idle;
@@ -310,6 +320,7 @@ class VerifyPool {
       lock.lock();
     }
     --s.threads;
+    s.cv.notify_all();  // an owner may be waiting for the last one
   }
 
   std::shared_ptr<Shared> shared_;
