@@ -7,6 +7,7 @@
 #include "glassbox/transport/http_client.hpp"
 
 #include "auth/fake_http_server.hpp"
+#include "support/inbox.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,6 +23,7 @@ namespace {
 using glassbox::testing::FakeHttpServer;
 using glassbox::testing::FakeRequest;
 using glassbox::testing::FakeResponse;
+using glassbox::testing::Inbox;
 using ::testing::HasSubstr;
 
 // Answers every POST with a result when the token is "good", else 401 with a challenge.
@@ -81,38 +83,6 @@ class ScriptedAuthorizer : public HttpAuthorizer {
   std::thread::id token_thread_, challenge_thread_;
 };
 
-// What the transport delivers, by request id.
-class Answers {
- public:
-  Callbacks callbacks() {
-    return {[this](jsonrpc::Message m, MessageContext) {
-              std::lock_guard lock(mutex_);
-              messages_.push_back(std::move(m));
-              cv_.notify_all();
-            },
-            [] {}};
-  }
-  std::optional<jsonrpc::Message> get(std::int64_t id,
-                                      std::chrono::milliseconds wait = std::chrono::seconds(10)) {
-    std::unique_lock lock(mutex_);
-    std::optional<jsonrpc::Message> found;
-    cv_.wait_for(lock, wait, [&] {
-      for (auto& m : messages_) {
-        if (auto* r = std::get_if<jsonrpc::Response>(&m); r && r->id == jsonrpc::Id{id}) found = m;
-        if (auto* e = std::get_if<jsonrpc::ErrorResponse>(&m); e && e->id == jsonrpc::Id{id})
-          found = m;
-      }
-      return found.has_value();
-    });
-    return found;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<jsonrpc::Message> messages_;
-};
-
 jsonrpc::Request ping(std::int64_t id) {
   return {id, "ping", json::object{}};
 }
@@ -125,11 +95,11 @@ TEST(HttpAuthorizer, RetriesWithTheNewTokenOffTheIoThread) {
     authorizer->set_token("good");
     return HttpChallengeAnswer{.retry = true};
   };
-  Answers answers;
+  Inbox answers;
   auto t = connect_http({.url = server.url("/mcp"), .authorizer = authorizer});
   t->start(answers.callbacks());
   t->send(ping(1));
-  auto a = answers.get(1);
+  auto a = answers.answer(1, std::chrono::seconds(10));
   ASSERT_TRUE(a);
   EXPECT_TRUE(std::holds_alternative<jsonrpc::Response>(*a));
   auto challenges = authorizer->challenges();
@@ -154,12 +124,12 @@ TEST(HttpAuthorizer, RetriesAreBoundedWhateverTheAuthorizerSays) {
   serve_mcp(server);
   auto authorizer = std::make_shared<ScriptedAuthorizer>();
   authorizer->script = [](const HttpChallenge&) { return HttpChallengeAnswer{.retry = true}; };
-  Answers answers;
+  Inbox answers;
   auto t =
       connect_http({.url = server.url("/mcp"), .authorizer = authorizer, .max_auth_retries = 3});
   t->start(answers.callbacks());
   t->send(ping(1));
-  auto a = answers.get(1);
+  auto a = answers.answer(1, std::chrono::seconds(10));
   ASSERT_TRUE(a);
   auto& e = std::get<jsonrpc::ErrorResponse>(*a);
   EXPECT_THAT(e.error.message, HasSubstr("HTTP 401"));
@@ -179,11 +149,11 @@ TEST(HttpAuthorizer, TheAuthorizersReasonReachesTheCaller) {
   authorizer->script = [](const HttpChallenge&) -> HttpChallengeAnswer {
     throw std::runtime_error("issuer mismatch");  // a throwing authorizer is a "no"
   };
-  Answers answers;
+  Inbox answers;
   auto t = connect_http({.url = server.url("/mcp"), .authorizer = authorizer});
   t->start(answers.callbacks());
   t->send(ping(5));
-  auto a = answers.get(5);
+  auto a = answers.answer(5, std::chrono::seconds(10));
   ASSERT_TRUE(a);
   auto& e = std::get<jsonrpc::ErrorResponse>(*a);
   EXPECT_EQ(e.error.message, "HTTP 401: authorization failed: issuer mismatch");
@@ -204,7 +174,7 @@ TEST(HttpAuthorizer, ABlockedChallengeDoesNotStallOtherRequests) {
     if (c.sent_token.empty()) released.wait();  // the first request: a person logging in
     return HttpChallengeAnswer{.retry = true};
   };
-  Answers answers;
+  Inbox answers;
   auto t = connect_http({.url = server.url("/mcp"), .authorizer = authorizer});
   t->start(answers.callbacks());
   t->send(ping(1));  // goes without a token: stuck in on_challenge
@@ -212,12 +182,12 @@ TEST(HttpAuthorizer, ABlockedChallengeDoesNotStallOtherRequests) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   authorizer->set_token("good");
   t->send(ping(2));  // has the token now
-  auto second = answers.get(2);
+  auto second = answers.answer(2, std::chrono::seconds(10));
   ASSERT_TRUE(second);
   EXPECT_TRUE(std::holds_alternative<jsonrpc::Response>(*second));
-  EXPECT_FALSE(answers.get(1, std::chrono::milliseconds(50)));  // still waiting
+  EXPECT_FALSE(answers.answer(1, std::chrono::milliseconds(50)));  // still waiting
   release.set_value();
-  auto first = answers.get(1);
+  auto first = answers.answer(1, std::chrono::seconds(10));
   ASSERT_TRUE(first);
   EXPECT_TRUE(std::holds_alternative<jsonrpc::Response>(*first));
   t->close();
@@ -231,7 +201,7 @@ TEST(HttpAuthorizer, CloseCancelsAFlowInProgress) {
     while (!authorizer->cancelled_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return HttpChallengeAnswer{.reason = "cancelled"};
   };
-  Answers answers;
+  Inbox answers;
   {
     auto t = connect_http({.url = server.url("/mcp"), .authorizer = authorizer});
     t->start(answers.callbacks());

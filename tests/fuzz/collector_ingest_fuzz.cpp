@@ -7,28 +7,9 @@
 // Invariants: no crash; the status is 200, 400 or 415, and 200 exactly when spans decoded; the
 // store takes what decoded and serves every trace it holds.
 #include "collector.hpp"
-
-#include <zlib.h>
+#include "support/compress.hpp"
 
 #include <cstdlib>
-
-namespace {
-
-std::string compress(std::string_view data, int window_bits) {
-  z_stream z{};
-  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace glassbox;
@@ -47,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string compressed;
   if (selector >= 216) {  // compressed here: gzip or zlib framing, then inflated by the collector
     bool gzip = selector % 2 == 0;
-    compressed = compress(body, gzip ? 15 + 16 : 15);
+    compressed = glassbox::testing::compress(body, gzip ? 15 + 16 : 15, Z_BEST_SPEED);
     body = compressed;
     encoding = gzip ? "gzip" : "deflate";
   }

@@ -5,9 +5,9 @@
 #include "collector.hpp"
 
 #include "glassbox/trace/otlp.hpp"
+#include "support/compress.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,17 +26,7 @@ struct Reply {
 };
 
 std::string gzip(std::string_view data) {
-  z_stream z{};
-  deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  return testing::compress(data, 15 + 16, Z_BEST_SPEED);
 }
 
 trace::TracesData one_trace(std::size_t spans = 1) {

@@ -2,6 +2,7 @@
 #include "glassbox/transport/http_client.hpp"
 
 #include "glassbox/transport/http_server.hpp"
+#include "support/inbox.hpp"
 #include "transport/http_test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -13,62 +14,7 @@ namespace {
 
 using namespace testing;
 
-// Collects what a client transport delivers.
-class Inbox {
- public:
-  Callbacks callbacks() {
-    return {[this](jsonrpc::Message m, MessageContext) {
-              std::lock_guard lock(mutex_);
-              messages_.push_back(std::move(m));
-              cv_.notify_all();
-            },
-            [this] {
-              std::lock_guard lock(mutex_);
-              ++closed_;
-              cv_.notify_all();
-            }};
-  }
-  // The answer (Response or ErrorResponse) to request `id`.
-  std::optional<jsonrpc::Message> answer(
-      std::int64_t id, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    std::unique_lock lock(mutex_);
-    std::optional<jsonrpc::Message> found;
-    cv_.wait_for(lock, timeout, [&] {
-      for (auto& m : messages_) {
-        if (auto* r = std::get_if<jsonrpc::Response>(&m); r && r->id == jsonrpc::Id{id}) found = m;
-        if (auto* e = std::get_if<jsonrpc::ErrorResponse>(&m); e && e->id == jsonrpc::Id{id})
-          found = m;
-      }
-      return found.has_value();
-    });
-    return found;
-  }
-  std::optional<jsonrpc::Message> wait_for(std::function<bool(const jsonrpc::Message&)> pred) {
-    std::unique_lock lock(mutex_);
-    std::optional<jsonrpc::Message> found;
-    cv_.wait_for(lock, std::chrono::seconds(5), [&] {
-      for (auto& m : messages_) {
-        if (pred(m)) found = m;
-      }
-      return found.has_value();
-    });
-    return found;
-  }
-  bool wait_closed() {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return closed_ > 0; });
-  }
-  int closed() {
-    std::lock_guard lock(mutex_);
-    return closed_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<jsonrpc::Message> messages_;
-  int closed_ = 0;
-};
+using glassbox::testing::Inbox;
 
 jsonrpc::Request initialize_request(std::int64_t id = 1) {
   return {id, "initialize",
