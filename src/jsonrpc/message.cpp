@@ -111,31 +111,6 @@ ParseResult parse(std::string_view text, const json::ParseLimits& limits) {
   return from_json(std::move(*v));
 }
 
-json::object to_json(const Message& m) {
-  json::object o;
-  o["jsonrpc"] = "2.0";
-  std::visit(
-      [&](const auto& msg) {
-        using T = std::decay_t<decltype(msg)>;
-        if constexpr (std::is_same_v<T, Request>) {
-          o["id"] = jsonrpc::to_json(msg.id);
-          o["method"] = msg.method;
-          if (!msg.params.is_null()) o["params"] = msg.params;
-        } else if constexpr (std::is_same_v<T, Notification>) {
-          o["method"] = msg.method;
-          if (!msg.params.is_null()) o["params"] = msg.params;
-        } else if constexpr (std::is_same_v<T, Response>) {
-          o["id"] = jsonrpc::to_json(msg.id);
-          o["result"] = msg.result.is_null() ? json::value(json::object{}) : msg.result;
-        } else {
-          o["id"] = msg.id ? jsonrpc::to_json(*msg.id) : json::value(nullptr);
-          o["error"] = msg.error.to_json();
-        }
-      },
-      m);
-  return o;
-}
-
 namespace {
 
 // Appends `v` as JSON without copying it into a message tree first: a tool's result (and any

@@ -76,7 +76,7 @@ struct ParseResult {
 ParseResult parse(std::string_view text, const json::ParseLimits& limits = {});
 ParseResult from_json(json::value v);
 
-json::object to_json(const Message& m);
+// Writes the message straight from its parts: a result is never copied into a message tree.
 std::string serialize(const Message& m);
 
 // The params object of a request or notification, or an empty object.
