@@ -9,6 +9,7 @@
 #include "glassbox/transport/memory.hpp"
 #include "glassbox/transport/stdio.hpp"
 #include "mcp/test_server.hpp"
+#include "support/otlp_forgery.hpp"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -23,6 +24,10 @@
 #include <vector>
 
 namespace glassbox::hardening {
+
+using glassbox::testing::envelope;
+using glassbox::testing::new_span_id;
+using glassbox::testing::span_json;
 
 using namespace std::chrono_literals;
 
@@ -245,33 +250,5 @@ class ForgingServer {
   std::mutex mutex_;
   mcp::StitchedTrace last_;
 };
-
-// OTLP JSON of one span.
-inline json::object span_json(const std::string& trace_id, const std::string& span_id,
-                              const std::string& parent, std::string_view name = "forged") {
-  json::object s{{"traceId", trace_id},
-                 {"spanId", span_id},
-                 {"name", name},
-                 {"kind", 2},
-                 {"startTimeUnixNano", "1710000000000000000"},
-                 {"endTimeUnixNano", "1710000000004200000"}};
-  if (!parent.empty()) s["parentSpanId"] = parent;
-  return s;
-}
-
-inline json::object envelope(json::array spans) {
-  return {
-      {"resourceSpans",
-       json::array{json::object{
-           {"resource",
-            {{"attributes", json::array{json::object{{"key", "service.name"},
-                                                     {"value", {{"stringValue", "forger"}}}}}}}},
-           {"scopeSpans", json::array{json::object{{"scope", {{"name", "forge"}}},
-                                                   {"spans", std::move(spans)}}}}}}}};
-}
-
-inline std::string new_span_id() {
-  return trace::generate_span_id().to_hex();
-}
 
 }  // namespace glassbox::hardening

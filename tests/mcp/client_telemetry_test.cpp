@@ -5,6 +5,7 @@
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/trace/processor.hpp"
 #include "glassbox/transport/memory.hpp"
+#include "support/otlp_forgery.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,10 @@
 
 namespace glassbox::mcp {
 namespace {
+
+using glassbox::testing::envelope;
+using glassbox::testing::new_span_id;
+using glassbox::testing::span_json;
 
 // Keeps every exported batch with the resource it was exported under (C5).
 class BatchRecorder final : public trace::SpanExporter {
@@ -158,33 +163,6 @@ std::string attribute_string(const trace::SpanData& span, std::string_view key) 
   return v && v->if_string() ? *v->if_string() : std::string();
 }
 
-// OTLP JSON of one span.
-json::object span_json(const std::string& trace_id, const std::string& span_id,
-                       const std::string& parent, std::string_view name = "forged") {
-  json::object s{{"traceId", trace_id},
-                 {"spanId", span_id},
-                 {"name", name},
-                 {"kind", 2},
-                 {"startTimeUnixNano", "1710000000000000000"},
-                 {"endTimeUnixNano", "1710000000004200000"}};
-  if (!parent.empty()) s["parentSpanId"] = parent;
-  return s;
-}
-
-json::object envelope(json::array spans, std::string_view service = "forger") {
-  return {{"resourceSpans",
-           json::array{json::object{
-               {"resource",
-                {{"attributes", json::array{json::object{{"key", "service.name"},
-                                                         {"value", {{"stringValue", service}}}}}}}},
-               {"scopeSpans", json::array{json::object{{"scope", {{"name", "forge"}}},
-                                                       {"spans", std::move(spans)}}}}}}}};
-}
-
-std::string hex_span() {
-  return trace::generate_span_id().to_hex();
-}
-
 // A hostile server's payload must never reach the caller as anything but a report: the result
 // is intact, nothing was accepted, the reason is given.
 void expect_discarded_but_result_intact(Fixture& f, std::string_view reason_part) {
@@ -294,10 +272,10 @@ TEST(ClientTelemetry, FiftyThousandSpansAreDiscardedAndReported) {  // covers C3
   Fixture f({.forge = [](const trace::SpanContext& caller) -> json::value {
     json::array spans;
     spans.reserve(50'000);
-    std::string root = hex_span();
+    std::string root = new_span_id();
     spans.push_back(span_json(caller.trace_id.to_hex(), root, caller.span_id.to_hex()));
     for (int i = 1; i < 50'000; ++i)
-      spans.push_back(span_json(caller.trace_id.to_hex(), hex_span(), root));
+      spans.push_back(span_json(caller.trace_id.to_hex(), new_span_id(), root));
     return envelope(std::move(spans));
   }});
   expect_discarded_but_result_intact(f, "more than 1000 spans");
@@ -306,7 +284,7 @@ TEST(ClientTelemetry, FiftyThousandSpansAreDiscardedAndReported) {  // covers C3
 
 TEST(ClientTelemetry, AFiftyMegabytePayloadIsDiscardedAndReported) {  // covers C3
   Fixture f({.forge = [](const trace::SpanContext& caller) -> json::value {
-    json::object root = span_json(caller.trace_id.to_hex(), hex_span(), caller.span_id.to_hex());
+    json::object root = span_json(caller.trace_id.to_hex(), new_span_id(), caller.span_id.to_hex());
     root["attributes"] = json::array{json::object{
         {"key", "blob"}, {"value", {{"stringValue", std::string(50 * 1024 * 1024, 'x')}}}}};
     return envelope(json::array{root});
@@ -327,13 +305,13 @@ TEST(ClientTelemetry, CountAndByteBoundsAreConfigurable) {  // covers C3
 
 TEST(ClientTelemetry, SpansOfAnotherTraceAreDroppedAndCounted) {  // covers C4
   Fixture f({.forge = [](const trace::SpanContext& caller) -> json::value {
-    std::string root = hex_span();
+    std::string root = new_span_id();
     std::string other = trace::generate_trace_id().to_hex();
     return envelope(
         json::array{span_json(caller.trace_id.to_hex(), root, caller.span_id.to_hex(), "root"),
-                    span_json(caller.trace_id.to_hex(), hex_span(), root, "stage"),
-                    span_json(other, hex_span(), caller.span_id.to_hex(), "foreign.root"),
-                    span_json(other, hex_span(), root, "foreign.child")});
+                    span_json(caller.trace_id.to_hex(), new_span_id(), root, "stage"),
+                    span_json(other, new_span_id(), caller.span_id.to_hex(), "foreign.root"),
+                    span_json(other, new_span_id(), root, "foreign.child")});
   }});
   CallToolResult r = f.client->call_tool("work");
   EXPECT_EQ(r.content.at(0).at("text").as_string(), "done");
@@ -348,12 +326,12 @@ TEST(ClientTelemetry, SpansOfAnotherTraceAreDroppedAndCounted) {  // covers C4
 TEST(ClientTelemetry, OnlySpansDescendedFromTheClientSpanAreKept) {  // covers C4
   Fixture f({.forge = [](const trace::SpanContext& caller) -> json::value {
     std::string t = caller.trace_id.to_hex();
-    std::string root = hex_span(), a = hex_span(), b = hex_span();
+    std::string root = new_span_id(), a = new_span_id(), b = new_span_id();
     return envelope(json::array{
         span_json(t, root, caller.span_id.to_hex(), "root"),
-        span_json(t, hex_span(), root, "stage"),
-        span_json(t, hex_span(), "", "parentless"),      // a second root of its own
-        span_json(t, hex_span(), hex_span(), "orphan"),  // parent not in the payload
+        span_json(t, new_span_id(), root, "stage"),
+        span_json(t, new_span_id(), "", "parentless"),         // a second root of its own
+        span_json(t, new_span_id(), new_span_id(), "orphan"),  // parent not in the payload
         span_json(t, a, b, "cycle.a"),
         span_json(t, b, a, "cycle.b"),                            // a cycle, hanging off nothing
         span_json(t, caller.span_id.to_hex(), "", "impostor")});  // claims to be the client span
@@ -368,9 +346,9 @@ TEST(ClientTelemetry, OnlySpansDescendedFromTheClientSpanAreKept) {  // covers C
 
 TEST(ClientTelemetry, ARepeatedSpanIdIsAmbiguousAndDropped) {  // covers C4
   Fixture f({.forge = [](const trace::SpanContext& caller) -> json::value {
-    std::string t = caller.trace_id.to_hex(), root = hex_span();
+    std::string t = caller.trace_id.to_hex(), root = new_span_id();
     return envelope(json::array{span_json(t, root, caller.span_id.to_hex(), "root"),
-                                span_json(t, hex_span(), root, "stage"),
+                                span_json(t, new_span_id(), root, "stage"),
                                 span_json(t, root, caller.span_id.to_hex(), "twin")});
   }});
   f.client->call_tool("work");
@@ -382,9 +360,9 @@ TEST(ClientTelemetry, ARepeatedSpanIdIsAmbiguousAndDropped) {  // covers C4
 
 TEST(ClientTelemetry, TheServerRootMustHangOffTheClientSpan) {  // covers C4
   Fixture f({.forge = [](const trace::SpanContext& caller) -> json::value {
-    std::string root = hex_span();
-    return envelope(json::array{span_json(caller.trace_id.to_hex(), root, hex_span(), "root"),
-                                span_json(caller.trace_id.to_hex(), hex_span(), root, "stage")});
+    std::string root = new_span_id();
+    return envelope(json::array{span_json(caller.trace_id.to_hex(), root, new_span_id(), "root"),
+                                span_json(caller.trace_id.to_hex(), new_span_id(), root, "stage")});
   }});
   f.client->call_tool("work");
   EXPECT_EQ(f.last().report.accepted_span_count, 0u);
@@ -469,13 +447,13 @@ TEST(ClientTelemetry, WrongTypesNeverCrashNorFailTheCall) {  // covers C8
         return json::value(envelope(json::array{"span", nullptr, 3.5}));
       },
       [](const trace::SpanContext& c) {
-        json::object s = span_json(c.trace_id.to_hex(), hex_span(), c.span_id.to_hex());
+        json::object s = span_json(c.trace_id.to_hex(), new_span_id(), c.span_id.to_hex());
         s["kind"] = "server-ish";
         s["attributes"] = json::object{{"not", "a list"}};
         return json::value(envelope(json::array{s}));
       },
       [](const trace::SpanContext& c) {
-        json::object s = span_json(c.trace_id.to_hex(), hex_span(), c.span_id.to_hex());
+        json::object s = span_json(c.trace_id.to_hex(), new_span_id(), c.span_id.to_hex());
         s["startTimeUnixNano"] = json::array{};
         return json::value(envelope(json::array{s}));
       },
@@ -493,7 +471,7 @@ TEST(ClientTelemetry, ADeeplyNestedAttributeValueIsRefused) {  // covers C8
     // 12 levels: past the decoder's bound (8), within the JSON-RPC parser's (64 JSON levels, 3
     // per AnyValue level); deeper still, the whole response is unreadable at the framing layer.
     for (int i = 0; i < 12; ++i) v = json::object{{"arrayValue", {{"values", json::array{v}}}}};
-    json::object s = span_json(c.trace_id.to_hex(), hex_span(), c.span_id.to_hex());
+    json::object s = span_json(c.trace_id.to_hex(), new_span_id(), c.span_id.to_hex());
     s["attributes"] = json::array{json::object{{"key", "deep"}, {"value", v}}};
     return envelope(json::array{s});
   }});
@@ -503,7 +481,8 @@ TEST(ClientTelemetry, ADeeplyNestedAttributeValueIsRefused) {  // covers C8
 TEST(ClientTelemetry, InvalidIdsAreRefused) {  // covers C8
   std::vector<std::function<json::value(const trace::SpanContext&)>> payloads = {
       [](const trace::SpanContext& c) {
-        return json::value(envelope(json::array{span_json("zz", hex_span(), c.span_id.to_hex())}));
+        return json::value(
+            envelope(json::array{span_json("zz", new_span_id(), c.span_id.to_hex())}));
       },
       [](const trace::SpanContext& c) {
         return json::value(envelope(
@@ -511,10 +490,10 @@ TEST(ClientTelemetry, InvalidIdsAreRefused) {  // covers C8
       },
       [](const trace::SpanContext& c) {
         return json::value(
-            envelope(json::array{span_json(c.trace_id.to_hex(), hex_span(), "123")}));
+            envelope(json::array{span_json(c.trace_id.to_hex(), new_span_id(), "123")}));
       },
       [](const trace::SpanContext& c) {
-        json::object s = span_json(c.trace_id.to_hex(), hex_span(), c.span_id.to_hex());
+        json::object s = span_json(c.trace_id.to_hex(), new_span_id(), c.span_id.to_hex());
         s["spanId"] = 12345;
         return json::value(envelope(json::array{s}));
       },
