@@ -89,7 +89,9 @@ class Wire {
 class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, ServerAnswersExactly) {
-  fs::path path = fs::path(GLASSBOX_SOURCE_DIR) / "tests/golden" / (GetParam() + ".txt");
+  const char* source_dir = std::getenv("GLASSBOX_SOURCE_DIR");  // set by ctest (tests/CMakeLists.txt)
+  ASSERT_NE(source_dir, nullptr) << "run under ctest, or set GLASSBOX_SOURCE_DIR to the checkout";
+  fs::path path = fs::path(source_dir) / "tests/golden" / (GetParam() + ".txt");
   Transcript t = read_transcript(path);
   ASSERT_FALSE(t.steps.empty()) << path;
   bool update = std::getenv("GLASSBOX_UPDATE_GOLDEN") != nullptr;
