@@ -34,3 +34,7 @@ if [[ ! -f $stamp ]] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
+
+# Python and Go peers of the interop tests (Arcade MCP, the Python SDK, Jaeger): cached outside
+# the clone, keyed by their pins.
+scripts/peers.sh
