@@ -229,3 +229,27 @@ def trace_id_of(stderr: str) -> str:
 
 def python() -> str:
     return sys.executable
+
+
+class GlassboxHttpServer:
+    """`glassbox serve <fixture> --http 127.0.0.1:0`; .url is what it printed it listens on."""
+
+    def __init__(self, fixture: str, env: dict | None = None):
+        self.args = [glassbox_bin(), "serve", fixture, "--http", "127.0.0.1:0"]
+        self.env = {**os.environ, **(env or {})}
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True, env=self.env)
+        line = self.process.stderr.readline()  # the first line, or "" when it died
+        m = re.search(r"listening on (http://\S+)", line)
+        if not m:
+            self.process.kill()
+            raise RuntimeError(f"glassbox serve did not start: {line}{self.process.stderr.read()}")
+        self.url = m.group(1)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(10)
+        self.process.stderr.close()
