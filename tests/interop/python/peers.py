@@ -11,7 +11,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -225,10 +224,6 @@ def trace_id_of(stderr: str) -> str:
     m = re.search(r"^trace ([0-9a-f]{32})", stderr, re.M)
     assert m, f"no trace id in glassbox's output:\n{stderr}"
     return m.group(1)
-
-
-def python() -> str:
-    return sys.executable
 
 
 class GlassboxHttpServer:

@@ -3,6 +3,7 @@ SEP-2448), over stdio and Streamable HTTP, with the stitched trace sent to Jaege
 protobuf and read back from Jaeger's query API. Arcade's differences from the SEP and what
 glassbox does about each: docs/arcade.md."""
 
+import socket
 import subprocess
 import sys
 
@@ -10,7 +11,6 @@ import pytest
 
 from peers import (HERE, Jaeger, assert_connected, children, free_port, run_glassbox, trace_id_of,
                    wait_until)
-import socket
 
 TOOL = "ArcadeOrders_LookupOrder"  # Arcade names tools <App>_<Function>
 SERVER_SPAN = f"tools/call {TOOL}"
@@ -86,8 +86,14 @@ def test_arcade_spans_stitched_under_the_client_span(jaeger, arcade_http, transp
 
 
 def test_no_passback_leaves_one_span(jaeger):
-    # covers C1: traceparent still goes; Arcade returns nothing unasked, and the trace is ours only
+    # covers C1: with --no-passback the traceparent still goes, Arcade hands nothing back, and
+    # the trace in Jaeger is the client's span alone
+    before = jaeger.trace_ids("glassbox")
     r = run_glassbox("call", TOOL, "order_id=A-18", "--no-passback", "--otlp", jaeger.otlp_url,
                      *target("stdio", ""))
     assert r.returncode == 0, r.stderr
-    assert "passback" not in r.stderr or "not requested" in r.stderr, r.stderr
+    assert "passback:" not in r.stderr, r.stderr
+    [new] = wait_until(lambda: jaeger.trace_ids("glassbox") - before, "the client's trace")
+    spans = jaeger.trace(new, 1)
+    assert [(s.name, s.service, s.kind) for s in spans.values()] == [
+        (SERVER_SPAN, "glassbox", "client")]
