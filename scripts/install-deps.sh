@@ -13,6 +13,7 @@ apt_packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   chromium
   wrk valgrind  # scripts/bench.sh: the HTTP load generator, the leak check
+  python3-venv  # scripts/peers.sh: the interop tests' Python venv (Go comes with the machine)
 )
 
 missing=()
