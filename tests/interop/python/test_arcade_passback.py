@@ -55,7 +55,7 @@ def target(transport: str, url: str) -> list[str]:
 @pytest.mark.parametrize("transport", ["stdio", "http"])
 def test_arcade_spans_stitched_under_the_client_span(jaeger, arcade_http, transport, detailed,
                                                      protocol):
-    # covers C3 C4 C5 C7 (against the reference implementation)
+    # covers C4 C5 C7 (against the reference implementation)
     url = arcade_http if transport == "http" else ""
     r = run_glassbox("call", TOOL, "order_id=A-17", "--json-output", "--otlp", jaeger.otlp_url,
                      "--otlp-protocol", protocol, *(["--detailed"] if detailed else []),

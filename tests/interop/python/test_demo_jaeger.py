@@ -35,6 +35,9 @@ def test_glassbox_call_into_jaeger(jaeger, protocol):
     [server] = children(spans, root.span_id)
     assert (server.service, server.kind, server.name) == (
         "acme-helpdesk", "server", "tools/call search_tickets")
+    # C6: the CLIENT span names the JSON-RPC request and the server's root span
+    assert root.tags["mcp.server.root_span_id"] == server.span_id
+    assert root.tags["jsonrpc.request.id"] != ""
     stages = children(spans, server.span_id)
     assert {"auth.validate", "kb.search"} <= {s.name for s in stages}
     assert len(stages) == kept - 1  # top level: nothing below the SERVER span's children
