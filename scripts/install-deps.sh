@@ -13,6 +13,7 @@ apt_packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   chromium
   wrk valgrind  # scripts/bench.sh: the HTTP load generator, the leak check
+  python3-venv  # scripts/peers.sh: the interop tests' Python venv (Go comes with the machine)
 )
 
 missing=()
@@ -34,3 +35,7 @@ if [[ ! -f $stamp ]] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
+
+# Python and Go peers of the interop tests (Arcade MCP, the Python SDK, Jaeger): cached outside
+# the clone, keyed by their pins.
+scripts/peers.sh

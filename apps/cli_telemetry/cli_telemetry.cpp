@@ -6,20 +6,16 @@
 
 namespace glassbox::cli {
 
-namespace {
-
-bool environment_names_an_endpoint() {
+bool otlp_endpoint_in_environment() {
   for (const char* name : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}) {
     if (const char* v = std::getenv(name); v && *v) return true;
   }
   return false;
 }
 
-}  // namespace
-
 CliTelemetry::CliTelemetry(CliTelemetryOptions options) : options_(std::move(options)) {
   // --otlp and --otlp-protocol override the environment, as the design's CLI contract says.
-  if (!options_.otlp_endpoint.empty() || environment_names_an_endpoint()) {
+  if (!options_.otlp_endpoint.empty() || otlp_endpoint_in_environment()) {
     trace::OtlpHttpExporterOptions exporter_options = trace::otlp_options_from_environment();
     if (!options_.otlp_endpoint.empty())
       exporter_options.endpoint = trace::otlp_traces_endpoint(options_.otlp_endpoint);

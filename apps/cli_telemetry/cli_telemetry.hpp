@@ -29,6 +29,9 @@ struct WaterfallOptions {
 // Ends with a line on what passback did (spans kept, dropped, discarded and why).
 std::string render_waterfall(const mcp::StitchedTrace& trace, const WaterfallOptions& options = {});
 
+// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set and not empty.
+bool otlp_endpoint_in_environment();
+
 // Colour on `fd` (1 or 2): a terminal, and NO_COLOR unset (https://no-color.org), TERM not "dumb".
 bool colour_enabled(int fd);
 // The terminal's width on `fd`, or `fallback` when it is not a terminal.
@@ -76,15 +79,22 @@ class CliTelemetry {
 struct DemoCommandOptions {
   bool no_wait = false;  // --no-wait: exit once the story is told (also when not on a terminal)
   std::string db;        // --db FILE; empty: the collector's default database
+  // --otlp: send the traces to this OTLP/HTTP base URL instead of the embedded collector (which
+  // then does not start). Empty: OTEL_EXPORTER_OTLP_* when set, else the embedded collector.
+  std::string otlp_endpoint;
+  std::optional<trace::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or protobuf
   std::string listen_host = "127.0.0.1";
   std::uint16_t preferred_port = 4318;  // taken: any free port
   std::string self;  // the glassbox binary that serves the demo server; empty: /proc/self/exe
 };
 
-// Starts the embedded collector, runs `<self> serve demo --stdio`, and tells the story: act 1
-// without passback (one bar), act 2 with passback (the stages under the client span), act 3
-// detailed (the whole tree, redaction visible), and the denied call. Each act's trace goes to the
-// collector over OTLP/HTTP; the viewer URLs are printed. Returns the exit code.
+// Starts the embedded collector (unless an OTLP endpoint is given), runs `<self> serve demo
+// --stdio`, and tells the story: act 1 without passback (one bar), act 2 with passback (the
+// stages under the client span), act 3 detailed (the whole tree, redaction visible), and the
+// denied call. Each act's trace goes over OTLP/HTTP to the collector or the given endpoint. Only
+// links that answer are printed: the viewer's URLs while it serves (interactive, until Ctrl-C);
+// otherwise the command that reopens the traces, or the trace ids for the external backend.
+// Returns the exit code.
 int run_demo_command(const DemoCommandOptions& options);
 
 }  // namespace glassbox::cli

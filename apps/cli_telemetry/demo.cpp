@@ -67,15 +67,28 @@ int run_demo_command(const DemoCommandOptions& options) {
   sigaddset(&stop_signals, SIGTERM);
   if (interactive) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
 
+  // An OTLP endpoint named on the command line or in the environment: the traces go there and
+  // the embedded collector stays off (its links would show nothing of them).
+  const bool external = !options.otlp_endpoint.empty() || otlp_endpoint_in_environment();
   std::string db_path;
   std::unique_ptr<collector::Collector> collector;
-  try {
-    collector = start_collector(options, db_path);
-  } catch (const std::exception& e) {
-    std::cerr << "glassbox: demo: cannot start the collector: " << e.what() << '\n';
-    return 3;
+  if (!external) {
+    try {
+      collector = start_collector(options, db_path);
+    } catch (const std::exception& e) {
+      std::cerr << "glassbox: demo: cannot start the collector: " << e.what() << '\n';
+      return 3;
+    }
   }
-  const std::string base = collector->base_url();
+  const std::string base = collector ? collector->base_url() : std::string();
+  trace::OtlpHttpExporterOptions exporter_options{.endpoint = trace::otlp_traces_endpoint(base)};
+  if (external) {
+    exporter_options = trace::otlp_options_from_environment();
+    if (!options.otlp_endpoint.empty())
+      exporter_options.endpoint = trace::otlp_traces_endpoint(options.otlp_endpoint);
+  }
+  if (options.otlp_protocol) exporter_options.protocol = *options.otlp_protocol;
+  exporter_options.max_attempts = 2;
   const WaterfallOptions look{.colour = colour_enabled(1), .width = terminal_width(1)};
   auto bold = [&](std::string_view s) {
     return look.colour ? "\x1b[1m" + std::string(s) + "\x1b[0m" : std::string(s);
@@ -84,13 +97,17 @@ int run_demo_command(const DemoCommandOptions& options) {
 
   out << bold("glassbox demo") << ": an agent calls the MCP server of another company's help desk\n"
       << "(acme-helpdesk, a separate process). Can the agent see why a call was slow, or "
-         "denied?\n\n"
-      << "  collector  " << base << "  (OTLP/HTTP receiver and trace viewer)\n"
-      << "  database   " << db_path << "\n\n"
-      << std::flush;
+         "denied?\n\n";
+  if (external) {
+    out << "  traces to  " << exporter_options.endpoint << "  (OTLP/HTTP)\n\n";
+  } else {
+    // Its address only when it will still answer after the story: interactive runs serve on.
+    out << "  collector  " << (interactive ? base : std::string("embedded"))
+        << "  (OTLP/HTTP receiver and trace viewer" << (interactive ? ")" : ", for this run)")
+        << "\n  database   " << db_path << "\n\n";
+  }
+  out << std::flush;
 
-  trace::OtlpHttpExporterOptions exporter_options{.endpoint = trace::otlp_traces_endpoint(base)};
-  exporter_options.max_attempts = 2;
   auto exporter = std::make_shared<trace::OtlpHttpExporter>(exporter_options);
   trace::TracerProviderOptions provider_options;
   provider_options.resource.set("service.name", std::string(kAgentName));
@@ -107,8 +124,12 @@ int run_demo_command(const DemoCommandOptions& options) {
   try {
     mcp::Client client({.name = std::string(kAgentName), .version = "1.0.0"});
     telemetry->install(client);
+    // The help desk is another company's server: its own exporter must not follow the agent's
+    // OTEL_EXPORTER_OTLP_* into the agent's backend (act 1 would stop being a black box).
     client.connect(
-        transport::spawn_process({.argv = {self_path(options), "serve", "demo", "--stdio"}}));
+        transport::spawn_process({.argv = {"env", "-u", "OTEL_EXPORTER_OTLP_ENDPOINT", "-u",
+                                           "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", self_path(options),
+                                           "serve", "demo", "--stdio"}}));
     json::object search{{"customer", "acme-corp"}, {"query", "login"}};
     auto no_passback = json::object{{"otel", {{"traces", {{"request", false}}}}}};
     auto detailed = json::object{{"otel", {{"traces", {{"request", true}, {"detailed", true}}}}}};
@@ -172,30 +193,43 @@ int run_demo_command(const DemoCommandOptions& options) {
   telemetry->force_flush(std::chrono::seconds(10));
   auto stats = exporter->stats();
   if (stats.failed_spans > 0) {
-    std::cerr << "glassbox: demo: export to the collector failed: " << exporter->last_error()
-              << '\n';
+    std::cerr << "glassbox: demo: export to " << exporter_options.endpoint
+              << " failed: " << exporter->last_error() << '\n';
     code = code ? code : 3;
   }
-  out << "Each act's trace went to the collector over OTLP/HTTP (" << stats.exported_spans
-      << " spans). Open them:\n"
-      << "  all traces             " << base << "/\n";
-  for (const auto& act : acts) {
-    std::string label = act.title;
-    label.resize(std::max<std::size_t>(label.size(), 22), ' ');
-    out << "  " << label << " " << base << "/trace/" << act.trace_id << "\n";
-  }
-  out << std::flush;
-  if (interactive && code == 0) {
-    out << "\nServing the viewer until Ctrl-C.\n" << std::flush;
+  auto list_acts = [&](std::string_view prefix) {
+    for (const auto& act : acts) {
+      std::string label = act.title;
+      label.resize(std::max<std::size_t>(label.size(), 22), ' ');
+      out << "  " << label << " " << prefix << act.trace_id << "\n";
+    }
+  };
+  if (external) {
+    // The backend is the user's: name the traces; its own UI finds them by id.
+    out << "Each act's trace went to " << exporter_options.endpoint << " (" << stats.exported_spans
+        << " spans). Their trace ids:\n";
+    list_acts("");
+  } else if (interactive) {
+    out << "Each act's trace went to the collector over OTLP/HTTP (" << stats.exported_spans
+        << " spans). The viewer serves them until Ctrl-C:\n"
+        << "  all traces             " << base << "/\n";
+    list_acts(base + "/trace/");
+    out << std::flush;
     int received = 0;
     sigwait(&stop_signals, &received);
   } else {
-    // Not interactive: the collector stops with the demo, the traces stay in the database.
-    out << "\nThe traces are kept in " << db_path << "; to browse them later:\n"
+    // The collector stops with the demo: its URLs would be dead, so print the command that
+    // serves the traces again and the paths to open on the address it prints.
+    out << "Each act's trace went to the collector over OTLP/HTTP (" << stats.exported_spans
+        << " spans); they are kept in " << db_path << ".\n"
+        << "The collector stopped with the demo. To browse the traces, run\n"
         << "  glassbox collector --db " << db_path << "\n"
-        << std::flush;
+        << "and open these paths on the address it prints:\n"
+        << "  all traces             /\n";
+    list_acts("/trace/");
   }
-  collector->stop();
+  out << std::flush;
+  if (collector) collector->stop();
   return code;
 }
 

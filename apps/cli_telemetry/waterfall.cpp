@@ -97,6 +97,9 @@ std::string summary_line(const mcp::StitchedTrace& t) {
               " redacted by the server";
     if (auto n = json::find_int(*p, "droppedSpanCount"); n && *n > 0)
       line += ", " + std::to_string(*n) + " withheld" + (detailed ? "" : " (ask with --detailed)");
+  } else if (r.server_dropped_span_count > 0) {
+    // A server without glassbox's policy report, e.g. Arcade's top-level filter (docs/arcade.md)
+    line += ", " + std::to_string(r.server_dropped_span_count) + " withheld by the server";
   }
   if (r.dropped_span_count() > 0) line += "; " + r.reason;
   return line;

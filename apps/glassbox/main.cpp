@@ -82,6 +82,11 @@ void define_demo(CLI::App& app, CommandLine& line) {
                  "Exit once the story is told (default when stdin/stdout is not a terminal)");
   demo->add_option("--db", line.demo.db,
                    "Trace database (default: $XDG_DATA_HOME/glassbox/traces.db)");
+  demo->add_option("--otlp", line.demo.otlp_endpoint,
+                   "Send the traces to this OTLP/HTTP base endpoint instead of the embedded "
+                   "collector (default: OTEL_EXPORTER_OTLP_ENDPOINT when set)");
+  demo->add_option("--otlp-protocol", line.otlp_protocol, "OTLP encoding")
+      ->check(CLI::IsMember({"json", "protobuf"}));
 }
 
 void define_collector(CLI::App& app, CommandLine& line) {
@@ -223,6 +228,10 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand("demo") || app.got_subcommand("collector")) {
     if (!line.target.command.empty()) return usage_error("this command takes no -- command");
+    if (line.otlp_protocol == "json")
+      line.demo.otlp_protocol = glassbox::trace::OtlpProtocol::http_json;
+    if (line.otlp_protocol == "protobuf")
+      line.demo.otlp_protocol = glassbox::trace::OtlpProtocol::http_protobuf;
     return app.got_subcommand("demo") ? run_demo_command(line.demo)
                                       : glassbox::collector::run_collector_command(line.collector);
   }

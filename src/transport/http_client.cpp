@@ -552,7 +552,29 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
 
   // ---- the work ----
 
+  // Each message is its own POST, so two may overtake each other. Servers that refuse requests
+  // until they have processed `notifications/initialized` (Arcade MCP does) must see the notice
+  // first: what is sent after it waits until the notice's POST has been answered.
   net::awaitable<void> post_message(jsonrpc::Message message) {
+    auto* n = std::get_if<jsonrpc::Notification>(&message);
+    if (n == nullptr || n->method != "notifications/initialized") {
+      while (initialized_in_flight_ && !closing_) co_await initialized_gate_.async_wait(kTuple);
+      if (!closing_) co_await post_one(std::move(message));
+      co_return;
+    }
+    initialized_in_flight_ = true;
+    try {
+      co_await post_one(std::move(message));
+    } catch (...) {
+      initialized_in_flight_ = false;
+      initialized_gate_.cancel();
+      throw;
+    }
+    initialized_in_flight_ = false;
+    initialized_gate_.cancel();
+  }
+
+  net::awaitable<void> post_one(jsonrpc::Message message) {
     auto self = shared_from_this();
     std::optional<std::string> key;
     bool is_initialized_notice = false;
@@ -771,6 +793,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     closing_ = true;
     for (Connection* c : active_) c->close();
     wake_auth_waiters();
+    initialized_gate_.cancel();
     if (session_id_) {
       // Best effort: tell the server the session is over.
       net::steady_timer deadline(io_);
@@ -817,6 +840,8 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   std::vector<std::unique_ptr<Connection>> idle_;
   std::set<Connection*> active_;
   std::set<std::shared_ptr<AuthWait>> auth_waits_;
+  bool initialized_in_flight_ = false;  // a notifications/initialized POST is unanswered
+  net::steady_timer initialized_gate_{io_, net::steady_timer::time_point::max()};
 
   // Helper threads that ran (or run) blocking authorizer calls; joined on release().
   std::mutex auth_threads_mutex_;

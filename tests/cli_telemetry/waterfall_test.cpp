@@ -110,6 +110,20 @@ TEST(Waterfall, ColourWhenAskedAndReportsWhatPassbackDid) {
             std::string::npos);
 }
 
+TEST(Waterfall, ReportsWhatAServerWithoutAPolicyReportWithheld) {
+  // Arcade MCP sends droppedSpanCount beside resourceSpans and no policy (docs/arcade.md).
+  mcp::StitchedTrace t = stitched();
+  t.report.server_policy = {};
+  t.report.server_dropped_span_count = 3;
+  std::string text = render_waterfall(t);
+  EXPECT_NE(text.find("passback: 4 server spans stitched under the client span, 3 withheld by "
+                      "the server\n"),
+            std::string::npos)
+      << text;
+  t.report.server_dropped_span_count = 0;
+  EXPECT_EQ(render_waterfall(t).find("withheld"), std::string::npos);
+}
+
 TEST(Waterfall, NoColourUnderNoColorOrWithoutATerminal) {
   ::setenv("NO_COLOR", "1", 1);
   EXPECT_FALSE(colour_enabled(1));
