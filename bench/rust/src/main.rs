@@ -17,7 +17,7 @@ use std::sync::{
 use std::time::{Duration, Instant};
 
 use rmcp::{
-    handler::server::{router::tool::ToolRouter, wrapper::Parameters},
+    handler::server::wrapper::Parameters,
     model::CallToolRequestParams,
     schemars, tool, tool_handler, tool_router,
     transport::{
@@ -38,16 +38,10 @@ struct EchoParams {
 }
 
 #[derive(Clone)]
-struct Echo {
-    tool_router: ToolRouter<Self>,
-}
+struct Echo;
 
 #[tool_router]
 impl Echo {
-    fn new() -> Self {
-        Self { tool_router: Self::tool_router() }
-    }
-
     #[tool(description = "Echoes back the message")]
     fn echo(&self, Parameters(EchoParams { message }): Parameters<EchoParams>) -> String {
         format!("Echo: {message}")
@@ -60,7 +54,7 @@ impl ServerHandler for Echo {}
 async fn serve_http(address: &str) -> Result<(), Box<dyn std::error::Error>> {
     let config = StreamableHttpServerConfig::default().with_legacy_session_mode(false);
     let service = StreamableHttpService::new(
-        || Ok(Echo::new()),
+        || Ok(Echo),
         Arc::new(NeverSessionManager::default()),
         config,
     );
@@ -167,7 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let address = args.get(at + 1).ok_or("--http needs HOST:PORT")?;
         return serve_http(address).await;
     }
-    let server = Echo::new().serve(stdio()).await?;
+    let server = Echo.serve(stdio()).await?;
     server.waiting().await?;
     Ok(())
 }
