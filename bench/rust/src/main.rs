@@ -16,6 +16,7 @@ use std::sync::{
 };
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use rmcp::{
     handler::server::wrapper::Parameters,
     model::CallToolRequestParams,
@@ -59,7 +60,14 @@ async fn serve_http(address: &str) -> Result<(), Box<dyn std::error::Error>> {
         config,
     );
     let app = axum::Router::new().nest_service("/mcp", service);
-    let listener = tokio::net::TcpListener::bind(address).await?;
+    // TCP_NODELAY, as axum's docs show it (ListenerExt::tap_io): Go's net/http, Node and
+    // Python's asyncio set it by default, hyper does not, and the SSE answer leaves in several
+    // small writes that Nagle's algorithm would hold for the peer's delayed ACK (40 ms).
+    let listener = tokio::net::TcpListener::bind(address)
+        .await?
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
     eprintln!("rmcp-echo: listening on http://{address}/mcp");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
