@@ -23,11 +23,10 @@ use rmcp::{
     schemars, tool, tool_handler, tool_router,
     transport::{
         stdio,
-        StreamableHttpClientTransport, TokioChildProcess,
         streamable_http_server::{
-            session::never::NeverSessionManager, StreamableHttpServerConfig,
-            StreamableHttpService,
+            session::never::NeverSessionManager, StreamableHttpServerConfig, StreamableHttpService,
         },
+        StreamableHttpClientTransport, TokioChildProcess,
     },
     ServerHandler, ServiceExt,
 };
@@ -63,11 +62,9 @@ async fn serve_http(address: &str) -> Result<(), Box<dyn std::error::Error>> {
     // TCP_NODELAY, as axum's docs show it (ListenerExt::tap_io): Go's net/http, Node and
     // Python's asyncio set it by default, hyper does not, and the SSE answer leaves in several
     // small writes that Nagle's algorithm would hold for the peer's delayed ACK (40 ms).
-    let listener = tokio::net::TcpListener::bind(address)
-        .await?
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+    let listener = tokio::net::TcpListener::bind(address).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     eprintln!("rmcp-echo: listening on http://{address}/mcp");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
@@ -100,7 +97,8 @@ async fn run_client(args: ClientArgs) -> Result<(), Box<dyn std::error::Error>> 
         command.args(&argv[1..]);
         ().serve(TokioChildProcess::new(command)?).await?
     } else {
-        ().serve(StreamableHttpClientTransport::from_uri(args.target.clone())).await?
+        ().serve(StreamableHttpClientTransport::from_uri(args.target.clone()))
+            .await?
     };
     let calls = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
@@ -153,7 +151,11 @@ async fn run_client(args: ClientArgs) -> Result<(), Box<dyn std::error::Error>> 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|at| args.get(at + 1));
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|at| args.get(at + 1))
+    };
     if let Some(transport) = flag("--client") {
         let number = |name: &str, default: f64| flag(name).map_or(Ok(default), |v| v.parse());
         return run_client(ClientArgs {
