@@ -50,40 +50,43 @@ export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 scripts/build.sh release load_compare echo_server http_floor client_load trace_bench \
   passback_bench >/dev/null
 
-cache=${GLASSBOX_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/glassbox-bench}
-mkdir -p "$cache"
-pin() { cat "$@" | sha256sum | cut -c1-16; }  # the cache key: a hash of the pinning files
-need() {
-  command -v "$1" >/dev/null || { echo "bench: $1 is missing (needed for $2)" >&2; exit 1; }
+build_other_sdks() {
+  cache=${GLASSBOX_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/glassbox-bench}
+  mkdir -p "$cache"
+  pin() { cat "$@" | sha256sum | cut -c1-16; }  # the cache key: a hash of the pinning files
+  need() {
+    command -v "$1" >/dev/null || { echo "bench: $1 is missing (needed for $2)" >&2; exit 1; }
+  }
+  need cargo "Rust's rmcp"
+  need go "the Go SDK"
+  need python3 "the Python SDK"
+
+  # Rust rmcp: one cargo target dir per Cargo.lock; cargo checks it in a second or so.
+  rust_target=$cache/rust-$(pin bench/rust/Cargo.toml bench/rust/Cargo.lock)
+  echo "bench: building bench/rust (rmcp) into $rust_target" >&2
+  CARGO_TARGET_DIR=$rust_target nice -n 10 cargo build --quiet --release --locked \
+    --manifest-path bench/rust/Cargo.toml
+  args+=(--rmcp "$rust_target/release/rmcp-echo")
+
+  # Go SDK: the binary per go.sum; Go's own build cache makes the rebuild a check.
+  go_dir=$cache/go-$(pin bench/go/go.mod bench/go/go.sum)
+  echo "bench: building bench/go (Go SDK) into $go_dir" >&2
+  mkdir -p "$go_dir"
+  (cd bench/go && nice -n 10 go build -mod=readonly -o "$go_dir/goecho" .)
+  args+=(--go-sdk "$go_dir/goecho")
+
+  # Python SDK: one venv per requirements.txt, made once.
+  venv=$cache/python-$(pin bench/python/requirements.txt)
+  if [[ ! -f $venv/.complete ]]; then
+    echo "bench: making the Python SDK's venv $venv" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements.txt
+    touch "$venv/.complete"
+  fi
+  args+=(--python "$venv/bin/python")
 }
-need cargo "Rust's rmcp"
-need go "the Go SDK"
-need python3 "the Python SDK"
-
-# Rust rmcp: one cargo target dir per Cargo.lock; cargo checks it in a second or so.
-rust_target=$cache/rust-$(pin bench/rust/Cargo.toml bench/rust/Cargo.lock)
-echo "bench: building bench/rust (rmcp) into $rust_target" >&2
-CARGO_TARGET_DIR=$rust_target nice -n 10 cargo build --quiet --release --locked \
-  --manifest-path bench/rust/Cargo.toml
-args+=(--rmcp "$rust_target/release/rmcp-echo")
-
-# Go SDK: the binary per go.sum; Go's own build cache makes the rebuild a check.
-go_dir=$cache/go-$(pin bench/go/go.mod bench/go/go.sum)
-echo "bench: building bench/go (Go SDK) into $go_dir" >&2
-mkdir -p "$go_dir"
-(cd bench/go && nice -n 10 go build -mod=readonly -o "$go_dir/goecho" .)
-args+=(--go-sdk "$go_dir/goecho")
-
-# Python SDK: one venv per requirements.txt, made once.
-venv=$cache/python-$(pin bench/python/requirements.txt)
-if [[ ! -f $venv/.complete ]]; then
-  echo "bench: making the Python SDK's venv $venv" >&2
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements.txt
-  touch "$venv/.complete"
-fi
-args+=(--python "$venv/bin/python")
+((compare)) && build_other_sdks  # the soak runs glassbox alone
 
 start=$SECONDS
 status=0
