@@ -1,16 +1,27 @@
-// load_compare: glassbox against the TypeScript SDK and a floor, side by side in one run
-// (scripts/bench.sh runs it; docs/benchmarks.md holds the latest results).
+// load_compare: glassbox against four other MCP SDKs (TypeScript, Python, Go, Rust's rmcp) and
+// a floor, side by side in one run (scripts/bench.sh runs it and builds the other SDKs' programs;
+// docs/benchmarks.md holds the latest results).
 //
-//   load_compare [--rounds N] [--seconds S] [--warmup S] [--only stdio,http,telemetry]
-//                [--servers floor,typescript,glassbox] [--modes sequential,16,64]
+//   load_compare [--rounds N] [--seconds S] [--warmup S]
+//                [--only stdio,http,clients,proxy,telemetry]
+//                [--servers floor,typescript,python,go,rust,glassbox] [--modes sequential,16,64]
+//                [--clients glassbox,typescript,python,go,rust]
+//                [--rmcp PATH] [--go-sdk PATH] [--python PATH]
 //                [--soak SECONDS] [--soak-rss-bound-kb KB] [--valgrind] [--no-compare]
 //                [--results-into FILE]
+//
+// --rmcp, --go-sdk and --python name the other SDKs' programs (bench/rust, bench/go; the bench
+// venv's python for bench/python/echo_server.py); an SDK without one is left out, with a note.
 //
 // The comparison runs every (transport, mode, passback) cell for each server, alternating the
 // servers within a round and reversing their order every other round so that drift on a shared
 // machine spreads evenly; each cell starts a fresh server. Reported per cell: the median over
 // rounds of calls/s, p50/p99 latency and server CPU per call, the highest peak RSS, and the sum
 // of errors. A failed cell (bad response, crash, non-2xx) makes the exit status non-zero.
+//
+// The client comparison runs each SDK's client against the same server (glassbox's echo
+// server), over stdio (the client starts it) and HTTP, sequential and 16 in flight. The proxy
+// rows (issue 16) run when `glassbox proxy` exists, and are skipped with a note otherwise.
 //
 // --soak runs glassbox's echo server under steady stdio and HTTP load with passback on and
 // fails when its RSS grows after warm-up by more than the bound, or on any error. --valgrind
@@ -35,8 +46,10 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -53,9 +66,13 @@ struct Config {
   double seconds = 2;
   double warmup = 0.5;
   bool stdio = true, http = true, telemetry = true;
+  bool clients = true, proxy = true;
   // Subsets, for profiling one server: "floor,typescript,glassbox"; "sequential,16,64".
-  std::string servers = "floor,typescript,glassbox";
+  std::string servers = "floor,typescript,python,go,rust,glassbox";
   std::string modes = "sequential,16,64";
+  std::string client_list = "glassbox,typescript,python,go,rust";
+  // The other SDKs' programs, built by scripts/bench.sh outside the checkout; empty: left out.
+  std::string rmcp, go_sdk, python;
   double soak_seconds = 0;
   long soak_rss_bound_kb = 2048;
   bool valgrind = false;
@@ -65,7 +82,12 @@ struct Config {
 // ---------------------------------------------------------------------------------------------
 // The servers and the cells of the comparison.
 
-enum class Server { floor, typescript, glassbox };
+// proxy_gateway and proxy_sidecar: `glassbox proxy` in front of glassbox's echo server, in its
+// two roles (issue 16).
+enum class Server { floor, typescript, python, go, rust, glassbox, proxy_gateway, proxy_sidecar };
+
+// The SDKs glassbox is measured against (the goals' "fastest other SDK").
+constexpr Server kOtherSdks[] = {Server::typescript, Server::python, Server::go, Server::rust};
 
 const char* server_label(Server server, bool http) {
   switch (server) {
@@ -73,10 +95,65 @@ const char* server_label(Server server, bool http) {
       return http ? "floor (Beast echo)" : "floor (cat)";
     case Server::typescript:
       return "TypeScript SDK";
+    case Server::python:
+      return "Python SDK";
+    case Server::go:
+      return "Go SDK";
+    case Server::rust:
+      return "Rust rmcp";
     case Server::glassbox:
       return "glassbox";
+    case Server::proxy_gateway:
+      return "glassbox proxy (gateway) → glassbox";
+    case Server::proxy_sidecar:
+      return "glassbox proxy (sidecar) → glassbox";
   }
   return "";
+}
+
+// The name of a server in --servers and --clients.
+const char* server_key(Server server) {
+  switch (server) {
+    case Server::floor:
+      return "floor";
+    case Server::typescript:
+      return "typescript";
+    case Server::python:
+      return "python";
+    case Server::go:
+      return "go";
+    case Server::rust:
+      return "rust";
+    default:
+      return "glassbox";
+  }
+}
+
+// Whether `name` is one of the comma-separated `list`.
+bool listed(const std::string& list, std::string_view name) {
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    if (std::string_view(list).substr(start, end - start) == name) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// The program of an SDK built outside the checkout; empty when the bench script gave none.
+const std::string& sdk_program(const Config& config, Server server) {
+  static const std::string none;
+  switch (server) {
+    case Server::python:
+      return config.python;
+    case Server::go:
+      return config.go_sdk;
+    case Server::rust:
+      return config.rmcp;
+    default:
+      return none;
+  }
 }
 
 struct Sample {
@@ -151,31 +228,71 @@ std::string log_path(const Config& config, const Cell& cell, int round) {
   return (config.log_dir / ("logs/" + name + ".round" + std::to_string(round) + ".log")).string();
 }
 
-std::vector<std::string> stdio_argv(const Config& config, const Cell& cell) {
+// The OTLP endpoint the gateway proxy exports to (a floor server that answers 200), set while
+// the proxy rows run.
+std::string g_otlp_sink;
+
+// `glassbox proxy` exists in this build: the proxy rows can run.
+bool have_proxy(const Config& config) {
+  fs::path glassbox = config.bin_dir / "glassbox";
+  if (!fs::exists(glassbox)) return false;
+  Process help({.argv = {glassbox.string(), "proxy", "--help"}});
+  return help.wait_for_exit(std::chrono::seconds(10)) == 0;
+}
+
+// A server's command line; with `http_address`, its stateless Streamable HTTP server there.
+std::vector<std::string> server_argv(const Config& config, const Cell& cell,
+                                     const std::string& http_address = {}) {
+  std::vector<std::string> argv;
+  std::string echo_server = (config.bin_dir / "echo_server").string();
   switch (cell.server) {
     case Server::floor:
-      return {"cat"};
+      if (http_address.empty()) return {"cat"};
+      return {(config.bin_dir / "http_floor").string(), "--listen", http_address};
     case Server::typescript:
-      return {"node", (config.source_dir / "bench/node/echo_server.mjs").string()};
+      argv = {"node", (config.source_dir / "bench/node/echo_server.mjs").string()};
+      break;
+    case Server::python:
+      argv = {config.python, (config.source_dir / "bench/python/echo_server.py").string()};
+      break;
+    case Server::go:
+    case Server::rust:
+      argv = {sdk_program(config, cell.server)};
+      break;
     case Server::glassbox:
-      return {(config.bin_dir / "echo_server").string(), "--spans", std::to_string(cell.spans)};
+      argv = {echo_server, "--spans", std::to_string(cell.spans)};
+      break;
+    case Server::proxy_gateway:
+      return {(config.bin_dir / "glassbox").string(),
+              "proxy",
+              "--otlp",
+              g_otlp_sink,
+              "--",
+              echo_server,
+              "--spans",
+              std::to_string(cell.spans)};
+    case Server::proxy_sidecar:
+      return {(config.bin_dir / "glassbox").string(),
+              "proxy",
+              "--passback-from-otlp",
+              "--",
+              echo_server,
+              "--spans",
+              std::to_string(cell.spans)};
   }
-  return {};
+  if (!http_address.empty()) {
+    argv.push_back("--http");
+    argv.push_back(http_address);
+  }
+  return argv;
+}
+
+std::vector<std::string> stdio_argv(const Config& config, const Cell& cell) {
+  return server_argv(config, cell);
 }
 
 std::vector<std::string> http_argv(const Config& config, const Cell& cell, std::uint16_t port) {
-  std::string address = "127.0.0.1:" + std::to_string(port);
-  switch (cell.server) {
-    case Server::floor:
-      return {(config.bin_dir / "http_floor").string(), "--listen", address};
-    case Server::typescript:
-      return {"node", (config.source_dir / "bench/node/echo_server.mjs").string(), "--http",
-              address};
-    case Server::glassbox:
-      return {(config.bin_dir / "echo_server").string(), "--http", address, "--spans",
-              std::to_string(cell.spans)};
-  }
-  return {};
+  return server_argv(config, cell, "127.0.0.1:" + std::to_string(port));
 }
 
 Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
@@ -258,20 +375,29 @@ Sample run_http_cell(const Config& config, const Cell& cell, int round) {
 }
 
 // The comparison: each group (one transport, mode and passback setting) holds one cell per
-// server; the passback-cost group holds glassbox's 5-span call without and with passback.
+// server; each passback-cost group holds glassbox's 5-span call without and with passback; the
+// proxy group, glassbox's 5-span call direct and through each role of `glassbox proxy`.
 struct Comparison {
-  std::vector<std::vector<Cell>> stdio_groups, passback_groups, http_groups;
+  std::vector<std::vector<Cell>> stdio_groups, passback_groups, http_groups, proxy_groups;
+  std::vector<std::string> notes;  // what was left out of this run, and why
 };
 
 Comparison plan(const Config& config) {
   Comparison comparison;
   std::vector<Server> servers;
-  for (Server server : {Server::floor, Server::typescript, Server::glassbox}) {
-    const char* names[] = {"floor", "typescript", "glassbox"};
-    if (config.servers.find(names[static_cast<int>(server)]) != std::string::npos)
-      servers.push_back(server);
+  for (Server server : {Server::floor, Server::typescript, Server::python, Server::go, Server::rust,
+                        Server::glassbox}) {
+    if (!listed(config.servers, server_key(server))) continue;
+    bool built_elsewhere =
+        server == Server::python || server == Server::go || server == Server::rust;
+    if (built_elsewhere && sdk_program(config, server).empty()) {
+      comparison.notes.push_back(std::string(server_label(server, false)) +
+                                 ": left out, no program given (scripts/bench.sh builds it)");
+      continue;
+    }
+    servers.push_back(server);
   }
-  bool with_glassbox = config.servers.find("glassbox") != std::string::npos;
+  bool with_glassbox = listed(config.servers, "glassbox");
   if (config.stdio) {
     const std::tuple<const char*, const char*, int> modes[] = {
         {"sequential", "sequential", 1}, {"16 in flight", "16", 16}, {"64 in flight", "64", 64}};
@@ -288,18 +414,53 @@ Comparison plan(const Config& config) {
         comparison.stdio_groups.push_back(std::move(group));
       }
     }
-    // The goal "passback of a 5-span call adds at most 10%": the same server and call, the
-    // opt-in alone differs.
-    if (with_glassbox && config.modes.find("sequential") != std::string::npos) {
+    // The goals "passback of a 5-span call adds at most 10% (sequential), 15% (16 in flight,
+    // HTTP)": the same server and call, the opt-in alone differs.
+    for (auto [mode, key, depth] :
+         {std::tuple{"sequential", "sequential", 1}, std::tuple{"16 in flight", "16", 16}}) {
+      if (!with_glassbox || config.modes.find(key) == std::string::npos) continue;
       std::vector<Cell> group;
       for (bool passback : {false, true})
         group.push_back({.transport = "stdio",
-                         .mode = "sequential",
-                         .depth = 1,
+                         .mode = mode,
+                         .depth = depth,
                          .passback = passback,
                          .server = Server::glassbox,
                          .spans = 4});
       comparison.passback_groups.push_back(std::move(group));
+    }
+  }
+  if (config.http && with_glassbox) {
+    std::vector<Cell> group;
+    for (bool passback : {false, true})
+      group.push_back({.transport = "http",
+                       .mode = "16 connections",
+                       .depth = 16,
+                       .passback = passback,
+                       .server = Server::glassbox,
+                       .spans = 4});
+    comparison.passback_groups.push_back(std::move(group));
+  }
+  // The proxy's two roles against a direct call, stdio sequential, 5-span calls: the gateway
+  // (the front asks nothing; the proxy asks the server and exports), the sidecar (the front
+  // asks for passback; the proxy answers it from the spans the server exports to it).
+  if (config.proxy && with_glassbox) {
+    if (have_proxy(config)) {
+      std::vector<Cell> group;
+      for (auto [server, passback] :
+           {std::pair{Server::glassbox, false}, std::pair{Server::proxy_gateway, false},
+            std::pair{Server::glassbox, true}, std::pair{Server::proxy_sidecar, true}})
+        group.push_back({.transport = "stdio",
+                         .mode = "sequential",
+                         .depth = 1,
+                         .passback = passback,
+                         .server = server,
+                         .spans = 4});
+      comparison.proxy_groups.push_back(std::move(group));
+    } else {
+      comparison.notes.push_back(
+          "glassbox proxy (gateway and sidecar rows): skipped, `glassbox proxy` is not in this "
+          "build (issue 16)");
     }
   }
   if (config.http) {
@@ -341,10 +502,24 @@ int run_comparison(const Config& config, Comparison& comparison) {
       }
     }
   };
+  std::optional<Process> otlp_sink;
+  if (!comparison.proxy_groups.empty()) {
+    std::uint16_t port = pick_free_port();
+    otlp_sink.emplace(ProcessOptions{.argv = {(config.bin_dir / "http_floor").string(), "--listen",
+                                              "127.0.0.1:" + std::to_string(port)},
+                                     .log_path = (config.log_dir / "logs/otlp-sink.log").string()});
+    if (!wait_for_port(port, std::chrono::seconds(15))) {
+      std::cerr << "  the OTLP sink of the gateway proxy did not listen: proxy rows skipped\n";
+      comparison.proxy_groups.clear();
+      ++failures;
+    }
+    g_otlp_sink = "http://127.0.0.1:" + std::to_string(port);
+  }
   for (int round = 0; round < config.rounds; ++round) {
     run_groups(comparison.stdio_groups, round);
     run_groups(comparison.passback_groups, round);
     run_groups(comparison.http_groups, round);
+    run_groups(comparison.proxy_groups, round);
   }
   return failures;
 }
@@ -357,20 +532,39 @@ const Cell* find_cell(const std::vector<std::vector<Cell>>& groups, std::string_
   return nullptr;
 }
 
+// The fastest of the other SDKs in a (mode, passback) row: its summary and which it is.
+struct Fastest {
+  Summary summary;
+  Server server = Server::typescript;
+};
+
+Fastest fastest_other(const std::vector<std::vector<Cell>>& groups, std::string_view mode,
+                      bool passback) {
+  Fastest fastest;
+  for (Server server : kOtherSdks) {
+    const Cell* cell = find_cell(groups, mode, passback, server);
+    if (!cell) continue;
+    Summary s = summarize(*cell);
+    if (s.valid && s.calls_per_second > fastest.summary.calls_per_second) fastest = {s, server};
+  }
+  return fastest;
+}
+
 std::string comparison_table(const std::vector<std::vector<Cell>>& groups, bool http) {
   MarkdownTable table({"mode", "passback", "server", ">calls/s", ">p50 µs", ">p99 µs",
                        ">server CPU µs/call", ">peak RSS MiB", ">response B", ">errors",
-                       ">glassbox ÷ TS (calls/s)", ">glassbox ÷ floor (time/call)"});
+                       ">glassbox ÷ fastest other SDK (calls/s)", ">glassbox ÷ floor (time/call)"});
   for (const auto& group : groups) {
     for (const Cell& cell : group) {
       Summary s = summarize(cell);
-      std::string versus_ts, versus_floor;
+      std::string versus_best, versus_floor;
       if (cell.server == Server::glassbox) {
-        const Cell* ts_cell = find_cell(groups, cell.mode, cell.passback, Server::typescript);
+        Fastest best = fastest_other(groups, cell.mode, cell.passback);
         const Cell* floor_cell = find_cell(groups, cell.mode, cell.passback, Server::floor);
-        Summary ts = ts_cell ? summarize(*ts_cell) : Summary{};
         Summary floor = floor_cell ? summarize(*floor_cell) : Summary{};
-        if (s.valid && ts.valid) versus_ts = times(s.calls_per_second / ts.calls_per_second);
+        if (s.valid && best.summary.valid)
+          versus_best = times(s.calls_per_second / best.summary.calls_per_second) + " (" +
+                        server_label(best.server, http) + ")";
         if (s.valid && floor.valid)
           versus_floor = times(floor.calls_per_second / s.calls_per_second);
       }
@@ -379,7 +573,7 @@ std::string comparison_table(const std::vector<std::vector<Cell>>& groups, bool 
       table.add_row({cell.mode, cell.passback ? "on" : "off", server_label(cell.server, http),
                      s.valid ? with_thousands(s.calls_per_second) : "failed", fixed(s.p50_us, 1),
                      fixed(s.p99_us, 1), fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb),
-                     std::to_string(s.response_bytes), errors, versus_ts, versus_floor});
+                     std::to_string(s.response_bytes), errors, versus_best, versus_floor});
     }
   }
   return table.str();
@@ -387,7 +581,8 @@ std::string comparison_table(const std::vector<std::vector<Cell>>& groups, bool 
 
 std::string passback_table(const std::vector<std::vector<Cell>>& groups) {
   MarkdownTable table({"call", "passback", ">calls/s", ">time/call µs", ">p50 µs", ">p99 µs",
-                       ">server CPU µs/call", ">response B", ">errors", ">passback adds"});
+                       ">server CPU µs/call", ">peak RSS MiB", ">response B", ">errors",
+                       ">passback adds"});
   for (const auto& group : groups) {
     Summary off = summarize(group[0]);
     for (const Cell& cell : group) {
@@ -395,11 +590,12 @@ std::string passback_table(const std::vector<std::vector<Cell>>& groups) {
       std::string added;
       if (cell.passback && s.valid && off.valid)
         added = fixed((off.calls_per_second / s.calls_per_second - 1) * 100, 1) + "%";
-      table.add_row({"stdio sequential, " + std::to_string(cell.spans + 1) + " spans",
-                     cell.passback ? "on" : "off", with_thousands(s.calls_per_second),
-                     fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
-                     fixed(s.cpu_us_per_call, 1), std::to_string(s.response_bytes),
-                     std::to_string(s.errors), added});
+      table.add_row(
+          {cell.transport + " " + cell.mode + ", " + std::to_string(cell.spans + 1) + " spans",
+           cell.passback ? "on" : "off", with_thousands(s.calls_per_second),
+           fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
+           fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb), std::to_string(s.response_bytes),
+           std::to_string(s.errors), added});
     }
   }
   return table.str();
@@ -536,101 +732,390 @@ Telemetry run_telemetry(const Config& config) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Goals of the issue, judged on this run.
+// The client comparison: each SDK's client calling glassbox's echo server.
+
+struct ClientCell {
+  std::string transport;  // "stdio" (the client starts the server) or "http"
+  std::string mode;       // "sequential" or "16 in flight": calls in flight on one connection
+  int depth = 1;
+  Server client = Server::glassbox;
+  std::vector<Sample> samples;
+
+  std::string name() const {
+    return "client " + transport + " " + mode + ", " + server_label(client, false);
+  }
+};
+
+std::vector<ClientCell> plan_clients(const Config& config, std::vector<std::string>& notes) {
+  std::vector<ClientCell> cells;
+  if (!config.clients) return cells;
+  std::vector<Server> clients;
+  for (Server client :
+       {Server::glassbox, Server::typescript, Server::python, Server::go, Server::rust}) {
+    if (!listed(config.client_list, server_key(client))) continue;
+    if (client != Server::glassbox && client != Server::typescript &&
+        sdk_program(config, client).empty()) {
+      notes.push_back(std::string(server_label(client, false)) +
+                      " client: left out, no program given (scripts/bench.sh builds it)");
+      continue;
+    }
+    clients.push_back(client);
+  }
+  for (const char* transport : {"stdio", "http"})
+    for (auto [mode, depth] : {std::pair{"sequential", 1}, {"16 in flight", 16}})
+      for (Server client : clients)
+        cells.push_back({.transport = transport, .mode = mode, .depth = depth, .client = client});
+  return cells;
+}
+
+std::vector<std::string> client_argv(const Config& config, const ClientCell& cell,
+                                     const std::string& target, double warmup) {
+  std::vector<std::string> argv;
+  switch (cell.client) {
+    case Server::glassbox:
+      argv = {(config.bin_dir / "client_load").string()};
+      break;
+    case Server::typescript:
+      argv = {"node", (config.source_dir / "bench/node/echo_client.mjs").string()};
+      break;
+    case Server::python:
+      argv = {config.python, (config.source_dir / "bench/python/echo_server.py").string()};
+      break;
+    default:
+      argv = {sdk_program(config, cell.client)};
+      break;
+  }
+  for (std::string arg :
+       {std::string("--client"), cell.transport, std::string("--target"), target,
+        std::string("--depth"), std::to_string(cell.depth), std::string("--warmup"),
+        fixed(warmup, 2), std::string("--seconds"), fixed(config.seconds, 2)})
+    argv.push_back(std::move(arg));
+  return argv;
+}
+
+// Runs one client to its end. calls/s is what the client counted in its measured window; its
+// CPU per call comes from /proc between two samples taken inside that window (the server, a
+// separate process, is not in it); its peak RSS is VmHWM at the second sample.
+Sample run_client_cell(const Config& config, const ClientCell& cell, int round) {
+  Sample sample;
+  std::string name = cell.name();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  std::string log =
+      (config.log_dir / ("logs/" + name + ".round" + std::to_string(round) + ".log")).string();
+  std::remove(log.c_str());
+  std::string echo_server = (config.bin_dir / "echo_server").string();
+  std::optional<Process> server;
+  std::string target = echo_server;
+  if (cell.transport == "http") {
+    std::uint16_t port = pick_free_port();
+    std::string address = "127.0.0.1:" + std::to_string(port);
+    server.emplace(
+        ProcessOptions{.argv = {echo_server, "--http", address}, .log_path = log + ".server"});
+    if (!wait_for_port(port, std::chrono::seconds(15))) {
+      sample.failure = "the server did not listen";
+      return sample;
+    }
+    target = "http://" + address + "/mcp";
+  }
+  // Interpreters take a moment to start: the client's own warm-up covers it, and the CPU
+  // window starts a second into the measured part.
+  const double warmup = std::max(config.warmup, 1.0) + 1.0;
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  };
+  Clock::time_point launched = Clock::now();
+  Process client({.argv = client_argv(config, cell, target, warmup), .log_path = log});
+  std::this_thread::sleep_until(launched + seconds(warmup + 0.1));
+  ProcessStats first = client.stats();
+  Clock::time_point first_at = Clock::now();
+  std::this_thread::sleep_until(launched + seconds(warmup + config.seconds * 0.9));
+  ProcessStats second = client.stats();
+  Clock::time_point second_at = Clock::now();
+  int status = client.wait_for_exit(
+      std::chrono::milliseconds(60000 + static_cast<int>(config.seconds * 1000)));
+  if (status < 0) {
+    client.signal(SIGKILL);
+    sample.failure = "the client did not finish";
+  }
+  std::string output = tail_of_file(log, 4000);
+  std::smatch match;
+  if (sample.failure.empty() &&
+      std::regex_search(output, match,
+                        std::regex(R"(calls=(\d+) seconds=([\d.]+) errors=(\d+))"))) {
+    double calls = std::stod(match[1]);
+    double window = std::stod(match[2]);
+    sample.errors = std::stoull(match[3]);
+    sample.calls_per_second = window > 0 ? calls / window : 0;
+    double cpu_rate = (second.cpu_seconds - first.cpu_seconds) /
+                      std::chrono::duration<double>(second_at - first_at).count();
+    sample.cpu_us_per_call =
+        sample.calls_per_second > 0 ? cpu_rate / sample.calls_per_second * 1e6 : 0;
+    sample.peak_rss_kb = second.peak_rss_kb;
+    if (status != 0)
+      sample.failure = "the client exited with " + std::to_string(status);
+    else if (sample.errors > 0)
+      sample.failure = std::to_string(sample.errors) + " calls failed";
+    else if (calls == 0)
+      sample.failure = "no call completed";
+  } else if (sample.failure.empty()) {
+    sample.failure = "the client printed no result (exit " + std::to_string(status) + ")";
+  }
+  if (!sample.failure.empty()) sample.failure += "; log: " + tail_of_file(log, 600);
+  if (server) {
+    server->signal(SIGTERM);
+    if (server->wait_for_exit(std::chrono::seconds(10)) < 0) server->signal(SIGKILL);
+  }
+  return sample;
+}
+
+int run_clients(const Config& config, std::vector<ClientCell>& cells) {
+  int failures = 0;
+  for (int round = 0; round < config.rounds; ++round) {
+    // Alternate the clients' order every other round, as the servers'.
+    std::vector<ClientCell*> order;
+    for (ClientCell& cell : cells) order.push_back(&cell);
+    if (round % 2 == 1) std::reverse(order.begin(), order.end());
+    for (ClientCell* cell : order) {
+      Sample sample = run_client_cell(config, *cell, round);
+      std::cerr << "  round " << round + 1 << "/" << config.rounds << "  " << cell->name() << ": ";
+      if (sample.failure.empty()) {
+        std::cerr << with_thousands(sample.calls_per_second) << " calls/s, client CPU "
+                  << fixed(sample.cpu_us_per_call, 1) << " µs/call, peak RSS "
+                  << megabytes(sample.peak_rss_kb) << " MiB\n";
+      } else {
+        ++failures;
+        std::cerr << "FAILED: " << sample.failure << "\n";
+      }
+      cell->samples.push_back(std::move(sample));
+    }
+  }
+  return failures;
+}
+
+Summary client_summary(const std::vector<ClientCell>& cells, std::string_view transport,
+                       std::string_view mode, Server client) {
+  for (const ClientCell& cell : cells) {
+    if (cell.transport != transport || cell.mode != mode || cell.client != client) continue;
+    Cell as_cell{.samples = cell.samples};
+    return summarize(as_cell);
+  }
+  return Summary{};
+}
+
+std::string client_table(const std::vector<ClientCell>& cells) {
+  MarkdownTable table({"transport", "mode", "client", ">calls/s", ">client CPU µs/call",
+                       ">client peak RSS MiB", ">errors",
+                       ">glassbox ÷ fastest other client (calls/s)"});
+  for (const ClientCell& cell : cells) {
+    Summary s = client_summary(cells, cell.transport, cell.mode, cell.client);
+    std::string versus_best;
+    if (cell.client == Server::glassbox && s.valid) {
+      Fastest best;
+      for (Server other : kOtherSdks) {
+        Summary o = client_summary(cells, cell.transport, cell.mode, other);
+        if (o.valid && o.calls_per_second > best.summary.calls_per_second) best = {o, other};
+      }
+      if (best.summary.valid)
+        versus_best = times(s.calls_per_second / best.summary.calls_per_second) + " (" +
+                      server_label(best.server, false) + ")";
+    }
+    std::string errors = std::to_string(s.errors);
+    if (s.failures > 0) errors += " (" + std::to_string(s.failures) + " runs failed)";
+    table.add_row({cell.transport, cell.mode, server_label(cell.client, false),
+                   s.valid ? with_thousands(s.calls_per_second) : "failed",
+                   fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb), errors, versus_best});
+  }
+  return table.str();
+}
+
+// The proxy's rows: each role against the direct call with the same passback setting.
+std::string proxy_table(const std::vector<std::vector<Cell>>& groups) {
+  MarkdownTable table({"stdio sequential, 5-span call", "passback asked", ">calls/s",
+                       ">time/call µs", ">p50 µs", ">p99 µs", ">CPU µs/call (proxy or server)",
+                       ">peak RSS MiB", ">errors", ">the proxy adds"});
+  for (const auto& group : groups) {
+    for (const Cell& cell : group) {
+      Summary s = summarize(cell);
+      std::string added;
+      if (cell.server != Server::glassbox) {
+        const Cell* direct = find_cell(groups, cell.mode, cell.passback, Server::glassbox);
+        Summary d = direct ? summarize(*direct) : Summary{};
+        if (s.valid && d.valid)
+          added = fixed((d.calls_per_second / s.calls_per_second - 1) * 100, 1) + "%";
+      }
+      table.add_row(
+          {cell.server == Server::glassbox ? "direct" : server_label(cell.server, false),
+           cell.passback ? "yes" : "no", s.valid ? with_thousands(s.calls_per_second) : "failed",
+           fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
+           fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb), std::to_string(s.errors), added});
+    }
+  }
+  return table.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goals of issue 15, each a ratio within this run.
 
 struct Goal {
   std::string goal, measured;
   std::optional<bool> met;  // nullopt: not measured in this run
 };
 
-std::string goals_table(const Comparison& c) {
+std::optional<bool> judge(bool measured, bool met) {
+  return measured ? std::optional(met) : std::nullopt;
+}
+
+Summary summary_of(const std::vector<std::vector<Cell>>& groups, std::string_view mode,
+                   bool passback, Server server) {
+  const Cell* cell = find_cell(groups, mode, passback, server);
+  return cell ? summarize(*cell) : Summary{};
+}
+
+// glassbox's calls/s against the fastest other SDK's on one row: at least 1.5×, or, where the
+// floor itself is under 1.5× that SDK (no room), glassbox's time per call within 1.1× the
+// floor's.
+Goal versus_fastest(const std::string& row, const Summary& glassbox, const Fastest& best,
+                    const Summary& floor, bool http) {
+  Goal goal{"≥ 1.5× the fastest other SDK: " + row, "-", std::nullopt};
+  if (!glassbox.valid || !best.summary.valid) return goal;
+  double ratio = glassbox.calls_per_second / best.summary.calls_per_second;
+  goal.measured = times(ratio) + " " + server_label(best.server, http) + " (" +
+                  with_thousands(glassbox.calls_per_second) + " vs " +
+                  with_thousands(best.summary.calls_per_second) + " calls/s)";
+  goal.met = ratio >= 1.5;
+  if (floor.valid && floor.calls_per_second < 1.5 * best.summary.calls_per_second) {
+    double to_floor = floor.calls_per_second / glassbox.calls_per_second;
+    goal.measured += "; the floor leaves no room (" +
+                     times(floor.calls_per_second / best.summary.calls_per_second) +
+                     "): time per call " + times(to_floor) + " the floor's (≤ 1.1×)";
+    goal.met = to_floor <= 1.1;
+  }
+  return goal;
+}
+
+std::string goals_table(const Comparison& c, const std::vector<ClientCell>& clients) {
   std::vector<Goal> goals;
-  auto stdio = [&](std::string_view mode, bool passback, Server server) {
-    const Cell* cell = find_cell(c.stdio_groups, mode, passback, server);
-    return cell ? summarize(*cell) : Summary{};
-  };
-  Summary gb_seq = stdio("sequential", false, Server::glassbox);
-  Summary ts_seq = stdio("sequential", false, Server::typescript);
-  Summary cat_seq = stdio("sequential", false, Server::floor);
-  auto judge = [](bool measured, bool met) { return measured ? std::optional(met) : std::nullopt; };
-
-  double seq_ratio = gb_seq.calls_per_second / ts_seq.calls_per_second;
-  goals.push_back({"stdio sequential ≥ 5× the TypeScript SDK (calls/s, passback off)",
-                   times(seq_ratio), judge(gb_seq.valid && ts_seq.valid, seq_ratio >= 5)});
-  double floor_ratio = cat_seq.calls_per_second / gb_seq.calls_per_second;
-  goals.push_back({"stdio sequential within 4× the floor's time per call", times(floor_ratio),
-                   judge(gb_seq.valid && cat_seq.valid, floor_ratio <= 4)});
-  Summary gb_16 = stdio("16 in flight", false, Server::glassbox);
-  Summary ts_16 = stdio("16 in flight", false, Server::typescript);
-  double ratio_16 = gb_16.calls_per_second / ts_16.calls_per_second;
-  goals.push_back({"stdio 16 in flight ≥ 8× the TypeScript SDK", times(ratio_16),
-                   judge(gb_16.valid && ts_16.valid, ratio_16 >= 8)});
-
-  const Cell* gb_http_cell = find_cell(c.http_groups, "16 connections", false, Server::glassbox);
-  const Cell* ts_http_cell = find_cell(c.http_groups, "16 connections", false, Server::typescript);
-  Summary gb_http = gb_http_cell ? summarize(*gb_http_cell) : Summary{};
-  Summary ts_http = ts_http_cell ? summarize(*ts_http_cell) : Summary{};
-  double http_ratio = gb_http.calls_per_second / ts_http.calls_per_second;
-  goals.push_back({"Streamable HTTP (stateless, wrk 16 connections) ≥ 20× the TypeScript SDK",
-                   times(http_ratio), judge(gb_http.valid && ts_http.valid, http_ratio >= 20)});
-
-  if (!c.passback_groups.empty()) {
-    Summary off = summarize(c.passback_groups[0][0]);
-    Summary on = summarize(c.passback_groups[0][1]);
-    double added = (off.calls_per_second / on.calls_per_second - 1) * 100;
-    goals.push_back({"passback of a 5-span call adds ≤ 10% to a stdio round trip (sequential)",
-                     fixed(added, 1) + "% (" + fixed(1e6 / off.calls_per_second, 1) + " → " +
-                         fixed(1e6 / on.calls_per_second, 1) + " µs)",
-                     judge(off.valid && on.valid, added <= 10)});
-  } else {
-    goals.push_back({"passback of a 5-span call adds ≤ 10% to a stdio round trip", "-", {}});
+  // 1. Every stdio and HTTP row (passback off: every SDK does the same work).
+  for (const auto& [groups, http] : {std::pair{&c.stdio_groups, false}, {&c.http_groups, true}}) {
+    for (const auto& group : *groups) {
+      if (group.empty() || group[0].passback) continue;
+      const std::string& mode = group[0].mode;
+      goals.push_back(versus_fastest(std::string(http ? "HTTP " : "stdio ") + mode,
+                                     summary_of(*groups, mode, false, Server::glassbox),
+                                     fastest_other(*groups, mode, false),
+                                     summary_of(*groups, mode, false, Server::floor), http));
+    }
+  }
+  for (const auto& transport : {"stdio", "http"}) {
+    for (const auto& mode : {"sequential", "16 in flight"}) {
+      Summary glassbox = client_summary(clients, transport, mode, Server::glassbox);
+      Fastest best;
+      for (Server server : kOtherSdks) {
+        Summary s = client_summary(clients, transport, mode, server);
+        if (s.valid && s.calls_per_second > best.summary.calls_per_second) best = {s, server};
+      }
+      if (!glassbox.valid && !best.summary.valid) continue;
+      goals.push_back(versus_fastest(std::string("client, ") + transport + " " + mode, glassbox,
+                                     best, Summary{}, std::string_view(transport) == "http"));
+    }
   }
 
-  // Every glassbox stdio row counts: sequential is the dearest per call (each call wakes the
-  // server's threads), the deeper windows the cheapest.
-  double worst_cpu = 0, best_cpu = 1e18;
-  std::string worst_row;
-  long peak_stdio = 0;
-  bool any_stdio = false;
-  for (const auto* groups : {&c.stdio_groups, &c.passback_groups}) {
+  // The passback-cost groups, by transport and mode: [0] passback off, [1] on; 5-span calls.
+  auto passback_pair = [&](std::string_view transport, std::string_view mode) {
+    for (const auto& group : c.passback_groups)
+      if (group.size() == 2 && group[0].transport == transport && group[0].mode == mode)
+        return std::pair{summarize(group[0]), summarize(group[1])};
+    return std::pair{Summary{}, Summary{}};
+  };
+
+  // 2. glassbox with passback on (5-span call) at least as fast as the fastest other SDK
+  // without it.
+  for (auto [transport, mode] :
+       {std::pair{"stdio", "sequential"}, {"stdio", "16 in flight"}, {"http", "16 connections"}}) {
+    bool http = std::string_view(transport) == "http";
+    Summary on = passback_pair(transport, mode).second;
+    Fastest best = fastest_other(http ? c.http_groups : c.stdio_groups, mode, false);
+    double ratio = on.calls_per_second / best.summary.calls_per_second;
+    goals.push_back({std::string("passback on (5-span call) ≥ the fastest other SDK without: ") +
+                         transport + " " + mode,
+                     on.valid && best.summary.valid
+                         ? times(ratio) + " " + server_label(best.server, http) + " (" +
+                               with_thousands(on.calls_per_second) + " vs " +
+                               with_thousands(best.summary.calls_per_second) + " calls/s)"
+                         : "-",
+                     judge(on.valid && best.summary.valid, ratio >= 1)});
+  }
+
+  // 3. What passback of a 5-span call adds to a round trip.
+  for (auto [transport, mode, bound] : {std::tuple{"stdio", "sequential", 10.0},
+                                        {"stdio", "16 in flight", 15.0},
+                                        {"http", "16 connections", 15.0}}) {
+    auto [off, on] = passback_pair(transport, mode);
+    double added = (off.calls_per_second / on.calls_per_second - 1) * 100;
+    goals.push_back(
+        {"passback of a 5-span call adds ≤ " + fixed(bound, 0) + "%: " + transport + " " + mode,
+         off.valid && on.valid ? fixed(added, 1) + "% (" + fixed(1e6 / off.calls_per_second, 1) +
+                                     " → " + fixed(1e6 / on.calls_per_second, 1) + " µs per call)"
+                               : "-",
+         judge(off.valid && on.valid, added <= bound)});
+  }
+
+  // 4 and 5. Server CPU per call (the dearest row) and peak RSS (the highest), glassbox's
+  // stdio rows with passback on, and every glassbox HTTP row.
+  struct Worst {
+    double cpu = 0;
+    long rss = 0;
+    std::string cpu_row;
+    bool any = false;
+  };
+  Worst stdio, http;
+  for (const auto* groups : {&c.stdio_groups, &c.passback_groups, &c.http_groups}) {
     for (const auto& group : *groups) {
       for (const Cell& cell : group) {
         if (cell.server != Server::glassbox) continue;
         Summary s = summarize(cell);
         if (!s.valid) continue;
-        any_stdio = true;
-        if (s.cpu_us_per_call > worst_cpu) {
-          worst_cpu = s.cpu_us_per_call;
-          worst_row = cell.mode + ", passback " + (cell.passback ? "on" : "off") +
-                      (cell.spans ? ", 5 spans" : "");
+        Worst& worst = cell.transport == "http" ? http : stdio;
+        worst.any = true;
+        worst.rss = std::max(worst.rss, s.peak_rss_kb);
+        if (cell.transport == "stdio" && !cell.passback) continue;  // CPU: passback on
+        if (s.cpu_us_per_call > worst.cpu) {
+          worst.cpu = s.cpu_us_per_call;
+          worst.cpu_row = cell.mode + ", passback " + (cell.passback ? "on" : "off") +
+                          (cell.spans ? ", 5 spans" : "");
         }
-        best_cpu = std::min(best_cpu, s.cpu_us_per_call);
-        peak_stdio = std::max(peak_stdio, s.peak_rss_kb);
       }
     }
   }
-  goals.push_back({"server CPU < 10 µs per stdio call (every glassbox stdio row)",
-                   any_stdio ? fixed(best_cpu, 1) + " to " + fixed(worst_cpu, 1) +
-                                   " µs (dearest: " + worst_row + ")"
-                             : "-",
-                   judge(any_stdio, worst_cpu < 10)});
-  long peak_http = 0;
-  for (const auto& group : c.http_groups)
-    for (const Cell& cell : group)
-      if (cell.server == Server::glassbox)
-        peak_http = std::max(peak_http, summarize(cell).peak_rss_kb);
-  constexpr long kCxxmcpPeakKb = 4710;  // 4.6 MiB
-  goals.push_back({"peak RSS under load < 4.6 MiB (cxxmcp's figure), stdio",
-                   any_stdio ? megabytes(peak_stdio) + " MiB" : "-",
-                   judge(any_stdio, peak_stdio < kCxxmcpPeakKb)});
-  goals.push_back({"peak RSS under load < 4.6 MiB, Streamable HTTP",
-                   peak_http > 0 ? megabytes(peak_http) + " MiB" : "-",
-                   judge(peak_http > 0, peak_http < kCxxmcpPeakKb)});
+  goals.push_back({"server CPU ≤ 10 µs per call, stdio with passback on (dearest row)",
+                   stdio.any ? fixed(stdio.cpu, 1) + " µs (" + stdio.cpu_row + ")" : "-",
+                   judge(stdio.any, stdio.cpu <= 10)});
+  goals.push_back({"server CPU ≤ 25 µs per call, HTTP (dearest row)",
+                   http.any ? fixed(http.cpu, 1) + " µs (" + http.cpu_row + ")" : "-",
+                   judge(http.any, http.cpu <= 25)});
+  constexpr long kStdioRssBoundKb = 4710;  // 4.6 MiB
+  constexpr long kHttpRssBoundKb = 6144;   // 6 MiB
+  goals.push_back({"peak RSS under load ≤ 4.6 MiB, stdio server",
+                   stdio.any ? megabytes(stdio.rss) + " MiB" : "-",
+                   judge(stdio.any, stdio.rss <= kStdioRssBoundKb)});
+  goals.push_back({"peak RSS under load ≤ 6 MiB, HTTP server",
+                   http.any ? megabytes(http.rss) + " MiB" : "-",
+                   judge(http.any, http.rss <= kHttpRssBoundKb)});
+
+  // 6. Streamable HTTP against the TypeScript SDK.
+  Summary gb_http = summary_of(c.http_groups, "16 connections", false, Server::glassbox);
+  Summary ts_http = summary_of(c.http_groups, "16 connections", false, Server::typescript);
+  double http_ratio = gb_http.calls_per_second / ts_http.calls_per_second;
+  goals.push_back({"Streamable HTTP (stateless, wrk 16 connections) ≥ 25× the TypeScript SDK",
+                   gb_http.valid && ts_http.valid ? times(http_ratio) : "-",
+                   judge(gb_http.valid && ts_http.valid, http_ratio >= 25)});
 
   MarkdownTable table({"goal", "this run", "met"});
   for (const Goal& goal : goals)
-    table.add_row(
-        {goal.goal, goal.measured, goal.met ? (*goal.met ? "yes" : "**no**") : "not measured"});
+    table.add_row({goal.goal, goal.measured,
+                   goal.met ? (*goal.met ? "met" : "**not met**") : "not measured"});
   return table.str();
 }
 
@@ -878,15 +1363,25 @@ bool parse_args(int argc, char** argv, Config& config) {
       config.warmup = std::atof(value().c_str());
     } else if (arg == "--only") {
       std::string parts = value();
-      config.stdio = parts.find("stdio") != std::string::npos;
-      config.http = parts.find("http") != std::string::npos;
-      config.telemetry = parts.find("telemetry") != std::string::npos;
+      config.stdio = listed(parts, "stdio");
+      config.http = listed(parts, "http");
+      config.clients = listed(parts, "clients");
+      config.proxy = listed(parts, "proxy");
+      config.telemetry = listed(parts, "telemetry");
     } else if (arg == "--servers") {
       config.servers = value();
+    } else if (arg == "--clients") {
+      config.client_list = value();
+    } else if (arg == "--rmcp") {
+      config.rmcp = value();
+    } else if (arg == "--go-sdk") {
+      config.go_sdk = value();
+    } else if (arg == "--python") {
+      config.python = value();
     } else if (arg == "--modes") {
       config.modes = value();
     } else if (arg == "--no-compare") {
-      config.stdio = config.http = config.telemetry = false;
+      config.stdio = config.http = config.clients = config.proxy = config.telemetry = false;
     } else if (arg == "--soak") {
       config.soak_seconds = std::atof(value().c_str());
     } else if (arg == "--soak-rss-bound-kb") {
@@ -909,9 +1404,12 @@ int main_impl(int argc, char** argv) {
   config.log_dir = config.bin_dir.parent_path() / "bench-results";
   if (!parse_args(argc, argv, config)) {
     std::cerr << "usage: load_compare [--rounds N] [--seconds S] [--warmup S]"
-                 " [--only stdio,http,telemetry] [--servers floor,typescript,glassbox]"
-                 " [--modes sequential,16,64] [--no-compare] [--soak SECONDS]"
-                 " [--soak-rss-bound-kb KB] [--valgrind] [--results-into FILE]\n";
+                 " [--only stdio,http,clients,proxy,telemetry]"
+                 " [--servers floor,typescript,python,go,rust,glassbox]"
+                 " [--modes sequential,16,64] [--clients glassbox,typescript,python,go,rust]"
+                 " [--rmcp PATH] [--go-sdk PATH] [--python PATH] [--no-compare]"
+                 " [--soak SECONDS] [--soak-rss-bound-kb KB] [--valgrind]"
+                 " [--results-into FILE]\n";
     return 2;
   }
   fs::create_directories(config.log_dir / "logs");
@@ -924,11 +1422,17 @@ int main_impl(int argc, char** argv) {
 
   int failures = 0;
   Comparison comparison = plan(config);
-  bool comparing = config.stdio || config.http;
+  std::vector<ClientCell> clients = plan_clients(config, comparison.notes);
+  for (const std::string& note : comparison.notes) std::cerr << "note: " << note << "\n";
+  bool comparing = config.stdio || config.http || !comparison.proxy_groups.empty();
   if (comparing) {
     std::cerr << "comparison: " << config.rounds << " rounds, " << config.seconds
               << " s per server and mode after " << config.warmup << " s of warm-up\n";
     failures += run_comparison(config, comparison);
+  }
+  if (!clients.empty()) {
+    std::cerr << "clients: each SDK's client against glassbox's echo server\n";
+    failures += run_clients(config, clients);
   }
   Telemetry telemetry;
   if (config.telemetry) {
@@ -939,21 +1443,31 @@ int main_impl(int argc, char** argv) {
     }
   }
   results << ", " << load_average() << " at the end. Node " << machine.node_version;
-  if (comparing)
+  if (comparing || !clients.empty())
     results << "; " << config.rounds << " rounds of " << config.seconds << " s per cell after "
             << config.warmup << " s of warm-up (medians; peak RSS is the highest of the rounds)";
   results << ".\n\n";
-  if (config.stdio) {
+  for (const std::string& note : comparison.notes) results << "- " << note << "\n";
+  if (!comparison.notes.empty()) results << "\n";
+  if (config.stdio)
     results << "### stdio\n\n" << comparison_table(comparison.stdio_groups, false) << "\n";
-    results << "Passback cost, glassbox echo server with 4 child spans (a 5-span call):\n\n"
-            << passback_table(comparison.passback_groups) << "\n";
-  }
   if (config.http)
     results << "### Streamable HTTP (stateless)\n\n"
             << comparison_table(comparison.http_groups, true) << "\n";
+  if (!comparison.passback_groups.empty())
+    results << "### Passback cost\n\nglassbox's echo server with 4 child spans (a 5-span "
+               "call), without and with the opt-in:\n\n"
+            << passback_table(comparison.passback_groups) << "\n";
+  if (!clients.empty())
+    results << "### Clients\n\nEach SDK's client calling glassbox's echo server (stdio: the "
+               "client starts it; HTTP: stateless, one connection):\n\n"
+            << client_table(clients) << "\n";
+  if (!comparison.proxy_groups.empty())
+    results << "### glassbox proxy\n\n" << proxy_table(comparison.proxy_groups) << "\n";
   if (config.telemetry)
     results << "### Telemetry (Google Benchmark, medians of 3)\n\n" << telemetry.text << "\n";
-  if (comparing) results << "### Goals\n\n" << goals_table(comparison) << "\n";
+  if (comparing || !clients.empty())
+    results << "### Goals (issue 15)\n\n" << goals_table(comparison, clients) << "\n";
 
   if (config.soak_seconds > 0 || config.valgrind) results << "### Soak and leak check\n\n";
   if (config.soak_seconds > 0) failures += run_soak(config, results);
