@@ -15,6 +15,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace glassbox::transport {
@@ -32,6 +33,8 @@ struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up on PATH
   std::size_t max_message_bytes = jsonrpc::kDefaultMaxMessageBytes;
   bool inherit_stderr = true;  // the child's stderr is its log (MCP stdio): pass it through
+  // Variables set in the child's environment, over this process's own (which it inherits).
+  std::vector<std::pair<std::string, std::string>> env{};
   // close() closes the child's stdin, waits this long, then SIGTERM, then SIGKILL (MCP spec order).
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(2);
 };
