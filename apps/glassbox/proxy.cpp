@@ -59,7 +59,7 @@ struct Roles {
 
   std::shared_ptr<transport::Transport> open_back() const {
     if (!target.command.empty()) {
-      transport::ProcessOptions process{.argv = target.command};
+      transport::ProcessOptions process{.argv = target.command, .ordered_delivery = true};
       if (sidecar) process.env = sidecar->child_environment();
       return transport::spawn_process(std::move(process));
     }
@@ -399,9 +399,11 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     in_flight_.erase(it);
   }
 
-  static jsonrpc::Error closed_error() {
+  jsonrpc::Error closed_error() const {
     return {jsonrpc::error_code::kConnectionClosed,
-            "glassbox proxy: the server closed the connection (it exited or crashed)", nullptr};
+            back_failed_ ? "glassbox proxy: the server closed the connection (it exited or crashed)"
+                         : "glassbox proxy: shutting down (the client closed its connection)",
+            nullptr};
   }
 
   void answer_closed(const Id& id) {
@@ -470,7 +472,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
   std::size_t workers_ = 0;
   bool front_closed_ = false;
   bool back_closed_ = false;
-  bool back_failed_ = false;  // the back closed first: it exited or crashed
+  std::atomic<bool> back_failed_{false};  // the back closed first: it exited or crashed
 };
 
 sigset_t block_stop_signals() {
@@ -490,7 +492,8 @@ int serve_stdio_front(Roles& roles) {
     log(std::string("cannot start the server: ") + e.what());
     return kExitFailure;
   }
-  auto session = std::make_shared<ProxySession>(roles, transport::make_stdio_transport(), back);
+  auto session = std::make_shared<ProxySession>(
+      roles, transport::make_stdio_transport({.ordered_delivery = true}), back);
   session->start();
   session->wait();
   bool failed = session->back_failed();

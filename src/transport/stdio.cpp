@@ -52,10 +52,12 @@ bool write_all(int fd, std::string_view bytes) {
 // callback returns and parks for the next promotion.
 class FdTransport : public Transport, public std::enable_shared_from_this<FdTransport> {
  public:
-  FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds)
+  FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds,
+              bool ordered = false)
       : read_fd_(read_fd),
         write_fd_(write_fd),
         owns_fds_(owns_fds),
+        ordered_(ordered),
         framer_(max_message_bytes),
         max_bytes_(max_message_bytes) {
     ignore_sigpipe_once();
@@ -79,7 +81,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     std::lock_guard lock(lead_mutex_);
     leader_wanted_ = true;
     spawn_reader_locked();
-    std::thread([self = shared_from_this()] { self->watch(); }).detach();
+    if (!ordered_) std::thread([self = shared_from_this()] { self->watch(); }).detach();
   }
 
   bool send(const jsonrpc::Message& message, const SendOptions&) override {
@@ -103,9 +105,10 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     [[maybe_unused]] ssize_t n = ::write(wake_[1], &byte, 1);
   }
 
-  bool callbacks_may_block() const noexcept override { return true; }
+  bool callbacks_may_block() const noexcept override { return !ordered_; }
 
   void will_block() noexcept override {
+    if (ordered_) return;
     std::lock_guard lock(lead_mutex_);
     if (delivering_ && leader_thread_ == std::this_thread::get_id()) promote_locked();
   }
@@ -292,6 +295,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   int read_fd_;
   int write_fd_;
   bool owns_fds_;
+  bool ordered_;  // no second reader ever: one delivery at a time, in arrival order
   int wake_[2] = {-1, -1};
   jsonrpc::LineFramer framer_;  // the leader's alone
   std::size_t max_bytes_;
@@ -320,7 +324,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
 class ProcessTransport final : public FdTransport {
  public:
   ProcessTransport(pid_t pid, int read_fd, int write_fd, const ProcessOptions& options)
-      : FdTransport(read_fd, write_fd, options.max_message_bytes, true),
+      : FdTransport(read_fd, write_fd, options.max_message_bytes, true, options.ordered_delivery),
         pid_(pid),
         grace_(options.shutdown_grace) {}
 
@@ -368,7 +372,7 @@ class ProcessTransport final : public FdTransport {
 
 std::shared_ptr<Transport> make_stdio_transport(StdioOptions options) {
   return std::make_shared<FdTransport>(options.read_fd, options.write_fd, options.max_message_bytes,
-                                       false);
+                                       false, options.ordered_delivery);
 }
 
 std::shared_ptr<Transport> spawn_process(ProcessOptions options) {
