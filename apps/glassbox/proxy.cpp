@@ -591,6 +591,10 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
                        : serve_stdio_front(roles);
     if (roles.gateway) roles.gateway->force_flush();
     if (roles.export_queue) roles.export_queue->flush(std::chrono::seconds(5));
+    if (exporter && exporter->stats().failed_spans > 0) {
+      log(std::to_string(exporter->stats().failed_spans) + " span(s) could not be exported to " +
+          exporter->options().endpoint + ": " + exporter->last_error());
+    }
     if (roles.sidecar) {
       SidecarStats stats = roles.sidecar->stats();
       if (stats.late_spans > 0 || stats.unmatched_spans > 0) {
