@@ -104,6 +104,12 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     done_.wait(lock, [&] { return (front_closed_ || back_closed_) && workers_ == 0; });
   }
 
+  // Both sides done with: the HTTP front may let go of it.
+  bool finished() const {
+    std::lock_guard lock(mutex_);
+    return (front_closed_ || back_closed_) && workers_ == 0;
+  }
+
   bool back_failed() const {
     std::lock_guard lock(mutex_);
     return back_failed_;
@@ -519,6 +525,7 @@ int serve_http_front(Roles& roles, const std::string& host, std::uint16_t port) 
                                    roles, std::move(front), std::move(back));
                                session->start();
                                std::lock_guard lock(mutex);
+                               sessions.remove_if([](const auto& s) { return s->finished(); });
                                sessions.push_back(std::move(session));
                              });
   http.start();
