@@ -4,6 +4,7 @@
 // independent decoder. Over stdio and over --http at the front.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { bin, connectThroughProxy, newSpanId, newTraceId, passbackSpans, startReceiver } from './common.mjs';
@@ -97,6 +98,36 @@ test('--http front: plain results, the stitched trace exported, a clean exit on 
     await client.close();
   } finally {
     assert.equal(await proxy.stop(), 0, `exit 0 on SIGTERM; log: ${proxy.log()}`);
+  }
+});
+
+// covers P2, P3, S13: both roles; every span the child exports reaches the exporter once
+test('gateway and sidecar together: the child\'s whole trace under the proxy\'s CLIENT span, no span twice', async () => {
+  const otelServer = [process.execPath, fileURLToPath(new URL('./otel_server.mjs', import.meta.url))];
+  const proxy = await connectThroughProxy(['--passback-from-otlp', '--otlp', receiver.url], otelServer);
+  try {
+    const traceId = newTraceId();
+    const hostSpan = newSpanId();
+    const result = await proxy.client.callTool({
+      name: 'lookup', arguments: { id: 'both' }, _meta: { traceparent: `00-${traceId}-${hostSpan}-01` },
+    });
+    assert.equal(result.content[0].text, `both:${traceId}`);
+    assert.equal(result._meta, undefined, 'a host that asked nothing sees plain results');
+    const spans = await receiver.waitFor((all) =>
+      ['db.row', 'db.query', 'tools/call lookup'].every((n) => all.some((s) => s.traceId === traceId && s.name === n)) &&
+      all.some((s) => s.traceId === traceId && s.kind === 3));
+    await proxy.client.close();  // the proxy flushes its exporter before it exits
+    const mine = spans.filter((s) => s.traceId === traceId);
+    const client = mine.find((s) => s.kind === 3);
+    assert.equal(client.parentSpanId, hostSpan);
+    const root = mine.find((s) => s.name === 'tools/call lookup');
+    assert.equal(root.parentSpanId, client.spanId, 'the child\'s root under the proxy\'s CLIENT span');
+    assert.equal(root.service, 'node-otel-server');
+    assert.ok(mine.some((s) => s.name === 'db.row'), 'S13: the whole tree, not the top level of passback');
+    const ids = mine.map((s) => s.spanId);
+    assert.equal(new Set(ids).size, ids.length, `no span exported twice (${mine.map((s) => s.name)})`);
+  } finally {
+    await proxy.client.close();
   }
 });
 
