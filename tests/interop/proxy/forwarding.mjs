@@ -130,6 +130,26 @@ test('malformed lines from either side are answered as a server would, and nothi
   assert.ok(!/raw got: .*"id":2/.test(proxy.stderr()), 'the front\'s bad line never reached the server');
 });
 
+// covers P1 (a revision the proxy does not know passes unchanged)
+test('methods, params and _meta keys the proxy does not know pass unchanged (sidecar on)', async () => {
+  const proxy = rawProxy(['--passback-from-otlp', '--passback-wait', '50'], rawServer('echo'));
+  proxy.send({ ...initialize, params: { ...initialize.params, protocolVersion: '2099-01-01' } });
+  await proxy.next();
+  const params = { future: { nested: [1, 'two', null] }, _meta: { 'io.example/key': 'v', progressToken: 9 } };
+  proxy.send({ jsonrpc: '2.0', id: 'a', method: 'server/discover', params });
+  assert.deepEqual(await proxy.next(), { jsonrpc: '2.0', id: 'a', result: { method: 'server/discover', params } });
+  // A tools/call keeps everything but the telemetry keys the proxy manages.
+  const call = { name: 't', arguments: { x: 1 }, extra: true, _meta: { 'io.example/key': 'v' } };
+  proxy.send({ jsonrpc: '2.0', id: 'b', method: 'tools/call', params: call });
+  const echoed = await proxy.next();
+  assert.equal(echoed.id, 'b');
+  const { traceparent, ...rest } = echoed.result.params._meta;
+  assert.match(traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'the sidecar gave the call a traceparent');
+  assert.deepEqual({ ...echoed.result.params, _meta: rest }, call);
+  proxy.end();
+  assert.equal(await proxy.exited, 0);
+});
+
 // covers P1 (a crashing server)
 test('a server that crashes: pending calls get a clear error, and the proxy exits cleanly', async () => {
   for (const args of [[], ['--passback-from-otlp']]) {

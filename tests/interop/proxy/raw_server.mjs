@@ -2,6 +2,7 @@
 // purpose. Every line it receives is logged on stderr as `raw got: <line>`.
 //   garbage: answers initialize after writing a line that is not JSON; answers ping.
 //   crash:   answers initialize, then exits with status 7 on tools/call, without answering.
+//   echo:    answers every other request with {method, params} as it received them.
 import { createInterface } from 'node:readline';
 
 const mode = process.argv[2];
@@ -18,5 +19,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     send({ jsonrpc: '2.0', id: m.id, result: {} });
   } else if (m.method === 'tools/call' && mode === 'crash') {
     process.exit(7);
+  } else if (mode === 'echo' && m.id !== undefined && m.method) {
+    send({ jsonrpc: '2.0', id: m.id, result: { method: m.method, params: m.params } });
   }
 });
