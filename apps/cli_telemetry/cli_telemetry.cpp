@@ -13,16 +13,20 @@ bool otlp_endpoint_in_environment() {
   return false;
 }
 
-CliTelemetry::CliTelemetry(CliTelemetryOptions options) : options_(std::move(options)) {
+std::shared_ptr<trace::OtlpHttpExporter> make_command_exporter(
+    const std::string& otlp_endpoint, const std::optional<trace::OtlpProtocol>& otlp_protocol) {
   // --otlp and --otlp-protocol override the environment, as the design's CLI contract says.
-  if (!options_.otlp_endpoint.empty() || otlp_endpoint_in_environment()) {
-    trace::OtlpHttpExporterOptions exporter_options = trace::otlp_options_from_environment();
-    if (!options_.otlp_endpoint.empty())
-      exporter_options.endpoint = trace::otlp_traces_endpoint(options_.otlp_endpoint);
-    if (options_.otlp_protocol) exporter_options.protocol = *options_.otlp_protocol;
-    exporter_options.max_attempts = 2;  // a command line should not hang on a dead collector
-    exporter_ = std::make_shared<trace::OtlpHttpExporter>(std::move(exporter_options));
-  }
+  if (otlp_endpoint.empty() && !otlp_endpoint_in_environment()) return nullptr;
+  trace::OtlpHttpExporterOptions exporter_options = trace::otlp_options_from_environment();
+  if (!otlp_endpoint.empty())
+    exporter_options.endpoint = trace::otlp_traces_endpoint(otlp_endpoint);
+  if (otlp_protocol) exporter_options.protocol = *otlp_protocol;
+  exporter_options.max_attempts = 2;  // a command line should not hang on a dead collector
+  return std::make_shared<trace::OtlpHttpExporter>(std::move(exporter_options));
+}
+
+CliTelemetry::CliTelemetry(CliTelemetryOptions options) : options_(std::move(options)) {
+  exporter_ = make_command_exporter(options_.otlp_endpoint, options_.otlp_protocol);
   trace::Resource defaults;
   defaults.set("service.name", "glassbox");
   defaults.set("service.version", "0.1.0");

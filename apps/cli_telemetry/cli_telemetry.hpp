@@ -49,6 +49,11 @@ struct CliTelemetryOptions {
   bool print_waterfall = true;                       // on stderr, when the server passed spans back
 };
 
+// The OTLP/HTTP exporter a command uses: --otlp (a base URL) and --otlp-protocol over the
+// OTEL_EXPORTER_OTLP_* variables; null when neither names an endpoint (no export).
+std::shared_ptr<trace::OtlpHttpExporter> make_command_exporter(
+    const std::string& otlp_endpoint, const std::optional<trace::OtlpProtocol>& otlp_protocol);
+
 // Client telemetry for one CLI command: resource service.name "glassbox" (OTEL_SERVICE_NAME and
 // OTEL_RESOURCE_ATTRIBUTES apply), export as above, the waterfall printed on stderr after each
 // call that returned spans.

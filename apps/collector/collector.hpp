@@ -23,6 +23,7 @@
 #include "glassbox/trace/otlp.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,9 @@ struct CollectorOptions {
   std::size_t max_body_bytes = 16 * 1024 * 1024;      // request body, compressed or not (413 above)
   std::size_t max_inflated_bytes = 64 * 1024 * 1024;  // a gzip body, once inflated
   trace::OtlpDecodeLimits decode_limits{.max_bytes = 64 * 1024 * 1024, .max_spans = 100'000};
+  // When set, each accepted export goes here instead of into the store (a receiver that routes
+  // spans, such as `glassbox proxy --passback-from-otlp`). Runs on the I/O thread: keep it short.
+  std::function<void(trace::TracesData)> on_traces;
 };
 
 class Collector {

@@ -174,7 +174,10 @@ struct Collector::Impl {
     };
     if (!decoded.traces) return fail(static_cast<http::status>(decoded.status), decoded.reason);
     try {
-      store->insert(*decoded.traces);
+      if (options.on_traces)
+        options.on_traces(std::move(*decoded.traces));
+      else
+        store->insert(*decoded.traces);
     } catch (const std::exception& e) {
       return fail(http::status::service_unavailable, std::string("store: ") + e.what());
     }

@@ -6,6 +6,8 @@
 //   glassbox tools <server>
 //   glassbox call <tool> [k=v ...|--json '{..}'] <server> [--no-passback] [--detailed] ...
 //   glassbox read <uri> <server> [same flags]
+//   glassbox proxy [--http 127.0.0.1:PORT] [--passback-from-otlp] [--otlp URL]
+//                  [--otlp-protocol json|protobuf] [--detailed] <server>
 //   OAuth (servers that answer 401): [--client-id ID [--client-secret S] [--client-credentials]]
 //     [--client-metadata-url URL] [--scopes 'a b'] [--no-browser] [--token-store FILE]
 //
@@ -15,10 +17,12 @@
 #include "collector.hpp"
 #include "commands.hpp"
 #include "fixtures.hpp"
+#include "proxy.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -44,6 +48,8 @@ struct CommandLine {
   std::optional<std::string> arguments_json;
   std::string uri;
   DemoCommandOptions demo;
+  ProxyCommandOptions proxy;
+  int passback_wait_ms = 1000;
   glassbox::collector::CollectorCommandOptions collector;
 };
 
@@ -156,6 +162,31 @@ CLI::App* define_read(CLI::App& app, CommandLine& line) {
   return read;
 }
 
+CLI::App* define_proxy(CLI::App& app, CommandLine& line) {
+  CLI::App* proxy = app.add_subcommand(
+      "proxy",
+      "Sit between a host and a server: gateway (--otlp) and/or sidecar (--passback-from-otlp)");
+  proxy->add_option("--http", line.proxy.http,
+                    "Serve Streamable HTTP on HOST:PORT at the front (default: stdio)");
+  proxy->add_flag("--passback-from-otlp", line.proxy.passback_from_otlp,
+                  "Answer passback from the OTLP spans the stdio server exports (sidecar)");
+  proxy
+      ->add_option("--passback-wait", line.passback_wait_ms,
+                   "Milliseconds a call waits for the server's root span (default 1000)")
+      ->check(CLI::Range(0, 60000));
+  proxy->add_option("--url", line.target.url, "The server's Streamable HTTP endpoint");
+  proxy->add_option("-H,--header", line.headers, "Extra HTTP header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
+  proxy->add_option("--bearer-token", line.target.bearer_token,
+                    "HTTP Authorization bearer token for the server");
+  proxy->add_flag("--detailed", line.proxy.detailed, "Ask the server for its detailed spans");
+  proxy->add_option("--otlp", line.proxy.otlp_endpoint,
+                    "OTLP/HTTP base endpoint for the stitched traces (gateway)");
+  proxy->add_option("--otlp-protocol", line.otlp_protocol, "OTLP encoding")
+      ->check(CLI::IsMember({"json", "protobuf"}));
+  return proxy;
+}
+
 // Fills the parts of `line` that CLI11 cannot check alone; false (with a reason) on misuse.
 bool finish_client_options(CommandLine& line, std::string* error) {
   if (line.target.url.empty() == line.target.command.empty()) {
@@ -213,6 +244,7 @@ int main(int argc, char** argv) {
   CLI::App* tools = define_tools(app, line);
   CLI::App* call = define_call(app, line);
   CLI::App* read = define_read(app, line);
+  CLI::App* proxy = define_proxy(app, line);
 
   try {
     std::reverse(args.begin(), args.end());  // CLI11 takes the vector last argument first
@@ -237,6 +269,11 @@ int main(int argc, char** argv) {
   }
   std::string error;
   if (!finish_client_options(line, &error)) return usage_error(error);
+  if (proxy->parsed()) {
+    line.proxy.otlp_protocol = line.call.otlp_protocol;
+    line.proxy.passback_wait = std::chrono::milliseconds(line.passback_wait_ms);
+    return run_proxy(line.proxy, line.target);
+  }
   if (tools->parsed()) return run_tools(line.target, line.call);
   if (read->parsed()) return run_read(line.uri, line.target, line.call);
   if (call->parsed()) {

@@ -36,20 +36,6 @@ json::object capability() {
           {"signals", {{"traces", {{"supported", true}}}}}};
 }
 
-// S1: the capability in initialize; the extension identifier too where the negotiated protocol
-// has an extensions map (2026-07-28 and later put one in the result).
-void advertise(Outcome& outcome) {
-  if (outcome.index() != 0 || !std::get<0>(outcome).is_object()) return;
-  json::object& result = std::get<0>(outcome).get_object();
-  json::value& caps = result["capabilities"];
-  if (!caps.is_object()) caps = json::object{};
-  caps.get_object()[kPassbackCapability] = capability();
-  if (json::value* extensions = caps.get_object().if_contains("extensions");
-      extensions && extensions->is_object()) {
-    extensions->get_object()[kPassbackExtension] = json::object{};
-  }
-}
-
 std::string span_name(const RequestContext& ctx) {
   const json::object& p = ctx.params();
   std::string_view key = ctx.method() == "tools/call" ? "name" : "uri";
@@ -98,7 +84,7 @@ Middleware make_passback_middleware(PassbackOptions options) {
     const PassbackOptions& o = *shared;
     if (ctx.method() == "initialize") {
       Outcome outcome = next(ctx);
-      advertise(outcome);
+      advertise_passback(outcome);
       return outcome;
     }
     if (ctx.method() != "tools/call" && ctx.method() != "resources/read") return next(ctx);
@@ -162,6 +148,20 @@ std::shared_ptr<trace::TracerProvider> default_tracer_provider(const ServerOptio
 void enable_passback(Server& server, PassbackOptions options) {
   if (!options.provider) options.provider = default_tracer_provider(server.options());
   server.use(make_passback_middleware(std::move(options)));
+}
+
+// S1: the capability in initialize; the extension identifier too where the negotiated protocol
+// has an extensions map (2026-07-28 and later put one in the result).
+void advertise_passback(Outcome& outcome) {
+  if (outcome.index() != 0 || !std::get<0>(outcome).is_object()) return;
+  json::object& result = std::get<0>(outcome).get_object();
+  json::value& caps = result["capabilities"];
+  if (!caps.is_object()) caps = json::object{};
+  caps.get_object()[kPassbackCapability] = capability();
+  if (json::value* extensions = caps.get_object().if_contains("extensions");
+      extensions && extensions->is_object()) {
+    extensions->get_object()[kPassbackExtension] = json::object{};
+  }
 }
 
 }  // namespace glassbox::mcp

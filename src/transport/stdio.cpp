@@ -9,12 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -49,10 +52,12 @@ bool write_all(int fd, std::string_view bytes) {
 // callback returns and parks for the next promotion.
 class FdTransport : public Transport, public std::enable_shared_from_this<FdTransport> {
  public:
-  FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds)
+  FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds,
+              bool ordered = false)
       : read_fd_(read_fd),
         write_fd_(write_fd),
         owns_fds_(owns_fds),
+        ordered_(ordered),
         framer_(max_message_bytes),
         max_bytes_(max_message_bytes) {
     ignore_sigpipe_once();
@@ -76,7 +81,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     std::lock_guard lock(lead_mutex_);
     leader_wanted_ = true;
     spawn_reader_locked();
-    std::thread([self = shared_from_this()] { self->watch(); }).detach();
+    if (!ordered_) std::thread([self = shared_from_this()] { self->watch(); }).detach();
   }
 
   bool send(const jsonrpc::Message& message, const SendOptions&) override {
@@ -100,9 +105,10 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     [[maybe_unused]] ssize_t n = ::write(wake_[1], &byte, 1);
   }
 
-  bool callbacks_may_block() const noexcept override { return true; }
+  bool callbacks_may_block() const noexcept override { return !ordered_; }
 
   void will_block() noexcept override {
+    if (ordered_) return;
     std::lock_guard lock(lead_mutex_);
     if (delivering_ && leader_thread_ == std::this_thread::get_id()) promote_locked();
   }
@@ -289,6 +295,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   int read_fd_;
   int write_fd_;
   bool owns_fds_;
+  bool ordered_;  // no second reader ever: one delivery at a time, in arrival order
   int wake_[2] = {-1, -1};
   jsonrpc::LineFramer framer_;  // the leader's alone
   std::size_t max_bytes_;
@@ -317,7 +324,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
 class ProcessTransport final : public FdTransport {
  public:
   ProcessTransport(pid_t pid, int read_fd, int write_fd, const ProcessOptions& options)
-      : FdTransport(read_fd, write_fd, options.max_message_bytes, true),
+      : FdTransport(read_fd, write_fd, options.max_message_bytes, true, options.ordered_delivery),
         pid_(pid),
         grace_(options.shutdown_grace) {}
 
@@ -365,7 +372,7 @@ class ProcessTransport final : public FdTransport {
 
 std::shared_ptr<Transport> make_stdio_transport(StdioOptions options) {
   return std::make_shared<FdTransport>(options.read_fd, options.write_fd, options.max_message_bytes,
-                                       false);
+                                       false, options.ordered_delivery);
 }
 
 std::shared_ptr<Transport> spawn_process(ProcessOptions options) {
@@ -389,8 +396,21 @@ std::shared_ptr<Transport> spawn_process(ProcessOptions options) {
   std::vector<char*> argv;
   for (auto& a : options.argv) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The child's environment: ours, with options.env set over it.
+  std::vector<std::string> variables;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    bool replaced = std::any_of(options.env.begin(), options.env.end(),
+                                [&](const auto& kv) { return kv.first == name; });
+    if (!replaced) variables.emplace_back(entry);
+  }
+  for (const auto& [name, value] : options.env) variables.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& v : variables) envp.push_back(v.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(to_child[0]);
   ::close(from_child[1]);

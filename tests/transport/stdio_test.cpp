@@ -1,12 +1,14 @@
 #include "glassbox/transport/stdio.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace glassbox::transport {
@@ -207,6 +209,60 @@ TEST(StdioTransport, WillBlockMovesReadingBeforeTheCallbackWaits) {
   lock.unlock();
   t->close();
   s->wait_closed();
+}
+
+// ordered_delivery (a relay's need): a slow callback holds the next message back instead of
+// letting a second reader deliver it alongside, so the order of arrival is the order of delivery.
+TEST(StdioTransport, OrderedDeliveryNeverOverlapsCallbacks) {
+  Pipes pipes;
+  auto t = make_stdio_transport(
+      {.read_fd = pipes.in[0], .write_fd = pipes.out[1], .ordered_delivery = true});
+  EXPECT_FALSE(t->callbacks_may_block());
+  auto s = std::make_shared<Shared>();
+  std::weak_ptr<Transport> weak = t;
+  std::vector<std::string> order;
+  t->start({.on_message =
+                [s, weak, &order](jsonrpc::Message msg, MessageContext) {
+                  std::string method = std::get<jsonrpc::Notification>(msg).method;
+                  std::unique_lock lock(s->m);
+                  order.push_back("begin " + method);
+                  if (method == "first") {
+                    if (auto transport = weak.lock()) transport->will_block();  // no effect
+                    // Bounded: the second must NOT arrive while this callback runs.
+                    s->cv.wait_for(lock, 300ms, [&] { return s->second_arrived; });
+                  } else {
+                    s->second_arrived = true;
+                    s->done = true;
+                  }
+                  order.push_back("end " + method);
+                  s->cv.notify_all();
+                },
+            .on_close = s->on_close()});
+  pipes.write(R"({"jsonrpc":"2.0","method":"first"})");
+  pipes.write(R"({"jsonrpc":"2.0","method":"second"})");
+  std::unique_lock lock(s->m);
+  ASSERT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->done; }));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"begin first", "end first", "begin second", "end second"}));
+  lock.unlock();
+  t->close();
+  s->wait_closed();
+}
+
+// ProcessOptions::env: set in the child over this process's environment.
+TEST(ProcessTransport, TheChildGetsTheGivenEnvironment) {
+  ::setenv("GLASSBOX_STDIO_TEST_KEEP", "kept", 1);
+  auto t = spawn_process(
+      {.argv = {"sh", "-c",
+                R"(printf '{"jsonrpc":"2.0","method":"%s %s"}\n' "$GLASSBOX_STDIO_TEST_SET" )"
+                R"("$GLASSBOX_STDIO_TEST_KEEP"; cat)"},
+       .env = {{"GLASSBOX_STDIO_TEST_SET", "set"}}});
+  Inbox inbox;
+  t->start(inbox.callbacks());
+  ASSERT_TRUE(inbox.wait_for(1));
+  EXPECT_EQ(std::get<jsonrpc::Notification>(inbox.messages[0]).method, "set kept");
+  t->close();
+  EXPECT_TRUE(inbox.wait_closed());
 }
 
 }  // namespace

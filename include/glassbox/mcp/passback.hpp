@@ -44,6 +44,11 @@ struct PassbackOptions {
 // Installs the middleware on `server` (call before serving).
 void enable_passback(Server& server, PassbackOptions options = {});
 
+// S1 on an initialize outcome: adds the capability (and the extension identifier where the result
+// has an extensions map). What enable_passback does; also for a proxy that answers passback on
+// behalf of a server that does not implement it (P3). Leaves an error outcome alone.
+void advertise_passback(Outcome& outcome);
+
 // The middleware alone, for servers that compose their own chain.
 Middleware make_passback_middleware(PassbackOptions options);
 

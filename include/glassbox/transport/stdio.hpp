@@ -2,9 +2,10 @@
 //
 // Threads: the thread that reads a message delivers it, and the session runs a request right
 // there (callbacks_may_block() is true): when a callback runs past 1 ms, or calls will_block(),
-// another thread takes over reading, so callbacks may then overlap. send() takes a mutex and
-// writes the whole line (a slow reader on the other side blocks senders, never the reading);
-// answers sent while a batch of messages read together is delivered leave in one write.
+// another thread takes over reading, so callbacks may then overlap (not with ordered_delivery).
+// send() takes a mutex and writes the whole line (a slow reader on the other side blocks senders,
+// never the reading); answers sent while a batch of messages read together is delivered leave in
+// one write.
 // A line over max_message_bytes is discarded (memory stays bounded) and answered with -32600;
 // bad JSON with -32700; the connection lives on. End of input closes the transport.
 #pragma once
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace glassbox::transport {
@@ -23,6 +25,10 @@ struct StdioOptions {
   int read_fd = 0;
   int write_fd = 1;
   std::size_t max_message_bytes = jsonrpc::kDefaultMaxMessageBytes;
+  // One delivery at a time, strictly in arrival order: no second reader takes over behind a slow
+  // callback (callbacks_may_block() is false). For a relay such as a proxy, whose callbacks
+  // forward at once and must keep order (progress before the response it precedes).
+  bool ordered_delivery = false;
 };
 
 // The server side: this process's stdin/stdout (or any two descriptors).
@@ -32,6 +38,9 @@ struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up on PATH
   std::size_t max_message_bytes = jsonrpc::kDefaultMaxMessageBytes;
   bool inherit_stderr = true;  // the child's stderr is its log (MCP stdio): pass it through
+  // Variables set in the child's environment, over this process's own (which it inherits).
+  std::vector<std::pair<std::string, std::string>> env{};
+  bool ordered_delivery = false;  // as StdioOptions::ordered_delivery
   // close() closes the child's stdin, waits this long, then SIGTERM, then SIGKILL (MCP spec order).
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(2);
 };

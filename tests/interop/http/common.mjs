@@ -18,10 +18,14 @@ export async function eventually(predicate, what, ms = 3000) {
 
 // Starts `glassbox serve everything --http 127.0.0.1:0 [extra...]`; resolves to {url, stop}.
 export function startGlassboxServer(extra = []) {
+  return startGlassboxHttp(['serve', 'everything', '--http', '127.0.0.1:0', ...extra]);
+}
+
+// Starts `glassbox <args>`, which serves HTTP and prints its URL on stderr; resolves to
+// {url, stop, log}, where stop() sends SIGTERM and resolves to the exit code.
+export function startGlassboxHttp(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(glassbox, ['serve', 'everything', '--http', '127.0.0.1:0', ...extra], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(glassbox, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 10000);
     child.stderr.on('data', (chunk) => {
@@ -31,10 +35,11 @@ export function startGlassboxServer(extra = []) {
         clearTimeout(timer);
         resolve({
           url: match[0],
+          log: () => log,
           stop: () =>
             new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once('exit', done);
+              if (child.exitCode !== null) return done(child.exitCode);
+              child.once('exit', (code) => done(code));
               child.kill('SIGTERM');
             }),
         });
