@@ -554,7 +554,6 @@ bool looks_like_credential(std::string_view text) {
          has_aws_secret_key(text);
 }
 
-
 bool should_redact_key(std::string_view key, const Redaction& redaction) {
   CurationOptions options{.redaction = redaction};
   CurationReport report;

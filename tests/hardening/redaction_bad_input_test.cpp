@@ -17,7 +17,8 @@ std::string call_line(int id, const std::string& tool) {
 std::string string_attribute(const json::object& span, std::string_view key) {
   const json::array* attributes = json::find_array(span, "attributes");
   for (const auto& a : attributes ? *attributes : json::array{}) {
-    if (a.at("key").as_string() == key) return std::string(a.at("value").at("stringValue").as_string());
+    if (a.at("key").as_string() == key)
+      return std::string(a.at("value").at("stringValue").as_string());
   }
   return "<missing>";
 }
