@@ -1,5 +1,6 @@
 // The terminal waterfall of a stitched trace.
 #include "cli_telemetry.hpp"
+#include "terminal_text.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -110,13 +111,13 @@ std::string summary_line(const mcp::StitchedTrace& t) {
 std::string render_waterfall(const mcp::StitchedTrace& t, const WaterfallOptions& options) {
   // The tree: the CLIENT span at the top, the server's spans under their parents.
   std::vector<Node> nodes;
-  nodes.push_back({&t.client_span, std::string(t.client_resource.service_name()), {}});
+  nodes.push_back({&t.client_span, terminal_safe(t.client_resource.service_name()), {}});
   std::map<trace::SpanId, std::size_t> index{{t.client_span.span_id, 0}};
   for (const auto& rs : t.server_spans)
     for (const auto& ss : rs.scope_spans)
       for (const auto& s : ss.spans) {
         index.emplace(s.span_id, nodes.size());
-        nodes.push_back({&s, std::string(rs.resource.service_name()), {}});
+        nodes.push_back({&s, terminal_safe(rs.resource.service_name()), {}});
       }
   for (std::size_t i = 1; i < nodes.size(); ++i) {
     auto parent = index.find(nodes[i].span->parent_span_id);
@@ -143,7 +144,7 @@ std::string render_waterfall(const mcp::StitchedTrace& t, const WaterfallOptions
   auto walk = [&](auto&& self, std::size_t i, const std::string& prefix,
                   const std::string& branch) -> void {
     if (rows.size() > 10'000) return;
-    rows.push_back({i, prefix + branch + nodes[i].span->name});
+    rows.push_back({i, prefix + branch + terminal_safe(nodes[i].span->name)});
     std::string child_prefix = prefix + (branch.empty() ? "" : (branch == "└─ " ? "   " : "│  "));
     for (std::size_t c = 0; c < nodes[i].children.size(); ++c) {
       bool last = c + 1 == nodes[i].children.size();
@@ -196,11 +197,12 @@ std::string render_waterfall(const mcp::StitchedTrace& t, const WaterfallOptions
                                       : 0);
     line += "  " + std::string(d.size() < duration_width ? duration_width - d.size() : 0, ' ') + d;
     if (error)
-      line += "  " + paint(kRed, "✗ " + (s.status_message.empty() ? std::string("error")
-                                                                  : s.status_message));
+      line +=
+          "  " + paint(kRed, "✗ " + (s.status_message.empty() ? std::string("error")
+                                                              : terminal_safe(s.status_message)));
     out += line + "\n";
   }
-  std::string summary = summary_line(t);
+  std::string summary = terminal_safe(summary_line(t));  // reasons may quote the server
   out += "  " + paint(t.report.discarded ? kRed : kDim, summary) + "\n";
   return out;
 }

@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include "glassbox/json/non_finite.hpp"
+
 #include <algorithm>
 
 namespace glassbox::cli {
@@ -18,6 +20,10 @@ std::optional<json::object> parse_tool_arguments(const std::vector<std::string>&
       *error = "--json wants a JSON object" + (reason.empty() ? std::string() : ": " + reason);
       return std::nullopt;
     }
+    if (auto at = json::find_non_finite(*parsed)) {
+      *error = "--json: the number at " + *at + " is out of range";
+      return std::nullopt;
+    }
     return std::move(parsed->get_object());
   }
   json::object arguments;
@@ -30,6 +36,11 @@ std::optional<json::object> parse_tool_arguments(const std::vector<std::string>&
     std::string_view value = std::string_view(pair).substr(eq + 1);
     // Numbers, booleans and objects as JSON; anything that does not parse stays a string.
     std::optional<json::value> parsed = json::parse(value);
+    // 1e400 reads as an infinity, which no JSON writer can send: refused here, not mangled.
+    if (parsed && json::find_non_finite(*parsed)) {
+      *error = "'" + pair + "': the number is out of range";
+      return std::nullopt;
+    }
     arguments[pair.substr(0, eq)] = parsed ? std::move(*parsed) : json::value(json::string(value));
   }
   return arguments;

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include "cli_telemetry.hpp"
+#include "terminal_text.hpp"
 
 #include "glassbox/auth/oauth_client.hpp"
 #include "glassbox/auth/token_store.hpp"
@@ -66,10 +67,11 @@ std::shared_ptr<auth::OAuthClient> make_oauth(const ServerTarget& target) {
   options.open_url = [no_browser](const std::string& url) {
     std::string text = "glassbox: the server wants you to authorize; open this URL";
     if (!no_browser && open_browser(url)) text = "glassbox: authorize in your browser (opened)";
-    std::cerr << text + ":\n  " + url + "\nglassbox: waiting for the redirect...\n" << std::flush;
+    std::cerr << text + ":\n  " + terminal_safe(url) + "\nglassbox: waiting for the redirect...\n"
+              << std::flush;
   };
   options.log = [](std::string_view line) {
-    std::cerr << "glassbox: oauth: " + std::string(line) + "\n" << std::flush;
+    std::cerr << "glassbox: oauth: " + terminal_safe(line) + "\n" << std::flush;
   };
   return std::make_shared<auth::OAuthClient>(std::move(options));
 }
@@ -88,8 +90,9 @@ std::shared_ptr<transport::Transport> open_transport(
 // worker threads do not interleave.
 void print_server_log(const mcp::LogMessage& log) {
   std::string line = "[server " + std::string(mcp::to_string(log.level)) + "] ";
-  if (!log.logger.empty()) line += log.logger + ": ";
-  line += log.data.is_string() ? std::string(log.data.get_string()) : json::serialize(log.data);
+  if (!log.logger.empty()) line += terminal_safe(log.logger) + ": ";
+  line += terminal_safe(log.data.is_string() ? std::string_view(log.data.get_string())
+                                             : std::string_view(json::serialize(log.data)));
   line += '\n';
   std::cerr << line << std::flush;
 }
@@ -121,13 +124,18 @@ std::string_view string_or_empty(const json::object& o, std::string_view key) {
   return s ? std::string_view(*s) : std::string_view();
 }
 
+// A server's string, safe for one line of the terminal.
+std::string safe_field(const json::object& o, std::string_view key) {
+  return terminal_safe(string_or_empty(o, key));
+}
+
 // One line per content block: text as is, anything else summarized.
 void print_content_block(const json::object& block, std::ostream& out) {
   std::string_view type = string_or_empty(block, "type");
   if (type == "text") {
-    out << string_or_empty(block, "text") << '\n';
+    out << terminal_safe(string_or_empty(block, "text"), Lines::kept) << '\n';
   } else if (type == "image" || type == "audio") {
-    out << '[' << type << ' ' << string_or_empty(block, "mimeType") << ", "
+    out << '[' << type << ' ' << safe_field(block, "mimeType") << ", "
         << decoded_size(string_or_empty(block, "data")) << " bytes]\n";
   } else if (type == "resource") {
     static const json::object kNone;
@@ -135,18 +143,19 @@ void print_content_block(const json::object& block, std::ostream& out) {
     const json::object& resource = found ? *found : kNone;
     std::size_t size = resource.contains("blob") ? decoded_size(string_or_empty(resource, "blob"))
                                                  : string_or_empty(resource, "text").size();
-    out << "[resource " << string_or_empty(resource, "uri") << ' '
-        << string_or_empty(resource, "mimeType") << ", " << size << " bytes]\n";
+    out << "[resource " << safe_field(resource, "uri") << ' ' << safe_field(resource, "mimeType")
+        << ", " << size << " bytes]\n";
   } else if (type == "resource_link") {
-    out << "[resource_link " << string_or_empty(block, "uri") << ' '
-        << string_or_empty(block, "mimeType") << "]\n";
+    out << "[resource_link " << safe_field(block, "uri") << ' ' << safe_field(block, "mimeType")
+        << "]\n";
   } else {
-    out << '[' << (type.empty() ? "unknown" : type) << "]\n";
+    out << '[' << (type.empty() ? std::string("unknown") : terminal_safe(type)) << "]\n";
   }
 }
 
 void print_json(const json::value& v) {
-  std::cout << json::serialize(v) << '\n';
+  // JSON escapes C0 controls itself, but not C1 controls, DEL or bidirectional overrides.
+  std::cout << terminal_safe(json::serialize(v), Lines::json) << '\n';
 }
 
 // Runs `body` against a connected client; failures to connect or protocol errors become exit
@@ -165,9 +174,11 @@ int with_client(const ServerTarget& target, const CallCommandOptions& options, B
     telemetry.flush();
     return code;
   } catch (const mcp::ProtocolError& e) {
-    std::cerr << "glassbox: protocol error " << e.error().code << ": " << e.what() << '\n';
+    // The message is the server's own words (or quotes them).
+    std::cerr << "glassbox: protocol error " << e.error().code << ": " << terminal_safe(e.what())
+              << '\n';
   } catch (const std::exception& e) {
-    std::cerr << "glassbox: " << e.what() << '\n';
+    std::cerr << "glassbox: " << terminal_safe(e.what()) << '\n';
   }
   return kExitFailure;
 }
@@ -184,12 +195,14 @@ int run_tools(const ServerTarget& target, const CallCommandOptions& options) {
       return kExitOk;
     }
     std::size_t width = 0;
-    for (const mcp::Tool& tool : tools) width = std::max(width, tool.name.size());
-    for (const mcp::Tool& tool : tools) {
-      std::string_view description = tool.description;
+    std::vector<std::string> names;
+    for (const mcp::Tool& tool : tools) names.push_back(terminal_safe(tool.name));
+    for (const std::string& name : names) width = std::max(width, name.size());
+    for (std::size_t i = 0; i < tools.size(); ++i) {
+      std::string_view description = tools[i].description;
       description = description.substr(0, description.find('\n'));
-      std::cout << tool.name << std::string(width - tool.name.size() + 2, ' ') << description
-                << '\n';
+      std::cout << names[i] << std::string(width - names[i].size() + 2, ' ')
+                << terminal_safe(description) << '\n';
     }
     return kExitOk;
   });
@@ -223,10 +236,12 @@ int run_read(const std::string& uri, const ServerTarget& target,
     }
     for (const mcp::ResourceContents& contents : mcp::ReadResourceResult::from_json(raw).contents) {
       if (contents.text) {
-        std::cout << *contents.text;
-        if (contents.text->empty() || contents.text->back() != '\n') std::cout << '\n';
+        std::string text = terminal_safe(*contents.text, Lines::kept);
+        std::cout << text;
+        if (text.empty() || text.back() != '\n') std::cout << '\n';
       } else {
-        std::cout << "[blob " << contents.uri << ' ' << contents.mime_type << ", "
+        std::cout << "[blob " << terminal_safe(contents.uri) << ' '
+                  << terminal_safe(contents.mime_type) << ", "
                   << decoded_size(contents.blob.value_or("")) << " bytes]\n";
       }
     }

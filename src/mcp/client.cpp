@@ -1,11 +1,69 @@
 #include "glassbox/mcp/client.hpp"
 
+#include "glassbox/json/non_finite.hpp"
 #include "glassbox/mcp/trace_propagation.hpp"
 #include "mcp/session.hpp"
 #include "mcp/worker_pool.hpp"
 
 namespace glassbox::mcp {
 namespace {
+
+std::string_view kind_of(const json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a boolean";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+// A result whose shape MCP fixes but which the server got wrong fails its call here, naming
+// the problem, instead of reaching the caller as an empty answer.
+std::optional<std::string> malformed(std::string_view method, const json::value& result) {
+  std::string what = "invalid response: the result of " + std::string(method);
+  const json::object* r = result.if_object();
+  if (r == nullptr) return what + " is " + std::string(kind_of(result)) + ", not an object";
+  auto expect_array_of_objects = [&](std::string_view key) -> std::optional<std::string> {
+    auto it = r->find(key);
+    if (it == r->end()) return std::nullopt;
+    const json::array* a = it->value().if_array();
+    if (a == nullptr) {
+      return what + " has " + std::string(key) + " that is " + std::string(kind_of(it->value())) +
+             ", not an array";
+    }
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      if (!(*a)[i].is_object()) {
+        return what + " has " + std::string(key) + "[" + std::to_string(i) + "] that is " +
+               std::string(kind_of((*a)[i])) + ", not an object";
+      }
+    }
+    return std::nullopt;
+  };
+  if (method == "tools/call") {
+    if (auto problem = expect_array_of_objects("content")) return problem;
+    if (auto it = r->find("isError"); it != r->end() && !it->value().is_bool())
+      return what + " has isError that is " + std::string(kind_of(it->value())) + ", not a boolean";
+  } else if (method == "resources/read") {
+    if (auto problem = expect_array_of_objects("contents")) return problem;
+  }
+  return std::nullopt;
+}
+
+Outcome checked(std::string_view method, Outcome outcome) {
+  if (outcome.index() == 0) {
+    if (auto problem = malformed(method, std::get<0>(outcome)))
+      return jsonrpc::Error{jsonrpc::error_code::kInternalError, std::move(*problem), nullptr};
+  }
+  return outcome;
+}
 
 json::value unwrap(Outcome outcome) {
   if (outcome.index() == 1) throw ProtocolError(std::get<1>(std::move(outcome)));
@@ -34,11 +92,19 @@ struct Client::Impl {
   }
 
   Outcome send(OutgoingRequest& request) const {
-    return live_session().request(
-        request.method, request.params,
-        RequestOptions{.timeout = request.options.timeout.value_or(options.request_timeout),
-                       .on_progress = request.options.on_progress,
-                       .on_request_id = request.options.on_request_id});
+    // What JSON cannot carry is refused here, before anything is written.
+    if (auto at = json::find_non_finite(request.params)) {
+      return jsonrpc::Error{
+          jsonrpc::error_code::kInvalidParams,
+          "params." + *at + " is a non-finite number, which JSON cannot carry; not sent", nullptr};
+    }
+    return checked(
+        request.method,
+        live_session().request(
+            request.method, request.params,
+            RequestOptions{.timeout = request.options.timeout.value_or(options.request_timeout),
+                           .on_progress = request.options.on_progress,
+                           .on_request_id = request.options.on_request_id}));
   }
 
   Outcome run(OutgoingRequest& request) const {
@@ -134,8 +200,10 @@ const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> tr
                       {"clientInfo", Implementation{impl_->options.name, impl_->options.version,
                                                     impl_->options.title}
                                          .to_json()}};
-  json::value result = unwrap(impl_->session->request(
-      "initialize", std::move(params), RequestOptions{.timeout = impl_->options.request_timeout}));
+  json::value result =
+      unwrap(checked("initialize", impl_->session->request(
+                                       "initialize", std::move(params),
+                                       RequestOptions{.timeout = impl_->options.request_timeout})));
   const json::object& r = json::as_object_or_empty(result);
   InitializeResult& init = impl_->init;
   init.raw = r;

@@ -1,5 +1,6 @@
 #include "glassbox/mcp/client_telemetry.hpp"
 
+#include "glassbox/jsonrpc/envelope.hpp"
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/trace/otlp_http.hpp"
 
@@ -146,6 +147,11 @@ std::vector<trace::ResourceSpans> ingest_passback(const json::value& traces,
     const json::object* envelope = traces.if_object();
     if (envelope == nullptr) {
       discard(report, "malformed passback: otel.traces is not an object");
+      return {};
+    }
+    // The transport dropped it while reading (over its bytes or nesting bound, C3/C8).
+    if (const json::string* why = json::find_string(*envelope, jsonrpc::kDiscardedKey)) {
+      discard(report, "passback discarded: " + std::string(*why));
       return {};
     }
     if (auto dropped = json::find_int(*envelope, "droppedSpanCount"); dropped && *dropped > 0) {

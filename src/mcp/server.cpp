@@ -1,5 +1,6 @@
 #include "glassbox/mcp/server.hpp"
 
+#include "glassbox/json/non_finite.hpp"
 #include "glassbox/transport/stdio.hpp"
 #include "mcp/session.hpp"
 #include "mcp/worker_pool.hpp"
@@ -278,7 +279,14 @@ Outcome Server::Impl::call_tool(RequestContext& ctx) const {
     return CallToolResult::error("invalid arguments: " + *problem).to_json();
   }
   try {
-    return handler(ctx.arguments(), ctx).to_json();
+    json::value result = handler(ctx.arguments(), ctx).to_json();
+    // JSON has no infinities: `{"sum":Infinity}` would break every reader. The tool's failure.
+    if (auto at = json::find_non_finite(result)) {
+      return CallToolResult::error("the tool's result holds a non-finite number at " + *at +
+                                   ", which JSON cannot carry")
+          .to_json();
+    }
+    return result;
   } catch (const ProtocolError&) {
     throw;
   } catch (const std::exception& e) {

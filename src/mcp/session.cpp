@@ -1,7 +1,9 @@
 #include "mcp/session.hpp"
 
+#include "glassbox/json/non_finite.hpp"
 #include "glassbox/mcp/request_context.hpp"
 
+#include <cmath>
 #include <utility>
 
 namespace glassbox::mcp {
@@ -84,11 +86,30 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
   }
 }
 
+namespace {
+
+// A progressToken is a string or a number (MCP); 1e400 reads as an infinity, which no JSON
+// writer can echo.
+std::optional<std::string> bad_progress_token(const jsonrpc::Request& request) {
+  const json::object* meta = json::find_object(json::as_object_or_empty(request.params), "_meta");
+  auto it = meta ? meta->find("progressToken") : json::object::const_iterator();
+  if (meta == nullptr || it == meta->end()) return std::nullopt;
+  const json::value& t = it->value();
+  if (t.is_string() || t.is_int64() || t.is_uint64()) return std::nullopt;
+  if (t.is_double() && std::isfinite(t.get_double())) return std::nullopt;
+  return std::string("_meta.progressToken must be a string or a finite number");
+}
+
+}  // namespace
+
 void Session::run_request(jsonrpc::Request request, transport::MessageContext context,
                           std::stop_token token) {
   jsonrpc::Id id = request.id;
   Outcome outcome;
-  {
+  if (auto problem = bad_progress_token(request)) {
+    // Refused where it enters: it would be echoed in every progress notification.
+    outcome = jsonrpc::Error{jsonrpc::error_code::kInvalidParams, std::move(*problem), nullptr};
+  } else {
     RequestContext ctx(shared_from_this(), std::move(request), std::move(context), token);
     outcome = invoke_handler(dispatch_, ctx);
   }
@@ -105,6 +126,16 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
   // A request the client cancelled gets no response (MCP cancellation).
   if (!cancelled) {
     transport::SendOptions options{.related_request = id};
+    if (outcome.index() == 0) {
+      // What no JSON reader could take never goes out (tools/call maps it to an isError result
+      // first; this is every other method's guard).
+      if (auto at = json::find_non_finite(std::get<0>(outcome))) {
+        outcome = jsonrpc::Error{
+            jsonrpc::error_code::kInternalError,
+            "the result holds a non-finite number at " + *at + ", which JSON cannot carry",
+            nullptr};
+      }
+    }
     if (outcome.index() == 0) {
       transport_->send(jsonrpc::Response{id, std::move(std::get<0>(outcome))}, options);
     } else {

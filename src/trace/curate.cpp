@@ -74,11 +74,16 @@ bool words_contain(const std::vector<std::string>& words, const std::vector<std:
 const std::vector<std::vector<std::string>>& default_key_patterns() {
   static const std::vector<std::vector<std::string>> patterns = [] {
     std::vector<std::vector<std::string>> out;
-    for (const char* p : {"authorization", "cookie",      "cookies", "token",        "accesstoken",
-                          "refreshtoken",  "authtoken",   "idtoken", "sessiontoken", "bearer",
-                          "password",      "passwd",      "pwd",     "passphrase",   "secret",
-                          "clientsecret",  "api key",     "apikey",  "private key",  "privatekey",
-                          "credential",    "credentials", "x auth",  "jwt"}) {
+    for (const char* p : {"authorization", "cookie",           "cookies",
+                          "token",         "accesstoken",      "refreshtoken",
+                          "authtoken",     "idtoken",          "sessiontoken",
+                          "bearer",        "password",         "passwd",
+                          "pwd",           "passphrase",       "secret",
+                          "clientsecret",  "api key",          "apikey",
+                          "private key",   "privatekey",       "credential",
+                          "credentials",   "x auth",           "jwt",
+                          "account key",   "accountkey",       "access key",
+                          "accesskey",     "shared access key"}) {
       out.push_back(split_words(p, true));
     }
     return out;
@@ -183,7 +188,7 @@ struct KeyFormat {
   bool upper_alnum_only;
 };
 
-constexpr std::array<KeyFormat, 19> kKeyFormats{{
+constexpr std::array<KeyFormat, 20> kKeyFormats{{
     {"sk-", 20, 0, false},       // OpenAI, Anthropic (sk-ant-...), and many others
     {"sk_live_", 16, 0, false},  // Stripe
     {"sk_test_", 16, 0, false},    {"rk_live_", 16, 0, false},
@@ -196,6 +201,7 @@ constexpr std::array<KeyFormat, 19> kKeyFormats{{
     {"AIza", 35, 35, false},   // Google API keys
     {"glpat-", 20, 0, false},  // GitLab
     {"hf_", 30, 0, false},     // Hugging Face
+    {"npm_", 36, 36, false},   // npm access tokens
 }};
 
 bool has_key_format(std::string_view text) {
@@ -219,10 +225,96 @@ bool has_key_format(std::string_view text) {
   return false;
 }
 
+bool is_base64_char(char c) {
+  return is_alnum(c) || c == '+' || c == '/';
+}
+
+// An AWS secret access key: exactly 40 base64 characters standing alone, with upper case, lower
+// case and a digit (a hex digest has no upper case; prose has no 40-letter words).
+bool has_aws_secret_key(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!is_base64_char(text[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    bool upper = false, lower_case = false, digit = false;
+    while (j < text.size() && is_base64_char(text[j])) {
+      upper |= is_upper(text[j]);
+      digit |= is_digit(text[j]);
+      lower_case |= text[j] >= 'a' && text[j] <= 'z';
+      ++j;
+    }
+    bool alone = j == text.size() || text[j] != '=';
+    if (j - i == 40 && alone && upper && lower_case && digit) return true;
+    i = j;
+  }
+  return false;
+}
+
 bool has_private_key(std::string_view text) {
   auto begin = text.find("-----BEGIN ");
   return begin != std::string_view::npos &&
          text.find("PRIVATE KEY-----", begin) != std::string_view::npos;
+}
+
+// The secret parts of `text` replaced by `replacement`, the rest kept: the password of URL
+// userinfo (`postgres://admin:[REDACTED]@db`), and the value after a key that `key_denied` says
+// names a secret (`password=...`, `?access_token=...&`, `AccountKey=...;`, `"api_key": ...`).
+// nullopt when nothing was masked. Applied to every string value, span name, event name and
+// status message that is not redacted whole.
+std::optional<std::string> mask_secrets(std::string_view text, std::string_view replacement,
+                                        const std::function<bool(std::string_view)>& key_denied) {
+  std::string out;
+  std::size_t copied = 0;  // text before this is in `out`
+  auto mask = [&](std::size_t from, std::size_t to) {
+    out.append(text.substr(copied, from - copied));
+    out += replacement;
+    copied = to;
+  };
+  auto is_key_char = [](char c) { return is_alnum(c) || c == '_' || c == '-' || c == '.'; };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i < copied) continue;
+    // URL userinfo: scheme://user:password@host. Only the password goes.
+    if (text.compare(i, 3, "://") == 0 && i > 0 && is_alnum(text[i - 1])) {
+      std::size_t start = i + 3;
+      std::size_t end = start;
+      while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' &&
+             text[end] != ' ' && text[end] != '\t' && text[end] != '\n' && text[end] != '"')
+        ++end;
+      std::string_view authority = text.substr(start, end - start);
+      std::size_t at = authority.rfind('@');
+      std::size_t colon = authority.find(':');
+      if (at != std::string_view::npos && colon != std::string_view::npos && colon < at &&
+          at > colon + 1) {
+        mask(start + colon + 1, start + at);
+      }
+      i = start - 1;
+      continue;
+    }
+    // key=value, key: value, "key": "value" (query strings, connection strings, logs): when the
+    // key names a secret, the value goes and the key stays.
+    char c = text[i];
+    if (c != '=' && c != ':') continue;
+    std::size_t key_end = i;
+    if (key_end > 0 && (text[key_end - 1] == '"' || text[key_end - 1] == '\'')) --key_end;
+    std::size_t key_start = key_end;
+    while (key_start > 0 && is_key_char(text[key_start - 1])) --key_start;
+    if (key_start == key_end || !key_denied(text.substr(key_start, key_end - key_start))) continue;
+    std::size_t v = i + 1;
+    if (c == ':' && text.compare(v, 2, "//") == 0) continue;  // a URL's scheme, not a key
+    while (v < text.size() && (text[v] == ' ' || text[v] == '"' || text[v] == '\'')) ++v;
+    std::size_t e = v;
+    while (e < text.size() && text[e] != '&' && text[e] != ';' && text[e] != ',' &&
+           text[e] != ' ' && text[e] != '"' && text[e] != '\'' && text[e] != '\n' &&
+           text[e] != '\t' && text[e] != '}' && text[e] != ')' && text[e] != '#')
+      ++e;
+    if (e > v) mask(v, e);
+  }
+  if (copied == 0) return std::nullopt;
+  out.append(text.substr(copied));
+  return out;
 }
 
 // ---- curation --------------------------------------------------------------------------------
@@ -283,6 +375,31 @@ class Curator {
     return false;
   }
 
+  // Masks the secret parts of a text (URL passwords, key=value secrets), on what could leave.
+  bool mask(std::string& s) {
+    if (!options_.redaction.default_rules) return false;
+    utf8_cut(s, options_.max_attribute_value_length + 4096);
+    std::optional<std::string> masked =
+        mask_secrets(s, options_.redaction.replacement,
+                     [this](std::string_view key) { return key_denied_ignoring_allowlist(key); });
+    if (!masked) return false;
+    s = std::move(*masked);
+    ++report_.redacted_attribute_count;
+    return true;
+  }
+
+  // A span name, event name or status message: the value rules, whole or in part (S11).
+  void text(std::string& s, std::string_view key) {
+    if (s.empty()) return;
+    if (value_denied(key, s)) {
+      s = options_.redaction.replacement;
+      ++report_.redacted_attribute_count;
+      return;
+    }
+    mask(s);
+    utf8_cut(s, options_.max_attribute_value_length);
+  }
+
   // Redacts and bounds one value (recursively); `top` is the attribute key.
   void value(std::string_view key, AttributeValue& v, std::size_t depth) {
     if (auto* s = std::get_if<std::string>(&v.value)) {
@@ -290,6 +407,7 @@ class Curator {
         redact(v);
         return;
       }
+      mask(*s);
       if (s->size() > options_.max_attribute_value_length) {
         utf8_cut(*s, options_.max_attribute_value_length);
         ++report_.truncated_attribute_count;
@@ -356,7 +474,7 @@ class Curator {
       report_.truncated_attribute_count += n;
     }
     for (auto& e : s.events) {
-      utf8_cut(e.name, options_.max_attribute_value_length);
+      text(e.name, "event.name");
       e.dropped_attributes_count += attributes(e.attributes);
     }
     if (s.links.size() > options_.max_links) {
@@ -366,12 +484,8 @@ class Curator {
       report_.truncated_attribute_count += n;
     }
     for (auto& l : s.links) l.dropped_attributes_count += attributes(l.attributes);
-    if (!s.status_message.empty() && value_denied("status.message", s.status_message)) {
-      s.status_message = options_.redaction.replacement;
-      ++report_.redacted_attribute_count;
-    }
-    utf8_cut(s.status_message, options_.max_attribute_value_length);
-    utf8_cut(s.name, options_.max_attribute_value_length);
+    text(s.status_message, "status.message");
+    text(s.name, "span.name");  // a tool named "Bearer eyJ..." names its span too
   }
 
  private:
@@ -436,7 +550,8 @@ void add_reason(std::string& reason, std::string_view text) {
 }  // namespace
 
 bool looks_like_credential(std::string_view text) {
-  return has_auth_scheme(text) || has_jwt(text) || has_key_format(text) || has_private_key(text);
+  return has_auth_scheme(text) || has_jwt(text) || has_key_format(text) || has_private_key(text) ||
+         has_aws_secret_key(text);
 }
 
 bool should_redact_key(std::string_view key, const Redaction& redaction) {

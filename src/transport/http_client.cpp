@@ -5,6 +5,8 @@
 // message delivered as it arrives. All mutable state lives on the I/O thread, except `closed_`.
 #include "glassbox/transport/http_client.hpp"
 
+#include "glassbox/jsonrpc/envelope.hpp"
+
 #include "transport/http_common.hpp"
 #include "transport/sse.hpp"
 
@@ -273,9 +275,19 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     deliver(transport_error(*key, code, std::move(message), std::move(data)));
   }
 
+  jsonrpc::EnvelopeLimits envelope_limits() const {
+    return {.max_message_bytes = options_.max_message_bytes,
+            .max_telemetry_bytes = options_.max_message_bytes};
+  }
+
+  // A refusal has no way back to the server over HTTP: only what is delivered matters (a broken
+  // answer becomes an error for its call).
+  void deliver_received(jsonrpc::Received received) {
+    if (received.message) deliver(std::move(*received.message));
+  }
+
   void deliver_text(std::string_view text) {
-    jsonrpc::ParseResult parsed = jsonrpc::parse(text);
-    if (parsed.message) deliver(std::move(*parsed.message));
+    deliver_received(jsonrpc::EnvelopeReader::read(text, envelope_limits()));
   }
 
   void finish_close() {
@@ -423,6 +435,18 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     co_return body;
   }
 
+  // Reads a JSON body into an EnvelopeReader as it arrives (memory bounded, whatever its size).
+  net::awaitable<std::optional<jsonrpc::Received>> read_json_body(Connection& c, Parser& parser) {
+    jsonrpc::EnvelopeReader reader(envelope_limits());
+    char chunk[16 * 1024];
+    while (!parser.is_done()) {
+      auto [ec, n] = co_await read_body_some(c, parser, chunk, sizeof chunk);
+      reader.feed(std::string_view(chunk, n));
+      if (ec) co_return std::nullopt;
+    }
+    co_return reader.finish();
+  }
+
   // Reads an SSE body until it ends or `await_key` is answered. Updates last id and retry.
   // Returns true when the stream ended cleanly (the connection may be reused).
   net::awaitable<bool> read_sse(Connection& c, Parser& parser, sse::Parser& events,
@@ -435,7 +459,13 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
           if (e.data.empty() || e.type != "message") return;
           deliver_text(e.data);
         });
-        if (!ok) co_return false;  // an event over the limit: the stream is unusable
+        if (!ok) {
+          // An event over the limit: the stream is unusable, and resuming would replay it.
+          deliver_error(await_key, jsonrpc::error_code::kInvalidRequest,
+                        "invalid response: an SSE event exceeds " +
+                            std::to_string(options_.max_event_bytes) + " bytes");
+          co_return false;
+        }
       }
       if (await_key && !pending_.count(*await_key)) co_return parser.is_done();
       if (ec) co_return false;
@@ -679,7 +709,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     }
     std::string type = media_type(res[http::field::content_type]);
     if (type == "text/event-stream") {
-      sse::Parser events(options_.max_message_bytes);
+      sse::Parser events(options_.max_event_bytes);
       bool clean = co_await read_sse(*c, parser, events, key);
       if (clean && res.keep_alive()) give_back(std::move(c));
       if (key && pending_.count(*key) && !closing_) {
@@ -692,16 +722,13 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
         }
       }
     } else {
-      bool complete = false;
-      std::string body = co_await read_small_body(*c, parser, options_.max_message_bytes, complete);
-      if (complete && res.keep_alive()) give_back(std::move(c));
-      if (!complete) {
+      std::optional<jsonrpc::Received> body = co_await read_json_body(*c, parser);
+      if (body && res.keep_alive()) give_back(std::move(c));
+      if (!body) {
         deliver_error(key, jsonrpc::error_code::kConnectionClosed,
-                      body.size() > options_.max_message_bytes
-                          ? "response larger than max_message_bytes"
-                          : "the connection broke while reading the response");
-      } else if (!body.empty() && type == "application/json") {
-        deliver_text(body);
+                      "the connection broke while reading the response");
+      } else if (type == "application/json") {
+        deliver_received(std::move(*body));
       }
       if (key && pending_.count(*key) && !closing_) {
         deliver_error(key, jsonrpc::error_code::kConnectionClosed,
@@ -773,7 +800,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
         continue;
       }
       failures = 0;
-      sse::Parser events(options_.max_message_bytes);
+      sse::Parser events(options_.max_event_bytes);
       bool clean = co_await read_sse(*c, parser, events, await_key);
       if (!events.last_event_id().empty()) last_id = events.last_event_id();
       if (events.retry()) retry = events.retry();

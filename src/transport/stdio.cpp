@@ -2,6 +2,8 @@
 // and a mutex-guarded writer. See include/glassbox/transport/stdio.hpp for the contract.
 #include "glassbox/transport/stdio.hpp"
 
+#include "glassbox/jsonrpc/envelope.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -58,8 +60,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         write_fd_(write_fd),
         owns_fds_(owns_fds),
         ordered_(ordered),
-        framer_(max_message_bytes),
-        max_bytes_(max_message_bytes) {
+        reader_(
+            {.max_message_bytes = max_message_bytes, .max_telemetry_bytes = max_message_bytes}) {
     ignore_sigpipe_once();
     if (::pipe2(wake_, O_CLOEXEC) != 0)
       throw std::system_error(errno, std::generic_category(), "pipe2");
@@ -224,32 +226,28 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
       if (n <= 0) {
         // A last line without its newline still counts at end of input: a piped
         // `echo request | server` gets its answer (sends work until close()).
-        if (!closed_.load() && framer_.pending_bytes() > 0) parse(framer_.take_pending(), batch);
+        if (!closed_.load() && !reader_.blank()) take(reader_.finish(), batch);
         return false;
       }
-      framer_.feed(
-          std::string_view(buffer, static_cast<std::size_t>(n)),
-          [&](std::string_view line) { parse(line, batch); },
-          [this](std::size_t bytes) {
-            send(jsonrpc::ErrorResponse{std::nullopt,
-                                        {jsonrpc::error_code::kInvalidRequest,
-                                         "message of " + std::to_string(bytes) +
-                                             " bytes exceeds the limit of " +
-                                             std::to_string(max_bytes_) + " bytes",
-                                         nullptr}},
-                 {});
-          });
+      // Lines are read as they arrive: a line's telemetry over its bound is dropped while read,
+      // and a line too large to keep is still answered, with its id when it was an answer.
+      std::string_view data(buffer, static_cast<std::size_t>(n));
+      while (!data.empty()) {
+        std::size_t nl = data.find('\n');
+        reader_.feed(data.substr(0, nl));
+        if (nl == std::string_view::npos) break;
+        take(reader_.finish(), batch);
+        data.remove_prefix(nl + 1);
+      }
       if (!batch.empty()) return true;
     }
   }
 
-  void parse(std::string_view line, std::vector<jsonrpc::Message>& batch) {
-    jsonrpc::ParseResult parsed = jsonrpc::parse(line);
-    if (parsed.error) {
-      send(*parsed.error, {});
-      return;
-    }
-    batch.push_back(std::move(*parsed.message));
+  // A refusal goes back to the peer; a message (or the error that ends a broken answer's call)
+  // is delivered.
+  void take(jsonrpc::Received received, std::vector<jsonrpc::Message>& batch) {
+    if (received.reply) send(*received.reply, {});
+    if (received.message) batch.push_back(std::move(*received.message));
   }
 
   // End of input, every queued message delivered: on_close once, and every thread winds down.
@@ -297,8 +295,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   bool owns_fds_;
   bool ordered_;  // no second reader ever: one delivery at a time, in arrival order
   int wake_[2] = {-1, -1};
-  jsonrpc::LineFramer framer_;  // the leader's alone
-  std::size_t max_bytes_;
+  jsonrpc::EnvelopeReader reader_;  // the leader's alone
   Callbacks callbacks_;
   std::mutex write_mutex_;  // guards the write side: the fd, the batch
   std::string batched_;

@@ -6,6 +6,8 @@
 #include "glassbox/mcp/client_telemetry.hpp"
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/server.hpp"
+#include "glassbox/transport/http_client.hpp"
+#include "glassbox/transport/http_server.hpp"
 #include "glassbox/transport/memory.hpp"
 #include "glassbox/transport/stdio.hpp"
 #include "mcp/test_server.hpp"
@@ -188,11 +190,16 @@ inline std::vector<json::object> spans_of(const json::object& traces) {
 // What the forging server puts in `_meta.otel.traces`, given the caller's CLIENT span.
 using Forge = std::function<json::value(const trace::SpanContext& caller)>;
 
+// How the forging server and its client are connected: a memory pair (no bytes at all), or the
+// real wire bytes of stdio (two pipes) or Streamable HTTP (127.0.0.1, a free port).
+enum class Wire { memory, stdio, http };
+
 // A server whose tools answer normally but whose `_meta.otel.traces` is forged, and a glassbox
-// client with telemetry (passback always requested) connected to it over a memory pair.
+// client with telemetry (passback always requested) connected to it.
 class ForgingServer {
  public:
-  explicit ForgingServer(Forge forge, mcp::ClientTelemetryOptions telemetry = {}) {
+  explicit ForgingServer(Forge forge, mcp::ClientTelemetryOptions telemetry = {},
+                         Wire wire = Wire::memory) {
     using namespace mcp;
     server_.use([forge = std::move(forge)](RequestContext& ctx,
                                            const MethodHandler& next) -> Outcome {
@@ -219,12 +226,31 @@ class ForgingServer {
       std::lock_guard lock(mutex_);
       last_ = t;
     };
-    client_ = std::make_unique<Client>(ClientOptions{.max_message_bytes = 64 * 1024 * 1024});
+    // Well short of the 60 s default: a reply lost on the wire fails the test, not the budget.
+    client_ = std::make_unique<Client>(ClientOptions{.request_timeout = 30s});
     telemetry_ = enable_client_telemetry(*client_, std::move(telemetry));
-    auto [c, s] = transport::make_memory_pair();
-    server_.connect(s);
-    client_->connect(c);
+    if (wire == Wire::stdio) {
+      EXPECT_EQ(::pipe(fds_.to_server), 0);
+      EXPECT_EQ(::pipe(fds_.to_client), 0);
+      server_.connect(transport::make_stdio_transport(
+          {.read_fd = fds_.to_server[0], .write_fd = fds_.to_client[1]}));
+      client_->connect(transport::make_stdio_transport(
+          {.read_fd = fds_.to_client[0], .write_fd = fds_.to_server[1]}));
+    } else if (wire == Wire::http) {
+      // The server queues whole events for a slow reader: room for the hostile ones.
+      http_ = std::make_unique<transport::HttpServer>(
+          transport::HttpServerOptions{.max_stream_queue_bytes = 256 * 1024 * 1024},
+          [this](std::shared_ptr<transport::Transport> t) { server_.connect(std::move(t)); });
+      http_->start();
+      client_->connect(transport::connect_http({.url = http_->url()}));
+    } else {
+      auto [c, s] = transport::make_memory_pair();
+      server_.connect(s);
+      client_->connect(c);
+    }
   }
+
+  mcp::Server& server() { return server_; }
 
   mcp::Client& client() { return *client_; }
   mcp::StitchedTrace last() {
@@ -244,7 +270,17 @@ class ForgingServer {
   }
 
  private:
+  struct Pipes {  // closed last, when nothing reads them any more
+    int to_server[2] = {-1, -1};
+    int to_client[2] = {-1, -1};
+    ~Pipes() {
+      for (int fd : {to_server[0], to_server[1], to_client[0], to_client[1]})
+        if (fd >= 0) ::close(fd);
+    }
+  };
+  Pipes fds_;
   mcp::Server server_{{.name = "forger", .version = "6.6.6"}};
+  std::unique_ptr<transport::HttpServer> http_;
   std::unique_ptr<mcp::Client> client_;
   std::shared_ptr<mcp::ClientTelemetry> telemetry_;
   std::mutex mutex_;

@@ -36,7 +36,12 @@ struct HttpClientOptions {
   std::string bearer_token;                    // Authorization: Bearer ... (no authorizer)
   std::chrono::milliseconds connect_timeout{5000};
   bool open_get_stream = true;  // the standalone GET SSE stream after initialize
+  // What is kept of one message; its telemetry (`_meta.otel`) over it, or nested too deep, is
+  // dropped while read and the rest delivered (jsonrpc/envelope.hpp). A JSON body is read as it
+  // arrives; an SSE event's text is held whole, up to max_event_bytes (over it the stream is
+  // dropped and the call waiting on it fails at once).
   std::size_t max_message_bytes = 4 * 1024 * 1024;
+  std::size_t max_event_bytes = 64 * 1024 * 1024;
   std::size_t max_reconnects = 5;
 
   // Additions beyond the base contract.

@@ -6,8 +6,11 @@
 // send() takes a mutex and writes the whole line (a slow reader on the other side blocks senders,
 // never the reading); answers sent while a batch of messages read together is delivered leave in
 // one write.
-// A line over max_message_bytes is discarded (memory stays bounded) and answered with -32600;
-// bad JSON with -32700; the connection lives on. End of input closes the transport.
+// Lines are read by a jsonrpc::EnvelopeReader as they arrive: telemetry (`_meta.otel`) over
+// max_message_bytes or nested too deep is dropped while read and the rest delivered; a line whose
+// other content is over max_message_bytes is discarded (memory stays bounded) and answered with
+// -32600, bad JSON with -32700; a broken answer also fails its call at once (envelope.hpp).
+// The connection lives on. End of input closes the transport.
 #pragma once
 
 #include "glassbox/jsonrpc/framing.hpp"

@@ -1,0 +1,284 @@
+// A single pass over the bytes that tracks only what the bounds need: nesting, strings, the keys
+// of the first few levels (to find the telemetry paths and the id), and which top-level members
+// are present. It never recurses, so nesting of any depth costs one counter.
+#include "glassbox/jsonrpc/envelope.hpp"
+
+#include <algorithm>
+#include <initializer_list>
+
+namespace glassbox::jsonrpc {
+
+namespace {
+
+std::optional<Id> id_from_text(std::string_view raw) {
+  std::optional<json::value> v = json::parse(raw);
+  if (!v) return std::nullopt;
+  if (v->is_int64()) return Id{v->get_int64()};
+  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return Id{static_cast<std::int64_t>(v->get_uint64())};
+  if (v->is_string()) return Id{std::string(v->get_string())};
+  return std::nullopt;
+}
+
+}  // namespace
+
+Received EnvelopeReader::read(std::string_view text, const EnvelopeLimits& limits) {
+  EnvelopeReader reader(limits);
+  reader.feed(text);
+  return reader.finish();
+}
+
+bool EnvelopeReader::telemetry_path() const {
+  auto at = [&](std::initializer_list<std::string_view> path) {
+    if (depth_ != path.size()) return false;
+    std::size_t d = 1;
+    for (std::string_view key : path) {
+      if (!is_object_[d] || key_[d] != key) return false;
+      ++d;
+    }
+    return true;
+  };
+  return at({"result", "_meta", "otel"}) || at({"params", "_meta", "otel"}) ||
+         at({"error", "data", "_meta", "otel"});
+}
+
+void EnvelopeReader::value_starts(std::size_t at, char first) {
+  if (depth_ == 1 && is_object_[1] && key_[1] == "id") {
+    id_raw_.clear();
+    id_valid_ = first != '{' && first != '[';
+    id_capture_ = id_valid_;
+  }
+  if (!region_ && depth_ >= 3 && depth_ <= kPathDepth && telemetry_path()) {
+    flush(at);
+    region_ = true;
+    region_depth_ = depth_;
+    region_begin_ = base_ + at;
+    region_kept_ = kept_.size();
+  }
+}
+
+bool EnvelopeReader::flush(std::size_t upto) {
+  if (overflow_ || dropping_) {
+    mark_ = upto;
+    return !overflow_;
+  }
+  std::size_t after = kept_.size() + (upto - mark_);
+  std::size_t telemetry = telemetry_kept_ + (region_ ? after - region_kept_ : 0);
+  if (after - telemetry > limits_.max_message_bytes) {
+    overflow_ = true;
+    kept_.clear();
+    kept_.shrink_to_fit();
+    mark_ = upto;
+    return false;
+  }
+  kept_.append(in_.data() + mark_, upto - mark_);
+  mark_ = upto;
+  return true;
+}
+
+void EnvelopeReader::drop(std::size_t at, std::string reason) {
+  if (!overflow_) kept_.resize(region_kept_);
+  mark_ = at;
+  dropping_ = true;
+  drop_reason_ = std::move(reason);
+}
+
+void EnvelopeReader::end_region(std::size_t at) {
+  if (!dropping_ && base_ + at - region_begin_ > limits_.max_telemetry_bytes) {
+    // Over the bound by bytes not checked on the way (a long number, whitespace).
+    drop(at, "exceeds the bound of " + std::to_string(limits_.max_telemetry_bytes) + " bytes");
+  }
+  if (dropping_) {
+    mark_ = at;  // the delimiter that ends the value is kept
+    dropping_ = false;
+    std::string why = "telemetry of " + std::to_string(base_ + at - region_begin_) + " bytes " +
+                      drop_reason_ + "; dropped while read";
+    if (!overflow_) {
+      kept_ += R"({"traces":{")";
+      kept_ += kDiscardedKey;
+      kept_ += R"(":)";
+      kept_ += json::serialize(json::string(why));
+      kept_ += "}}";
+    }
+    if (!dropped_.empty()) dropped_ += "; ";
+    dropped_ += why;
+  } else if (flush(at)) {
+    telemetry_kept_ += kept_.size() - region_kept_;
+  }
+  region_ = false;
+}
+
+void EnvelopeReader::feed(std::string_view bytes) {
+  in_ = bytes;
+  mark_ = 0;
+  const std::size_t n = bytes.size();
+  auto capture_id = [&](std::string_view s) {
+    if (!id_capture_) return;
+    if (id_raw_.size() + s.size() > kMaxId) {
+      id_valid_ = id_capture_ = false;
+      return;
+    }
+    id_raw_.append(s);
+  };
+  auto telemetry_too_large = [&](std::size_t at) {
+    return region_ && !dropping_ && base_ + at - region_begin_ > limits_.max_telemetry_bytes;
+  };
+  auto too_large_reason = [&] {
+    return "exceeds the bound of " + std::to_string(limits_.max_telemetry_bytes) + " bytes";
+  };
+  std::size_t i = 0;
+  while (i < n) {
+    if (in_string_) {
+      if (escape_) {
+        escape_ = false;
+        if (key_string_ && key_buffer_.size() <= kMaxKey) key_buffer_ += bytes[i];
+        capture_id(bytes.substr(i, 1));
+        ++i;
+        continue;
+      }
+      std::size_t j = i;
+      while (j < n && bytes[j] != '"' && bytes[j] != '\\') ++j;
+      if (key_string_ && key_buffer_.size() <= kMaxKey)
+        key_buffer_.append(bytes.substr(i, std::min(j - i, kMaxKey + 1 - key_buffer_.size())));
+      capture_id(bytes.substr(i, j - i));
+      if (telemetry_too_large(j)) drop(j, too_large_reason());
+      i = j;
+      if (i == n) break;
+      capture_id(bytes.substr(i, 1));
+      if (bytes[i] == '\\') {
+        // An escaped key never matches a path: "\u005fmeta" is not recognised, so telemetry
+        // hidden that way counts against max_message_bytes instead.
+        if (key_string_) key_buffer_.assign(kMaxKey + 1, '\\');
+        escape_ = true;
+      } else {
+        in_string_ = false;
+        if (key_string_) {
+          key_string_ = false;
+          key_[depth_] = key_buffer_.size() > kMaxKey ? std::string() : key_buffer_;
+          if (depth_ == 1) {
+            has_method_ |= key_[1] == "method";
+            has_result_ |= key_[1] == "result";
+            has_error_ |= key_[1] == "error";
+          }
+        }
+      }
+      ++i;
+      continue;
+    }
+    char c = bytes[i];
+    switch (c) {
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
+        in_literal_ = false;
+        break;
+      case '"':
+        in_literal_ = false;
+        any_ = true;
+        if (depth_ >= 1 && depth_ <= kPathDepth && is_object_[depth_] && expect_key_[depth_]) {
+          key_string_ = true;
+          key_buffer_.clear();
+        } else {
+          value_starts(i, c);
+          capture_id(bytes.substr(i, 1));
+        }
+        in_string_ = true;
+        break;
+      case '{':
+      case '[':
+        in_literal_ = false;
+        any_ = true;
+        value_starts(i, c);
+        ++depth_;
+        if (depth_ <= kPathDepth) {
+          is_object_[depth_] = c == '{';
+          expect_key_[depth_] = c == '{';
+          key_[depth_].clear();
+        }
+        if (region_ && !dropping_ && depth_ - region_depth_ > limits_.max_telemetry_depth) {
+          drop(i,
+               "is nested deeper than " + std::to_string(limits_.max_telemetry_depth) + " levels");
+        }
+        break;
+      case '}':
+      case ']':
+      case ',':
+        in_literal_ = false;
+        any_ = true;
+        if (region_ && depth_ == region_depth_) end_region(i);
+        if (depth_ == 1) id_capture_ = false;
+        if (c == ',') {
+          if (depth_ >= 1 && depth_ <= kPathDepth && is_object_[depth_]) expect_key_[depth_] = true;
+        } else if (depth_ > 0) {
+          --depth_;
+        }
+        break;
+      case ':':
+        in_literal_ = false;
+        if (depth_ >= 1 && depth_ <= kPathDepth && is_object_[depth_]) expect_key_[depth_] = false;
+        break;
+      default:
+        any_ = true;
+        if (!in_literal_) {
+          in_literal_ = true;
+          value_starts(i, c);
+        }
+        capture_id(bytes.substr(i, 1));
+        break;
+    }
+    ++i;
+  }
+  if (telemetry_too_large(n)) drop(n, too_large_reason());
+  flush(n);
+  base_ += n;
+  total_ = base_;
+  in_ = {};
+}
+
+Received EnvelopeReader::finish() {
+  Received out;
+  if (!any_) {
+    reset();
+    return out;
+  }
+  std::optional<Id> id = id_valid_ && !id_raw_.empty() ? id_from_text(id_raw_) : std::nullopt;
+  // An answer: the call waiting for it learns at once that it will not come.
+  bool answer = !has_method_ && (has_result_ || has_error_);
+  auto refuse = [&](ErrorResponse e) {
+    std::optional<Id> for_call = id ? id : e.id;
+    if (answer && for_call) {
+      out.message = ErrorResponse{
+          for_call, Error{e.error.code, "invalid response: " + e.error.message, nullptr}};
+    }
+    out.reply = std::move(e);
+  };
+  if (overflow_) {
+    refuse(ErrorResponse{std::nullopt,
+                         {error_code::kInvalidRequest,
+                          "message of " + std::to_string(total_) + " bytes exceeds the limit of " +
+                              std::to_string(limits_.max_message_bytes) + " bytes",
+                          nullptr}});
+  } else {
+    ParseResult parsed = jsonrpc::parse(kept_, json::ParseLimits{.max_depth = limits_.max_depth});
+    if (parsed.message) {
+      out.message = std::move(parsed.message);
+    } else {
+      refuse(std::move(*parsed.error));
+    }
+  }
+  out.dropped = std::move(dropped_);
+  reset();
+  return out;
+}
+
+void EnvelopeReader::reset() {
+  EnvelopeLimits limits = limits_;
+  std::string kept = std::move(kept_);
+  kept.clear();
+  if (kept.capacity() > limits.max_message_bytes / 4) kept.shrink_to_fit();
+  *this = EnvelopeReader(limits);
+  kept_ = std::move(kept);
+}
+
+}  // namespace glassbox::jsonrpc
