@@ -507,8 +507,10 @@ int serve_stdio_front(Roles& roles) {
   return failed ? kExitFailure : kExitOk;
 }
 
-int serve_http_front(Roles& roles, const std::string& host, std::uint16_t port) {
-  sigset_t stop_signals = block_stop_signals();  // before any thread starts
+// `stop_signals` are blocked in every thread (run_proxy blocks them before it starts any), so
+// that SIGINT/SIGTERM reach only the sigwait below.
+int serve_http_front(Roles& roles, const std::string& host, std::uint16_t port,
+                     sigset_t stop_signals) {
   std::mutex mutex;
   std::list<std::shared_ptr<ProxySession>> sessions;
   transport::HttpServer http({.host = host, .port = port, .endpoint = "/mcp"},
@@ -556,6 +558,10 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
       return kExitUsage;
     }
   }
+  // Before any thread starts (the exporter's queue, the sidecar, the client telemetry): a thread
+  // that had SIGTERM unblocked would take it, and its default action, instead of the sigwait.
+  std::optional<sigset_t> stop_signals;
+  if (address) stop_signals = block_stop_signals();
   try {
     Roles roles{.options = options, .target = target};
     std::shared_ptr<trace::OtlpHttpExporter> exporter =
@@ -594,7 +600,7 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
               },
       });
     }
-    int code = address ? serve_http_front(roles, address->first, address->second)
+    int code = address ? serve_http_front(roles, address->first, address->second, *stop_signals)
                        : serve_stdio_front(roles);
     if (roles.gateway) roles.gateway->force_flush();
     if (roles.export_queue) roles.export_queue->flush(std::chrono::seconds(5));
