@@ -89,7 +89,8 @@ class Wire {
 class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, ServerAnswersExactly) {
-  const char* source_dir = std::getenv("GLASSBOX_SOURCE_DIR");  // set by ctest (tests/CMakeLists.txt)
+  // ctest sets GLASSBOX_SOURCE_DIR (tests/CMakeLists.txt).
+  const char* source_dir = std::getenv("GLASSBOX_SOURCE_DIR");
   ASSERT_NE(source_dir, nullptr) << "run under ctest, or set GLASSBOX_SOURCE_DIR to the checkout";
   fs::path path = fs::path(source_dir) / "tests/golden" / (GetParam() + ".txt");
   Transcript t = read_transcript(path);
