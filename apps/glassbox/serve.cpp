@@ -7,6 +7,7 @@
 #include "glassbox/auth/jwt_verifier.hpp"
 #include "glassbox/mcp/auth.hpp"
 #include "glassbox/mcp/passback.hpp"
+#include "glassbox/mcp/serve_http.hpp"
 #include "glassbox/transport/http_server.hpp"
 
 #include <pthread.h>
@@ -80,23 +81,19 @@ int serve_http(mcp::Server& server, const HostPort& address, bool stateless,
                       .authorization_servers = {auth.issuer},
                       .required_scopes = auth.scopes});
   }
-  transport::HttpServer http(std::move(options),
-                             [&server](std::shared_ptr<transport::Transport> transport) {
-                               server.connect(std::move(transport));
-                             });
-  http.start();
-  std::cerr << "glassbox: listening on " << http.url() << std::endl;
+  std::unique_ptr<transport::HttpServer> http = mcp::start_http(server, std::move(options));
+  std::cerr << "glassbox: listening on " << http->url() << std::endl;
   if (auth.enabled()) {
     std::cerr << "glassbox: OAuth bearer tokens from " << auth.issuer << " required (resource "
-              << (auth.audience.empty() ? http.url() : auth.audience) << ")" << std::endl;
+              << (auth.audience.empty() ? http->url() : auth.audience) << ")" << std::endl;
   }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   std::cerr << "glassbox: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
             << std::endl;
-  http.stop();
-  http.wait();
+  http->stop();
+  http->wait();
   return kExitOk;
 }
 

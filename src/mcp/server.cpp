@@ -82,25 +82,53 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Tool tool;
     ToolHandler handler;
     AccessPolicy access = {};
+    const std::string& key() const { return tool.name; }
     json::object to_json() const { return tool.to_json(); }
   };
   struct ResourceEntry {
     Resource resource;
     ResourceHandler handler;
     AccessPolicy access = {};
+    const std::string& key() const { return resource.uri; }
     json::object to_json() const { return resource.to_json(); }
   };
   struct TemplateEntry {
     ResourceTemplate resource_template;
     ResourceTemplateHandler handler;
     AccessPolicy access = {};
+    const std::string& key() const { return resource_template.uri_template; }
     json::object to_json() const { return resource_template.to_json(); }
   };
   struct PromptEntry {
     Prompt prompt;
     PromptHandler handler;
+    const std::string& key() const { return prompt.name; }
     json::object to_json() const { return prompt.to_json(); }
   };
+
+  // One registry rule for every kind: an entry replaces the one with its key, in place (the
+  // list order clients page through stays stable).
+  template <class Entry>
+  void put(std::vector<Entry> Impl::*items, Entry entry) {
+    std::unique_lock lock(registry_mutex);
+    auto& v = this->*items;
+    auto it =
+        std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.key() == entry.key(); });
+    if (it != v.end()) {
+      *it = std::move(entry);
+    } else {
+      v.push_back(std::move(entry));
+    }
+  }
+  template <class Entry>
+  bool erase(std::vector<Entry> Impl::*items, std::string_view key) {
+    std::unique_lock lock(registry_mutex);
+    auto& v = this->*items;
+    auto it = std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.key() == key; });
+    if (it == v.end()) return false;
+    v.erase(it);
+    return true;
+  }
 
   explicit Impl(ServerOptions o)
       : options(std::move(o)), pool(std::make_shared<WorkerPool>(options.max_concurrent_requests)) {
@@ -187,9 +215,9 @@ void Server::Impl::install_methods() {
                               : std::string(kLatestProtocolVersion);
     const json::object* caps = json::find_object(p, "capabilities");
     auto it = p.find("clientInfo");
-    ctx.session().set_peer(caps ? *caps : json::object{},
-                           Implementation::from_json(it != p.end() ? it->value() : json::value()),
-                           version);
+    session_of(ctx).set_peer(caps ? *caps : json::object{},
+                             Implementation::from_json(it != p.end() ? it->value() : json::value()),
+                             version);
     json::object result{
         {"protocolVersion", version},
         {"capabilities", capabilities()},
@@ -201,7 +229,7 @@ void Server::Impl::install_methods() {
   methods["logging/setLevel"] = [](RequestContext& ctx) -> Outcome {
     std::optional<LogLevel> level = log_level_from_string(required_string(ctx.params(), "level"));
     if (!level) return invalid_params("unknown log level");
-    ctx.session().set_log_level(*level);
+    session_of(ctx).set_log_level(*level);
     return json::object{};
   };
   methods["tools/list"] = [this](RequestContext& ctx) -> Outcome {
@@ -219,11 +247,11 @@ void Server::Impl::install_methods() {
   };
   methods["resources/read"] = [this](RequestContext& ctx) { return read_resource(ctx); };
   methods["resources/subscribe"] = [](RequestContext& ctx) -> Outcome {
-    ctx.session().subscribe(required_string(ctx.params(), "uri"));
+    session_of(ctx).subscribe(required_string(ctx.params(), "uri"));
     return json::object{};
   };
   methods["resources/unsubscribe"] = [](RequestContext& ctx) -> Outcome {
-    ctx.session().unsubscribe(required_string(ctx.params(), "uri"));
+    session_of(ctx).unsubscribe(required_string(ctx.params(), "uri"));
     return json::object{};
   };
   methods["prompts/list"] = [this](RequestContext& ctx) -> Outcome {
@@ -392,34 +420,14 @@ void Server::add_tool(Tool tool, ToolHandler handler) {
 }
 
 void Server::add_tool(Tool tool, ToolHandler handler, AccessPolicy access) {
-  {
-    std::unique_lock lock(impl_->registry_mutex);
-    auto& tools = impl_->tools;
-    auto it = std::find_if(tools.begin(), tools.end(),
-                           [&](const auto& e) { return e.tool.name == tool.name; });
-    if (it != tools.end()) {
-      *it = {std::move(tool), std::move(handler), std::move(access)};
-    } else {
-      tools.push_back({std::move(tool), std::move(handler), std::move(access)});
-    }
-  }
+  impl_->put(&Impl::tools, Impl::ToolEntry{std::move(tool), std::move(handler), std::move(access)});
   notify_tools_changed();
 }
 
 bool Server::remove_tool(std::string_view name) {
-  bool removed = false;
-  {
-    std::unique_lock lock(impl_->registry_mutex);
-    auto& tools = impl_->tools;
-    auto it = std::find_if(tools.begin(), tools.end(),
-                           [&](const auto& e) { return e.tool.name == name; });
-    if (it != tools.end()) {
-      tools.erase(it);
-      removed = true;
-    }
-  }
-  if (removed) notify_tools_changed();
-  return removed;
+  if (!impl_->erase(&Impl::tools, name)) return false;
+  notify_tools_changed();
+  return true;
 }
 
 void Server::add_resource(Resource resource, ResourceHandler handler) {
@@ -427,11 +435,15 @@ void Server::add_resource(Resource resource, ResourceHandler handler) {
 }
 
 void Server::add_resource(Resource resource, ResourceHandler handler, AccessPolicy access) {
-  {
-    std::unique_lock lock(impl_->registry_mutex);
-    impl_->resources.push_back({std::move(resource), std::move(handler), std::move(access)});
-  }
+  impl_->put(&Impl::resources,
+             Impl::ResourceEntry{std::move(resource), std::move(handler), std::move(access)});
   notify_resources_changed();
+}
+
+bool Server::remove_resource(std::string_view uri) {
+  if (!impl_->erase(&Impl::resources, uri)) return false;
+  notify_resources_changed();
+  return true;
 }
 
 void Server::add_resource_template(ResourceTemplate resource_template,
@@ -441,8 +453,16 @@ void Server::add_resource_template(ResourceTemplate resource_template,
 
 void Server::add_resource_template(ResourceTemplate resource_template,
                                    ResourceTemplateHandler handler, AccessPolicy access) {
-  std::unique_lock lock(impl_->registry_mutex);
-  impl_->templates.push_back({std::move(resource_template), std::move(handler), std::move(access)});
+  impl_->put(&Impl::templates, Impl::TemplateEntry{std::move(resource_template), std::move(handler),
+                                                   std::move(access)});
+  // Templates are listed under the resources capability, so their changes are resource changes.
+  notify_resources_changed();
+}
+
+bool Server::remove_resource_template(std::string_view uri_template) {
+  if (!impl_->erase(&Impl::templates, uri_template)) return false;
+  notify_resources_changed();
+  return true;
 }
 
 std::vector<std::string> Server::required_scopes(std::string_view method,
@@ -468,11 +488,14 @@ std::vector<std::string> Server::required_scopes(std::string_view method,
 }
 
 void Server::add_prompt(Prompt prompt, PromptHandler handler) {
-  {
-    std::unique_lock lock(impl_->registry_mutex);
-    impl_->prompts.push_back({std::move(prompt), std::move(handler)});
-  }
+  impl_->put(&Impl::prompts, Impl::PromptEntry{std::move(prompt), std::move(handler)});
   notify_prompts_changed();
+}
+
+bool Server::remove_prompt(std::string_view name) {
+  if (!impl_->erase(&Impl::prompts, name)) return false;
+  notify_prompts_changed();
+  return true;
 }
 
 void Server::set_completion_handler(CompletionHandler handler) {
@@ -491,7 +514,15 @@ void Server::set_method(std::string method, MethodHandler handler) {
   impl_->methods[std::move(method)] = std::move(handler);
 }
 
-std::shared_ptr<Session> Server::connect(std::shared_ptr<transport::Transport> transport) {
+void ServerSession::wait() const {
+  session_->wait_until_drained();
+}
+
+void ServerSession::close() const {
+  session_->close();
+}
+
+ServerSession Server::connect(std::shared_ptr<transport::Transport> transport) {
   std::weak_ptr<Impl> weak = impl_;
   auto session = std::make_shared<Session>(
       std::move(transport), impl_->pool,
@@ -516,14 +547,14 @@ std::shared_ptr<Session> Server::connect(std::shared_ptr<transport::Transport> t
     std::lock_guard lock(impl->sessions_mutex);
     impl->sessions.erase(s);
   });
-  return session;
+  return ServerSession(std::move(session));
 }
 
 void Server::serve_stdio() {
   auto session = connect(transport::make_stdio_transport(
       {.read_fd = 0, .write_fd = 1, .max_message_bytes = impl_->options.max_message_bytes}));
-  session->wait_until_drained();
-  session->close();
+  session.wait();
+  session.close();
 }
 
 void Server::notify_tools_changed() {

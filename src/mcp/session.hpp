@@ -105,4 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::set<std::string> subscriptions_;
 };
 
+// The session a request arrived on (RequestContext keeps it private to the library).
+inline Session& session_of(const RequestContext& context) {
+  return *context.session_;
+}
+
 }  // namespace glassbox::mcp

@@ -1,26 +1,59 @@
 #include "glassbox/mcp/types.hpp"
 
+#include "mcp/wire_struct.hpp"
+
 #include <algorithm>
 
 namespace glassbox::mcp {
-namespace {
 
-void put_if(json::object& o, std::string_view key, const std::string& v) {
-  if (!v.empty()) o[key] = v;
+// The wire shapes (wire_struct.hpp): the members each type lists, in the order they go out,
+// and the ones the spec requires even when empty.
+BOOST_DESCRIBE_STRUCT(Implementation, (), (name, version, title))
+constexpr bool always_written(const Implementation*, std::string_view m) {
+  return m == "name" || m == "version";
 }
-void put_if(json::object& o, std::string_view key, const json::object& v) {
-  if (!v.empty()) o[key] = v;
+BOOST_DESCRIBE_STRUCT(Tool, (),
+                      (name, title, description, input_schema, output_schema, annotations, meta))
+constexpr bool always_written(const Tool*, std::string_view m) {
+  return m == "name" || m == "input_schema";
 }
-std::string str(const json::object& o, std::string_view key) {
-  const json::string* s = json::find_string(o, key);
-  return s ? std::string(*s) : std::string();
+BOOST_DESCRIBE_STRUCT(CallToolResult, (), (content, structured_content, is_error, meta))
+constexpr bool always_written(const CallToolResult*, std::string_view m) {
+  return m == "content";
 }
-json::object obj(const json::object& o, std::string_view key) {
-  const json::object* v = json::find_object(o, key);
-  return v ? *v : json::object();
+BOOST_DESCRIBE_STRUCT(Resource, (), (uri, name, title, description, mime_type, size, annotations))
+constexpr bool always_written(const Resource*, std::string_view m) {
+  return m == "uri" || m == "name";
 }
-
-}  // namespace
+BOOST_DESCRIBE_STRUCT(ResourceTemplate, (), (uri_template, name, title, description, mime_type))
+constexpr bool always_written(const ResourceTemplate*, std::string_view m) {
+  return m == "uri_template" || m == "name";
+}
+BOOST_DESCRIBE_STRUCT(ResourceContents, (), (uri, mime_type, text, blob))
+constexpr bool always_written(const ResourceContents*, std::string_view m) {
+  return m == "uri";
+}
+BOOST_DESCRIBE_STRUCT(ReadResourceResult, (), (contents, meta))
+constexpr bool always_written(const ReadResourceResult*, std::string_view m) {
+  return m == "contents";
+}
+BOOST_DESCRIBE_STRUCT(PromptArgument, (), (name, description, required))
+constexpr bool always_written(const PromptArgument*, std::string_view m) {
+  return m == "name";
+}
+BOOST_DESCRIBE_STRUCT(Prompt, (), (name, title, description, arguments))
+constexpr bool always_written(const Prompt*, std::string_view m) {
+  return m == "name";
+}
+BOOST_DESCRIBE_STRUCT(PromptMessage, (), (role, content))
+constexpr bool always_written(const PromptMessage*, std::string_view m) {
+  return m == "role" || m == "content";
+}
+// messages first: the order answers have always had.
+BOOST_DESCRIBE_STRUCT(GetPromptResult, (), (messages, description))
+constexpr bool always_written(const GetPromptResult*, std::string_view m) {
+  return m == "messages";
+}
 
 bool is_supported_protocol_version(std::string_view version) {
   return std::find(kSupportedProtocolVersions.begin(), kSupportedProtocolVersions.end(), version) !=
@@ -28,13 +61,10 @@ bool is_supported_protocol_version(std::string_view version) {
 }
 
 json::object Implementation::to_json() const {
-  json::object o{{"name", name}, {"version", version}};
-  put_if(o, "title", title);
-  return o;
+  return wire::to_object(*this);
 }
 Implementation Implementation::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  return {str(o, "name"), str(o, "version"), str(o, "title")};
+  return wire::from_object<Implementation>(json::as_object_or_empty(v));
 }
 
 namespace content {
@@ -66,26 +96,10 @@ json::object resource_link(std::string_view uri, std::string_view name,
 }  // namespace content
 
 json::object Tool::to_json() const {
-  json::object o{{"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
-  o["inputSchema"] = input_schema;
-  if (output_schema) o["outputSchema"] = *output_schema;
-  put_if(o, "annotations", annotations);
-  put_if(o, "_meta", meta);
-  return o;
+  return wire::to_object(*this);
 }
 Tool Tool::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  Tool t;
-  t.name = str(o, "name");
-  t.title = str(o, "title");
-  t.description = str(o, "description");
-  t.input_schema = obj(o, "inputSchema");
-  if (const json::object* s = json::find_object(o, "outputSchema")) t.output_schema = *s;
-  t.annotations = obj(o, "annotations");
-  t.meta = obj(o, "_meta");
-  return t;
+  return wire::from_object<Tool>(json::as_object_or_empty(v));
 }
 
 CallToolResult CallToolResult::text(std::string_view text) {
@@ -98,143 +112,58 @@ CallToolResult CallToolResult::error(std::string_view message) {
   r.is_error = true;
   return r;
 }
+CallToolResult CallToolResult::structured(json::value value) {
+  CallToolResult r = text(json::serialize(value));
+  r.structured_content = std::move(value);
+  return r;
+}
 json::object CallToolResult::to_json() const {
-  json::object o{{"content", content}};
-  if (structured_content) o["structuredContent"] = *structured_content;
-  if (is_error) o["isError"] = true;
-  put_if(o, "_meta", meta);
-  return o;
+  return wire::to_object(*this);
 }
 CallToolResult CallToolResult::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  CallToolResult r;
-  if (const json::array* c = json::find_array(o, "content")) r.content = *c;
-  if (auto it = o.find("structuredContent"); it != o.end()) r.structured_content = it->value();
-  r.is_error = json::find_bool(o, "isError").value_or(false);
-  r.meta = obj(o, "_meta");
-  return r;
+  return wire::from_object<CallToolResult>(json::as_object_or_empty(v));
 }
 
 json::object Resource::to_json() const {
-  json::object o{{"uri", uri}, {"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
-  put_if(o, "mimeType", mime_type);
-  if (size) o["size"] = *size;
-  put_if(o, "annotations", annotations);
-  return o;
+  return wire::to_object(*this);
 }
 Resource Resource::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  Resource r;
-  r.uri = str(o, "uri");
-  r.name = str(o, "name");
-  r.title = str(o, "title");
-  r.description = str(o, "description");
-  r.mime_type = str(o, "mimeType");
-  r.size = json::find_int(o, "size");
-  r.annotations = obj(o, "annotations");
-  return r;
+  return wire::from_object<Resource>(json::as_object_or_empty(v));
 }
 
 json::object ResourceTemplate::to_json() const {
-  json::object o{{"uriTemplate", uri_template}, {"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
-  put_if(o, "mimeType", mime_type);
-  return o;
+  return wire::to_object(*this);
 }
 ResourceTemplate ResourceTemplate::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  return {str(o, "uriTemplate"), str(o, "name"), str(o, "title"), str(o, "description"),
-          str(o, "mimeType")};
+  return wire::from_object<ResourceTemplate>(json::as_object_or_empty(v));
 }
 
 json::object ResourceContents::to_json() const {
-  json::object o{{"uri", uri}};
-  put_if(o, "mimeType", mime_type);
-  if (text) o["text"] = *text;
-  if (blob) o["blob"] = *blob;
-  return o;
+  return wire::to_object(*this);
 }
 ResourceContents ResourceContents::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  ResourceContents c;
-  c.uri = str(o, "uri");
-  c.mime_type = str(o, "mimeType");
-  if (const json::string* t = json::find_string(o, "text")) c.text = std::string(*t);
-  if (const json::string* b = json::find_string(o, "blob")) c.blob = std::string(*b);
-  return c;
+  return wire::from_object<ResourceContents>(json::as_object_or_empty(v));
 }
 
 json::object ReadResourceResult::to_json() const {
-  json::array a;
-  for (const auto& c : contents) a.push_back(c.to_json());
-  json::object o{{"contents", std::move(a)}};
-  put_if(o, "_meta", meta);
-  return o;
+  return wire::to_object(*this);
 }
 ReadResourceResult ReadResourceResult::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  ReadResourceResult r;
-  if (const json::array* a = json::find_array(o, "contents")) {
-    for (const auto& c : *a) r.contents.push_back(ResourceContents::from_json(c));
-  }
-  r.meta = obj(o, "_meta");
-  return r;
+  return wire::from_object<ReadResourceResult>(json::as_object_or_empty(v));
 }
 
 json::object Prompt::to_json() const {
-  json::object o{{"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
-  if (!arguments.empty()) {
-    json::array args;
-    for (const auto& a : arguments) {
-      json::object arg{{"name", a.name}};
-      put_if(arg, "description", a.description);
-      if (a.required) arg["required"] = true;
-      args.push_back(std::move(arg));
-    }
-    o["arguments"] = std::move(args);
-  }
-  return o;
+  return wire::to_object(*this);
 }
 Prompt Prompt::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  Prompt p;
-  p.name = str(o, "name");
-  p.title = str(o, "title");
-  p.description = str(o, "description");
-  if (const json::array* args = json::find_array(o, "arguments")) {
-    for (const auto& a : *args) {
-      const json::object& ao = json::as_object_or_empty(a);
-      p.arguments.push_back({str(ao, "name"), str(ao, "description"),
-                             json::find_bool(ao, "required").value_or(false)});
-    }
-  }
-  return p;
+  return wire::from_object<Prompt>(json::as_object_or_empty(v));
 }
 
 json::object GetPromptResult::to_json() const {
-  json::array msgs;
-  for (const auto& m : messages)
-    msgs.push_back(json::object{{"role", m.role}, {"content", m.content}});
-  json::object o{{"messages", std::move(msgs)}};
-  put_if(o, "description", description);
-  return o;
+  return wire::to_object(*this);
 }
 GetPromptResult GetPromptResult::from_json(const json::value& v) {
-  const json::object& o = json::as_object_or_empty(v);
-  GetPromptResult r;
-  r.description = str(o, "description");
-  if (const json::array* msgs = json::find_array(o, "messages")) {
-    for (const auto& m : *msgs) {
-      const json::object& mo = json::as_object_or_empty(m);
-      r.messages.push_back({str(mo, "role"), obj(mo, "content")});
-    }
-  }
-  return r;
+  return wire::from_object<GetPromptResult>(json::as_object_or_empty(v));
 }
 
 json::object CompletionResult::to_json() const {

@@ -13,6 +13,8 @@
 #include "transport/sse.hpp"
 
 #include <openssl/rand.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -410,6 +412,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       : options_(std::move(options)), on_session_(std::move(on_session)) {}
 
   void start();
+  void listen();  // binds options_.host:port and accepts on it
+  bool adopt(int native_socket, std::string received);
   void stop();
   void wait() {
     std::unique_lock lock(state_mutex_);
@@ -462,7 +466,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   net::awaitable<void> accept_loop();
   net::awaitable<void> sweep_loop();
   template <class S>
-  net::awaitable<void> serve(S stream, std::shared_ptr<Connection> connection);
+  net::awaitable<void> serve(S stream, std::shared_ptr<Connection> connection,
+                             std::string received = {});
   template <class S>
   net::awaitable<bool> handle(S& stream, Request& request);
   template <class S>
@@ -672,22 +677,12 @@ void HttpServer::Impl::start() {
       throw std::runtime_error(std::string("cannot load the TLS certificate or key: ") + e.what());
     }
   }
-  boost::system::error_code ec;
-  auto address =
-      net::ip::make_address(options_.host == "localhost" ? "127.0.0.1" : options_.host, ec);
-  if (ec) throw std::system_error(ec, "invalid listen address '" + options_.host + "'");
-  tcp::endpoint endpoint(address, options_.port);
-  acceptor_.emplace(net::make_strand(io_));
-  acceptor_->open(endpoint.protocol(), ec);
-  if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_->bind(endpoint, ec);
-  if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
-  if (ec)
-    throw std::system_error(
-        ec, "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
-  port_ = acceptor_->local_endpoint().port();
   work_.emplace(io_.get_executor());
-  net::co_spawn(acceptor_->get_executor(), accept_loop(), net::detached);
+  if (options_.listen) {
+    listen();
+  } else {
+    port_ = options_.port;  // the port of the server the endpoint is mounted in
+  }
   if (!options_.stateless) net::co_spawn(io_, sweep_loop(), net::detached);
   std::size_t threads = std::max<std::size_t>(1, options_.threads);
   for (std::size_t i = 0; i < threads; ++i) {
@@ -702,6 +697,54 @@ void HttpServer::Impl::start() {
       }
     });
   }
+}
+
+void HttpServer::Impl::listen() {
+  boost::system::error_code ec;
+  auto address =
+      net::ip::make_address(options_.host == "localhost" ? "127.0.0.1" : options_.host, ec);
+  if (ec) throw std::system_error(ec, "invalid listen address '" + options_.host + "'");
+  tcp::endpoint endpoint(address, options_.port);
+  acceptor_.emplace(net::make_strand(io_));
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::system_error(
+        ec, "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
+  port_ = acceptor_->local_endpoint().port();
+  net::co_spawn(acceptor_->get_executor(), accept_loop(), net::detached);
+}
+
+bool HttpServer::Impl::adopt(int native_socket, std::string received) {
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (::getsockname(native_socket, reinterpret_cast<sockaddr*>(&local), &length) != 0 ||
+      (local.ss_family != AF_INET && local.ss_family != AF_INET6)) {
+    ::close(native_socket);
+    return false;
+  }
+  auto strand = net::make_strand(io_);
+  tcp::socket socket(strand);
+  boost::system::error_code ec;
+  socket.assign(local.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), native_socket, ec);
+  if (ec) {
+    ::close(native_socket);
+    return false;
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  auto connection = std::make_shared<Connection>(strand);
+  {
+    std::lock_guard lock(state_mutex_);
+    if (!started_ || stop_begun_) return false;  // `socket` closes the descriptor
+    std::lock_guard connections_lock(mutex_);
+    connections_.push_back(connection);
+  }
+  net::co_spawn(strand,
+                serve(beast::tcp_stream(std::move(socket)), connection, std::move(received)),
+                net::detached);
+  return true;
 }
 
 void HttpServer::Impl::stop() {
@@ -722,10 +765,12 @@ void HttpServer::Impl::stop() {
     stop_begun_ = true;
   }
   stopping_ = true;
-  net::post(acceptor_->get_executor(), [this] {
-    boost::system::error_code ignored;
-    acceptor_->close(ignored);
-  });
+  if (acceptor_) {
+    net::post(acceptor_->get_executor(), [this] {
+      boost::system::error_code ignored;
+      acceptor_->close(ignored);
+    });
+  }
 
   // Idle keep-alive connections and standalone streams go now; requests get a grace period.
   std::vector<std::shared_ptr<HttpSession>> sessions;
@@ -827,7 +872,8 @@ net::awaitable<void> HttpServer::Impl::sweep_loop() {
 }
 
 template <class S>
-net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connection> connection) {
+net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connection> connection,
+                                             std::string received) {
   auto& lowest = beast::get_lowest_layer(stream);
   connection->lowest = &lowest;
   connection->alive = true;
@@ -848,6 +894,8 @@ net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connectio
     if (ec) co_return;
   }
   beast::flat_buffer buffer;
+  // An adopted connection: what its first owner already read is parsed first.
+  buffer.commit(net::buffer_copy(buffer.prepare(received.size()), net::buffer(received)));
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(
@@ -1478,6 +1526,10 @@ HttpServer::HttpServer(HttpServerOptions options, SessionHandler on_session)
 
 HttpServer::~HttpServer() {
   impl_->stop();
+}
+
+bool HttpServer::adopt(int native_socket, std::string received) {
+  return impl_->adopt(native_socket, std::move(received));
 }
 
 void HttpServer::start() {

@@ -124,7 +124,7 @@ mcp::Server& server() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   auto transport = std::make_shared<DirectTransport>();
-  std::shared_ptr<mcp::Session> session = server().connect(transport);
+  mcp::ServerSession session = server().connect(transport);
 
   std::map<jsonrpc::Id, int> asked;  // requests delivered, by id
   std::set<jsonrpc::Id> cancelled;
@@ -151,7 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   framer.feed(input, on_line, [](std::size_t) {});
   if (framer.pending_bytes() > 0) on_line(framer.take_pending());
   transport->end();
-  session->wait_until_drained();
+  session.wait();
 
   std::map<jsonrpc::Id, int> answered;
   for (const auto& m : transport->sent()) {
@@ -168,6 +168,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& [id, n] : asked) {
     if (!cancelled.contains(id) && answered[id] != n) std::abort();
   }
-  session->close();
+  session.close();
   return 0;
 }

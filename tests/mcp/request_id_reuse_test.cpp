@@ -57,14 +57,14 @@ class ReusingTransport final : public transport::Transport {
 TEST(RequestIdReuse, AnIdIsFreeOnceItsAnswerIsSent) {
   Server server;
   auto transport = std::make_shared<ReusingTransport>(50);
-  std::shared_ptr<Session> session = server.connect(transport);
+  ServerSession session = server.connect(transport);
   transport->ping();
   std::vector<std::string> answers = transport->wait_answers();
   transport->end();
-  session->wait_until_drained();
+  session.wait();
   ASSERT_EQ(answers.size(), 50u) << answers.back();
   for (const std::string& a : answers) EXPECT_EQ(a, R"({"jsonrpc":"2.0","id":1,"result":{}})");
-  session->close();
+  session.close();
 }
 
 }  // namespace

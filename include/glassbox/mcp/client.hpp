@@ -124,9 +124,8 @@ class Client {
 
   void close();
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -75,10 +75,11 @@ class RequestContext {
   // Outside a traced request it is a cheap no-op span.
   trace::Span span(std::string_view name) const { return trace::start_span(name); }
 
-  // The connection this request arrived on; for glassbox's own server and client layers.
-  Session& session() const { return *session_; }
-
  private:
+  // The connection this request arrived on, for glassbox's own server and client layers
+  // (src/mcp/session.hpp); Session is not part of the public API.
+  friend Session& session_of(const RequestContext& context);
+
   std::shared_ptr<Session> session_;
   jsonrpc::Request request_;
   transport::MessageContext message_context_;

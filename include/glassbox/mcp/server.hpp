@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace glassbox::mcp {
@@ -61,6 +62,21 @@ struct ServerOptions {
   json::object extra_capabilities;
 };
 
+// One connected session, as the caller of Server::connect() holds it. Copies share the session;
+// dropping them does not end it (the server keeps it until its transport closes). Any thread.
+class ServerSession {
+ public:
+  // Blocks until the peer's input has ended and every request it sent has been answered.
+  void wait() const;
+  // Closes the transport; handlers still running see cancellation.
+  void close() const;
+
+ private:
+  friend class Server;
+  explicit ServerSession(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+  std::shared_ptr<Session> session_;
+};
+
 class Server {
  public:
   explicit Server(ServerOptions options = {});
@@ -70,6 +86,11 @@ class Server {
 
   const ServerOptions& options() const;
 
+  // Every add_* replaces what is registered under the same key (a tool's or prompt's name, a
+  // resource's uri, a template's uriTemplate) and every add_* and remove_* sends the matching
+  // notifications/*/list_changed to the initialized sessions (templates are resources).
+  // remove_* returns false, and notifies nobody, when nothing had that key.
+
   // Raw tool: JSON arguments in, result out. Arguments are validated against
   // tool.input_schema first; a mismatch becomes an isError result naming the problem.
   void add_tool(Tool tool, ToolHandler handler);
@@ -77,7 +98,7 @@ class Server {
   void add_tool(Tool tool, ToolHandler handler, AccessPolicy access);
 
   // Typed tool: a Boost.Describe'd struct in; its input schema is derived and the arguments
-  // converted before the handler runs.
+  // converted before the handler runs. F: CallToolResult(const Args&, RequestContext&).
   template <class Args, class F>
   void add_tool(Tool tool, F handler, AccessPolicy access = {}) {
     tool.input_schema = schema_of<Args>();
@@ -88,20 +109,59 @@ class Server {
              std::move(access));
   }
 
+  // Typed tool with a typed result: F is Out(const Args&, RequestContext&). Both schemas are
+  // derived (outputSchema from Out); the result carries Out as structuredContent and, for
+  // clients that read only content, the same JSON as one text block (as the 2025-11-25 spec
+  // recommends). Throwing gives an isError result, as for any tool.
+  template <class Args, class Out, class F>
+  void add_tool(Tool tool, F handler, AccessPolicy access = {}) {
+    static_assert(std::is_invocable_r_v<Out, F&, const Args&, RequestContext&>,
+                  "a typed tool with a typed result is Out(const Args&, RequestContext&)");
+    tool.input_schema = schema_of<Args>();
+    tool.output_schema = schema_of<Out>();
+    add_tool(
+        std::move(tool),
+        ToolHandler([h = std::move(handler)](const json::object& args, RequestContext& ctx) {
+          return CallToolResult::structured(to_structured<Out>(h(from_arguments<Args>(args), ctx)));
+        }),
+        std::move(access));
+  }
+
   bool remove_tool(std::string_view name);
 
   void add_resource(Resource resource, ResourceHandler handler);
   void add_resource(Resource resource, ResourceHandler handler, AccessPolicy access);
+  bool remove_resource(std::string_view uri);
   void add_resource_template(ResourceTemplate resource_template, ResourceTemplateHandler handler);
   void add_resource_template(ResourceTemplate resource_template, ResourceTemplateHandler handler,
                              AccessPolicy access);
+  bool remove_resource_template(std::string_view uri_template);
 
   // The scopes a request needs beyond the server-wide ones: a tools/call's tool, a
   // resources/read's resource (or the template it matches), from their AccessPolicy; empty for
   // anything else or anything unknown. Any thread (authorizers call it on I/O threads).
   std::vector<std::string> required_scopes(std::string_view method,
                                            const json::object& params) const;
+
+  // Raw prompt: the arguments the client sent (strings; each of prompt.arguments marked
+  // required must be present, or prompts/get fails with invalid params).
   void add_prompt(Prompt prompt, PromptHandler handler);
+  // Typed prompt: prompt.arguments derived from a Boost.Describe'd struct of std::string
+  // (required) and std::optional<std::string> members (descriptions given in prompt.arguments
+  // under the same name are kept). F: GetPromptResult(const Args&, RequestContext&).
+  template <class Args, class F>
+  void add_prompt(Prompt prompt, F handler) {
+    prompt.arguments = prompt_arguments_of<Args>(prompt.arguments);
+    add_prompt(std::move(prompt), PromptHandler([h = std::move(handler)](
+                                                    const std::map<std::string, std::string>& args,
+                                                    RequestContext& ctx) {
+                 json::object object;
+                 for (const auto& [k, v] : args) object[k] = v;
+                 return h(from_arguments<Args>(object), ctx);
+               }));
+  }
+  bool remove_prompt(std::string_view name);
+
   void set_completion_handler(CompletionHandler handler);
 
   // Middleware wraps every request handler, outermost first (passback, auth, logging...).
@@ -110,7 +170,7 @@ class Server {
   void set_method(std::string method, MethodHandler handler);
 
   // Starts serving one connection; the session lives until the transport closes.
-  std::shared_ptr<Session> connect(std::shared_ptr<transport::Transport> transport);
+  ServerSession connect(std::shared_ptr<transport::Transport> transport);
 
   // Serves on this process's stdin/stdout until end of input; returns when the session ended.
   void serve_stdio();
@@ -121,9 +181,8 @@ class Server {
   void notify_prompts_changed();
   void notify_resource_updated(const std::string& uri);  // only sessions subscribed to uri
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -84,6 +84,9 @@ struct CallToolResult {
 
   static CallToolResult text(std::string_view text);
   static CallToolResult error(std::string_view message);  // isError: true, one text block
+  // structuredContent, and the same JSON serialized in one text block for clients that read
+  // only content (the 2025-11-25 spec's advice for compatibility).
+  static CallToolResult structured(json::value value);
   json::object to_json() const;
   static CallToolResult from_json(const json::value& v);
 };

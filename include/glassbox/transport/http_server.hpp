@@ -74,6 +74,10 @@ using Authorizer = std::function<void(const AuthorizationRequest&, Authorization
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: pick a free port
+  // false: no listening socket; the server serves only connections handed to it with adopt()
+  // (the endpoint mounted in a server of your own; host and port then name that server, for
+  // url()).
+  bool listen = true;
   std::string endpoint = "/mcp";
   bool stateless = false;  // no sessions: every POST is served by a fresh session
   // Empty: only http(s)://localhost|127.0.0.1|[::1][:port] (DNS rebinding protection).
@@ -138,6 +142,11 @@ class HttpServer {
   void start();
   std::uint16_t port() const;
   std::string url() const;  // e.g. "http://127.0.0.1:PORT/mcp"
+  // Serves one plain-TCP connection accepted elsewhere, from now on (see beast_mount.hpp):
+  // takes ownership of the connected socket `native_socket` (closed on failure too); `received`
+  // holds the bytes already read from it, a whole request or more, parsed as if just arrived.
+  // After start(); false when the server is stopped or the socket is unusable. Any thread.
+  bool adopt(int native_socket, std::string received);
   // Graceful: no new connections, streams closed, in-flight requests finished (bounded wait).
   void stop();
   // Blocks until stop() has completed (called from a signal handler thread or another thread).

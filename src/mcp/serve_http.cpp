@@ -1,0 +1,34 @@
+#include "glassbox/mcp/serve_http.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+
+namespace glassbox::mcp {
+
+std::unique_ptr<transport::HttpServer> start_http(Server& server,
+                                                  transport::HttpServerOptions options) {
+  auto http = std::make_unique<transport::HttpServer>(
+      std::move(options), [&server](std::shared_ptr<transport::Transport> transport) {
+        server.connect(std::move(transport));
+      });
+  http->start();
+  return http;
+}
+
+void serve_http(Server& server, ServeHttpOptions options) {
+  namespace net = boost::asio;
+  net::io_context io;
+  // Signals are caught before the server starts, so that none is missed once it listens.
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+  std::stop_callback on_stop(options.stop, [&] { net::post(io, [&] { io.stop(); }); });
+  std::unique_ptr<transport::HttpServer> http = start_http(server, std::move(options.http));
+  if (options.on_listening) options.on_listening(http->url());
+  io.run();
+  http->stop();
+}
+
+}  // namespace glassbox::mcp
