@@ -113,14 +113,22 @@ test('gateway and sidecar together: the child\'s whole trace under the proxy\'s 
     });
     assert.equal(result.content[0].text, `both:${traceId}`);
     assert.equal(result._meta, undefined, 'a host that asked nothing sees plain results');
-    const spans = await receiver.waitFor((all) =>
-      ['db.row', 'db.query', 'tools/call lookup'].every((n) => all.some((s) => s.traceId === traceId && s.name === n)) &&
-      all.some((s) => s.traceId === traceId && s.kind === 3));
+    // The proxy's CLIENT span has the same name as the child's SERVER root ("tools/call lookup"),
+    // and the two reach the receiver in either order: tell them apart by kind, never by name.
+    const isRoot = (s) => s.kind === 2 && s.name === 'tools/call lookup';
+    const spans = await receiver.waitFor((all) => {
+      const trace = all.filter((s) => s.traceId === traceId);
+      return ['db.row', 'db.query'].every((n) => trace.some((s) => s.name === n)) &&
+        trace.some(isRoot) && trace.some((s) => s.kind === 3);
+    });
     await proxy.client.close();  // the proxy flushes its exporter before it exits
     const mine = spans.filter((s) => s.traceId === traceId);
-    const client = mine.find((s) => s.kind === 3);
+    const clients = mine.filter((s) => s.kind === 3);
+    assert.equal(clients.length, 1, 'one CLIENT span: the proxy\'s');
+    const [client] = clients;
+    assert.equal(client.service, 'glassbox-proxy');
     assert.equal(client.parentSpanId, hostSpan);
-    const root = mine.find((s) => s.name === 'tools/call lookup');
+    const root = mine.find(isRoot);
     assert.equal(root.parentSpanId, client.spanId, 'the child\'s root under the proxy\'s CLIENT span');
     assert.equal(root.service, 'node-otel-server');
     assert.ok(mine.some((s) => s.name === 'db.row'), 'S13: the whole tree, not the top level of passback');
