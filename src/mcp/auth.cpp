@@ -2,6 +2,7 @@
 
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/server.hpp"
+#include "auth/scopes.hpp"
 #include "mcp/auth_principal.hpp"
 
 #include <openssl/crypto.h>

@@ -6,9 +6,9 @@
 #include "glassbox/auth/oauth_client.hpp"
 
 #include "auth/fake_http_server.hpp"
-#include "glassbox/auth/base64url.hpp"
-#include "glassbox/auth/client_assertion.hpp"
-#include "glassbox/auth/pkce.hpp"
+#include "auth/base64url.hpp"
+#include "auth/client_assertion.hpp"
+#include "auth/pkce.hpp"
 #include "glassbox/json/json.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "glassbox/auth/resource_server.hpp"
-#include "glassbox/auth/scopes.hpp"
+#include "auth/scopes.hpp"
 
 #include <cstddef>
 #include <optional>
