@@ -168,9 +168,13 @@ TEST_F(HttpClientTest, CloseDeletesTheSession) {
 
 TEST_F(HttpClientTest, CustomHeadersAndBearerToken) {
   HttpServerOptions options;
-  options.authorize = [](std::string_view header) -> std::optional<std::pair<int, std::string>> {
-    if (header == "Bearer sekrit") return std::nullopt;
-    return std::pair{401, std::string("Bearer")};
+  options.authorizer = [](const AuthorizationRequest& request, AuthorizationDone done) {
+    AuthorizationDecision decision;
+    if (request.authorization != "Bearer sekrit") {
+      decision.status = 401;
+      decision.headers = {{"WWW-Authenticate", "Bearer"}};
+    }
+    done(std::move(decision));
   };
   start(options);
   HttpClientOptions client;
