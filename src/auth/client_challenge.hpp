@@ -7,8 +7,8 @@
 // or challenges beyond kMaxChallenges are ignored. Pure functions: any thread.
 #pragma once
 
-#include "glassbox/auth/resource_server.hpp"
 #include "auth/scopes.hpp"
+#include "glassbox/auth/resource_server.hpp"
 
 #include <cstddef>
 #include <optional>

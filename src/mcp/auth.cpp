@@ -1,8 +1,8 @@
 #include "glassbox/mcp/auth.hpp"
 
+#include "auth/scopes.hpp"
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/server.hpp"
-#include "auth/scopes.hpp"
 #include "mcp/auth_principal.hpp"
 
 #include <openssl/crypto.h>

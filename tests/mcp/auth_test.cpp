@@ -9,8 +9,8 @@
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/trace/processor.hpp"
 
-#include "auth/scopes.hpp"
 #include "auth/jwt_test_util.hpp"
+#include "auth/scopes.hpp"
 #include "transport/http_test_util.hpp"
 
 #include <gtest/gtest.h>

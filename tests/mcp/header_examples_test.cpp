@@ -17,10 +17,9 @@ namespace {
 
 [[maybe_unused]] void server_hpp_example() {
   glassbox::mcp::Server server({.name = "hello", .version = "1.0"});
-  server.add_tool({.name = "greet", .description = "Say hello"},
-                  [](const json::object& args, RequestContext&) {
-                    return CallToolResult::text("hello");
-                  });
+  server.add_tool(
+      {.name = "greet", .description = "Say hello"},
+      [](const json::object& args, RequestContext&) { return CallToolResult::text("hello"); });
   server.serve_stdio();
 }
 

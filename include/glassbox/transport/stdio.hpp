@@ -23,6 +23,10 @@ struct StdioOptions {
   int read_fd = 0;
   int write_fd = 1;
   std::size_t max_message_bytes = jsonrpc::kDefaultMaxMessageBytes;
+  // A callback that runs longer than this hands reading to another thread (so a slow handler
+  // never delays a ping); will_block() hands it over at once. Short enough that a message behind
+  // a slow handler waits a millisecond or so, long enough that a quick one never pays a hand-off.
+  std::chrono::microseconds handoff_after{1000};
 };
 
 // The server side: this process's stdin/stdout (or any two descriptors).
