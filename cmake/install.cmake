@@ -48,4 +48,5 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libboost-json${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}-dev, libboost-url${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}-dev, libssl-dev (>= 3), zlib1g-dev")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_STRIP_FILES ON)  # the release build keeps debug info; the package does not
 include(CPack)
