@@ -11,6 +11,15 @@ install(TARGETS ${glassbox_layers} EXPORT glassboxTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+# `cmake --install --strip` (and cpack) strip the executables only; the archives would keep the
+# release build's debug info (hundreds of MB), so their debug sections go too.
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    file(GLOB glassbox_archives \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libglassbox_*.a\")
+    foreach(archive IN LISTS glassbox_archives)
+      execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug \"\${archive}\")
+    endforeach()
+  endif()" COMPONENT dev)
 # Private headers stay in src/ (docs/architecture.md): only include/ is the API.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/glassbox DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         COMPONENT dev)
