@@ -2,7 +2,8 @@
 # The test command (README): installs what it needs, builds, and passes every test:
 #   1. release build: unit tests, golden transcripts, interop against the npm peers, and the
 #      official conformance suite (server and client modes);
-#   2. formatting: clang-format has nothing to change;
+#   2. formatting: clang-format has nothing to change; layers: no include looks up
+#      (scripts/check-layers.sh; ctest runs it too, with planted violations);
 #   3. address+undefined sanitizer build: the same unit and interop suite;
 #   4. thread sanitizer build: the tracing, passback, protocol and transport tests;
 #   5. fuzzing: each libFuzzer target for a short run from its seed corpus.
@@ -36,6 +37,8 @@ step "conformance suite"
 scripts/conformance.sh build
 step "formatting"
 scripts/format.sh --check
+step "layers"
+scripts/check-layers.sh
 
 if ((quick == 0)); then
   step "address+undefined sanitizer build"

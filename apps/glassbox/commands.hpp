@@ -1,4 +1,4 @@
-// The subcommands of the glassbox program and the options each one takes (design.md, "Command
+// The subcommands of the glassbox program and the options each one takes (README.md, "The command
 // line"). main.cpp parses the command line into these structs; each run_* function does one
 // subcommand and returns the process exit code.
 #pragma once

@@ -1,4 +1,4 @@
-// glassbox: the command-line program (design.md, "Command line").
+// glassbox: the command-line program (README.md, "The command line").
 //
 //   glassbox serve everything [--stdio | --http 127.0.0.1:PORT [--stateless]
 //                             [--auth-issuer URL --auth-jwks FILE|URL [--auth-audience URI]

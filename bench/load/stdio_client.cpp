@@ -27,7 +27,7 @@ constexpr std::string_view kRequestPrefix = R"({"jsonrpc":"2.0","id":)";
 constexpr std::string_view kCallWithoutPassback =
     R"(,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}})"
     "\n";
-// SEP-414 trace context plus the SEP-2448 opt-in (docs/passback-spec.md, rule S2).
+// SEP-414 trace context plus the SEP-2448 opt-in (docs/passback.md, rule S2).
 constexpr std::string_view kCallWithPassback =
     R"(,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"},)"
     R"("_meta":{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",)"

@@ -3,6 +3,7 @@
 #include <glassbox/transport/stdio.hpp>
 
 #include <iostream>
+#include <string_view>
 
 using namespace glassbox;
 
@@ -15,5 +16,5 @@ int main(int argc, char** argv) {
   client.connect(transport::spawn_process({.argv = {argv + 1, argv + argc}}));
   for (const mcp::Tool& tool : client.list_all_tools()) std::cout << "tool: " << tool.name << "\n";
   mcp::CallToolResult result = client.call_tool("greet", {{"name", "Ada"}});
-  std::cout << result.content.at(0).at("text").as_string() << "\n";
+  std::cout << std::string_view(result.content.at(0).at("text").as_string()) << "\n";
 }

@@ -1,7 +1,7 @@
-#include "glassbox/auth/client_assertion.hpp"
+#include "auth/client_assertion.hpp"
 
-#include "glassbox/auth/base64url.hpp"
-#include "glassbox/auth/pkce.hpp"
+#include "auth/base64url.hpp"
+#include "auth/pkce.hpp"
 #include "glassbox/json/json.hpp"
 
 #include <openssl/bio.h>

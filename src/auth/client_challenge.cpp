@@ -1,4 +1,4 @@
-#include "glassbox/auth/client_challenge.hpp"
+#include "auth/client_challenge.hpp"
 
 #include <algorithm>
 #include <cctype>

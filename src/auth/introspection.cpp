@@ -1,5 +1,6 @@
 #include "glassbox/auth/introspection.hpp"
 
+#include "auth/scopes.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
 #include <openssl/evp.h>

@@ -1,6 +1,6 @@
 #include "glassbox/auth/jwk.hpp"
 
-#include "glassbox/auth/base64url.hpp"
+#include "auth/base64url.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

@@ -1,6 +1,7 @@
 #include "glassbox/auth/jwt_verifier.hpp"
 
-#include "glassbox/auth/base64url.hpp"
+#include "auth/base64url.hpp"
+#include "auth/scopes.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
 #include <openssl/evp.h>

@@ -1,8 +1,9 @@
 #include "glassbox/auth/oauth_client.hpp"
 
-#include "glassbox/auth/client_assertion.hpp"
-#include "glassbox/auth/client_challenge.hpp"
-#include "glassbox/auth/pkce.hpp"
+#include "auth/client_assertion.hpp"
+#include "auth/client_challenge.hpp"
+#include "auth/pkce.hpp"
+#include "auth/scopes.hpp"
 #include "glassbox/auth/token_store.hpp"
 #include "glassbox/json/json.hpp"
 #include "glassbox/transport/http_fetch.hpp"

@@ -1,6 +1,6 @@
-#include "glassbox/auth/pkce.hpp"
+#include "auth/pkce.hpp"
 
-#include "glassbox/auth/base64url.hpp"
+#include "auth/base64url.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>

@@ -1,4 +1,4 @@
-#include "glassbox/auth/scopes.hpp"
+#include "auth/scopes.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,6 @@
 #include "glassbox/mcp/auth.hpp"
 
+#include "auth/scopes.hpp"
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/server.hpp"
 #include "mcp/auth_principal.hpp"

@@ -1,9 +1,10 @@
 // One MCP connection, either side: correlates outgoing requests with their answers, runs
-// incoming requests on the worker pool through the dispatch function, routes progress and
-// cancellation. Server and Client are thin layers over it.
+// incoming requests through the dispatch function, routes progress and cancellation. Server and
+// Client are thin layers over it.
 //
-// Threads: the transport's reader thread calls on_message; requests run on pool workers;
-// request()/notify()/close() may be called from any thread.
+// Threads: the transport's reader thread calls on_message. A request runs right there when the
+// transport's callbacks may block (stdio: another reader takes over while it runs), else on a
+// pool worker (HTTP, in-memory). request()/notify()/close() may be called from any thread.
 #pragma once
 
 #include "glassbox/mcp/client.hpp"

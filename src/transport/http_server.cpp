@@ -996,16 +996,6 @@ template <class S>
 net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
-  if (options_.authorize) {
-    if (auto refusal = options_.authorize(request[http::field::authorization])) {
-      Headers headers;
-      if (!refusal->second.empty()) headers.emplace_back("WWW-Authenticate", refusal->second);
-      co_return co_await reply(stream, request, static_cast<http::status>(refusal->first),
-                               error_body(jsonrpc::error_code::kConnectionClosed,
-                                          refusal->first == 401 ? "unauthorized" : "forbidden"),
-                               "application/json", std::move(headers));
-    }
-  }
   if (options_.public_document && path != options_.endpoint) {
     if (std::optional<std::string> document = options_.public_document(path, url())) {
       co_return co_await serve_public(stream, request, std::move(*document));

@@ -49,14 +49,16 @@ bool write_all(int fd, std::string_view bytes) {
 // Reading follows a leader/follower scheme. One thread at a time, the leader, polls, reads and
 // parses, then delivers each message by calling on_message itself: a quick handler costs no
 // thread hand-off at all, which is most of the price of a small call. A watchdog notices a
-// delivery that runs past kHandoffAfter (or a callback calls will_block()) and promotes another
+// delivery that runs past handoff_after (or a callback calls will_block()) and promotes another
 // thread to leader, so input keeps flowing behind a slow handler; the old leader retires when its
 // callback returns and parks for the next promotion.
 class FdTransport : public Transport, public std::enable_shared_from_this<FdTransport> {
  public:
   FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds,
-              bool ordered = false)
-      : read_fd_(read_fd),
+              bool ordered = false,
+              std::chrono::microseconds handoff_after = kDefaultHandoffAfter)
+      : handoff_after_(handoff_after),
+        read_fd_(read_fd),
         write_fd_(write_fd),
         owns_fds_(owns_fds),
         ordered_(ordered),
@@ -129,9 +131,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   }
 
  private:
-  // Long enough that a quick handler never pays for a promotion, short enough that a ping or a
-  // cancellation behind a slow handler is read within a couple of milliseconds.
-  static constexpr std::chrono::microseconds kHandoffAfter{1000};
+  static constexpr std::chrono::microseconds kDefaultHandoffAfter = StdioOptions{}.handoff_after;
+  const std::chrono::microseconds handoff_after_;  // StdioOptions::handoff_after
   // Parked readers kept for reuse; more than this many slow handlers at once cost a new thread.
   static constexpr std::size_t kMaxParkedReaders = 8;
 
@@ -273,7 +274,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     }
   }
 
-  // The watchdog: ticks every kHandoffAfter while deliveries happen, sleeps when none do (the
+  // The watchdog: ticks every handoff_after_ while deliveries happen, sleeps when none do (the
   // leader wakes it), and promotes a new leader when one delivery outlasts a whole tick.
   void watch() {
     std::unique_lock lock(lead_mutex_);
@@ -285,7 +286,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         watchdog_asleep_ = false;
       }
       seen = deliveries_;
-      watch_cv_.wait_for(lock, kHandoffAfter, [&] { return ended_; });
+      watch_cv_.wait_for(lock, handoff_after_, [&] { return ended_; });
       if (delivering_ && deliveries_ == seen) promote_locked();
     }
   }
@@ -369,7 +370,7 @@ class ProcessTransport final : public FdTransport {
 
 std::shared_ptr<Transport> make_stdio_transport(StdioOptions options) {
   return std::make_shared<FdTransport>(options.read_fd, options.write_fd, options.max_message_bytes,
-                                       false, options.ordered_delivery);
+                                       false, options.ordered_delivery, options.handoff_after);
 }
 
 std::shared_ptr<Transport> spawn_process(ProcessOptions options) {

@@ -1,6 +1,6 @@
 // WWW-Authenticate as a client reads it: several challenges, quoted strings with escapes,
 // token68, and garbage that must neither throw nor leak into the parameters.
-#include "glassbox/auth/client_challenge.hpp"
+#include "auth/client_challenge.hpp"
 
 #include <gtest/gtest.h>
 

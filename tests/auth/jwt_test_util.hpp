@@ -3,7 +3,7 @@
 // blocking HTTP server to play the issuer's JWKS and introspection endpoints.
 #pragma once
 
-#include "glassbox/auth/base64url.hpp"
+#include "auth/base64url.hpp"
 #include "glassbox/json/json.hpp"
 
 #include <openssl/bn.h>

@@ -5,10 +5,10 @@
 // the token store between runs.
 #include "glassbox/auth/oauth_client.hpp"
 
+#include "auth/base64url.hpp"
+#include "auth/client_assertion.hpp"
 #include "auth/fake_http_server.hpp"
-#include "glassbox/auth/base64url.hpp"
-#include "glassbox/auth/client_assertion.hpp"
-#include "glassbox/auth/pkce.hpp"
+#include "auth/pkce.hpp"
 #include "glassbox/json/json.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 #include <thread>
 
 namespace glassbox::auth {
@@ -513,13 +514,13 @@ TEST(OAuthClient, TheStoreCarriesTokensAndRegistrationToTheNextRun) {
 TEST(OAuthClient, CancelEndsAWaitingFlow) {
   OAuthWorld world;
   OAuthClientOptions options = world.options();
-  options.open_url = [](const std::string&) {};  // a person who never comes back
+  std::promise<void> shown;
+  // A person who never comes back; the flow now waits for the redirect.
+  options.open_url = [&](const std::string&) { shown.set_value(); };
   options.authorization_timeout = std::chrono::seconds(30);
   OAuthClient client(options);
   std::thread canceller([&] {
-    while (world.as.requests_to("/register").empty())
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    shown.get_future().wait();
     client.cancel();
   });
   auto start = std::chrono::steady_clock::now();

@@ -1,5 +1,5 @@
 // PKCE (RFC 7636): the verifier's length and alphabet, and S256 against the RFC's own example.
-#include "glassbox/auth/pkce.hpp"
+#include "auth/pkce.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,6 +2,7 @@
 // reading the token from the header, spotting one in the query.
 #include "glassbox/auth/resource_server.hpp"
 
+#include "auth/scopes.hpp"
 #include "glassbox/auth/token_verifier.hpp"
 
 #include <gtest/gtest.h>

@@ -12,6 +12,7 @@
 #include "glassbox/transport/stdio.hpp"
 #include "mcp/test_server.hpp"
 #include "support/otlp_forgery.hpp"
+#include "support/stdio_wire.hpp"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -62,89 +63,13 @@ inline void add_hardening_fixtures(mcp::Server& server) {
   });
 }
 
-// A glassbox server on the far end of two pipes, spoken to in raw lines, as a stdio client
-// would (and as a hostile one could).
-class StdioWire {
+// A glassbox server with the hardening fixtures on the far end of two pipes
+// (support/stdio_wire.hpp).
+class StdioWire : public glassbox::testing::StdioWire {
  public:
-  explicit StdioWire(std::size_t max_message_bytes = 64 * 1024) {
-    add_hardening_fixtures(server_);
-    EXPECT_EQ(::pipe(to_server_), 0);
-    EXPECT_EQ(::pipe(from_server_), 0);
-    server_.connect(transport::make_stdio_transport({.read_fd = to_server_[0],
-                                                     .write_fd = from_server_[1],
-                                                     .max_message_bytes = max_message_bytes}));
-  }
-  ~StdioWire() {
-    end_input();
-    ::close(from_server_[0]);
-  }
-  StdioWire(const StdioWire&) = delete;
-  StdioWire& operator=(const StdioWire&) = delete;
-
-  // Writes bytes as they are (no newline added); a writer thread, so that a line larger than the
-  // pipe buffer cannot block the test while the server is answering.
-  void write_raw(std::string bytes) {
-    std::thread writer([this, bytes = std::move(bytes)] {
-      std::size_t done = 0;
-      while (done < bytes.size()) {
-        ssize_t n = ::write(to_server_[1], bytes.data() + done, bytes.size() - done);
-        if (n <= 0) return;
-        done += static_cast<std::size_t>(n);
-      }
-    });
-    writer.join();
-  }
-  void send(const std::string& line) { write_raw(line + "\n"); }
-  void end_input() {
-    if (to_server_[1] >= 0) ::close(to_server_[1]);
-    to_server_[1] = -1;
-  }
-
-  // The next line the server writes, or nullopt after `quiet` without one.
-  std::optional<std::string> next_line(std::chrono::milliseconds quiet = 5000ms) {
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      pollfd p{from_server_[0], POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) return std::nullopt;
-      char chunk[64 * 1024];
-      ssize_t n = ::read(from_server_[0], chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-  // The next line, parsed as a JSON object (an empty object when there is none).
-  json::object next() {
-    std::optional<std::string> line = next_line();
-    EXPECT_TRUE(line) << "no answer";
-    if (!line) return {};
-    std::optional<json::value> v = json::parse(*line);
-    EXPECT_TRUE(v && v->is_object()) << *line;
-    return v && v->is_object() ? v->get_object() : json::object{};
-  }
-  // Sends a request and returns its answer (the next line).
-  json::object call(const std::string& line) {
-    send(line);
-    return next();
-  }
-  // The connection lives on: a ping with `id` sent now is the next thing answered.
-  void expect_alive(int id = 9999) {
-    json::object answer =
-        call(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":"ping"})");
-    EXPECT_EQ(json::serialize(answer),
-              R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"result":{}})");
-  }
-
-  mcp::Server& server() { return server_; }
-
- private:
-  mcp::Server server_{{.name = "hardening", .version = "1.0"}};
-  int to_server_[2] = {-1, -1};
-  int from_server_[2] = {-1, -1};
-  std::string buffer_;
+  explicit StdioWire(std::size_t max_message_bytes = 64 * 1024)
+      : glassbox::testing::StdioWire({.name = "hardening", .version = "1.0"},
+                                     add_hardening_fixtures, max_message_bytes) {}
 };
 
 // The JSON-RPC error code of an answer, or 0.

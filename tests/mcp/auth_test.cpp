@@ -10,6 +10,7 @@
 #include "glassbox/trace/processor.hpp"
 
 #include "auth/jwt_test_util.hpp"
+#include "auth/scopes.hpp"
 #include "transport/http_test_util.hpp"
 
 #include <gtest/gtest.h>

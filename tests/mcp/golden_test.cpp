@@ -2,12 +2,10 @@
 // the server must answer ('< ' lines), byte for byte, over the real stdio framing (pipes).
 // Regenerate after an intended change with GLASSBOX_UPDATE_GOLDEN=1 and review the diff.
 #include "glassbox/mcp/server.hpp"
-#include "glassbox/transport/stdio.hpp"
 #include "mcp/test_server.hpp"
+#include "support/stdio_wire.hpp"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -44,48 +42,6 @@ Transcript read_transcript(const fs::path& path) {
   return t;
 }
 
-class Wire {
- public:
-  Wire() {
-    testing::add_test_fixtures(server_);
-    EXPECT_EQ(::pipe(to_server_), 0);
-    EXPECT_EQ(::pipe(from_server_), 0);
-    server_.connect(transport::make_stdio_transport(
-        {.read_fd = to_server_[0], .write_fd = from_server_[1], .max_message_bytes = 1024}));
-  }
-  ~Wire() {
-    ::close(to_server_[1]);
-    ::close(from_server_[0]);
-  }
-  void send(const std::string& line) {
-    std::string l = line + "\n";
-    ASSERT_EQ(::write(to_server_[1], l.data(), l.size()), static_cast<ssize_t>(l.size()));
-  }
-
-  // The next line, or nullopt after `quiet` without one.
-  std::optional<std::string> next_line(std::chrono::milliseconds quiet) {
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      pollfd p{from_server_[0], POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(quiet.count())) <= 0) return std::nullopt;
-      char chunk[4096];
-      ssize_t n = ::read(from_server_[0], chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
- private:
-  int to_server_[2];
-  int from_server_[2];
-  mcp::Server server_{{.name = "golden", .version = "1.0.0"}};
-  std::string buffer_;
-};
-
 class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, ServerAnswersExactly) {
@@ -96,10 +52,12 @@ TEST_P(Golden, ServerAnswersExactly) {
   Transcript t = read_transcript(path);
   ASSERT_FALSE(t.steps.empty()) << path;
   bool update = std::getenv("GLASSBOX_UPDATE_GOLDEN") != nullptr;
-  Wire wire;
+  glassbox::testing::StdioWire wire({.name = "golden", .version = "1.0.0"},
+                                    glassbox::testing::add_test_fixtures, 1024);
+  int fences = 0;
   for (Step& step : t.steps) {
     wire.send(step.send);
-    if (update) {
+    if (update) {  // regenerating (reviewed by hand): whatever comes within a generous pause
       step.expected.clear();
       while (auto line = wire.next_line(std::chrono::milliseconds(300)))
         step.expected.push_back(*line);
@@ -110,7 +68,13 @@ TEST_P(Golden, ServerAnswersExactly) {
       ASSERT_TRUE(got) << "no answer to: " << step.send;
       EXPECT_EQ(*got, expected) << "after sending: " << step.send;
     }
-    EXPECT_FALSE(wire.next_line(std::chrono::milliseconds(50)))
+    // "No further line": a ping sent now is answered after anything else the step wrote, so
+    // its answer must be the very next line (no quiet period to wait out, nothing to race).
+    std::string fence = "golden-fence-" + std::to_string(fences++);
+    wire.send(R"({"jsonrpc":"2.0","id":")" + fence + R"(","method":"ping"})");
+    std::optional<std::string> after = wire.next_line(std::chrono::seconds(10));
+    ASSERT_TRUE(after) << "no answer to the ping after: " << step.send;
+    EXPECT_EQ(*after, R"({"jsonrpc":"2.0","id":")" + fence + R"(","result":{}})")
         << "unexpected extra line after: " << step.send;
   }
   if (update) {

@@ -332,10 +332,18 @@ TEST(Middleware, WrapsEveryRequestOutermostFirst) {
 
 TEST(Connection, ClosingFailsPendingCallsInsteadOfHanging) {
   Connected c;
-  auto slow = std::async(std::launch::async, [&] {
-    return c.client.call_tool("slow", {{"ms", 10000}});
+  // The call is closed under while its handler runs: the handler says when it has started.
+  std::promise<void> started;
+  c.server.add_tool({.name = "held"}, [&](const json::object&, RequestContext& ctx) {
+    started.set_value();
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!ctx.cancelled() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);  // polling the cancellation flag, not ordering events
+    }
+    return CallToolResult::text("done");
   });
-  std::this_thread::sleep_for(100ms);
+  auto slow = std::async(std::launch::async, [&] { return c.client.call_tool("held"); });
+  ASSERT_EQ(started.get_future().wait_for(10s), std::future_status::ready);
   c.client.close();
   try {
     slow.get();

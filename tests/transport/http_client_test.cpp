@@ -86,9 +86,9 @@ TEST_F(HttpClientTest, StandaloneStreamDeliversServerMessages) {
   start();
   auto t = connect();
   handshake(*t);
-  // Wait for the GET stream, then have the server send something unrelated.
-  ASSERT_TRUE(eventually([&] { return server_->connection_count() >= 1; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Something unrelated to any request goes on the standalone stream, whether the client's GET
+  // has attached yet or not: the stream keeps it until then (either order must deliver it).
+  ASSERT_TRUE(sessions_.wait_received(1));
   sessions_.transports()[0]->send(
       jsonrpc::Notification{"notifications/tools/list_changed", nullptr});
   EXPECT_TRUE(inbox_.wait_for([](const jsonrpc::Message& m) {
@@ -168,9 +168,13 @@ TEST_F(HttpClientTest, CloseDeletesTheSession) {
 
 TEST_F(HttpClientTest, CustomHeadersAndBearerToken) {
   HttpServerOptions options;
-  options.authorize = [](std::string_view header) -> std::optional<std::pair<int, std::string>> {
-    if (header == "Bearer sekrit") return std::nullopt;
-    return std::pair{401, std::string("Bearer")};
+  options.authorizer = [](const AuthorizationRequest& request, AuthorizationDone done) {
+    AuthorizationDecision decision;
+    if (request.authorization != "Bearer sekrit") {
+      decision.status = 401;
+      decision.headers = {{"WWW-Authenticate", "Bearer"}};
+    }
+    done(std::move(decision));
   };
   start(options);
   HttpClientOptions client;

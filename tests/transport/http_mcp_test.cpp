@@ -124,8 +124,8 @@ TEST_F(HttpMcpTest, ToolListChangedReachesTheClientOnTheGetStream) {
     if (method == "notifications/tools/list_changed") ++changed;
   }});
   client.connect(client_transport());
-  // Give the GET stream a moment to attach; messages sent before it are buffered anyway.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // No wait for the GET stream: until it attaches, the session's standalone stream holds the
+  // notification and hands it over when it does (either order must deliver it).
   server_.add_tool(
       {.name = "late", .description = "added later"},
       [](const json::object&, mcp::RequestContext&) { return mcp::CallToolResult::text("late"); });

@@ -496,11 +496,15 @@ TEST_F(HttpServerTest, StatelessModeServesEachPostWithAFreshSession) {
   EXPECT_EQ(c.request("DELETE", "/mcp", {}).status, 405);
 }
 
-TEST_F(HttpServerTest, AuthorizeHookRefuses) {
+TEST_F(HttpServerTest, AuthorizerRefusesWithItsStatusAndHeaders) {
   HttpServerOptions options;
-  options.authorize = [](std::string_view header) -> std::optional<std::pair<int, std::string>> {
-    if (header == "Bearer good") return std::nullopt;
-    return std::pair{401, std::string("Bearer resource_metadata=\"x\"")};
+  options.authorizer = [](const AuthorizationRequest& request, AuthorizationDone done) {
+    AuthorizationDecision decision;
+    if (request.authorization != "Bearer good") {
+      decision.status = 401;
+      decision.headers = {{"WWW-Authenticate", "Bearer resource_metadata=\"x\""}};
+    }
+    done(std::move(decision));
   };
   start(options);
   RawClient c(port());

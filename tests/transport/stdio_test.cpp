@@ -181,7 +181,10 @@ TEST(StdioTransport, ASlowCallbackHandsReadingToAnotherThread) {
 // will_block(): a callback about to wait for a later message hands reading over at once.
 TEST(StdioTransport, WillBlockMovesReadingBeforeTheCallbackWaits) {
   Pipes pipes;
-  auto t = make_stdio_transport({.read_fd = pipes.in[0], .write_fd = pipes.out[1]});
+  // No watchdog hand-off within the test's life: only will_block() can let the answer be read
+  // while the callback waits for it (without the call, the wait below times out).
+  auto t = make_stdio_transport(
+      {.read_fd = pipes.in[0], .write_fd = pipes.out[1], .handoff_after = std::chrono::hours(1)});
   auto s = std::make_shared<Shared>();
   std::weak_ptr<Transport> weak = t;
   t->start({.on_message =

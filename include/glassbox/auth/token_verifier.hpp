@@ -7,7 +7,6 @@
 // implementation is thread-safe.
 #pragma once
 
-#include "glassbox/auth/scopes.hpp"
 #include "glassbox/json/json.hpp"
 
 #include <cstdint>

@@ -33,8 +33,8 @@ inline constexpr int kConnectionClosed = -32000;
 inline constexpr int kRequestCancelled = -32800;
 }  // namespace error_code
 
-// The protocol tier of errors (design.md, "Two tiers of errors"). A tool's own failure is not
-// one of these: it is a result with isError: true.
+// The protocol tier of errors (docs/architecture.md, "Conventions": two tiers of errors). A tool's
+// own failure is not one of these: it is a result with isError: true.
 struct Error {
   int code = error_code::kInternalError;
   std::string message;

@@ -3,12 +3,15 @@
 // from many threads at once; they are correlated by request id, so answers may arrive in any
 // order. A JSON-RPC error, a timeout or a closed connection throws ProtocolError.
 //
+//   #include <glassbox/transport/stdio.hpp>  // spawn_process
+//
 //   glassbox::mcp::Client client({.name = "my-agent", .version = "1.0"});
-//   client.connect(glassbox::transport::spawn_process({"node", "server.js"}));
+//   client.connect(glassbox::transport::spawn_process({.argv = {"node", "server.js"}}));
 //   auto result = client.call_tool("echo", {{"message", "hi"}});
 //
-// Server-to-client requests (sampling, elicitation, roots) and notifications are handled on
-// the client's worker threads by the handlers given in ClientOptions.
+// (tests/mcp/header_examples_test.cpp compiles this example.) Server-to-client requests
+// (sampling, elicitation, roots) and notifications are handled by the handlers given in
+// ClientOptions, on the thread that read them (stdio) or a worker (HTTP, in-memory).
 #pragma once
 
 #include "glassbox/json/json.hpp"
@@ -66,8 +69,8 @@ struct ClientOptions {
   std::string protocol_version = std::string(kLatestProtocolVersion);
   std::chrono::milliseconds request_timeout = std::chrono::seconds(60);
   std::size_t max_message_bytes = 4 * 1024 * 1024;
-  // Each handler, when set, also declares its capability in initialize. They run on a worker
-  // thread and may block; a thrown ProtocolError answers with that error.
+  // Each handler, when set, also declares its capability in initialize. They may block (on
+  // stdio another reader takes over meanwhile); a thrown ProtocolError answers with that error.
   std::function<json::value(const json::object& params)>
       sampling_handler;  // sampling/createMessage
   std::function<json::value(const json::object& params)> elicitation_handler;  // elicitation/create

@@ -1,5 +1,6 @@
-// Table dispatch with middleware (design.md): a method name maps to a handler; middleware
-// wraps every handler. Both run on a session worker thread and may throw: the session maps
+// Table dispatch with middleware (docs/architecture.md): a method name maps to a handler;
+// middleware wraps every handler. Both run on the thread the session gives the request (the
+// transport's reader on stdio, a pool worker on HTTP) and may throw: the session maps
 // ProtocolError to its JSON-RPC error and any other exception to -32603 (or, for tools/call,
 // the tool layer turns it into an isError result first).
 #pragma once

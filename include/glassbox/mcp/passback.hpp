@@ -9,7 +9,8 @@
 // or of error.data on a JSON-RPC error (S10). Every span also goes to the provider's own
 // processors (S13). On initialize it advertises serverExecutionTelemetry (S1).
 //
-// Threads: the middleware is stateless per request; it runs on the session's worker threads.
+// Threads: the middleware is stateless per request; it runs on whichever thread runs the
+// request (the stdio reader or a pool worker), and the recorder it binds follows the request.
 #pragma once
 
 #include "glassbox/mcp/dispatch.hpp"

@@ -2,7 +2,8 @@
 // cancellation, server-to-client requests, and child spans. It never touches JSON-RPC.
 //
 // Threads: a RequestContext is created by the session for one request and lives until the
-// response is sent. Its handler may call it from the worker thread it runs on, and from other
+// response is sent. Its handler may call it from the thread it runs on (a stdio reader or a
+// pool worker), and from other
 // threads it hands work to while the handler is still running (every method is thread-safe).
 #pragma once
 

@@ -9,8 +9,10 @@
 //
 // Threads: register tools, resources, prompts and middleware before the first connect();
 // after that the registries may still change from any thread (each change notifies the
-// sessions with */list_changed). connect() and notify_*() are thread-safe. Handlers run on
-// the session's worker threads, concurrently: a slow tool never delays ping or another call.
+// sessions with */list_changed). connect() and notify_*() are thread-safe. Handlers run
+// concurrently, on the thread that read the request when the transport lets callbacks block
+// (stdio: its leader/follower readers hand reading on when a handler runs long) or else on the
+// server's worker pool (HTTP, in-memory): either way a slow tool never delays ping or another call.
 #pragma once
 
 #include "glassbox/json/json.hpp"

@@ -96,11 +96,6 @@ struct HttpServerOptions {
   std::chrono::milliseconds sse_retry{1000};
   std::size_t threads = 1;
   std::string tls_certificate_file, tls_private_key_file;  // both set: HTTPS
-  // Called for each request before anything else; return a status (401/403) to refuse it with
-  // the given WWW-Authenticate value. Runs on an I/O thread: keep it fast. (The simple hook;
-  // `authorizer` below sees the parsed message and can answer asynchronously.)
-  std::function<std::optional<std::pair<int, std::string>>(std::string_view authorization_header)>
-      authorize;
   // Decides on every request to the endpoint: GET and DELETE before anything else, POST once
   // its body parsed as a JSON-RPC message (before its session is looked up or created). The
   // transport knows nothing of tokens: the layer above (mcp::enable_auth) brings the policy.

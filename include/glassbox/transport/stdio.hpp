@@ -32,6 +32,10 @@ struct StdioOptions {
   // callback (callbacks_may_block() is false). For a relay such as a proxy, whose callbacks
   // forward at once and must keep order (progress before the response it precedes).
   bool ordered_delivery = false;
+  // A callback that runs longer than this hands reading to another thread (so a slow handler
+  // never delays a ping); will_block() hands it over at once. Short enough that a message behind
+  // a slow handler waits a millisecond or so, long enough that a quick one never pays a hand-off.
+  std::chrono::microseconds handoff_after{1000};
 };
 
 // The server side: this process's stdin/stdout (or any two descriptors).

@@ -7,8 +7,8 @@
 // or challenges beyond kMaxChallenges are ignored. Pure functions: any thread.
 #pragma once
 
+#include "auth/scopes.hpp"
 #include "glassbox/auth/resource_server.hpp"
-#include "glassbox/auth/scopes.hpp"
 
 #include <cstddef>
 #include <optional>
