@@ -28,7 +28,8 @@ class Recipe {
   std::uint8_t byte() { return at_ < size_ ? data_[at_++] : 0; }
   // A slice of the input, raw.
   std::string text() {
-    std::size_t n = std::min<std::size_t>(byte() % 24, size_ - std::min(at_, size_));
+    std::size_t want = byte() % 24;  // read first: it moves at_
+    std::size_t n = std::min(want, size_ - std::min(at_, size_));
     std::string out(reinterpret_cast<const char*>(data_ + at_), n);
     at_ += n;
     return out;
