@@ -14,6 +14,8 @@
 //   GET  /                 recent traces: root name, services, duration, span count
 //   GET  /trace/<id>       one trace as a waterfall (colour per service.name)
 //   GET  /api/traces       JSON list the page uses      GET /api/traces/<id>  JSON of one trace
+// Every request first passes the checks of the MCP HTTP server (transport/http_guard.hpp):
+// framing RFC 9112 refuses -> 400, a foreign Host or Origin -> 403.
 //
 // Threads: TraceStore is thread-safe (one connection behind a mutex). Collector's start/stop
 // from one owning thread; requests are served on the collector's own I/O thread.
@@ -21,6 +23,7 @@
 
 #include "glassbox/json/json.hpp"
 #include "glassbox/trace/otlp.hpp"
+#include "glassbox/trace/span_limits.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -35,9 +38,23 @@ namespace glassbox::collector {
 
 struct TraceStoreOptions {
   std::string path = ":memory:";  // a file path, or ":memory:"
-  // Retention: beyond this many traces, the oldest (by first arrival) are deleted with their
-  // spans, attributes and unused resources.
+  // Retention: beyond this many traces, or while the stored traces take more than max_bytes
+  // (the text written for them: names, attribute keys and values, events, links, resources),
+  // the oldest (by latest arrival) are deleted with their spans, attributes and unused
+  // resources, and their pages given back to the file system.
   std::size_t max_traces = 1000;
+  std::size_t max_bytes = 256 * 1024 * 1024;
+  // Applied to every span on the way in (S12, the SDK's limits): at most 128 attributes,
+  // events and links (the rest dropped, counted in the span's dropped_*_count), values cut to
+  // 64 KiB; every text made valid UTF-8 (invalid sequences become U+FFFD).
+  trace::SpanLimits span_limits;
+};
+
+// What the store changed on the way in, since it opened (reported by /api/traces).
+struct IngestCounts {
+  trace::SpanLimitCounts limits;
+  std::size_t evicted_traces = 0;  // by either retention bound
+  json::object to_json() const;
 };
 
 struct TraceSummary {
@@ -63,7 +80,19 @@ class TraceStore {
   // Stores every span of `traces` (one transaction), each under its resource; a span id seen
   // again in the same trace replaces the earlier one. Then applies retention. Returns the
   // number of spans stored.
+  // Throws std::runtime_error when the store fails or is interrupted (nothing of that call is
+  // kept). Its cost does not depend on what was stored before: no stored value is part of an
+  // index key.
   std::size_t insert(const trace::TracesData& traces);
+  // From any thread: an insert in progress stops at its next span or SQLite step and rolls
+  // back, and inserts throw until resume(). What stop() and SIGTERM use, so that a big export
+  // never holds the process.
+  void interrupt();
+  void resume();
+  // True while an insert runs (lock-free: for health checks and tests).
+  bool inserting() const noexcept;
+  IngestCounts ingest_counts() const;
+  std::size_t stored_bytes() const;  // what max_bytes bounds
 
   // Most recent first (by latest arrival).
   std::vector<TraceSummary> recent(std::size_t limit = 100) const;
@@ -97,6 +126,10 @@ struct CollectorOptions {
   // When set, each accepted export goes here instead of into the store (a receiver that routes
   // spans, such as `glassbox proxy --passback-from-otlp`). Runs on the I/O thread: keep it short.
   std::function<void(trace::TracesData)> on_traces;
+  // DNS rebinding protection, the MCP HTTP server's rule (transport/http_guard.hpp): empty
+  // allows localhost/127.0.0.1/[::1] (any port) and `host`; Origins http(s)://loopback only.
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> allowed_origins;
 };
 
 class Collector {

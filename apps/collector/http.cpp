@@ -3,6 +3,8 @@
 // bounded and SQLite writes of one export take milliseconds.
 #include "collector.hpp"
 
+#include "glassbox/transport/http_guard.hpp"
+
 #include <zlib.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -156,6 +158,7 @@ ExportDecodeResult decode_export_request(std::string_view content_type,
 
 struct Collector::Impl {
   CollectorOptions options;
+  transport::HostOriginRule host_origin_rule;
   std::unique_ptr<TraceStore> store;
   net::io_context io{1};
   std::optional<tcp::acceptor> acceptor;
@@ -216,10 +219,12 @@ struct Collector::Impl {
       }
       json::array list;
       for (const auto& s : store->recent(limit)) list.push_back(s.to_json());
-      return make_response(req, http::status::ok, "application/json",
-                           json::serialize(json::object{{"traces", std::move(list)},
-                                                        {"traceCount", store->trace_count()},
-                                                        {"spanCount", store->span_count()}}));
+      return make_response(
+          req, http::status::ok, "application/json",
+          json::serialize(json::object{{"traces", std::move(list)},
+                                       {"traceCount", store->trace_count()},
+                                       {"spanCount", store->span_count()},
+                                       {"ingest", store->ingest_counts().to_json()}}));
     }
     if (path.starts_with("/api/traces/")) {
       std::string id = lower(path.substr(12));
@@ -268,8 +273,17 @@ struct Collector::Impl {
       }
       Request req = parser.release();
       Response res;
+      transport::RequestHeadFacts facts = transport::head_facts(req);
+      auto refusal = transport::screen_framing(facts);
+      if (refusal) req.keep_alive(false);  // the rest of the connection cannot be trusted
+      if (!refusal) refusal = transport::screen_host_origin(facts, host_origin_rule);
       try {
-        res = handle(req);
+        if (refusal) {
+          res = make_response(req, static_cast<http::status>(refusal->status), "text/plain",
+                              refusal->reason + "\n");
+        } else {
+          res = handle(req);
+        }
       } catch (const std::exception& e) {  // never let one request take the collector down
         res = make_response(req, http::status::internal_server_error, "text/plain",
                             std::string(e.what()) + "\n");
@@ -295,6 +309,9 @@ struct Collector::Impl {
 
 Collector::Collector(CollectorOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->host_origin_rule = {.listen_host = impl_->options.host,
+                             .allowed_hosts = impl_->options.allowed_hosts,
+                             .allowed_origins = impl_->options.allowed_origins};
 }
 
 Collector::~Collector() {
@@ -304,6 +321,7 @@ Collector::~Collector() {
 void Collector::start() {
   if (impl_->running) return;
   if (!impl_->store) impl_->store = std::make_unique<TraceStore>(impl_->options.store);
+  impl_->store->resume();
   boost::system::error_code ec;
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) throw std::runtime_error("bad listen address '" + impl_->options.host + "'");
@@ -327,6 +345,9 @@ void Collector::start() {
 void Collector::stop() {
   if (!impl_->running) return;
   impl_->running = false;
+  // An export being stored on the I/O thread stops at its next span and rolls back: the join
+  // below never waits for a big insert.
+  impl_->store->interrupt();
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->acceptor.reset();

@@ -1,5 +1,7 @@
 #include "glassbox/trace/tracer.hpp"
 
+#include "glassbox/trace/span_limits.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -59,26 +61,6 @@ std::mutex global_mutex;
 std::shared_ptr<TracerProvider>& global_provider() {
   static std::shared_ptr<TracerProvider> provider = std::make_shared<TracerProvider>();
   return provider;
-}
-
-void utf8_cut(std::string& s, std::size_t max) noexcept {
-  if (s.size() <= max) return;
-  std::size_t n = max;
-  // Step back over continuation bytes so that a multi-byte character is not split.
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  s.resize(n);
-}
-
-void limit_value(AttributeValue& value, std::size_t max) noexcept {
-  if (auto* s = std::get_if<std::string>(&value.value)) {
-    utf8_cut(*s, max);
-  } else if (auto* b = std::get_if<BytesValue>(&value.value)) {
-    if (b->data.size() > max) b->data.resize(max);
-  } else if (auto* a = std::get_if<ArrayValue>(&value.value)) {
-    for (auto& v : a->values) limit_value(v, max);
-  } else if (auto* k = std::get_if<KvlistValue>(&value.value)) {
-    for (auto& kv : k->values) limit_value(kv.value, max);
-  }
 }
 
 // Applies count and length limits to an attribute list given whole (events, links).
@@ -284,7 +266,7 @@ void Span::set_status(StatusCode code, std::string_view message) noexcept {
   if (state_->data.status_code == StatusCode::ok || code == StatusCode::unset) return;
   state_->data.status_code = code;
   state_->data.status_message = code == StatusCode::error ? std::string(message) : std::string();
-  utf8_cut(state_->data.status_message, state_->limits->max_attribute_value_length);
+  cut_utf8(state_->data.status_message, state_->limits->max_attribute_value_length);
 }
 
 void Span::update_name(std::string_view name) noexcept {

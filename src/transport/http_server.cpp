@@ -9,10 +9,13 @@
 // transport's callbacks run one at a time, in order, on I/O threads.
 #include "glassbox/transport/http_server.hpp"
 
+#include "glassbox/transport/http_guard.hpp"
+
 #include "transport/http_common.hpp"
 #include "transport/sse.hpp"
 
 #include <openssl/rand.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
@@ -98,20 +101,6 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_event_id(std::strin
     return std::nullopt;
   }
   return std::pair{stream, seq};
-}
-
-// The host part of a Host header or of an origin's authority, without the port.
-std::string host_without_port(std::string_view authority) {
-  if (!authority.empty() && authority.front() == '[') {
-    std::size_t close = authority.find(']');
-    return to_lower(
-        authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
-  }
-  return to_lower(authority.substr(0, authority.find(':')));
-}
-
-bool is_loopback_name(std::string_view host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
 }
 
 std::optional<std::string> key_of(const jsonrpc::Message& message) {
@@ -331,6 +320,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::lock_guard lock(mutex_);
     return attached_ == 0 && in_flight_ == 0 && last_activity_ < limit;
   }
+  // A session is used from its first request other than initialize, or its first GET stream.
+  // Until then it costs its creator nothing to make, so it gets the short expiry and is the
+  // first evicted when the table is full.
+  void mark_used() { used_.store(true, std::memory_order_relaxed); }
+  bool used() const { return used_.load(std::memory_order_relaxed); }
+  // Nothing in progress on it: it can be evicted without cutting a request or a stream.
+  bool quiet() {
+    std::lock_guard lock(mutex_);
+    return attached_ == 0 && in_flight_ == 0;
+  }
+  Clock::time_point last_activity() {
+    std::lock_guard lock(mutex_);
+    return last_activity_;
+  }
   // Graceful shutdown, first phase: standalone streams end; request streams run on.
   void drop_standalone() {
     std::lock_guard lock(mutex_);
@@ -383,6 +386,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::size_t attached_ = 0;
   std::size_t in_flight_ = 0;
   Clock::time_point last_activity_;
+  std::atomic<bool> used_{false};
 };
 
 namespace {
@@ -508,6 +512,34 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
                       options_.max_streams_per_session},
         weak_from_this(), std::move(owner));
   }
+  // The table is full: takes out the oldest session never used past initialize (nothing in
+  // progress on it) so that a flood of bare initialize requests cannot lock real clients out.
+  // Under mutex_; the caller closes what it returns, outside the lock.
+  std::shared_ptr<HttpSession> evict_unused_locked() {
+    while (!unused_order_.empty()) {
+      std::shared_ptr<HttpSession> oldest = unused_order_.front().lock();
+      if (oldest && !oldest->used() && oldest->quiet()) {
+        unused_order_.pop_front();
+        sessions_.erase(oldest->id());
+        return oldest;
+      }
+      if (oldest && !oldest->used()) return nullptr;  // busy now: the next flood request retries
+      unused_order_.pop_front();
+    }
+    return nullptr;
+  }
+  // Retry-After for "too many sessions": when the least recently active idle session expires.
+  long retry_after_seconds() {
+    std::lock_guard lock(mutex_);
+    auto now = Clock::now();
+    auto soonest = options_.session_idle_timeout;
+    for (auto& [id, session] : sessions_) {
+      if (!session->quiet()) continue;
+      auto left = session->last_activity() + options_.session_idle_timeout - now;
+      soonest = std::min(soonest, std::chrono::duration_cast<std::chrono::seconds>(left));
+    }
+    return std::max<long>(1, static_cast<long>(soonest.count()));
+  }
   // A session owned by someone else is not found: its id alone must not let another caller in.
   std::shared_ptr<HttpSession> find_session(const std::string& id, std::string_view owner = {}) {
     std::lock_guard lock(mutex_);
@@ -515,8 +547,6 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     if (it == sessions_.end() || it->second->owner() != owner) return nullptr;
     return it->second;
   }
-  bool host_allowed(std::string_view host_header) const;
-  bool origin_allowed(std::string_view origin) const;
   bool version_supported(std::string_view version) const {
     return std::find(options_.supported_protocol_versions.begin(),
                      options_.supported_protocol_versions.end(),
@@ -524,6 +554,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   HttpServerOptions options_;
+  HostOriginRule host_origin_rule_{options_.host, options_.allowed_hosts, options_.allowed_origins};
   SessionHandler on_session_;
   std::atomic<std::uint16_t> port_{0};
   std::atomic<bool> stopping_{false};
@@ -531,6 +562,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   // Declared before io_ so that they outlive the coroutine frames io_ destroys.
   std::mutex mutex_;  // sessions_, connections_
   std::unordered_map<std::string, std::shared_ptr<HttpSession>> sessions_;
+  // Sessions not yet used, oldest first (entries that became used or went away are skipped and
+  // pruned by the sweep).
+  std::deque<std::weak_ptr<HttpSession>> unused_order_;
   std::list<std::shared_ptr<Connection>> connections_;
   std::optional<net::ssl::context> ssl_;
 
@@ -852,7 +886,9 @@ net::awaitable<void> HttpServer::Impl::accept_loop() {
 
 net::awaitable<void> HttpServer::Impl::sweep_loop() {
   auto period = std::clamp<std::chrono::milliseconds>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_idle_timeout) / 4,
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::min(options_.session_idle_timeout, options_.unused_session_timeout)) /
+          4,
       std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
   net::steady_timer timer(co_await net::this_coro::executor);
   while (!stopping_) {
@@ -860,12 +896,20 @@ net::awaitable<void> HttpServer::Impl::sweep_loop() {
     co_await timer.async_wait(kTuple);
     if (stopping_ || io_finished_) co_return;
     auto limit = Clock::now() - options_.session_idle_timeout;
+    auto unused_limit = Clock::now() - options_.unused_session_timeout;
     std::vector<std::shared_ptr<HttpSession>> expired;
     {
       std::lock_guard lock(mutex_);
       for (auto& [id, session] : sessions_) {
-        if (session->idle_since(limit)) expired.push_back(session);
+        // An unused session goes at the shorter of the two timeouts.
+        if (session->idle_since(session->used() ? limit : std::max(limit, unused_limit))) {
+          expired.push_back(session);
+        }
       }
+      std::erase_if(unused_order_, [](const std::weak_ptr<HttpSession>& w) {
+        auto s = w.lock();
+        return !s || s->used();
+      });
     }
     for (auto& session : expired) session->close(true);
   }
@@ -954,66 +998,25 @@ net::awaitable<bool> HttpServer::Impl::reply(S& stream, const Request& request, 
   co_return !ec && res.keep_alive();
 }
 
-bool HttpServer::Impl::host_allowed(std::string_view host_header) const {
-  if (!options_.allowed_hosts.empty()) {
-    std::string full = to_lower(host_header);
-    std::string bare = host_without_port(host_header);
-    for (const auto& allowed : options_.allowed_hosts) {
-      std::string a = to_lower(allowed);
-      if (a == "*" || a == full || a == bare) return true;
-    }
-    return false;
-  }
-  std::string bare = host_without_port(host_header);
-  if (is_loopback_name(bare)) return true;
-  // The configured address itself, unless it is a wildcard.
-  std::string configured = to_lower(options_.host);
-  if (configured.find(':') != std::string::npos) configured = "[" + configured + "]";
-  return configured != "0.0.0.0" && configured != "[::]" && bare == configured;
-}
-
-bool HttpServer::Impl::origin_allowed(std::string_view origin) const {
-  if (!options_.allowed_origins.empty()) {
-    for (const auto& allowed : options_.allowed_origins) {
-      if (allowed == "*" || to_lower(allowed) == to_lower(origin)) return true;
-    }
-    return false;
-  }
-  std::string o = to_lower(origin);
-  std::string_view rest = o;
-  if (rest.starts_with("http://")) {
-    rest.remove_prefix(7);
-  } else if (rest.starts_with("https://")) {
-    rest.remove_prefix(8);
-  } else {
-    return false;
-  }
-  if (rest.find('/') != std::string_view::npos) return false;
-  return is_loopback_name(host_without_port(rest));
-}
-
 template <class S>
 net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
+  RequestHeadFacts facts = head_facts(request);
+  if (auto refusal = screen_framing(facts)) {
+    // What follows on this connection cannot be trusted to start where the body ended.
+    request.keep_alive(false);
+    co_return co_await reply_error(stream, request, static_cast<http::status>(refusal->status),
+                                   jsonrpc::error_code::kConnectionClosed, refusal->reason);
+  }
   if (options_.public_document && path != options_.endpoint) {
     if (std::optional<std::string> document = options_.public_document(path, url())) {
       co_return co_await serve_public(stream, request, std::move(*document));
     }
   }
-  auto host = request.find(http::field::host);
-  if (host == request.end()) {
-    co_return co_await reply_error(stream, request, http::status::bad_request,
-                                   jsonrpc::error_code::kConnectionClosed, "missing Host header");
-  }
-  if (!host_allowed(host->value())) {
-    co_return co_await reply_error(stream, request, http::status::forbidden,
-                                   jsonrpc::error_code::kConnectionClosed, "Host not allowed");
-  }
-  if (auto origin = request.find(http::field::origin);
-      origin != request.end() && !origin_allowed(origin->value())) {
-    co_return co_await reply_error(stream, request, http::status::forbidden,
-                                   jsonrpc::error_code::kConnectionClosed, "Origin not allowed");
+  if (auto refusal = screen_host_origin(facts, host_origin_rule_)) {
+    co_return co_await reply_error(stream, request, static_cast<http::status>(refusal->status),
+                                   jsonrpc::error_code::kConnectionClosed, refusal->reason);
   }
   if (path != options_.endpoint) {
     co_return co_await reply(stream, request, http::status::not_found, "not found\n", "text/plain");
@@ -1136,18 +1139,25 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
                                      jsonrpc::error_code::kConnectionClosed,
                                      "missing Mcp-Session-Id header");
     }
+    std::shared_ptr<HttpSession> evicted;
     {
       std::lock_guard lock(mutex_);
+      if (sessions_.size() >= options_.max_sessions && !stopping_) evicted = evict_unused_locked();
       if (sessions_.size() >= options_.max_sessions || stopping_) {
         session.reset();
       } else {
         session = make_session(random_session_id(), owner);
         sessions_[session->id()] = session;
+        unused_order_.push_back(session);
       }
     }
+    if (evicted) evicted->close(true);  // outside the lock: closing forgets it under the lock
     if (!session) {
-      co_return co_await reply_error(stream, request, http::status::service_unavailable,
-                                     jsonrpc::error_code::kConnectionClosed, "too many sessions");
+      Headers retry = {{"Retry-After", std::to_string(retry_after_seconds())}};
+      co_return co_await reply(
+          stream, request, http::status::service_unavailable,
+          error_body(jsonrpc::error_code::kConnectionClosed, "too many sessions"),
+          "application/json", std::move(retry));
     }
     fresh = true;
   } else {
@@ -1156,6 +1166,7 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
       co_return co_await reply_error(stream, request, http::status::not_found,
                                      jsonrpc::error_code::kConnectionClosed, "session not found");
     }
+    if (as_request && !is_initialize) session->mark_used();
   }
   if (!session->id().empty()) context.session_id = session->id();
   if (fresh && on_session_) {
@@ -1275,6 +1286,7 @@ net::awaitable<bool> HttpServer::Impl::handle_get(S& stream, Request& request,
                                      jsonrpc::error_code::kConnectionClosed, "session not found");
   }
   session->touch();
+  session->mark_used();
   co_return co_await serve_sse(stream, request, session, sse, sink, resume.has_value());
 }
 
@@ -1353,13 +1365,20 @@ net::awaitable<bool> HttpServer::Impl::serve_sse(S& stream, const Request& reque
     }
     if (!armed) {
       // A client that goes away while the stream is idle is noticed at once: the socket turns
-      // readable (EOF or stray bytes; neither belongs on an SSE response).
+      // readable with nothing to read (EOF) or fails. Bytes waiting to be read are the next
+      // pipelined request (HTTP/1.1 allows it): left in the socket for the loop in serve(), and
+      // the watch ends there (a closing peer is then seen at the next write or read).
       armed = true;
-      lowest.socket().async_wait(tcp::socket::wait_read, [sink](boost::system::error_code ec) {
-        if (ec == net::error::operation_aborted) return;
-        sink->peer_gone = true;
-        sink->timer.cancel();
-      });
+      // (The handler may run after this frame is gone: it holds the descriptor, not the socket.)
+      lowest.socket().async_wait(
+          tcp::socket::wait_read,
+          [sink, fd = lowest.socket().native_handle()](boost::system::error_code ec) {
+            if (ec == net::error::operation_aborted) return;
+            int available = 0;
+            if (!ec && ::ioctl(fd, FIONREAD, &available) == 0 && available > 0) return;
+            sink->peer_gone = true;
+            sink->timer.cancel();
+          });
     }
     if (wrote) continue;  // more may have arrived while writing
     sink->timer.expires_after(

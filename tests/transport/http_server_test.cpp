@@ -406,10 +406,31 @@ TEST_F(HttpServerTest, MaxSessions) {
   HttpServerOptions options;
   options.max_sessions = 2;
   start(options);
-  initialize();
-  initialize();
+  // Used sessions (a request past initialize) are not evicted: the table is full.
+  for (int i = 0; i < 2; ++i) {
+    std::string id = initialize();
+    RawClient c(port());
+    EXPECT_EQ(c.request("POST", "/mcp", post_headers(id), call(2, "echo")).status, 200);
+  }
   RawClient c(port());
-  EXPECT_EQ(c.request("POST", "/mcp", post_headers(), initialize_body()).status, 503);
+  RawResponse r = c.request("POST", "/mcp", post_headers(), initialize_body());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_FALSE(r.header("retry-after").empty());
+  EXPECT_EQ(server_->session_count(), 2u);
+}
+
+TEST_F(HttpServerTest, MaxSessionsEvictsTheOldestUnusedSession) {
+  HttpServerOptions options;
+  options.max_sessions = 2;
+  start(options);
+  std::string first = initialize();
+  std::string second = initialize();
+  std::string third = initialize();  // the table is full of unused sessions: `first` goes
+  EXPECT_FALSE(third.empty());
+  EXPECT_EQ(server_->session_count(), 2u);
+  RawClient a(port()), b(port());
+  EXPECT_EQ(a.request("POST", "/mcp", post_headers(first), call(2, "echo")).status, 404);
+  EXPECT_EQ(b.request("POST", "/mcp", post_headers(second), call(3, "echo")).status, 200);
 }
 
 TEST_F(HttpServerTest, MaxStreamsPerSession) {

@@ -87,11 +87,17 @@ struct HttpServerOptions {
   std::vector<std::string> supported_protocol_versions = {"2025-11-25", "2025-06-18", "2025-03-26"};
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
+  // Past it, a new initialize evicts the oldest session never used (no request but initialize,
+  // no GET stream, nothing in progress); when every session is used: 503 with Retry-After
+  // (seconds until the least recently active idle session expires).
   std::size_t max_sessions = 10000;
   // Streams open at once: one per request in flight (each answered on its own SSE stream) plus
   // the standalone GET stream. Agents run calls in parallel; the server allows as many.
   std::size_t max_streams_per_session = 256;
   std::chrono::seconds session_idle_timeout{30 * 60};
+  // A session never used past initialize expires after this (unauthenticated initialize
+  // requests cost the caller nothing and must not hold the table for half an hour).
+  std::chrono::seconds unused_session_timeout{60};
   std::size_t replay_buffer_events = 256;  // per stream, for Last-Event-ID
   std::chrono::milliseconds sse_retry{1000};
   std::size_t threads = 1;
