@@ -181,11 +181,15 @@ ExportDecodeResult decode_export_request(std::string_view content_type,
 struct CollectorCommandOptions {
   std::string listen = "127.0.0.1:4318";  // HOST:PORT
   std::string db;                         // empty: default_database_path()
+  // Host names answered besides loopback and the --listen address ("*": any); a wildcard
+  // --listen (0.0.0.0) needs them for exporters on other machines
+  // (CollectorOptions::allowed_hosts).
+  std::vector<std::string> allowed_hosts;
 };
 
-// `glassbox collector [--listen HOST:PORT] [--db FILE]`: serves until SIGINT/SIGTERM. Prints the
-// viewer URL and the database path on stderr. Returns the exit code (2 on a bad --listen,
-// 3 when it cannot bind or open the database).
+// `glassbox collector [--listen HOST:PORT] [--db FILE] [--allow-host NAME...]`: serves until
+// SIGINT/SIGTERM. Prints the viewer URL and the database path on stderr. Returns the exit code (2
+// on a bad --listen, 3 when it cannot bind or open the database).
 int run_collector_command(const CollectorCommandOptions& options);
 
 // $XDG_DATA_HOME/glassbox/traces.db (or ~/.local/share/glassbox/traces.db, or a temp dir),

@@ -60,6 +60,14 @@ int run_collector_command(const CollectorCommandOptions& options) {
 
   CollectorOptions collector_options{.host = listen->first, .port = listen->second};
   collector_options.store.path = options.db.empty() ? default_database_path() : options.db;
+  if (!options.allowed_hosts.empty()) {
+    // A list replaces the default rule (transport/http_guard.hpp), so loopback is named again.
+    collector_options.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
+    for (const auto& host : options.allowed_hosts) collector_options.allowed_hosts.push_back(host);
+  } else if (listen->first == "0.0.0.0" || listen->first == "::") {
+    std::cerr << "glassbox: collector: only loopback Host names are answered (DNS rebinding); "
+                 "name this machine with --allow-host for exporters elsewhere\n";
+  }
   Collector collector(collector_options);
   try {
     collector.start();

@@ -99,6 +99,9 @@ void define_collector(CLI::App& app, CommandLine& line) {
   CLI::App* collector =
       app.add_subcommand("collector", "Embedded OTLP/HTTP receiver, trace store and web viewer");
   collector->add_option("--listen", line.collector.listen, "HOST:PORT (127.0.0.1:4318)");
+  collector->add_option(
+      "--allow-host", line.collector.allowed_hosts,
+      "a Host name to answer besides loopback ('*': any), for a wildcard --listen");
   collector->add_option("--db", line.collector.db,
                         "Trace database (default: $XDG_DATA_HOME/glassbox/traces.db)");
 }

@@ -55,8 +55,7 @@ bool write_all(int fd, std::string_view bytes) {
 class FdTransport : public Transport, public std::enable_shared_from_this<FdTransport> {
  public:
   FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds,
-              bool ordered = false,
-              std::chrono::microseconds handoff_after = kDefaultHandoffAfter)
+              bool ordered = false, std::chrono::microseconds handoff_after = kDefaultHandoffAfter)
       : handoff_after_(handoff_after),
         read_fd_(read_fd),
         write_fd_(write_fd),
