@@ -10,6 +10,7 @@
 #pragma once
 
 #include "glassbox/json/json.hpp"
+#include "glassbox/mcp/schema.hpp"
 
 #include <boost/describe.hpp>
 #include <boost/mp11.hpp>
@@ -47,14 +48,8 @@ T from_object(const json::object& object);
 
 namespace detail {
 
-template <class T>
-struct is_optional : std::false_type {};
-template <class T>
-struct is_optional<std::optional<T>> : std::true_type {};
-template <class T>
-struct is_vector : std::false_type {};
-template <class T, class A>
-struct is_vector<std::vector<T, A>> : std::true_type {};
+using mcp::detail::is_optional;  // schema.hpp: one definition of each trait
+using mcp::detail::is_vector;
 
 template <class M>
 bool is_empty(const M& v) {

@@ -4,6 +4,7 @@
 #include "glassbox/mcp/client.hpp"
 #include "glassbox/mcp/serve_http.hpp"
 #include "glassbox/transport/http_client.hpp"
+#include "support/echo_tool.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -22,19 +23,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-void add_echo(Server& server) {
-  server.add_tool({.name = "echo"}, [](const json::object& args, RequestContext&) {
-    return CallToolResult::text(std::string(args.at("message").as_string()));
-  });
-}
-
-std::string echo_over(const std::string& url, std::string message) {
-  Client client;
-  client.connect(transport::connect_http({.url = url}));
-  CallToolResult r = client.call_tool("echo", {{"message", message}});
-  client.close();
-  return std::string(r.content.at(0).at("text").as_string());
-}
+using testing::add_echo;
+using testing::echo_over;
 
 // A user's own Beast server (one thread per connection, synchronous): /health is its own page,
 // /mcp goes to glassbox.

@@ -3,6 +3,7 @@
 #include "glassbox/mcp/client.hpp"
 #include "glassbox/transport/beast_mount.hpp"
 #include "glassbox/transport/http_client.hpp"
+#include "support/echo_tool.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,19 +22,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-void add_echo(Server& server) {
-  server.add_tool({.name = "echo"}, [](const json::object& args, RequestContext&) {
-    return CallToolResult::text(std::string(args.at("message").as_string()));
-  });
-}
-
-std::string echo_over(const std::string& url, std::string message) {
-  Client client;
-  client.connect(transport::connect_http({.url = url}));
-  CallToolResult r = client.call_tool("echo", {{"message", message}});
-  client.close();
-  return std::string(r.content.at(0).at("text").as_string());
-}
+using testing::add_echo;
+using testing::echo_over;
 
 // serve_http in a thread; the URL once it listens.
 struct Serving {
