@@ -299,7 +299,11 @@ Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
   Sample sample;
   std::string log = log_path(config, cell, round);
   std::remove(log.c_str());
-  Process server({.argv = stdio_argv(config, cell), .pipe_stdio = true, .log_path = log});
+  bool proxy = cell.server == Server::proxy_gateway || cell.server == Server::proxy_sidecar;
+  Process server({.argv = stdio_argv(config, cell),
+                  .pipe_stdio = true,
+                  .log_path = log,
+                  .count_descendants = proxy});
   StdioClient client(server);
   if (cell.server != Server::floor) sample.failure = client.handshake();
   if (sample.failure.empty()) {
@@ -309,7 +313,8 @@ Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
                     .warmup_seconds = config.warmup,
                     .seconds = config.seconds,
                     .expect_echo = cell.server != Server::floor,
-                    .expect_spans = cell.passback && cell.server == Server::glassbox,
+                    .expect_spans = cell.passback && (cell.server == Server::glassbox ||
+                                                      cell.server == Server::proxy_sidecar),
                     .expect_identical = cell.server == Server::floor});
     sample = {.calls_per_second = result.calls_per_second,
               .p50_us = result.p50_us,
@@ -930,26 +935,34 @@ std::string client_table(const std::vector<ClientCell>& cells) {
   return table.str();
 }
 
-// The proxy's rows: each role against the direct call with the same passback setting.
+// The proxy's rows: each role against the direct call with the same passback setting. CPU and
+// RSS of a proxy row are the proxy's and its child server's together.
 std::string proxy_table(const std::vector<std::vector<Cell>>& groups) {
   MarkdownTable table({"stdio sequential, 5-span call", "passback asked", ">calls/s",
-                       ">time/call µs", ">p50 µs", ">p99 µs", ">CPU µs/call (proxy or server)",
-                       ">peak RSS MiB", ">errors", ">the proxy adds"});
+                       ">time/call µs", ">p50 µs", ">p99 µs", ">CPU µs/call (proxy + server)",
+                       ">peak RSS MiB (proxy + server)", ">errors", ">time/call vs direct",
+                       ">CPU/call vs direct"});
   for (const auto& group : groups) {
     for (const Cell& cell : group) {
       Summary s = summarize(cell);
-      std::string added;
+      std::string time_added, cpu_added;
       if (cell.server != Server::glassbox) {
         const Cell* direct = find_cell(groups, cell.mode, cell.passback, Server::glassbox);
         Summary d = direct ? summarize(*direct) : Summary{};
-        if (s.valid && d.valid)
-          added = fixed((d.calls_per_second / s.calls_per_second - 1) * 100, 1) + "%";
+        if (s.valid && d.valid) {
+          double time = 1e6 / s.calls_per_second, direct_time = 1e6 / d.calls_per_second;
+          time_added =
+              "+" + fixed(time - direct_time, 1) + " µs (" + times(time / direct_time) + ")";
+          cpu_added = "+" + fixed(s.cpu_us_per_call - d.cpu_us_per_call, 1) + " µs (" +
+                      times(s.cpu_us_per_call / d.cpu_us_per_call) + ")";
+        }
       }
-      table.add_row(
-          {cell.server == Server::glassbox ? "direct" : server_label(cell.server, false),
-           cell.passback ? "yes" : "no", s.valid ? with_thousands(s.calls_per_second) : "failed",
-           fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
-           fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb), std::to_string(s.errors), added});
+      table.add_row({cell.server == Server::glassbox ? "direct" : server_label(cell.server, false),
+                     cell.passback ? "yes" : "no",
+                     s.valid ? with_thousands(s.calls_per_second) : "failed",
+                     fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
+                     fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb),
+                     std::to_string(s.errors), time_added, cpu_added});
     }
   }
   return table.str();
