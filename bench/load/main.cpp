@@ -82,9 +82,19 @@ struct Config {
 // ---------------------------------------------------------------------------------------------
 // The servers and the cells of the comparison.
 
-// proxy_gateway and proxy_sidecar: `glassbox proxy` in front of glassbox's echo server, in its
-// two roles (issue 16).
-enum class Server { floor, typescript, python, go, rust, glassbox, proxy_gateway, proxy_sidecar };
+// proxy_forward, proxy_gateway and proxy_sidecar: `glassbox proxy` in front of glassbox's echo
+// server, forwarding only (P1) and in its two roles (issue 16).
+enum class Server {
+  floor,
+  typescript,
+  python,
+  go,
+  rust,
+  glassbox,
+  proxy_forward,
+  proxy_gateway,
+  proxy_sidecar
+};
 
 // The SDKs glassbox is measured against (the goals' "fastest other SDK").
 constexpr Server kOtherSdks[] = {Server::typescript, Server::python, Server::go, Server::rust};
@@ -103,6 +113,8 @@ const char* server_label(Server server, bool http) {
       return "Rust rmcp";
     case Server::glassbox:
       return "glassbox";
+    case Server::proxy_forward:
+      return "glassbox proxy (forwarding only) → glassbox";
     case Server::proxy_gateway:
       return "glassbox proxy (gateway) → glassbox";
     case Server::proxy_sidecar:
@@ -262,6 +274,13 @@ std::vector<std::string> server_argv(const Config& config, const Cell& cell,
     case Server::glassbox:
       argv = {echo_server, "--spans", std::to_string(cell.spans)};
       break;
+    case Server::proxy_forward:
+      return {(config.bin_dir / "glassbox").string(),
+              "proxy",
+              "--",
+              echo_server,
+              "--spans",
+              std::to_string(cell.spans)};
     case Server::proxy_gateway:
       return {(config.bin_dir / "glassbox").string(),
               "proxy",
@@ -299,7 +318,8 @@ Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
   Sample sample;
   std::string log = log_path(config, cell, round);
   std::remove(log.c_str());
-  bool proxy = cell.server == Server::proxy_gateway || cell.server == Server::proxy_sidecar;
+  bool proxy = cell.server == Server::proxy_forward || cell.server == Server::proxy_gateway ||
+               cell.server == Server::proxy_sidecar;
   Process server({.argv = stdio_argv(config, cell),
                   .pipe_stdio = true,
                   .log_path = log,
@@ -446,15 +466,18 @@ Comparison plan(const Config& config) {
                        .spans = 4});
     comparison.passback_groups.push_back(std::move(group));
   }
-  // The proxy's two roles against a direct call, stdio sequential, 5-span calls: the gateway
-  // (the front asks nothing; the proxy asks the server and exports), the sidecar (the front
-  // asks for passback; the proxy answers it from the spans the server exports to it).
+  // The proxy against a direct call, stdio sequential, 5-span calls: forwarding only (P1), the
+  // gateway (the front asks nothing; the proxy asks the server and exports to a sink that
+  // answers 200), the sidecar (the front asks for passback; the proxy answers it from the spans
+  // the server exports to it: echo_server's own OTLP exporter, pointed at the proxy's receiver
+  // by OTEL_EXPORTER_OTLP_ENDPOINT, batch delay OTEL_BSP_SCHEDULE_DELAY=20 set by the proxy).
   if (config.proxy && with_glassbox) {
     if (have_proxy(config)) {
       std::vector<Cell> group;
       for (auto [server, passback] :
-           {std::pair{Server::glassbox, false}, std::pair{Server::proxy_gateway, false},
-            std::pair{Server::glassbox, true}, std::pair{Server::proxy_sidecar, true}})
+           {std::pair{Server::glassbox, false}, std::pair{Server::proxy_forward, false},
+            std::pair{Server::proxy_gateway, false}, std::pair{Server::glassbox, true},
+            std::pair{Server::proxy_sidecar, true}})
         group.push_back({.transport = "stdio",
                          .mode = "sequential",
                          .depth = 1,
