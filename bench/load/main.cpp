@@ -21,7 +21,9 @@
 //
 // The client comparison runs each SDK's client against the same server (glassbox's echo
 // server), over stdio (the client starts it) and HTTP, sequential and 16 in flight. The proxy
-// rows (issue 16) run when `glassbox proxy` exists, and are skipped with a note otherwise.
+// rows (issue 16: forwarding, gateway, sidecar against the direct call; CPU and RSS of the proxy
+// and its child together) run when `glassbox proxy` exists, and are skipped with a note
+// otherwise.
 //
 // --soak runs glassbox's echo server under steady stdio and HTTP load with passback on and
 // fails when its RSS grows after warm-up by more than the bound, or on any error. --valgrind
