@@ -6,8 +6,9 @@
 #      sequentially, 16 and 64 in flight, passback off and on;
 #   2. Streamable HTTP (stateless): a bare Beast echo (the floor) and each SDK under wrk, 16
 #      keep-alive connections;
-#   3. passback cost (5-span calls), each SDK's client against glassbox's server, the proxy's
-#      two roles when `glassbox proxy` exists, and the goals of issue 15;
+#   3. passback cost (5-span calls), each SDK's client against glassbox's server, `glassbox
+#      proxy` (forwarding, gateway, sidecar) against the direct call, and the goals of issue 15
+#      (the proxy rows alone: build/bin/load_compare --only proxy);
 #   4. telemetry: span start+end, OTLP encoders, passback with 1 to 100 spans per call;
 #   5. with --soak: glassbox under steady stdio + HTTP load with passback on (RSS growth and
 #      errors fail the run), then a shorter run under valgrind's leak checker.

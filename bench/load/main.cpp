@@ -21,7 +21,9 @@
 //
 // The client comparison runs each SDK's client against the same server (glassbox's echo
 // server), over stdio (the client starts it) and HTTP, sequential and 16 in flight. The proxy
-// rows (issue 16) run when `glassbox proxy` exists, and are skipped with a note otherwise.
+// rows (issue 16: forwarding, gateway, sidecar against the direct call; CPU and RSS of the proxy
+// and its child together) run when `glassbox proxy` exists, and are skipped with a note
+// otherwise.
 //
 // --soak runs glassbox's echo server under steady stdio and HTTP load with passback on and
 // fails when its RSS grows after warm-up by more than the bound, or on any error. --valgrind
@@ -82,9 +84,19 @@ struct Config {
 // ---------------------------------------------------------------------------------------------
 // The servers and the cells of the comparison.
 
-// proxy_gateway and proxy_sidecar: `glassbox proxy` in front of glassbox's echo server, in its
-// two roles (issue 16).
-enum class Server { floor, typescript, python, go, rust, glassbox, proxy_gateway, proxy_sidecar };
+// proxy_forward, proxy_gateway and proxy_sidecar: `glassbox proxy` in front of glassbox's echo
+// server, forwarding only (P1) and in its two roles (issue 16).
+enum class Server {
+  floor,
+  typescript,
+  python,
+  go,
+  rust,
+  glassbox,
+  proxy_forward,
+  proxy_gateway,
+  proxy_sidecar
+};
 
 // The SDKs glassbox is measured against (the goals' "fastest other SDK").
 constexpr Server kOtherSdks[] = {Server::typescript, Server::python, Server::go, Server::rust};
@@ -103,6 +115,8 @@ const char* server_label(Server server, bool http) {
       return "Rust rmcp";
     case Server::glassbox:
       return "glassbox";
+    case Server::proxy_forward:
+      return "glassbox proxy (forwarding only) → glassbox";
     case Server::proxy_gateway:
       return "glassbox proxy (gateway) → glassbox";
     case Server::proxy_sidecar:
@@ -262,6 +276,13 @@ std::vector<std::string> server_argv(const Config& config, const Cell& cell,
     case Server::glassbox:
       argv = {echo_server, "--spans", std::to_string(cell.spans)};
       break;
+    case Server::proxy_forward:
+      return {(config.bin_dir / "glassbox").string(),
+              "proxy",
+              "--",
+              echo_server,
+              "--spans",
+              std::to_string(cell.spans)};
     case Server::proxy_gateway:
       return {(config.bin_dir / "glassbox").string(),
               "proxy",
@@ -299,7 +320,12 @@ Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
   Sample sample;
   std::string log = log_path(config, cell, round);
   std::remove(log.c_str());
-  Process server({.argv = stdio_argv(config, cell), .pipe_stdio = true, .log_path = log});
+  bool proxy = cell.server == Server::proxy_forward || cell.server == Server::proxy_gateway ||
+               cell.server == Server::proxy_sidecar;
+  Process server({.argv = stdio_argv(config, cell),
+                  .pipe_stdio = true,
+                  .log_path = log,
+                  .count_descendants = proxy});
   StdioClient client(server);
   if (cell.server != Server::floor) sample.failure = client.handshake();
   if (sample.failure.empty()) {
@@ -309,7 +335,8 @@ Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
                     .warmup_seconds = config.warmup,
                     .seconds = config.seconds,
                     .expect_echo = cell.server != Server::floor,
-                    .expect_spans = cell.passback && cell.server == Server::glassbox,
+                    .expect_spans = cell.passback && (cell.server == Server::glassbox ||
+                                                      cell.server == Server::proxy_sidecar),
                     .expect_identical = cell.server == Server::floor});
     sample = {.calls_per_second = result.calls_per_second,
               .p50_us = result.p50_us,
@@ -441,15 +468,18 @@ Comparison plan(const Config& config) {
                        .spans = 4});
     comparison.passback_groups.push_back(std::move(group));
   }
-  // The proxy's two roles against a direct call, stdio sequential, 5-span calls: the gateway
-  // (the front asks nothing; the proxy asks the server and exports), the sidecar (the front
-  // asks for passback; the proxy answers it from the spans the server exports to it).
+  // The proxy against a direct call, stdio sequential, 5-span calls: forwarding only (P1), the
+  // gateway (the front asks nothing; the proxy asks the server and exports to a sink that
+  // answers 200), the sidecar (the front asks for passback; the proxy answers it from the spans
+  // the server exports to it: echo_server's own OTLP exporter, pointed at the proxy's receiver
+  // by OTEL_EXPORTER_OTLP_ENDPOINT, batch delay OTEL_BSP_SCHEDULE_DELAY=20 set by the proxy).
   if (config.proxy && with_glassbox) {
     if (have_proxy(config)) {
       std::vector<Cell> group;
       for (auto [server, passback] :
-           {std::pair{Server::glassbox, false}, std::pair{Server::proxy_gateway, false},
-            std::pair{Server::glassbox, true}, std::pair{Server::proxy_sidecar, true}})
+           {std::pair{Server::glassbox, false}, std::pair{Server::proxy_forward, false},
+            std::pair{Server::proxy_gateway, false}, std::pair{Server::glassbox, true},
+            std::pair{Server::proxy_sidecar, true}})
         group.push_back({.transport = "stdio",
                          .mode = "sequential",
                          .depth = 1,
@@ -930,26 +960,34 @@ std::string client_table(const std::vector<ClientCell>& cells) {
   return table.str();
 }
 
-// The proxy's rows: each role against the direct call with the same passback setting.
+// The proxy's rows: each role against the direct call with the same passback setting. CPU and
+// RSS of a proxy row are the proxy's and its child server's together.
 std::string proxy_table(const std::vector<std::vector<Cell>>& groups) {
   MarkdownTable table({"stdio sequential, 5-span call", "passback asked", ">calls/s",
-                       ">time/call µs", ">p50 µs", ">p99 µs", ">CPU µs/call (proxy or server)",
-                       ">peak RSS MiB", ">errors", ">the proxy adds"});
+                       ">time/call µs", ">p50 µs", ">p99 µs", ">CPU µs/call (proxy + server)",
+                       ">peak RSS MiB (proxy + server)", ">errors", ">time/call vs direct",
+                       ">CPU/call vs direct"});
   for (const auto& group : groups) {
     for (const Cell& cell : group) {
       Summary s = summarize(cell);
-      std::string added;
+      std::string time_added, cpu_added;
       if (cell.server != Server::glassbox) {
         const Cell* direct = find_cell(groups, cell.mode, cell.passback, Server::glassbox);
         Summary d = direct ? summarize(*direct) : Summary{};
-        if (s.valid && d.valid)
-          added = fixed((d.calls_per_second / s.calls_per_second - 1) * 100, 1) + "%";
+        if (s.valid && d.valid) {
+          double time = 1e6 / s.calls_per_second, direct_time = 1e6 / d.calls_per_second;
+          time_added =
+              "+" + fixed(time - direct_time, 1) + " µs (" + times(time / direct_time) + ")";
+          cpu_added = "+" + fixed(s.cpu_us_per_call - d.cpu_us_per_call, 1) + " µs (" +
+                      times(s.cpu_us_per_call / d.cpu_us_per_call) + ")";
+        }
       }
-      table.add_row(
-          {cell.server == Server::glassbox ? "direct" : server_label(cell.server, false),
-           cell.passback ? "yes" : "no", s.valid ? with_thousands(s.calls_per_second) : "failed",
-           fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
-           fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb), std::to_string(s.errors), added});
+      table.add_row({cell.server == Server::glassbox ? "direct" : server_label(cell.server, false),
+                     cell.passback ? "yes" : "no",
+                     s.valid ? with_thousands(s.calls_per_second) : "failed",
+                     fixed(1e6 / s.calls_per_second, 2), fixed(s.p50_us, 1), fixed(s.p99_us, 1),
+                     fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb),
+                     std::to_string(s.errors), time_added, cpu_added});
     }
   }
   return table.str();

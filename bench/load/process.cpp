@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -38,9 +39,50 @@ long status_field_kb(const std::string& status, std::string_view field) {
   return std::strtol(status.c_str() + at + field.size(), nullptr, 10);
 }
 
+// The fields of /proc/PID/stat after the command name, which is in parentheses and may hold
+// spaces: fields[0] is field 3 (state), fields[1] field 4 (ppid), fields[11] field 14 (utime).
+std::vector<std::string> stat_fields(pid_t pid) {
+  std::string stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
+  std::vector<std::string> fields;
+  std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 > stat.size()) return fields;
+  std::istringstream in(stat.substr(paren + 2));
+  for (std::string field; in >> field;) fields.push_back(std::move(field));
+  return fields;
+}
+
+ProcessStats stats_of(pid_t pid) {
+  ProcessStats stats;
+  std::vector<std::string> fields = stat_fields(pid);
+  if (fields.size() > 12) {
+    unsigned long long ticks = std::stoull(fields[11]) + std::stoull(fields[12]);  // utime+stime
+    stats.cpu_seconds = static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  std::string status = read_small_file("/proc/" + std::to_string(pid) + "/status");
+  stats.rss_kb = status_field_kb(status, "VmRSS:");
+  stats.peak_rss_kb = status_field_kb(status, "VmHWM:");
+  return stats;
+}
+
+// The live children of a process, by the parent field of every /proc/PID/stat (the kernel's
+// /proc/PID/task/TID/children needs CONFIG_PROC_CHILDREN).
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::vector<std::string> fields = stat_fields(std::stoi(name));
+    if (fields.size() > 1 && fields[1] == std::to_string(parent))
+      children.push_back(std::stoi(name));
+  }
+  return children;
+}
+
 }  // namespace
 
-Process::Process(const ProcessOptions& options) : log_path_(options.log_path) {
+Process::Process(const ProcessOptions& options)
+    : log_path_(options.log_path), count_descendants_(options.count_descendants) {
   int to_child[2] = {-1, -1};
   int from_child[2] = {-1, -1};
   if (options.pipe_stdio && (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0))
@@ -87,25 +129,15 @@ Process::~Process() {
 ProcessStats Process::stats() const {
   ProcessStats stats;
   if (pid_ <= 0 || exit_status_ >= 0) return stats;
-  std::string proc = "/proc/" + std::to_string(pid_);
-  std::string stat = read_small_file(proc + "/stat");
-  // Fields after the command name, which is in parentheses and may hold spaces: state is
-  // field 3, utime field 14, stime field 15.
-  std::size_t paren = stat.rfind(')');
-  if (paren != std::string::npos) {
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int index = 3; fields >> field && index <= 15; ++index) {
-      if (index == 14) utime = std::stoull(field);
-      if (index == 15) stime = std::stoull(field);
-    }
-    stats.cpu_seconds =
-        static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<pid_t> tree = {pid_};
+  for (std::size_t i = 0; count_descendants_ && i < tree.size(); ++i)
+    for (pid_t child : children_of(tree[i])) tree.push_back(child);
+  for (pid_t pid : tree) {
+    ProcessStats one = stats_of(pid);
+    stats.cpu_seconds += one.cpu_seconds;
+    stats.rss_kb += one.rss_kb;
+    stats.peak_rss_kb += one.peak_rss_kb;
   }
-  std::string status = read_small_file(proc + "/status");
-  stats.rss_kb = status_field_kb(status, "VmRSS:");
-  stats.peak_rss_kb = status_field_kb(status, "VmHWM:");
   return stats;
 }
 

@@ -14,11 +14,12 @@
 
 namespace glassbox::bench {
 
-// What /proc says about a process right now.
+// What /proc says about a process right now (with ProcessOptions::count_descendants, summed over
+// it and its live descendants).
 struct ProcessStats {
   double cpu_seconds = 0;  // user + system, all threads (utime + stime of /proc/PID/stat)
   long rss_kb = 0;         // VmRSS
-  long peak_rss_kb = 0;    // VmHWM: the highest RSS since the process started
+  long peak_rss_kb = 0;    // VmHWM: the highest RSS of each process since it started
 };
 
 struct ProcessOptions {
@@ -27,6 +28,9 @@ struct ProcessOptions {
   // is /dev/null and stdout goes to the log file.
   bool pipe_stdio = false;
   std::string log_path;  // the child's stderr (and stdout without pipe_stdio); empty: /dev/null
+  // stats() counts the process's live descendants too: a proxy's cost is its own plus that of
+  // the server it starts. Off for a client that starts the server it measures.
+  bool count_descendants = false;
 };
 
 class Process {
@@ -59,6 +63,7 @@ class Process {
   int stdout_fd_ = -1;
   int exit_status_ = -1;
   std::string log_path_;
+  bool count_descendants_ = false;
 };
 
 // The last `max_bytes` of a file (a child's log), for error messages.

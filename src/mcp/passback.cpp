@@ -140,7 +140,7 @@ std::shared_ptr<trace::TracerProvider> default_tracer_provider(const ServerOptio
     auto exporter =
         std::make_shared<trace::OtlpHttpExporter>(trace::otlp_options_from_environment());
     options.processors.push_back(std::make_shared<trace::BatchSpanProcessor>(
-        trace::BatchSpanProcessorOptions{.exporter = std::move(exporter)}));
+        trace::batch_options_from_environment({.exporter = std::move(exporter)})));
   }
   return std::make_shared<trace::TracerProvider>(std::move(options));
 }

@@ -1,6 +1,10 @@
 #include "glassbox/trace/processor.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <utility>
 
 namespace glassbox::trace {
@@ -35,6 +39,30 @@ void SimpleSpanProcessor::shutdown() noexcept {
 
 // ---------------------------------------------------------------------------------------------
 // BatchSpanProcessor
+
+namespace {
+
+// A positive integer from the environment; nullopt when unset, empty or not one.
+std::optional<std::size_t> positive_from_environment(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  std::size_t n = 0;
+  const char* end = v + std::strlen(v);
+  auto r = std::from_chars(v, end, n);
+  if (r.ec != std::errc() || r.ptr != end || n == 0) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+BatchSpanProcessorOptions batch_options_from_environment(BatchSpanProcessorOptions options) {
+  if (auto ms = positive_from_environment("OTEL_BSP_SCHEDULE_DELAY"))
+    options.schedule_delay = std::chrono::milliseconds(*ms);
+  if (auto n = positive_from_environment("OTEL_BSP_MAX_QUEUE_SIZE")) options.max_queue_size = *n;
+  if (auto n = positive_from_environment("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"))
+    options.max_export_batch_size = *n;
+  return options;
+}
 
 BatchSpanProcessor::BatchSpanProcessor(BatchSpanProcessorOptions options)
     : options_(std::move(options)) {

@@ -289,6 +289,31 @@ TEST(ProviderTest, GlobalProviderAndProviderOnlyRootSpan) {
   EXPECT_FALSE(tracer_provider()->has_processors());
 }
 
+// The proxy's sidecar (P3) sets OTEL_BSP_SCHEDULE_DELAY=20 for its child: a glassbox server
+// must export that soon, not after the 1 s default. Invalid values leave the defaults.
+TEST(ProviderTest, BatchOptionsFromEnvironment) {
+  const BatchSpanProcessorOptions defaults;
+  ::setenv("OTEL_BSP_SCHEDULE_DELAY", "20", 1);
+  ::setenv("OTEL_BSP_MAX_QUEUE_SIZE", "100", 1);
+  ::setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10", 1);
+  BatchSpanProcessorOptions options = batch_options_from_environment();
+  EXPECT_EQ(options.schedule_delay, std::chrono::milliseconds(20));
+  EXPECT_EQ(options.max_queue_size, 100u);
+  EXPECT_EQ(options.max_export_batch_size, 10u);
+  for (const char* bad : {"", "0", "-5", "20ms", "abc"}) {
+    ::setenv("OTEL_BSP_SCHEDULE_DELAY", bad, 1);
+    ::setenv("OTEL_BSP_MAX_QUEUE_SIZE", bad, 1);
+    ::setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", bad, 1);
+    options = batch_options_from_environment();
+    EXPECT_EQ(options.schedule_delay, defaults.schedule_delay) << "'" << bad << "'";
+    EXPECT_EQ(options.max_queue_size, defaults.max_queue_size) << "'" << bad << "'";
+    EXPECT_EQ(options.max_export_batch_size, defaults.max_export_batch_size) << "'" << bad << "'";
+  }
+  for (const char* name :
+       {"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"})
+    ::unsetenv(name);
+}
+
 TEST(ProviderTest, BatchProcessorExportsOnFlushAndCountsDrops) {
   auto exporter = std::make_shared<InMemorySpanExporter>();
   auto batch = std::make_shared<BatchSpanProcessor>(BatchSpanProcessorOptions{

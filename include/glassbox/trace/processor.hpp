@@ -84,6 +84,12 @@ struct BatchSpanProcessorOptions {
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);
 };
 
+// `options` with the OpenTelemetry SDK's variables applied: OTEL_BSP_SCHEDULE_DELAY (ms),
+// OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE. A value that is not a positive integer
+// is ignored (the default stays). What a server's default provider uses, so a parent that sets
+// the delay (the proxy's sidecar, P3) gets its spans that soon.
+BatchSpanProcessorOptions batch_options_from_environment(BatchSpanProcessorOptions options = {});
+
 // Queues spans and exports them in batches from one background thread: every schedule_delay,
 // when a batch is full, on force_flush, and on shutdown (which drains the queue; the destructor
 // calls shutdown).
