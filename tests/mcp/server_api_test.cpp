@@ -135,13 +135,18 @@ TEST(ServerRegistry, EveryAddReplacesByKeyInPlace) {
   EXPECT_EQ(text_of(c.client.get_prompt("p")), "p2");
 }
 
-TEST(ServerRegistry, EveryAddAndRemoveSendsItsListChanged) {
-  Connected c;
-  Server& s = c.server;
+// A tool "a", a resource "test://a", a template "test://t/{id}" and a prompt "p".
+void add_one_of_each(Server& s) {
   s.add_tool({.name = "a"}, says("a"));
   s.add_resource({.uri = "test://a", .name = "a"}, contains("a"));
   s.add_resource_template({.uri_template = "test://t/{id}", .name = "t"}, templated("t"));
   s.add_prompt({.name = "p"}, prompts("p"));
+}
+
+TEST(ServerRegistry, EveryAddAndRemoveSendsItsListChanged) {
+  Connected c;
+  Server& s = c.server;
+  add_one_of_each(s);
   EXPECT_TRUE(s.remove_tool("a"));
   EXPECT_TRUE(s.remove_resource("test://a"));
   EXPECT_TRUE(s.remove_resource_template("test://t/{id}"));
@@ -173,10 +178,7 @@ TEST(ServerRegistry, RemovingAnUnknownKeyChangesNothingAndNotifiesNobody) {
 TEST(ServerRegistry, RemovedEntriesAreGoneFromListsAndCalls) {
   Connected c;
   Server& s = c.server;
-  s.add_tool({.name = "a"}, says("a"));
-  s.add_resource({.uri = "test://a", .name = "a"}, contains("a"));
-  s.add_resource_template({.uri_template = "test://t/{id}", .name = "t"}, templated("t"));
-  s.add_prompt({.name = "p"}, prompts("p"));
+  add_one_of_each(s);
   ASSERT_TRUE(s.remove_tool("a"));
   ASSERT_TRUE(s.remove_resource("test://a"));
   ASSERT_TRUE(s.remove_resource_template("test://t/{id}"));
