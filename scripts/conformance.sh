@@ -10,6 +10,9 @@ root=$PWD
 build=${1:-build}
 [[ $build = /* ]] || build=$root/$build
 source scripts/node-env.sh
+# Two releases of the suite are pinned (package.json): 0.1.16 as `@modelcontextprotocol/conformance`
+# and 0.2.0-alpha.12 as `conformance-2026`. Both install a `conformance` command, so name the file.
+conformance() { node "$root/node_modules/@modelcontextprotocol/conformance/dist/index.js" "$@"; }
 
 glassbox=$build/bin/glassbox
 client=$build/bin/glassbox-conformance-client
