@@ -14,6 +14,7 @@
 #pragma once
 
 #include "glassbox/mcp/dispatch.hpp"
+#include "glassbox/mcp/protocol_revision.hpp"
 #include "glassbox/trace/curate.hpp"
 #include "glassbox/trace/tracer.hpp"
 
@@ -27,8 +28,7 @@ struct ServerOptions;
 
 inline constexpr std::string_view kPassbackCapability = "serverExecutionTelemetry";
 inline constexpr std::string_view kPassbackCapabilityVersion = "2026-03-01";
-inline constexpr std::string_view kPassbackExtension =
-    "io.modelcontextprotocol/server-execution-telemetry";
+inline constexpr std::string_view kPassbackExtension = kServerExecutionTelemetryExtension;
 
 struct PassbackOptions {
   // Bounds, redaction and the detailed policy applied to what leaves the server. The caller's
