@@ -529,6 +529,7 @@ void add_everything_fixtures(mcp::Server& server) {
   add_glassbox_tools(server);
   add_resources(server);
   add_prompts(server);
+  add_input_required_fixtures(server);
   server.set_completion_handler(complete);
 }
 

@@ -28,4 +28,7 @@ mcp::ServerOptions everything_server_options();
 
 void add_everything_fixtures(mcp::Server& server);
 
+// The multi round-trip fixtures (input_required_tools.cpp); add_everything_fixtures adds them.
+void add_input_required_fixtures(mcp::Server& server);
+
 }  // namespace glassbox::examples

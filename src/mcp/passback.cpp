@@ -55,7 +55,9 @@ void describe_request(trace::Span& span, const RequestContext& ctx) {
     span.set_attribute("mcp.resource.uri", std::string_view(*uri));
   }
   span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(ctx.request_id()));
-  if (const auto& session = ctx.message_context().session_id)
+  // 2026-07-28 has no session (OTel MCP semantic conventions: no mcp.session.id there).
+  if (const auto& session = ctx.message_context().session_id;
+      session && ctx.revision() == ProtocolRevision::k2025_11_25)
     span.set_attribute("mcp.session.id", *session);
   span.set_attribute("mcp.protocol.version", ctx.protocol_version());
 }
@@ -82,7 +84,7 @@ Middleware make_passback_middleware(PassbackOptions options) {
   auto shared = std::make_shared<const PassbackOptions>(std::move(options));
   return [shared](RequestContext& ctx, const MethodHandler& next) -> Outcome {
     const PassbackOptions& o = *shared;
-    if (ctx.method() == "initialize") {
+    if (ctx.method() == "initialize" || ctx.method() == kMethodServerDiscover) {
       Outcome outcome = next(ctx);
       advertise_passback(outcome);
       return outcome;

@@ -1,6 +1,7 @@
 #include "glassbox/mcp/request_context.hpp"
 
 #include "mcp/auth_principal.hpp"
+#include "mcp/input_required.hpp"
 #include "mcp/session.hpp"
 
 namespace glassbox::mcp {
@@ -29,9 +30,16 @@ const json::object& RequestContext::meta() const {
 }
 
 std::string RequestContext::protocol_version() const {
+  if (const json::string* v = json::find_string(meta(), kMetaProtocolVersion))
+    return std::string(*v);
   if (message_context_.protocol_version) return *message_context_.protocol_version;
   std::string negotiated = session_->protocol_version();
   return negotiated.empty() ? std::string(kLatestProtocolVersion) : negotiated;
+}
+
+ProtocolRevision RequestContext::revision() const {
+  return meta().contains(kMetaProtocolVersion) ? ProtocolRevision::k2026_07_28
+                                               : ProtocolRevision::k2025_11_25;
 }
 
 const auth::AuthInfo* RequestContext::auth() const {
@@ -50,7 +58,16 @@ void RequestContext::progress(double progress, std::optional<double> total,
 }
 
 void RequestContext::log(LogLevel level, json::value data, std::string_view logger) {
-  std::optional<LogLevel> min = session_->log_level();
+  std::optional<LogLevel> min;
+  if (revision() == ProtocolRevision::k2026_07_28) {
+    // Per request: no level, no log messages.
+    const json::string* wanted = json::find_string(meta(), kMetaLogLevel);
+    if (wanted == nullptr) return;
+    min = log_level_from_string(*wanted);
+    if (!min) return;
+  } else {
+    min = session_->log_level();
+  }
   if (min && level < *min) return;
   json::object params{{"level", to_string(level)}, {"data", std::move(data)}};
   if (!logger.empty()) params["logger"] = logger;
@@ -58,7 +75,10 @@ void RequestContext::log(LogLevel level, json::value data, std::string_view logg
 }
 
 json::value RequestContext::request(std::string_view method, json::object params,
-                                    std::chrono::milliseconds timeout) {
+                                    std::chrono::milliseconds timeout, std::string_view key) {
+  if (revision() == ProtocolRevision::k2026_07_28) {
+    return stateless_request(method, std::move(params), key);
+  }
   Outcome outcome =
       session_->request(method, std::move(params),
                         RequestOptions{.timeout = timeout, .related_request = request_.id});
@@ -66,8 +86,80 @@ json::value RequestContext::request(std::string_view method, json::object params
   return std::get<0>(std::move(outcome));
 }
 
+namespace {
+
+// The client capability a server-to-client request needs ("" for none).
+std::string_view capability_for(std::string_view method) {
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "roots/list") return "roots";
+  return {};
+}
+
+}  // namespace
+
+json::value RequestContext::stateless_request(std::string_view method, json::object params,
+                                              std::string_view key) {
+  std::string_view capability = capability_for(method);
+  if (!capability.empty() && !client_capabilities().contains(capability)) {
+    throw ProtocolError(
+        jsonrpc::Error{kMissingRequiredClientCapability,
+                       "this request needs the client capability '" + std::string(capability) + "'",
+                       json::object{{"requiredCapabilities", {{capability, json::object{}}}}}});
+  }
+  if (!input_round_) {
+    // Only tools/call, prompts/get and resources/read may answer with an InputRequiredResult.
+    throw ProtocolError(jsonrpc::Error{
+        jsonrpc::error_code::kInternalError,
+        "a " + request_.method + " handler cannot ask the client in 2026-07-28", nullptr});
+  }
+  std::lock_guard lock(input_round_->mutex);
+  std::string name = key.empty() ? std::string(method) + "-" + std::to_string(input_round_->calls)
+                                 : std::string(key);
+  ++input_round_->calls;
+  if (const json::value* answer = input_round_->answers.if_contains(name)) {
+    if (!answer->is_object()) {
+      throw ProtocolError(jsonrpc::Error{jsonrpc::error_code::kInvalidParams,
+                                         "inputResponses." + name + " must be an object", nullptr});
+    }
+    input_round_->used[name] = *answer;
+    return *answer;
+  }
+  input_round_->pending[name] = json::object{{"method", method}, {"params", std::move(params)}};
+  throw InputRequired{};
+}
+
+json::object RequestContext::request_all(std::vector<InputRequest> requests) {
+  json::object answers;
+  if (revision() != ProtocolRevision::k2026_07_28) {
+    for (auto& r : requests) {
+      answers[r.key] = request(r.method, std::move(r.params), std::chrono::seconds(60), r.key);
+    }
+    return answers;
+  }
+  // Every unanswered question goes out in one InputRequiredResult.
+  bool missing = false;
+  for (auto& r : requests) {
+    try {
+      answers[r.key] = stateless_request(r.method, std::move(r.params), r.key);
+    } catch (const InputRequired&) {
+      missing = true;
+    }
+  }
+  if (missing) throw InputRequired{};
+  return answers;
+}
+
 json::object RequestContext::client_capabilities() const {
+  if (revision() == ProtocolRevision::k2026_07_28) {
+    const json::object* caps = json::find_object(meta(), kMetaClientCapabilities);
+    return caps ? *caps : json::object{};
+  }
   return session_->peer_capabilities();
+}
+
+void attach_input_round(RequestContext& context, std::shared_ptr<InputRound> round) {
+  context.input_round_ = std::move(round);
 }
 
 }  // namespace glassbox::mcp

@@ -1,5 +1,7 @@
 #include "glassbox/mcp/serve_http.hpp"
 
+#include "mcp/stateless.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -10,6 +12,8 @@ namespace glassbox::mcp {
 
 std::unique_ptr<transport::HttpServer> start_http(Server& server,
                                                   transport::HttpServerOptions options) {
+  // MCP 2026-07-28 beside 2025-11-25: its headers must agree with the body.
+  if (!options.validate_request) options.validate_request = validate_http_request;
   auto http = std::make_unique<transport::HttpServer>(
       std::move(options), [&server](std::shared_ptr<transport::Transport> transport) {
         server.connect(std::move(transport));

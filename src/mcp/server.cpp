@@ -2,8 +2,12 @@
 
 #include "glassbox/json/non_finite.hpp"
 #include "glassbox/transport/stdio.hpp"
+#include "mcp/input_required.hpp"
 #include "mcp/session.hpp"
+#include "mcp/stateless.hpp"
 #include "mcp/worker_pool.hpp"
+
+#include <openssl/rand.h>
 
 #include <charconv>
 #include <shared_mutex>
@@ -132,11 +136,20 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   explicit Impl(ServerOptions o)
       : options(std::move(o)), pool(std::make_shared<WorkerPool>(options.max_concurrent_requests)) {
+    request_state = {.key = options.stateless.request_state_key,
+                     .ttl = options.stateless.request_state_ttl,
+                     .max_bytes = options.stateless.max_request_state_bytes};
+    if (request_state.key.empty()) {
+      request_state.key.resize(32);
+      if (RAND_bytes(reinterpret_cast<unsigned char*>(request_state.key.data()), 32) != 1)
+        throw std::runtime_error("RAND_bytes failed");
+    }
     install_methods();
   }
 
   ServerOptions options;
   std::shared_ptr<WorkerPool> pool;
+  RequestStateOptions request_state;
 
   mutable std::shared_mutex registry_mutex;
   std::vector<ToolEntry> tools;
@@ -157,7 +170,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       std::shared_lock lock(registry_mutex);
       composed = chain;
     }
-    return composed ? (*composed)(ctx) : route(ctx);
+    auto next = [&](RequestContext& c) { return composed ? (*composed)(c) : route(c); };
+    // 2026-07-28: the request names its version in _meta; no session state is involved.
+    if (is_stateless_request(ctx)) {
+      return dispatch_stateless(ctx,
+                                StatelessHost{.options = options,
+                                              .request_state = request_state,
+                                              .capabilities = [this] { return capabilities(); },
+                                              .next = next});
+    }
+    return next(ctx);
   }
 
   // The method table, innermost in the middleware chain.
@@ -172,7 +194,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "method not found: " + c.method(),
                             nullptr};
     }
-    return handler(c);
+    try {
+      return handler(c);
+    } catch (const InputRequired&) {
+      // A 2026-07-28 handler asked the client something: the InputRequiredResult answers.
+      return input_required_result(request_state, *input_round_of(c));
+    }
   }
 
   // Composes the chain once per use() rather than once per request: outermost first,
@@ -224,6 +251,9 @@ void Server::Impl::install_methods() {
         {"serverInfo", Implementation{options.name, options.version, options.title}.to_json()}};
     if (!options.instructions.empty()) result["instructions"] = options.instructions;
     return result;
+  };
+  methods[std::string(kMethodServerDiscover)] = [this](RequestContext&) -> Outcome {
+    return discover_result(options, capabilities());
   };
   methods["ping"] = [](RequestContext&) -> Outcome { return json::object{}; };
   methods["logging/setLevel"] = [](RequestContext& ctx) -> Outcome {
@@ -316,6 +346,8 @@ Outcome Server::Impl::call_tool(RequestContext& ctx) const {
     }
     return result;
   } catch (const ProtocolError&) {
+    throw;
+  } catch (const InputRequired&) {
     throw;
   } catch (const std::exception& e) {
     return CallToolResult::error(e.what()).to_json();

@@ -1114,10 +1114,24 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
     context.principal = std::move(decision.principal);
     owner = std::move(decision.session_owner);
   }
+  if (options_.validate_request) {
+    HeaderList headers;
+    for (const auto& field : request) headers.emplace_back(field.name_string(), field.value());
+    if (auto refusal = options_.validate_request(headers, message)) {
+      co_return co_await refuse(stream, request, std::move(*refusal));
+    }
+  }
   auto version = request.find(kProtocolHeader);
+  // A sessionless version (2026-07-28): every POST stands alone.
+  const bool sessionless =
+      options_.stateless ||
+      (version != request.end() &&
+       std::find(options_.sessionless_protocol_versions.begin(),
+                 options_.sessionless_protocol_versions.end(),
+                 version->value()) != options_.sessionless_protocol_versions.end());
   if (version != request.end()) {
     std::string v(version->value());
-    if (!is_initialize && !version_supported(v)) {
+    if (!is_initialize && !sessionless && !version_supported(v)) {
       co_return co_await reply_error(stream, request, http::status::bad_request,
                                      jsonrpc::error_code::kInvalidRequest,
                                      "unsupported MCP-Protocol-Version: " + v);
@@ -1130,7 +1144,7 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
   std::shared_ptr<HttpSession> session;
   bool fresh = false;
   auto session_header = request.find(kSessionHeader);
-  if (options_.stateless) {
+  if (sessionless) {
     session = make_session("");
     fresh = true;
   } else if (session_header == request.end()) {
@@ -1191,7 +1205,7 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
     // Notifications and responses (a sampling answer, say) are accepted and go to the session.
     session->touch();
     session->deliver(std::move(message), std::move(context));
-    if (options_.stateless) session->close(true);
+    if (sessionless) session->close(true);
     co_return co_await reply(stream, request, http::status::accepted, "", "",
                              std::move(session_headers));
   }
@@ -1216,7 +1230,7 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
   session->deliver(std::move(message), std::move(context));
   bool keep = co_await serve_sse(stream, request, session, sse, sink, false);
   session->end_request();
-  if (options_.stateless) session->close(true);
+  if (sessionless) session->close(true);
   co_return keep;
 }
 

@@ -50,6 +50,20 @@ struct AccessPolicy {
   std::vector<std::string> required_scopes;
 };
 
+// MCP 2026-07-28 (stateless requests, served beside 2025-11-25 sessions).
+struct StatelessOptions {
+  // Cache hints (ttlMs, cacheScope) on server/discover, the list results and resources/read,
+  // where the handler set none. cache_scope: "private" or "public".
+  std::chrono::milliseconds cache_ttl{0};
+  std::string cache_scope = "private";
+  // requestState of multi round-trip requests: how long a client may take to answer, its size
+  // bound, and its HMAC key. Empty key: a random one per Server (states do not survive a restart;
+  // servers behind one load balancer share a key).
+  std::chrono::seconds request_state_ttl{600};
+  std::size_t max_request_state_bytes = 256 * 1024;
+  std::string request_state_key;
+};
+
 struct ServerOptions {
   std::string name = "glassbox-server";
   std::string version = "0.1.0";
@@ -62,6 +76,7 @@ struct ServerOptions {
   // Extra capabilities merged into the initialize result (middleware such as passback
   // also adds its own).
   json::object extra_capabilities;
+  StatelessOptions stateless;
 };
 
 // One connected session, as the caller of Server::connect() holds it. Copies share the session;

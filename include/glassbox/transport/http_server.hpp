@@ -71,6 +71,14 @@ struct AuthorizationDecision {
 using AuthorizationDone = std::function<void(AuthorizationDecision)>;
 using Authorizer = std::function<void(const AuthorizationRequest&, AuthorizationDone)>;
 
+// Every header of one POST (names as sent), for a RequestValidator.
+using HeaderList = std::vector<std::pair<std::string_view, std::string_view>>;
+// Checks a parsed POST against its headers (the layer above brings the rules: MCP 2026-07-28's
+// header/body agreement). nullopt accepts; a decision with a status refuses with it. Runs on an
+// I/O thread after the authorizer, before any session is found or made; must not block or throw.
+using RequestValidator =
+    std::function<std::optional<AuthorizationDecision>(const HeaderList&, const jsonrpc::Message&)>;
+
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: pick a free port
@@ -85,6 +93,12 @@ struct HttpServerOptions {
   // Empty: localhost/127.0.0.1/[::1] with any port, plus `host` itself.
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> supported_protocol_versions = {"2025-11-25", "2025-06-18", "2025-03-26"};
+  // A POST whose MCP-Protocol-Version is one of these is served without a session (as when
+  // `stateless`): a fresh session for that POST alone, no Mcp-Session-Id (MCP 2026-07-28).
+  std::vector<std::string> sessionless_protocol_versions = {"2026-07-28"};
+  // Runs on every POST when set (see RequestValidator); it then also owns the version check of
+  // sessionless requests (an unknown version gets its own error, not the transport's).
+  RequestValidator validate_request;
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   // Past it, a new initialize evicts the oldest session never used (no request but initialize,

@@ -1,0 +1,44 @@
+// MCP 2026-07-28 beside 2025-11-25, server side: a request that names its version in
+// params._meta (io.modelcontextprotocol/protocolVersion) is served statelessly, whatever the
+// transport: version check (-32022), per-request client capabilities, server/discover,
+// resultType on every result, cache hints on the cacheable results, multi round-trip requests
+// (mcp/input_required.hpp). On HTTP, validate_http_request checks the headers against the body
+// (-32020) before the request reaches a session.
+//
+// Threads: everything here is per request, on the thread that serves it.
+#pragma once
+
+#include "glassbox/mcp/server.hpp"
+#include "glassbox/transport/http_server.hpp"
+#include "mcp/input_required.hpp"
+
+#include <functional>
+#include <optional>
+
+namespace glassbox::mcp {
+
+// What the stateless path needs of the Server.
+struct StatelessHost {
+  const ServerOptions& options;
+  const RequestStateOptions& request_state;
+  std::function<json::object()> capabilities;
+  std::function<Outcome(RequestContext&)> next;  // the middleware chain and the method table
+};
+
+// True when the request names its version in _meta (the 2026-07-28 form).
+bool is_stateless_request(const RequestContext& ctx);
+
+// Serves one 2026-07-28 request through host.next.
+Outcome dispatch_stateless(RequestContext& ctx, const StatelessHost& host);
+
+// The server/discover result (before the cache hints dispatch_stateless adds).
+json::object discover_result(const ServerOptions& options, json::object capabilities);
+
+// Every version this server speaks, stateless first (server/discover, -32022's data).
+json::array supported_versions();
+
+// The HTTP admission check of 2026-07-28 requests (transport::RequestValidator).
+std::optional<transport::AuthorizationDecision> validate_http_request(
+    const transport::HeaderList& headers, const jsonrpc::Message& message);
+
+}  // namespace glassbox::mcp

@@ -1,0 +1,114 @@
+// HTTP admission of 2026-07-28 requests: the standard headers must agree with the body
+// (MCP-Protocol-Version with _meta, Mcp-Method with the method, Mcp-Name with the name or uri),
+// else 400 with -32020; an unknown version gets 400 with -32022.
+#include "glassbox/mcp/protocol_revision.hpp"
+#include "glassbox/trace/otlp.hpp"
+#include "mcp/stateless.hpp"
+
+namespace glassbox::mcp {
+namespace {
+
+bool same_ascii_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> header(const transport::HeaderList& headers,
+                                       std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (same_ascii_ignoring_case(n, name)) return v;
+  }
+  return std::nullopt;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A header value as the client meant it: "=?base64?...?=" carries what is not plain ASCII.
+std::optional<std::string> header_text(std::string_view raw) {
+  raw = trim(raw);
+  if (raw.size() >= kHeaderBase64Prefix.size() + kHeaderBase64Suffix.size() &&
+      raw.substr(0, kHeaderBase64Prefix.size()) == kHeaderBase64Prefix &&
+      raw.substr(raw.size() - kHeaderBase64Suffix.size()) == kHeaderBase64Suffix) {
+    return trace::base64_decode(
+        raw.substr(kHeaderBase64Prefix.size(),
+                   raw.size() - kHeaderBase64Prefix.size() - kHeaderBase64Suffix.size()));
+  }
+  return std::string(raw);
+}
+
+transport::AuthorizationDecision refusal(const jsonrpc::Message& message, jsonrpc::Error error) {
+  std::optional<jsonrpc::Id> id;
+  if (const auto* r = std::get_if<jsonrpc::Request>(&message)) id = r->id;
+  return {.status = 400, .body = jsonrpc::serialize(jsonrpc::ErrorResponse{id, std::move(error)})};
+}
+
+transport::AuthorizationDecision mismatch(const jsonrpc::Message& message, std::string text) {
+  return refusal(message, jsonrpc::Error{kHeaderMismatch, std::move(text), nullptr});
+}
+
+}  // namespace
+
+std::optional<transport::AuthorizationDecision> validate_http_request(
+    const transport::HeaderList& headers, const jsonrpc::Message& message) {
+  const std::string* method = nullptr;
+  const json::value* params = nullptr;
+  if (const auto* r = std::get_if<jsonrpc::Request>(&message)) {
+    method = &r->method;
+    params = &r->params;
+  } else if (const auto* n = std::get_if<jsonrpc::Notification>(&message)) {
+    method = &n->method;
+    params = &n->params;
+  } else {
+    return std::nullopt;  // a response to a server request: no headers to agree with
+  }
+  const json::object& p = json::as_object_or_empty(*params);
+  const json::object* meta = json::find_object(p, "_meta");
+  const json::value* body_version = meta ? meta->if_contains(kMetaProtocolVersion) : nullptr;
+  std::optional<std::string_view> header_version = header(headers, kHeaderProtocolVersion);
+  bool stateless_header = header_version && is_stateless_version(trim(*header_version));
+  if (body_version == nullptr && !stateless_header) return std::nullopt;  // 2025-11-25 form
+  if (!header_version) {
+    return mismatch(message, "missing MCP-Protocol-Version header");
+  }
+  if (body_version == nullptr || !body_version->is_string() ||
+      body_version->get_string() != trim(*header_version)) {
+    return mismatch(message, "MCP-Protocol-Version header does not match _meta." +
+                                 std::string(kMetaProtocolVersion));
+  }
+  if (!is_stateless_version(body_version->get_string())) {
+    return refusal(message,
+                   jsonrpc::Error{kUnsupportedProtocolVersion, "Unsupported protocol version",
+                                  json::object{{"supported", supported_versions()},
+                                               {"requested", body_version->get_string()}}});
+  }
+  std::optional<std::string_view> header_method = header(headers, kHeaderMethod);
+  if (!header_method) return mismatch(message, "missing Mcp-Method header");
+  if (trim(*header_method) != *method) {
+    return mismatch(message, "Mcp-Method header does not match the body's method");
+  }
+  std::string_view name_key;
+  if (*method == "tools/call" || *method == "prompts/get") name_key = "name";
+  if (*method == "resources/read") name_key = "uri";
+  if (!name_key.empty()) {
+    const json::string* body_name = json::find_string(p, name_key);
+    std::optional<std::string_view> header_name = header(headers, kHeaderName);
+    if (body_name && !header_name) return mismatch(message, "missing Mcp-Name header");
+    if (body_name) {
+      std::optional<std::string> text = header_text(*header_name);
+      if (!text || *text != std::string_view(*body_name)) {
+        return mismatch(message, "Mcp-Name header does not match params." + std::string(name_key));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace glassbox::mcp
