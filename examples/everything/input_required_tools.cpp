@@ -140,6 +140,31 @@ void add_input_required_fixtures(mcp::Server& server) {
                     object answers = ctx.request_all(std::move(questions));
                     return CallToolResult::text("Answered: " + std::to_string(answers.size()));
                   });
+  // The server-stateless scenario's diagnostics.
+  server.add_tool({.name = "test_missing_capability",
+                   .description = "Needs sampling: -32021 for a client that did not declare it",
+                   .input_schema = no_arguments()},
+                  [](const object&, RequestContext& ctx) {
+                    json::value a =
+                        ctx.create_message(sampling_question("Say something", 20), "say");
+                    return CallToolResult::text("The model said: " + sampled(a));
+                  });
+  server.add_tool({.name = "test_streaming_elicitation",
+                   .description = "Reports progress, then asks the user a question",
+                   .input_schema = no_arguments()},
+                  [](const object&, RequestContext& ctx) {
+                    ctx.progress(0, 1, "asking");
+                    json::value a =
+                        ctx.elicit(string_question("What is your name?", "name"), "user_name");
+                    return CallToolResult::text("Hello, " + answered(a, "name") + "!");
+                  });
+  server.add_tool({.name = "test_logging_tool",
+                   .description = "Logs one message at info level, then answers",
+                   .input_schema = no_arguments()},
+                  [](const object&, RequestContext& ctx) {
+                    ctx.log(mcp::LogLevel::info, "test_logging_tool ran", "everything");
+                    return CallToolResult::text("logged");
+                  });
   server.add_prompt({.name = "test_input_required_result_prompt",
                      .description = "A prompt that asks the user for its context first"},
                     [](const std::map<std::string, std::string>&, RequestContext& ctx) {

@@ -14,6 +14,8 @@ std::unique_ptr<transport::HttpServer> start_http(Server& server,
                                                   transport::HttpServerOptions options) {
   // MCP 2026-07-28 beside 2025-11-25: its headers must agree with the body.
   if (!options.validate_request) options.validate_request = validate_http_request;
+  if (!options.sessionless_error_status)
+    options.sessionless_error_status = sessionless_error_status;
   auto http = std::make_unique<transport::HttpServer>(
       std::move(options), [&server](std::shared_ptr<transport::Transport> transport) {
         server.connect(std::move(transport));

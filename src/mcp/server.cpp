@@ -5,6 +5,7 @@
 #include "mcp/input_required.hpp"
 #include "mcp/session.hpp"
 #include "mcp/stateless.hpp"
+#include "mcp/subscriptions.hpp"
 #include "mcp/worker_pool.hpp"
 
 #include <openssl/rand.h>
@@ -150,6 +151,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   ServerOptions options;
   std::shared_ptr<WorkerPool> pool;
   RequestStateOptions request_state;
+  mutable ListenRegistry listeners{options.stateless.max_listeners};
 
   mutable std::shared_mutex registry_mutex;
   std::vector<ToolEntry> tools;
@@ -254,6 +256,13 @@ void Server::Impl::install_methods() {
   };
   methods[std::string(kMethodServerDiscover)] = [this](RequestContext&) -> Outcome {
     return discover_result(options, capabilities());
+  };
+  methods[std::string(kMethodSubscriptionsListen)] = [this](RequestContext& ctx) -> Outcome {
+    if (ctx.revision() != ProtocolRevision::k2026_07_28) {
+      return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound,
+                            "subscriptions/listen is a 2026-07-28 method", nullptr};
+    }
+    return listeners.listen(ctx, capabilities());
   };
   methods["ping"] = [](RequestContext&) -> Outcome { return json::object{}; };
   methods["logging/setLevel"] = [](RequestContext& ctx) -> Outcome {
@@ -428,11 +437,13 @@ void Server::Impl::broadcast(std::string_view method, const std::function<bool(S
     // No notifications before initialize (MCP lifecycle).
     if (s->initialized() && (!filter || filter(*s))) s->notify(method, {});
   }
+  listeners.notify(method);
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 
 Server::~Server() {
+  impl_->listeners.shutdown();
   std::set<std::shared_ptr<Session>> sessions;
   {
     std::lock_guard lock(impl_->sessions_mutex);
@@ -607,6 +618,7 @@ void Server::notify_resource_updated(const std::string& uri) {
   for (auto& s : targets) {
     if (s->subscribed(uri)) s->notify("notifications/resources/updated", {{"uri", uri}});
   }
+  impl_->listeners.notify("notifications/resources/updated", uri);
 }
 
 }  // namespace glassbox::mcp

@@ -18,6 +18,11 @@ jsonrpc::Error unsupported_version(std::string requested) {
 
 }  // namespace
 
+bool is_removed_method(std::string_view method) {
+  return method == "initialize" || method == "ping" || method == "logging/setLevel" ||
+         method == "resources/subscribe" || method == "resources/unsubscribe";
+}
+
 json::array supported_versions() {
   json::array versions;
   for (std::string_view v : kStatelessProtocolVersions) versions.emplace_back(v);
@@ -58,6 +63,11 @@ Outcome dispatch_stateless(RequestContext& ctx, const StatelessHost& host) {
       level && (!level->is_string() || !log_level_from_string(level->get_string()))) {
     return jsonrpc::Error{jsonrpc::error_code::kInvalidParams,
                           "params._meta." + std::string(kMetaLogLevel) + " is not a log level",
+                          nullptr};
+  }
+  if (is_removed_method(ctx.method())) {
+    return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound,
+                          "method not found: " + ctx.method() + " (removed in 2026-07-28)",
                           nullptr};
   }
   if (allows_input_required(ctx.method())) {

@@ -37,6 +37,14 @@ json::object discover_result(const ServerOptions& options, json::object capabili
 // Every version this server speaks, stateless first (server/discover, -32022's data).
 json::array supported_versions();
 
+// Methods of 2025-11-25 that 2026-07-28 removed (initialize, ping, logging/setLevel,
+// resources/subscribe and unsubscribe): -32601 there (HTTP 404).
+bool is_removed_method(std::string_view method);
+
+// The HTTP status of an error answering a sessionless request (400 for -32020/-32021/-32022,
+// 404 for -32601; 0 keeps SSE), for HttpServerOptions::sessionless_error_status.
+int sessionless_error_status(const jsonrpc::Error& error);
+
 // The HTTP admission check of 2026-07-28 requests (transport::RequestValidator).
 std::optional<transport::AuthorizationDecision> validate_http_request(
     const transport::HeaderList& headers, const jsonrpc::Message& message);

@@ -56,6 +56,19 @@ transport::AuthorizationDecision mismatch(const jsonrpc::Message& message, std::
 
 }  // namespace
 
+int sessionless_error_status(const jsonrpc::Error& error) {
+  switch (error.code) {
+    case kHeaderMismatch:
+    case kMissingRequiredClientCapability:
+    case kUnsupportedProtocolVersion:
+      return 400;
+    case jsonrpc::error_code::kMethodNotFound:
+      return 404;
+    default:
+      return 0;
+  }
+}
+
 std::optional<transport::AuthorizationDecision> validate_http_request(
     const transport::HeaderList& headers, const jsonrpc::Message& message) {
   const std::string* method = nullptr;
@@ -78,8 +91,13 @@ std::optional<transport::AuthorizationDecision> validate_http_request(
   if (!header_version) {
     return mismatch(message, "missing MCP-Protocol-Version header");
   }
-  if (body_version == nullptr || !body_version->is_string() ||
-      body_version->get_string() != trim(*header_version)) {
+  if (body_version == nullptr) {
+    return refusal(message, jsonrpc::Error{jsonrpc::error_code::kInvalidParams,
+                                           "params._meta." + std::string(kMetaProtocolVersion) +
+                                               " is required in " + std::string(*header_version),
+                                           nullptr});
+  }
+  if (!body_version->is_string() || body_version->get_string() != trim(*header_version)) {
     return mismatch(message, "MCP-Protocol-Version header does not match _meta." +
                                  std::string(kMetaProtocolVersion));
   }
@@ -89,10 +107,22 @@ std::optional<transport::AuthorizationDecision> validate_http_request(
                                   json::object{{"supported", supported_versions()},
                                                {"requested", body_version->get_string()}}});
   }
+  if (!json::find_object(*meta, kMetaClientCapabilities)) {
+    return refusal(message, jsonrpc::Error{jsonrpc::error_code::kInvalidParams,
+                                           "params._meta." + std::string(kMetaClientCapabilities) +
+                                               " must be an object",
+                                           nullptr});
+  }
   std::optional<std::string_view> header_method = header(headers, kHeaderMethod);
   if (!header_method) return mismatch(message, "missing Mcp-Method header");
   if (trim(*header_method) != *method) {
     return mismatch(message, "Mcp-Method header does not match the body's method");
+  }
+  if (is_removed_method(*method)) {
+    auto refused = refusal(message, jsonrpc::Error{jsonrpc::error_code::kMethodNotFound,
+                                                   "method not found: " + *method, nullptr});
+    refused.status = 404;
+    return refused;
   }
   std::string_view name_key;
   if (*method == "tools/call" || *method == "prompts/get") name_key = "name";

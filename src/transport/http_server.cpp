@@ -143,12 +143,17 @@ struct Stream {
   bool finished = false;            // its response is among `events`: the stream ends there
   std::string request_key;          // the request it answers (empty for the standalone stream)
   std::shared_ptr<Sink> sink;
+  // Sessionless: an error answer with nothing before it goes out as plain JSON with this status
+  // (HttpServerOptions::sessionless_error_status); 0: as an SSE event.
+  int plain_status = 0;
+  std::string plain_body;
 };
 
 struct SessionLimits {
   std::size_t replay_buffer_events;
   std::size_t max_stream_queue_bytes;
   std::size_t max_streams;
+  std::function<int(const jsonrpc::Error&)> sessionless_error_status;
 };
 
 }  // namespace
@@ -269,6 +274,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool done = false;      // the response was handed over: end the stream normally
     bool released = false;  // close_sse_stream(): end this response, the client will resume
     bool dropped = false;   // end the connection without finishing
+    int plain_status = 0;   // done, and the answer goes out as plain JSON (Stream::plain_status)
+    std::string plain_body;
   };
   Pull pull(Stream& stream, Sink& sink) {
     std::lock_guard lock(mutex_);
@@ -285,6 +292,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     sink.queued_bytes = 0;
     stream.delivered_seq = std::max(stream.delivered_seq, sink.cursor);
     pull.done = stream.finished && sink.cursor + 1 >= stream.next_seq;
+    if (pull.done && stream.plain_status != 0) {
+      pull.plain_status = stream.plain_status;
+      pull.plain_body = stream.plain_body;
+    }
     pull.released = sink.release && !pull.done;
     trim_locked(stream);
     return pull;
@@ -509,7 +520,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     return std::make_shared<HttpSession>(
         std::move(id), options_.stateless,
         SessionLimits{options_.replay_buffer_events, options_.max_stream_queue_bytes,
-                      options_.max_streams_per_session},
+                      options_.max_streams_per_session, options_.sessionless_error_status},
         weak_from_this(), std::move(owner));
   }
   // The table is full: takes out the oldest session never used past initialize (nothing in
@@ -652,6 +663,11 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
   std::optional<std::string> own = key_of(message);
   if (own && !stream->request_key.empty() && *own == stream->request_key) {
     stream->finished = true;
+    const auto* error = std::get_if<jsonrpc::ErrorResponse>(&message);
+    if (error && seq == 1 && id_.empty() && limits_.sessionless_error_status) {
+      stream->plain_status = limits_.sessionless_error_status(error->error);
+      if (stream->plain_status != 0) stream->plain_body = payload;
+    }
     by_request_.erase(*own);
     finished_.push_back(stream->number);
     while (finished_.size() > kFinishedStreamsKept) {
@@ -1342,16 +1358,25 @@ net::awaitable<bool> HttpServer::Impl::serve_sse(S& stream, const Request& reque
   } cancel_wait{lowest.socket(), armed};
 
   bool finished = false;
+  // Sessionless: the head waits for the first message (or the first keep-alive), so that an
+  // error answering at once can still go out with its own status.
+  bool may_hold = session->id().empty() && static_cast<bool>(options_.sessionless_error_status);
   for (;;) {
     HttpSession::Pull pull = session->pull(*sse, *sink);
     if (pull.dropped) break;
+    if (pull.plain_status != 0 && !head.empty()) {
+      // Nothing went out yet: the error travels with its HTTP status (2026-07-28).
+      co_return co_await reply(stream, request, static_cast<http::status>(pull.plain_status),
+                               std::move(pull.plain_body), "application/json");
+    }
     pending += pull.frames;
     if (pull.released) {
       // The retry field right before the end tells the client when to come back (SEP-1699).
       pending += "retry: " + std::to_string(options_.sse_retry.count()) + "\n\n";
       pull.done = true;
     }
-    bool wrote = !pending.empty();
+    bool hold = may_hold && !head.empty() && pull.frames.empty() && !pull.done;
+    bool wrote = !pending.empty() && !hold;
     if (wrote || pull.done) {
       lowest.expires_after(kWriteTimeout);
       boost::system::error_code ec;
@@ -1400,7 +1425,10 @@ net::awaitable<bool> HttpServer::Impl::serve_sse(S& stream, const Request& reque
             ? std::chrono::duration_cast<Clock::duration>(options_.sse_keepalive)
             : Clock::duration(std::chrono::hours(24)));
     auto [ec] = co_await sink->timer.async_wait(kTuple);
-    if (!ec && options_.sse_keepalive.count() > 0) pending = sse::format_comment("keepalive");
+    if (!ec && options_.sse_keepalive.count() > 0) {
+      pending += sse::format_comment("keepalive");
+      may_hold = false;
+    }
   }
   co_return finished&& request.keep_alive() && !sink->peer_gone;
 }

@@ -62,6 +62,8 @@ struct StatelessOptions {
   std::chrono::seconds request_state_ttl{600};
   std::size_t max_request_state_bytes = 256 * 1024;
   std::string request_state_key;
+  // subscriptions/listen streams open at once (each holds a worker while open).
+  std::size_t max_listeners = 64;
 };
 
 struct ServerOptions {

@@ -99,6 +99,9 @@ struct HttpServerOptions {
   // Runs on every POST when set (see RequestValidator); it then also owns the version check of
   // sessionless requests (an unknown version gets its own error, not the transport's).
   RequestValidator validate_request;
+  // Sessionless requests: the HTTP status of an error answer sent before anything else on its
+  // stream (it then goes out as plain JSON, not SSE); 0 or unset keeps 200 and SSE.
+  std::function<int(const jsonrpc::Error&)> sessionless_error_status;
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   // Past it, a new initialize evicts the oldest session never used (no request but initialize,
