@@ -88,7 +88,8 @@ TEST_P(Golden, ServerAnswersExactly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Transcripts, Golden,
-                         ::testing::Values("lifecycle", "tools", "resources_prompts", "bad_input"));
+                         ::testing::Values("lifecycle", "tools", "resources_prompts", "bad_input",
+                                           "stateless_2026"));
 
 }  // namespace
 }  // namespace glassbox::mcp

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace glassbox::testing {
 
@@ -18,11 +20,13 @@ struct Reply {
   int status = 0;  // 0: no answer; `body` holds the error
   std::string content_type;
   std::string body;
+  std::string session_id;  // the Mcp-Session-Id header, when the server sent one
 };
 
 inline Reply request(std::uint16_t port, boost::beast::http::verb verb, std::string target,
                      std::string body = {}, std::string content_type = {},
-                     std::string encoding = {}) {
+                     std::string encoding = {},
+                     const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   namespace http = boost::beast::http;
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
@@ -31,6 +35,7 @@ inline Reply request(std::uint16_t port, boost::beast::http::verb verb, std::str
   req.set(http::field::host, "127.0.0.1");
   if (!content_type.empty()) req.set(http::field::content_type, content_type);
   if (!encoding.empty()) req.set(http::field::content_encoding, encoding);
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = std::move(body);
   req.prepare_payload();
   boost::beast::error_code write_error;  // a server that answers early (413) may close first
@@ -43,7 +48,7 @@ inline Reply request(std::uint16_t port, boost::beast::http::verb verb, std::str
   if (ec) return {0, {}, ec.message()};
   auto res = parser.release();
   return {static_cast<int>(res.result_int()), std::string(res[http::field::content_type]),
-          res.body()};
+          res.body(), std::string(res["Mcp-Session-Id"])};
 }
 
 }  // namespace glassbox::testing

@@ -42,16 +42,23 @@ class Inbox {
     });
     return found;
   }
-  std::optional<jsonrpc::Message> wait_for(std::function<bool(const jsonrpc::Message&)> pred) {
+  std::optional<jsonrpc::Message> wait_for(
+      std::function<bool(const jsonrpc::Message&)> pred,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     std::unique_lock lock(mutex_);
     std::optional<jsonrpc::Message> found;
-    cv_.wait_for(lock, std::chrono::seconds(5), [&] {
+    cv_.wait_for(lock, timeout, [&] {
       for (auto& m : messages_) {
         if (pred(m)) found = m;
       }
       return found.has_value();
     });
     return found;
+  }
+  // Everything delivered so far, in order.
+  std::vector<jsonrpc::Message> snapshot() {
+    std::lock_guard lock(mutex_);
+    return messages_;
   }
   bool wait_closed() {
     std::unique_lock lock(mutex_);
