@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t bar = std::min(header_block.find('|'), header_block.size());
     std::string_view field = header_block.substr(0, bar);
     std::size_t colon = field.find(':');
-    if (colon != std::string_view::npos) headers.emplace_back(field.substr(0, colon), field.substr(colon + 1));
+    if (colon != std::string_view::npos)
+      headers.emplace_back(field.substr(0, colon), field.substr(colon + 1));
     header_block.remove_prefix(std::min(bar + 1, header_block.size()));
   }
   jsonrpc::ParseResult parsed = jsonrpc::parse(body);

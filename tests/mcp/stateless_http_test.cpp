@@ -21,15 +21,13 @@ class StatelessHttp : public ::testing::Test {
       ctx.elicit({{"message", "?"}}, "q");
       return CallToolResult::text("answered");
     });
-    server_.add_tool({.name = "plain"}, [](const object&, RequestContext&) {
-      return CallToolResult::text("plain");
-    });
+    server_.add_tool({.name = "plain"},
+                     [](const object&, RequestContext&) { return CallToolResult::text("plain"); });
     http_ = start_http(server_);
   }
 
   static std::string body(std::string_view method, object params, object meta_extra = {}) {
-    object meta{{kMetaProtocolVersion, kProtocol2026_07_28},
-                {kMetaClientCapabilities, object{}}};
+    object meta{{kMetaProtocolVersion, kProtocol2026_07_28}, {kMetaClientCapabilities, object{}}};
     for (auto& [k, v] : meta_extra) meta[k] = v;
     params["_meta"] = std::move(meta);
     return json::serialize(json::value(
@@ -100,7 +98,8 @@ TEST_F(StatelessHttp, VersionMismatchBetweenHeaderAndBodyIsHeaderMismatch) {
 }
 
 TEST_F(StatelessHttp, ErrorsOfASessionlessRequestCarryTheirHttpStatus) {
-  testing::Reply missing = post(body("tools/call", {{"name", "ask"}}), standard("tools/call", "ask"));
+  testing::Reply missing =
+      post(body("tools/call", {{"name", "ask"}}), standard("tools/call", "ask"));
   EXPECT_EQ(missing.status, 400);
   EXPECT_EQ(missing.content_type, "application/json");
   EXPECT_EQ(error_code(missing), kMissingRequiredClientCapability);
@@ -113,14 +112,9 @@ TEST_F(StatelessHttp, ErrorsOfASessionlessRequestCarryTheirHttpStatus) {
 }
 
 TEST_F(StatelessHttp, SessionsOf2025StillStartWithInitialize) {
-  std::string init = json::serialize(json::value(object{
-      {"jsonrpc", "2.0"},
-      {"id", 1},
-      {"method", "initialize"},
-      {"params",
-       {{"protocolVersion", "2025-11-25"},
-        {"capabilities", object{}},
-        {"clientInfo", {{"name", "c"}, {"version", "1"}}}}}}}));
+  std::string init =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+      R"("capabilities":{},"clientInfo":{"name":"c","version":"1"}}})";
   testing::Reply r = post(init, {});
   EXPECT_EQ(r.status, 200);
   EXPECT_FALSE(r.session_id.empty());

@@ -26,13 +26,13 @@ class Stateless : public ::testing::Test {
  protected:
   void SetUp() override {
     server_.add_tool({.name = "greet"}, [](const object&, RequestContext& ctx) {
-      json::value a = ctx.elicit({{"message", "Name?"},
-                                  {"requestedSchema",
-                                   {{"type", "object"},
-                                    {"properties", {{"name", {{"type", "string"}}}}}}}},
-                                 "user_name");
-      return CallToolResult::text(
-          "Hello, " + std::string(a.at("content").at("name").as_string()) + "!");
+      json::value a =
+          ctx.elicit({{"message", "Name?"},
+                      {"requestedSchema",
+                       {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}}}},
+                     "user_name");
+      return CallToolResult::text("Hello, " + std::string(a.at("content").at("name").as_string()) +
+                                  "!");
     });
     server_.add_tool({.name = "two_steps"}, [](const object&, RequestContext& ctx) {
       json::value first = ctx.elicit({{"message", "first"}}, "step1");
@@ -44,9 +44,8 @@ class Stateless : public ::testing::Test {
       ctx.log(LogLevel::info, "ran", "t");
       return CallToolResult::text("logged");
     });
-    server_.add_tool({.name = "ask_in_list"}, [](const object&, RequestContext&) {
-      return CallToolResult::text("unused");
-    });
+    server_.add_tool({.name = "ask_in_list"},
+                     [](const object&, RequestContext&) { return CallToolResult::text("unused"); });
     auto [client_end, server_end] = transport::make_memory_pair();
     server_.connect(server_end);
     client_ = client_end;
@@ -87,8 +86,7 @@ TEST_F(Stateless, DiscoverAnswersWithVersionsCapabilitiesIdentityAndCacheHints) 
   const json::array& versions = r.at("supportedVersions").as_array();
   ASSERT_GE(versions.size(), 2u);
   EXPECT_EQ(versions[0], "2026-07-28");
-  EXPECT_NE(std::find(versions.begin(), versions.end(), json::value("2025-11-25")),
-            versions.end());
+  EXPECT_NE(std::find(versions.begin(), versions.end(), json::value("2025-11-25")), versions.end());
   EXPECT_TRUE(r.at("capabilities").at("extensions").is_object());
   EXPECT_TRUE(r.at("capabilities").at("tools").is_object());
   EXPECT_EQ(r.at("instructions"), "be brief");
@@ -182,16 +180,15 @@ TEST_F(Stateless, TamperedForeignOrMalformedStateIsRefused) {
   std::string state(r2.at("requestState").as_string());
   std::string tampered = state;
   tampered[3] = tampered[3] == 'A' ? 'B' : 'A';
-  EXPECT_EQ(error("tools/call", {{"name", "two_steps"},
-                                 {"requestState", tampered},
-                                 {"_meta", meta_2026(caps)}})
+  EXPECT_EQ(error("tools/call",
+                  {{"name", "two_steps"}, {"requestState", tampered}, {"_meta", meta_2026(caps)}})
                 .code,
             jsonrpc::error_code::kInvalidParams);
   // A genuine state, but for another tool.
-  EXPECT_EQ(error("tools/call",
-                  {{"name", "greet"}, {"requestState", state}, {"_meta", meta_2026(caps)}})
-                .code,
-            jsonrpc::error_code::kInvalidParams);
+  EXPECT_EQ(
+      error("tools/call", {{"name", "greet"}, {"requestState", state}, {"_meta", meta_2026(caps)}})
+          .code,
+      jsonrpc::error_code::kInvalidParams);
   EXPECT_EQ(error("tools/call",
                   {{"name", "greet"}, {"requestState", "no-dot"}, {"_meta", meta_2026(caps)}})
                 .code,
@@ -247,8 +244,8 @@ TEST_F(Stateless, ListenAcknowledgesFirstThenSendsOnlyWhatWasAskedTaggedWithItsI
     return n && n->method == "notifications/tools/list_changed";
   });
   ASSERT_TRUE(changed);
-  EXPECT_EQ(
-      std::get<jsonrpc::Notification>(*changed).params.at("_meta").at(kMetaSubscriptionId), 77);
+  EXPECT_EQ(std::get<jsonrpc::Notification>(*changed).params.at("_meta").at(kMetaSubscriptionId),
+            77);
   // The prompt change went out first, on the same ordered stream, and was not asked for.
   std::vector<jsonrpc::Message> seen = inbox_.snapshot();
   EXPECT_EQ(std::count_if(seen.begin(), seen.end(),
