@@ -249,6 +249,16 @@ TEST_F(EverythingTest, ElicitationRoundTrip) {
   EXPECT_EQ(schema.at("required"), json::value(array{"username", "email"}));
 }
 
+// The multi round-trip fixtures use the ordinary RequestContext calls: on a 2025-11-25 session
+// they are server-to-client requests answered within the call.
+TEST_F(EverythingTest, InputRequiredFixturesAskWithRequestsOnASession) {
+  mcp::CallToolResult sampled = client_->call_tool("test_input_required_result_sampling");
+  EXPECT_EQ(first_text(sampled), "The model said: This is a test response from the client");
+  std::vector<object> requests = sampling_requests_.wait_for(1);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].at("maxTokens"), 100);
+}
+
 TEST_F(EverythingTest, ElicitationSep1034Defaults) {
   client_->call_tool("test_elicitation_sep1034_defaults");
   std::vector<object> requests = elicitation_requests_.wait_for(1);
@@ -327,7 +337,7 @@ TEST_F(EverythingTest, SubscribedResourceUpdatesAreNotified) {
 
 TEST_F(EverythingTest, Prompts) {
   std::vector<mcp::Prompt> prompts = client_->list_all_prompts();
-  EXPECT_EQ(prompts.size(), 4u);
+  EXPECT_EQ(prompts.size(), 5u);  // the four of 0.1.16 and test_input_required_result_prompt
   for (const mcp::Prompt& prompt : prompts) EXPECT_FALSE(prompt.description.empty()) << prompt.name;
 
   mcp::GetPromptResult with_args =
