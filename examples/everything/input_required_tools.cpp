@@ -165,6 +165,21 @@ void add_input_required_fixtures(mcp::Server& server) {
                     ctx.log(mcp::LogLevel::info, "test_logging_tool ran", "everything");
                     return CallToolResult::text("logged");
                   });
+  // What the subscriptions/listen checks use to make the lists change.
+  server.add_tool({.name = "test_trigger_tool_change",
+                   .description = "Announces a change of the tool list",
+                   .input_schema = no_arguments()},
+                  [&server](const object&, RequestContext&) {
+                    server.notify_tools_changed();
+                    return CallToolResult::text("tools/list_changed sent");
+                  });
+  server.add_tool({.name = "test_trigger_prompt_change",
+                   .description = "Announces a change of the prompt list",
+                   .input_schema = no_arguments()},
+                  [&server](const object&, RequestContext&) {
+                    server.notify_prompts_changed();
+                    return CallToolResult::text("prompts/list_changed sent");
+                  });
   server.add_prompt({.name = "test_input_required_result_prompt",
                      .description = "A prompt that asks the user for its context first"},
                     [](const std::map<std::string, std::string>&, RequestContext& ctx) {
