@@ -103,6 +103,7 @@ std::unique_ptr<mcp::Client> connect(const ServerTarget& target, CliTelemetry& t
   std::shared_ptr<auth::OAuthClient> oauth = target.url.empty() ? nullptr : make_oauth(target);
   mcp::ClientOptions options{.name = std::string(kClientName),
                              .version = std::string(kClientVersion),
+                             .revision = target.revision,
                              .on_log = print_server_log};
   // A refused request waits while the person logs in: give it the time the login may take.
   if (oauth && !target.oauth.client_credentials)

@@ -1,0 +1,138 @@
+// Golden transcripts of the client: tests/golden/client/*.txt hold what glassbox's Client sends
+// ('> ' lines, byte for byte) and what a scripted server answers ('< ' lines), for a fixed
+// sequence of calls per file. The server's lines are the script; the client's lines are checked.
+// Regenerate the client's lines after an intended change with GLASSBOX_UPDATE_GOLDEN=1 and review
+// the diff.
+#include "glassbox/mcp/client.hpp"
+#include "glassbox/transport/memory.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+
+namespace glassbox::mcp {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Step {
+  std::string sent;                  // what the client sends
+  std::vector<std::string> replies;  // what the server answers it with
+};
+
+struct Transcript {
+  std::vector<std::string> header;
+  std::vector<Step> steps;
+};
+
+Transcript read_transcript(const fs::path& path) {
+  Transcript t;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("> ", 0) == 0) {
+      t.steps.push_back({line.substr(2), {}});
+    } else if (line.rfind("< ", 0) == 0 && !t.steps.empty()) {
+      t.steps.back().replies.push_back(line.substr(2));
+    } else if (t.steps.empty()) {
+      t.header.push_back(line);
+    }
+  }
+  return t;
+}
+
+// The fixed calls of each transcript.
+const std::map<std::string, std::function<void(Client&)>>& scripts() {
+  static const std::map<std::string, std::function<void(Client&)>> kScripts{
+      {"stateless_2026_07_28",
+       [](Client& c) {
+         c.list_all_tools();
+         c.list_all_tools();  // kept for ttlMs: nothing sent
+         c.call_tool("deploy", {{"region", "eu-west"}, {"env", "prod"}});
+         c.set_logging_level(LogLevel::info);  // no request: it rides in _meta from now on
+         c.read_resource("test://status");
+       }},
+      {"fallback_2025_11_25",
+       [](Client& c) {
+         c.set_logging_level(LogLevel::info);
+         c.call_tool("echo", {{"message", "hi"}});
+       }},
+  };
+  return kScripts;
+}
+
+class ClientGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ClientGolden, ClientSendsExactly) {
+  const char* source_dir = std::getenv("GLASSBOX_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "run under ctest, or set GLASSBOX_SOURCE_DIR to the checkout";
+  fs::path path = fs::path(source_dir) / "tests/golden/client" / (GetParam() + ".txt");
+  Transcript t = read_transcript(path);
+  ASSERT_FALSE(t.steps.empty()) << path;
+  const bool update = std::getenv("GLASSBOX_UPDATE_GOLDEN") != nullptr;
+
+  std::mutex mutex;
+  std::vector<std::string> sent;  // the client's lines, as they crossed
+  auto [client_end, server_end] =
+      transport::make_memory_pair({.tap = [&](char dir, const std::string& line) {
+        if (dir != '>') return;
+        std::lock_guard lock(mutex);
+        sent.push_back(line);
+      }});
+  std::size_t next = 0;
+  server_end->start(
+      {.on_message = [&, server = server_end.get()](jsonrpc::Message, transport::MessageContext) {
+        std::vector<std::string> replies;
+        {
+          std::lock_guard lock(mutex);
+          if (next >= t.steps.size()) {
+            ADD_FAILURE() << "the client sent more than the transcript holds: " << sent.back();
+            return;
+          }
+          Step& step = t.steps[next++];
+          if (update) {
+            step.sent = sent.back();
+          } else {
+            EXPECT_EQ(sent.back(), step.sent) << "step " << next;
+          }
+          replies = step.replies;
+        }
+        for (const std::string& reply : replies) {
+          auto parsed = jsonrpc::parse(reply);
+          ASSERT_TRUE(parsed.message) << "not JSON-RPC in the transcript: " << reply;
+          server->send(*parsed.message);
+        }
+      }});
+
+  ClientOptions options{.name = "golden-client", .version = "1.0.0"};
+  options.elicitation_handler = [](const json::object&) -> json::value {
+    return json::object{{"action", "accept"}, {"content", {{"confirm", true}}}};
+  };
+  options.propagate_trace_context = false;
+  Client client(options);
+  client.connect(client_end);
+  scripts().at(GetParam())(client);
+  client.close();
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(next, t.steps.size()) << "the client sent fewer messages than the transcript holds";
+  }
+  if (update) {
+    std::ofstream out(path);
+    for (const auto& h : t.header) out << h << "\n";
+    for (const auto& s : t.steps) {
+      out << "> " << s.sent << "\n";
+      for (const auto& r : s.replies) out << "< " << r << "\n";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Transcripts, ClientGolden,
+                         ::testing::Values("stateless_2026_07_28", "fallback_2025_11_25"));
+
+}  // namespace
+}  // namespace glassbox::mcp
