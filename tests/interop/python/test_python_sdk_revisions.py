@@ -1,7 +1,8 @@
 """glassbox's client against a server made with the official Python SDK (mcp 2.3.0, whose release
 speaks MCP 2026-07-28 beside the 2025 era), over stdio and Streamable HTTP, with each
 `--protocol`: 2026-07-28 (server/discover and the per-request _meta), 2025-11-25 (initialize), and
-auto, which settles on 2026-07-28 with this peer.
+auto. (Which revision auto settles on with this peer is asserted in-process by
+tests/mcp/client_ts2_peer_test.cpp for the TypeScript peer; the CLI does not print it.)
 """
 
 import socket
