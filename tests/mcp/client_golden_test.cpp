@@ -93,11 +93,13 @@ TEST_P(ClientGolden, ClientSendsExactly) {
             ADD_FAILURE() << "the client sent more than the transcript holds: " << sent.back();
             return;
           }
+          // The tap saw each line before it was delivered, in the order of delivery.
+          const std::string& line = sent.at(next);
           Step& step = t.steps[next++];
           if (update) {
-            step.sent = sent.back();
+            step.sent = line;
           } else {
-            EXPECT_EQ(sent.back(), step.sent) << "step " << next;
+            EXPECT_EQ(line, step.sent) << "step " << next;
           }
           replies = step.replies;
         }
