@@ -5,12 +5,13 @@
 // the diff.
 #include "glassbox/mcp/client.hpp"
 #include "glassbox/transport/memory.hpp"
+#include "support/transcript.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 
@@ -19,31 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Step {
-  std::string sent;                  // what the client sends
-  std::vector<std::string> replies;  // what the server answers it with
-};
-
-struct Transcript {
-  std::vector<std::string> header;
-  std::vector<Step> steps;
-};
-
-Transcript read_transcript(const fs::path& path) {
-  Transcript t;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("> ", 0) == 0) {
-      t.steps.push_back({line.substr(2), {}});
-    } else if (line.rfind("< ", 0) == 0 && !t.steps.empty()) {
-      t.steps.back().replies.push_back(line.substr(2));
-    } else if (t.steps.empty()) {
-      t.header.push_back(line);
-    }
-  }
-  return t;
-}
+using glassbox::testing::read_transcript;
+using glassbox::testing::Transcript;
+using glassbox::testing::TranscriptStep;
 
 // The fixed calls of each transcript.
 const std::map<std::string, std::function<void(Client&)>>& scripts() {
@@ -84,31 +63,34 @@ TEST_P(ClientGolden, ClientSendsExactly) {
         sent.push_back(line);
       }});
   std::size_t next = 0;
+  std::promise<void> server_closed;  // no callback runs after on_close: the locals may go
   server_end->start(
-      {.on_message = [&, server = server_end.get()](jsonrpc::Message, transport::MessageContext) {
-        std::vector<std::string> replies;
-        {
-          std::lock_guard lock(mutex);
-          if (next >= t.steps.size()) {
-            ADD_FAILURE() << "the client sent more than the transcript holds: " << sent.back();
-            return;
-          }
-          // The tap saw each line before it was delivered, in the order of delivery.
-          const std::string& line = sent.at(next);
-          Step& step = t.steps[next++];
-          if (update) {
-            step.sent = line;
-          } else {
-            EXPECT_EQ(line, step.sent) << "step " << next;
-          }
-          replies = step.replies;
-        }
-        for (const std::string& reply : replies) {
-          auto parsed = jsonrpc::parse(reply);
-          ASSERT_TRUE(parsed.message) << "not JSON-RPC in the transcript: " << reply;
-          server->send(*parsed.message);
-        }
-      }});
+      {.on_message =
+           [&, server = server_end.get()](jsonrpc::Message, transport::MessageContext) {
+             std::vector<std::string> replies;
+             {
+               std::lock_guard lock(mutex);
+               if (next >= t.steps.size()) {
+                 ADD_FAILURE() << "the client sent more than the transcript holds: " << sent.back();
+                 return;
+               }
+               // The tap saw each line before it was delivered, in the order of delivery.
+               const std::string& line = sent.at(next);
+               TranscriptStep& step = t.steps[next++];
+               if (update) {
+                 step.send = line;
+               } else {
+                 EXPECT_EQ(line, step.send) << "step " << next;
+               }
+               replies = step.expected;
+             }
+             for (const std::string& reply : replies) {
+               auto parsed = jsonrpc::parse(reply);
+               ASSERT_TRUE(parsed.message) << "not JSON-RPC in the transcript: " << reply;
+               server->send(*parsed.message);
+             }
+           },
+       .on_close = [&] { server_closed.set_value(); }});
 
   ClientOptions options{.name = "golden-client", .version = "1.0.0"};
   options.elicitation_handler = [](const json::object&) -> json::value {
@@ -119,18 +101,12 @@ TEST_P(ClientGolden, ClientSendsExactly) {
   client.connect(client_end);
   scripts().at(GetParam())(client);
   client.close();
+  server_closed.get_future().wait();
   {
     std::lock_guard lock(mutex);
     EXPECT_EQ(next, t.steps.size()) << "the client sent fewer messages than the transcript holds";
   }
-  if (update) {
-    std::ofstream out(path);
-    for (const auto& h : t.header) out << h << "\n";
-    for (const auto& s : t.steps) {
-      out << "> " << s.sent << "\n";
-      for (const auto& r : s.replies) out << "< " << r << "\n";
-    }
-  }
+  if (update) glassbox::testing::write_transcript(path, t);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transcripts, ClientGolden,

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <mutex>
 
 namespace glassbox::mcp {
@@ -27,22 +28,29 @@ class ScriptedPeer {
     auto [client_end, server_end] = transport::make_memory_pair();
     server_ = server_end;
     client_ = std::make_shared<Recording>(client_end, this);
-    server_->start({.on_message = [this](jsonrpc::Message m, transport::MessageContext) {
-      {
-        // Recorded before the answer goes out: once the client has its answer, the request is
-        // in received().
-        std::lock_guard lock(mutex_);
-        received_.push_back(m);
-      }
-      if (auto* r = std::get_if<jsonrpc::Request>(&m)) {
-        std::optional<Outcome> out = reply_(*r);
-        if (out && out->index() == 0) {
-          server_->send(jsonrpc::Response{r->id, std::get<0>(*out)});
-        } else if (out) {
-          server_->send(jsonrpc::ErrorResponse{r->id, std::get<1>(*out)});
-        }
-      }
-    }});
+    server_->start({.on_message =
+                        [this](jsonrpc::Message m, transport::MessageContext) {
+                          {
+                            // Recorded before the answer goes out: once the client has its answer,
+                            // the request is in received().
+                            std::lock_guard lock(mutex_);
+                            received_.push_back(m);
+                          }
+                          if (auto* r = std::get_if<jsonrpc::Request>(&m)) {
+                            std::optional<Outcome> out = reply_(*r);
+                            if (out && out->index() == 0) {
+                              server_->send(jsonrpc::Response{r->id, std::get<0>(*out)});
+                            } else if (out) {
+                              server_->send(jsonrpc::ErrorResponse{r->id, std::get<1>(*out)});
+                            }
+                          }
+                        },
+                    .on_close = [this] { closed_.set_value(); }});
+  }
+  // Callbacks may run until on_close has returned: wait for it, so none outlives this object.
+  ~ScriptedPeer() {
+    server_->close();
+    closed_future_.wait();
   }
 
   std::shared_ptr<transport::Transport> client_end() { return client_; }
@@ -99,6 +107,8 @@ class ScriptedPeer {
   std::mutex mutex_;
   std::vector<jsonrpc::Message> received_;
   std::vector<HeaderList> headers_;
+  std::promise<void> closed_;
+  std::future<void> closed_future_ = closed_.get_future();
 };
 
 json::object discover_result() {
