@@ -175,6 +175,27 @@ CallToolResult escalate_ticket(const json::object& args, RequestContext& ctx) {
                                ": the paging service is unavailable (503)");
 }
 
+// A long tool (S17): five stages of about 300 ms, each a span, each reported as progress.
+CallToolResult export_report(const json::object& args, RequestContext& ctx) {
+  validate_caller(ctx);
+  constexpr std::string_view kStages[] = {"report.query", "report.aggregate", "report.render",
+                                          "report.compress", "report.upload"};
+  std::string customer = std::string(
+      json::find_string(args, "customer") ? *json::find_string(args, "customer") : "acme-corp");
+  for (std::size_t i = 0; i < std::size(kStages); ++i) {
+    {
+      trace::Span stage = ctx.span(kStages[i]);
+      stage.set_attribute("report.customer", customer);
+      stage.set_attribute("report.stage", static_cast<std::int64_t>(i + 1));
+      work(300ms);
+    }
+    ctx.progress(static_cast<double>(i + 1), 5.0, kStages[i]);
+    if (ctx.cancelled()) return CallToolResult::error("export cancelled");
+  }
+  return CallToolResult::text("report for " + customer +
+                              " exported: tickets-2026-q4.pdf (14 pages, 212 KB)");
+}
+
 CallToolResult kb_search(const json::object& args, RequestContext& ctx) {
   const json::string* query = json::find_string(args, "query");
   {
@@ -241,6 +262,15 @@ void add_demo_fixtures(mcp::Server& server, DemoOptions options) {
       [knowledge_base](const json::object& args, RequestContext& ctx) {
         return search_tickets(*knowledge_base, args, ctx);
       });
+  server.add_tool(
+      {.name = "export_report",
+       .title = "Export a report",
+       .description = "Export a customer's ticket report (slow: about 1.5 s in five stages)",
+       .input_schema = {{"type", "object"},
+                        {"properties",
+                         {{"customer",
+                           {{"type", "string"}, {"description", "Customer account"}}}}}}},
+      export_report);
   server.add_tool({.name = "delete_ticket",
                    .description = "Delete a ticket (needs the admin role)",
                    .input_schema = id_schema,

@@ -10,6 +10,8 @@
 //                    calls through a glassbox Client, so passback spans a chain (S16)
 //   delete_ticket    denied by policy: a JSON-RPC error carrying the spans of the stages that ran
 //   escalate_ticket  the pager upstream fails: an isError result, root span status ERROR
+//   export_report    a slow tool: five stages of about 300 ms, each a span and a progress
+//                    notification (streamed passback shows them as they end, S17)
 //   tickets://{id}   a resource read with an access check
 #pragma once
 

@@ -4,6 +4,7 @@
 #include "glassbox/trace/otlp_http.hpp"
 #include "glassbox/trace/processor.hpp"
 #include "mcp/passback_forward.hpp"
+#include "mcp/passback_stream.hpp"
 
 #include <cstdlib>
 
@@ -14,6 +15,7 @@ struct PassbackRequest {
   bool requested = false;  // S2: only the JSON boolean true
   bool detailed = false;
   std::size_t hops = 0;  // S16: servers the request passed through before this one
+  bool stream = false;   // S17: stream: true (and a progressToken to send on)
 };
 
 PassbackRequest read_request(const json::object& meta) {
@@ -21,7 +23,8 @@ PassbackRequest read_request(const json::object& meta) {
   const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
   if (traces == nullptr) return {};
   return {json::find_bool(*traces, "request").value_or(false),
-          json::find_bool(*traces, "detailed").value_or(false), read_hops(*traces)};
+          json::find_bool(*traces, "detailed").value_or(false), read_hops(*traces),
+          json::find_bool(*traces, "stream").value_or(false) && meta.contains("progressToken")};
 }
 
 // S3: an invalid traceparent is ignored as if absent, never an error.
@@ -114,12 +117,26 @@ Middleware make_passback_middleware(PassbackOptions options) {
     trace::Span root = trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server,
                                               read_parent(ctx.meta()));
     describe_request(root, ctx);
+    std::shared_ptr<PassbackStream> stream;
+    if (asked.requested && asked.stream) {
+      trace::CurationOptions curation = o.curation;
+      curation.detailed = asked.detailed;
+      stream = std::make_shared<PassbackStream>(
+          PassbackStreamOptions{.recorder = recorder.get(),
+                                .root = root.context().span_id,
+                                .curation = std::move(curation),
+                                .send = [&ctx](json::object traces) {
+                                  ctx.progress_meta({{"otel", {{"traces", std::move(traces)}}}});
+                                }});
+      call->stream_to(stream);
+    }
     Outcome outcome;
     {
       trace::ContextScope scope(root);
       outcome = invoke_handler(next, ctx);
     }
     describe_outcome(root, outcome);
+    if (stream) stream->stop();  // what is left goes with the response
     trace::SpanId root_id = root.context().span_id;
     root.end();
     if (!asked.requested) return outcome;
@@ -131,10 +148,13 @@ Middleware make_passback_middleware(PassbackOptions options) {
     std::vector<NestedHop> nested = call->take();
     json::object nested_report;
     json::object traces =
-        nested.empty() ? trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
-                                                    provider.scope(), curation, &report)
-                       : curate_with_nested(recorder->take(), root_id, provider, curation,
-                                            std::move(nested), &report, &nested_report);
+        stream ? finish_streamed(*stream, recorder->take(), root_id, provider, std::move(nested),
+                                 &report, &nested_report)
+        : nested.empty()
+            ? trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
+                                         provider.scope(), curation, &report)
+            : curate_with_nested(recorder->take(), root_id, provider, curation, std::move(nested),
+                                 &report, &nested_report);
     report.dropped_span_count += recorder->dropped_span_count();
     traces["truncated"] = report.truncated || recorder->dropped_span_count() > 0;
     traces["droppedSpanCount"] = report.dropped_span_count;

@@ -1,5 +1,7 @@
 #include "mcp/passback_forward.hpp"
 
+#include "mcp/passback_stream.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -9,6 +11,10 @@ namespace glassbox::mcp {
 void PassbackCall::add(NestedHop hop) {
   std::lock_guard lock(mutex_);
   nested_.push_back(std::move(hop));
+}
+
+void PassbackCall::on_recorded() noexcept {
+  if (stream_) stream_->on_recorded();
 }
 
 std::vector<NestedHop> PassbackCall::take() {
@@ -113,7 +119,8 @@ std::size_t serialized_size(const json::value& v) {
 json::object curate_with_nested(std::vector<trace::SpanData> own, const trace::SpanId& root,
                                 const trace::TracerProvider& provider,
                                 const trace::CurationOptions& options, std::vector<NestedHop> hops,
-                                trace::CurationReport* report_out, json::object* nested_out) {
+                                trace::CurationReport* report_out, json::object* nested_out,
+                                const std::map<trace::SpanId, trace::SpanId>* sent) {
   trace::CurationReport report;
   const bool detailed = options.detailed && options.allow_detailed;
   report.detailed = detailed;
@@ -137,31 +144,37 @@ json::object curate_with_nested(std::vector<trace::SpanData> own, const trace::S
     for (const auto& s : g.spans) by_id.emplace(s.span_id, &s);
   }
   std::map<trace::SpanId, long> depth;
-  auto depth_of = [&](const trace::SpanData& span) {
+  auto parent_of = [&](const trace::SpanId& id) -> std::optional<trace::SpanId> {
+    if (auto it = by_id.find(id); it != by_id.end()) return it->second->parent_span_id;
+    if (sent != nullptr)
+      if (auto it = sent->find(id); it != sent->end()) return it->second;
+    return std::nullopt;
+  };
+  auto depth_of = [&](const trace::SpanId& start) {
     std::vector<trace::SpanId> chain;
-    const trace::SpanData* s = &span;
-    long base = -1;
     std::set<trace::SpanId> visiting;
+    trace::SpanId id = start;
+    long base = -1;
     while (true) {
-      if (auto known = depth.find(s->span_id); known != depth.end()) {
+      if (auto known = depth.find(id); known != depth.end()) {
         base = known->second;
         break;
       }
-      if (s->span_id == root) {
+      if (id == root) {
         base = 0;
         depth[root] = 0;
         break;
       }
-      chain.push_back(s->span_id);
-      auto parent = by_id.find(s->parent_span_id);
-      if (parent == by_id.end() || !visiting.insert(s->span_id).second) break;  // outside, cycle
-      s = parent->second;
+      chain.push_back(id);
+      std::optional<trace::SpanId> parent = parent_of(id);
+      if (!parent || !visiting.insert(id).second) break;  // outside the tree, or a cycle
+      id = *parent;
     }
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       base = base < 0 ? -1 : base + 1;
       depth[*it] = base;
     }
-    return depth.at(span.span_id);
+    return depth.at(start);
   };
 
   // Top level: each hop's own top level came back already (it was asked without detailed);
@@ -185,7 +198,7 @@ json::object curate_with_nested(std::vector<trace::SpanData> own, const trace::S
   for (std::size_t g = 0; g < groups.size(); ++g) {
     for (std::size_t i = 0; i < groups[g].spans.size(); ++i) {
       const trace::SpanData& s = groups[g].spans[i];
-      long d = depth_of(s);
+      long d = depth_of(s.span_id);
       if (d < 0) {
         ++outside;
       } else if (g == 0 && !detailed && d > 1 && !connectors.contains(s.span_id)) {
@@ -243,8 +256,8 @@ json::object curate_with_nested(std::vector<trace::SpanData> own, const trace::S
     group_options.max_bytes = options.max_bytes - bytes;
     trace::CurationReport r;
     json::object curated =
-        trace::curate_to_otlp_json(std::move(kept[g]), g == 0 ? root : trace::SpanId{},
-                                   groups[g].resource, groups[g].scope, group_options, &r);
+        trace::curate_to_otlp_json(std::move(kept[g]), trace::SpanId{}, groups[g].resource,
+                                   groups[g].scope, group_options, &r);
     json::value entry = std::move(curated["resourceSpans"].get_array().at(0));
     std::size_t size = serialized_size(entry) + 1;
     if (r.truncated || (g != 0 && bytes + size > options.max_bytes)) {
@@ -296,7 +309,7 @@ json::object curate_with_nested(std::vector<trace::SpanData> own, const trace::S
                       {"droppedSpanCount", nested_dropped},
                       {"calls", std::move(hop_reports)}};
   if (hops.size() > kMaxHopsReported) nested["callsOmitted"] = hops.size() - kMaxHopsReported;
-  if (nested_out) *nested_out = std::move(nested);
+  if (nested_out && !hops.empty()) *nested_out = std::move(nested);
   if (report_out) *report_out = std::move(report);
   return json::object{{"resourceSpans", std::move(out)}};
 }

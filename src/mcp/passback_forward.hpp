@@ -21,6 +21,7 @@
 #include "glassbox/trace/otlp.hpp"
 #include "glassbox/trace/tracer.hpp"
 
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ struct NestedHop {
 
 // The passback of one traced request whose caller asked for it: what nested calls inherit, and
 // what they brought back.
+class PassbackStream;
+
 class PassbackCall final : public trace::RecorderObserver {
  public:
   PassbackCall(bool detailed, std::size_t hops, PassbackForwarding forwarding)
@@ -49,7 +52,13 @@ class PassbackCall final : public trace::RecorderObserver {
   void add(NestedHop hop);
   std::vector<NestedHop> take();
 
+  // Streamed passback (S17): told of every span the request's recorder keeps. Set once, before
+  // the handler runs.
+  void stream_to(std::shared_ptr<PassbackStream> stream) { stream_ = std::move(stream); }
+  void on_recorded() noexcept override;
+
  private:
+  std::shared_ptr<PassbackStream> stream_;
   bool detailed_;
   std::size_t hops_;
   PassbackForwarding forwarding_;
@@ -73,10 +82,13 @@ Outcome forward_nested_call(OutgoingRequest& request, const OutgoingHandler& sen
 // The payload of a request with nested hops: this server's spans (root `root`, top level or
 // whole tree) plus each hop's, every group under its own resource; redaction and bounds of
 // `options` over all of it. Fills `report` (over the whole payload) and `nested` (the policy
-// report's "nested" member: services, spans, and per-hop drops).
+// report's "nested" member: services, spans, and per-hop drops; left alone without hops).
+// `sent`: spans already streamed (S17), span -> parent, so that what is left still hangs off
+// the tree they started.
 json::object curate_with_nested(std::vector<trace::SpanData> own, const trace::SpanId& root,
                                 const trace::TracerProvider& provider,
                                 const trace::CurationOptions& options, std::vector<NestedHop> hops,
-                                trace::CurationReport* report, json::object* nested);
+                                trace::CurationReport* report, json::object* nested,
+                                const std::map<trace::SpanId, trace::SpanId>* sent = nullptr);
 
 }  // namespace glassbox::mcp

@@ -59,18 +59,18 @@ struct Hop {
 
 // The leaf: a knowledge base whose stages are spans, one below the top level.
 void add_search(Server& server, std::atomic<bool>* asked_for_passback = nullptr) {
-  server.add_tool({.name = "search"}, [asked_for_passback](const json::object&,
-                                                           RequestContext& ctx) {
-    if (asked_for_passback) asked_for_passback->store(ctx.meta().contains("otel"));
-    { trace::Span parse = ctx.span("parse"); }
-    {
-      trace::Span lookup = ctx.span("lookup");
-      lookup.set_attribute("kb.customer_email", "ann@example.com");
-      lookup.set_attribute("authorization", "Bearer abc.def.ghi");
-      trace::Span shard = ctx.span("shard.read");  // a grandchild: detailed only
-    }
-    return CallToolResult::text("3 articles");
-  });
+  server.add_tool({.name = "search"},
+                  [asked_for_passback](const json::object&, RequestContext& ctx) {
+                    if (asked_for_passback) asked_for_passback->store(ctx.meta().contains("otel"));
+                    { trace::Span parse = ctx.span("parse"); }
+                    {
+                      trace::Span lookup = ctx.span("lookup");
+                      lookup.set_attribute("kb.customer_email", "ann@example.com");
+                      lookup.set_attribute("authorization", "Bearer abc.def.ghi");
+                      trace::Span shard = ctx.span("shard.read");  // a grandchild: detailed only
+                    }
+                    return CallToolResult::text("3 articles");
+                  });
 }
 
 // The middle: its `ask` tool calls the next server's `search` inside a stage.
@@ -127,7 +127,8 @@ std::string id(const json::object& span, std::string_view key = "spanId") {
 
 std::string attribute(const json::object& span, std::string_view key) {
   for (const auto& kv : span.at("attributes").as_array())
-    if (kv.at("key").as_string() == key) return std::string(kv.at("value").at("stringValue").as_string());
+    if (kv.at("key").as_string() == key)
+      return std::string(kv.at("value").at("stringValue").as_string());
   return {};
 }
 
@@ -187,7 +188,7 @@ TEST(Chain, TopLevelKeepsEachHopsTopAndTheNestedClientSpan) {  // covers S16, S6
   EXPECT_EQ(hop.at("call").as_string(), "tools/call search");
   EXPECT_EQ(hop.at("droppedOnArrivalCount").as_int64(), 0);
   EXPECT_EQ(hop.at("policy").at("droppedSpanCount").as_int64(), 1);  // kb's shard.read
-  EXPECT_EQ(policy.at("droppedSpanCount").as_int64(), 1);           // desk's own "deep"
+  EXPECT_EQ(policy.at("droppedSpanCount").as_int64(), 1);            // desk's own "deep"
 }
 
 TEST(Chain, DetailedReturnsEveryHopsWholeTree) {  // covers S16, S6
@@ -242,12 +243,11 @@ TEST(Chain, ForwardingCanBeTurnedOff) {  // covers S16, S14
   std::atomic<bool> kb_asked{true};
   TwoHops chain({.forwarding = {.enabled = false}}, &kb_asked);
   auto groups = groups_of(traces_of(chain.call()));
-  ASSERT_EQ(groups.size(), 1u);  // the desk's own spans only
+  ASSERT_EQ(groups.size(), 1u);   // the desk's own spans only
   EXPECT_FALSE(kb_asked.load());  // the kb got a traceparent and no ask
   // With nothing nested, the top level is the plain rule (S6): the CLIENT span under a stage
   // is below it.
-  EXPECT_EQ(names(groups[0]),
-            (std::set<std::string>{"tools/call ask", "stage.kb", "stage.other"}));
+  EXPECT_EQ(names(groups[0]), (std::set<std::string>{"tools/call ask", "stage.kb", "stage.other"}));
 }
 
 // A nested server that answers with forged telemetry: its spans never reach the caller, and
@@ -331,8 +331,7 @@ TEST(Chain, TheHopLimitEndsALoopOfServers) {  // covers S16
     EXPECT_NE(std::string(e.what()).find("hop limit (8 servers)"), std::string::npos);
     EXPECT_EQ(served.load(), 8);  // eight servers deep, then the ninth call is never sent
     // The spans of every hop still come back, inside the error (S10).
-    const json::object& traces =
-        e.error().data.at("_meta").at("otel").at("traces").as_object();
+    const json::object& traces = e.error().data.at("_meta").at("otel").at("traces").as_object();
     std::map<std::string, int> server_spans;
     for (const auto& g : groups_of(traces))
       for (const auto& s : g.spans)
@@ -358,8 +357,7 @@ struct DemoCall {
   std::string text;
 };
 
-DemoCall call_demo(std::function<std::shared_ptr<transport::Transport>()> connect,
-                   bool detailed) {
+DemoCall call_demo(std::function<std::shared_ptr<transport::Transport>()> connect, bool detailed) {
   Client client;
   DemoCall out;
   auto telemetry = enable_client_telemetry(
@@ -406,7 +404,9 @@ TEST(ThreeProcesses, OverStdio) {  // covers S16, S14, C4, C5
   for (bool detailed : {false, true}) {
     SCOPED_TRACE(detailed ? "detailed" : "top level");
     DemoCall call = call_demo(
-        [] { return transport::spawn_process({.argv = {GLASSBOX_BIN, "serve", "demo", "--stdio"}}); },
+        [] {
+          return transport::spawn_process({.argv = {GLASSBOX_BIN, "serve", "demo", "--stdio"}});
+        },
         detailed);
     expect_three_level_trace(call, detailed);
   }
