@@ -95,8 +95,7 @@ void PassbackStream::flush_locked() {
     if (d < 1 || (!detailed && d > 1)) continue;
     ready.emplace_back(d, i);
   }
-  waiting_ = 0;
-  throttle_.sent(options_.clock());
+  waiting_ = 0;  // looked at: the next span that ends, or the timer, looks again
   // S12 across the call: one span and some bytes stay for the final response's root.
   if (ready.empty() || spans_left_ <= 1) return;
   std::sort(ready.begin(), ready.end(), [&](const auto& a, const auto& b) {
@@ -134,6 +133,7 @@ void PassbackStream::flush_locked() {
   report_.redacted_attribute_count += r.redacted_attribute_count;
   report_.truncated_attribute_count += r.truncated_attribute_count;
   ++notifications_;
+  throttle_.sent(options_.clock());
   traces["partial"] = true;
   traces["truncated"] = false;
   traces["droppedSpanCount"] = 0;
