@@ -10,6 +10,7 @@
 #include "glassbox/transport/memory.hpp"
 #include "glassbox/transport/stdio.hpp"
 #include "support/child_server.hpp"
+#include "support/passback_payload.hpp"
 
 #include <gtest/gtest.h>
 
@@ -132,9 +133,7 @@ std::string attribute(const json::object& span, std::string_view key) {
   return {};
 }
 
-const json::object& traces_of(const json::object& meta) {
-  return meta.at("otel").at("traces").as_object();
-}
+using test::traces_of;
 
 // desk -> kb, in one process.
 struct TwoHops {

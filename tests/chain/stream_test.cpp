@@ -8,6 +8,7 @@
 #include "glassbox/trace/processor.hpp"
 #include "glassbox/transport/memory.hpp"
 #include "mcp/passback_stream.hpp"
+#include "support/passback_payload.hpp"
 
 #include <gtest/gtest.h>
 
@@ -55,6 +56,7 @@ void add_stepped(Server& server, Stepper* stepper, int stages = 5) {
       stage.set_attribute("authorization", "Bearer abc.def.ghi");
       { trace::Span inner = ctx.span("stage." + std::to_string(i) + ".inner"); }
     }
+    if (stepper) stepper->wait_for(stages);  // the last stage is seen while the call runs too
     ctx.progress(1, 1, "done");
     return CallToolResult::text("exported");
   });
@@ -80,18 +82,13 @@ struct Partial {
   double progress = 0;
 };
 
-std::vector<json::object> spans_of(const json::object& traces) {
-  std::vector<json::object> out;
-  for (const auto& rs : traces.at("resourceSpans").as_array())
-    for (const auto& ss : rs.at("scopeSpans").as_array())
-      for (const auto& sp : ss.at("spans").as_array()) out.push_back(sp.as_object());
-  return out;
-}
+using test::spans_of;
 
 // (name, parent's name) of every span: comparable across two calls.
 std::multiset<std::pair<std::string, std::string>> shape(const std::vector<json::object>& spans) {
   std::map<std::string, std::string> names;
-  for (const auto& s : spans) names[std::string(s.at("spanId").as_string())] = s.at("name").as_string();
+  for (const auto& s : spans)
+    names[std::string(s.at("spanId").as_string())] = s.at("name").as_string();
   std::multiset<std::pair<std::string, std::string>> out;
   for (const auto& s : spans) {
     const json::string* parent = json::find_string(s, "parentSpanId");
@@ -212,13 +209,13 @@ TEST(Stream, BoundsAreCountedAcrossTheWholeCall) {  // covers S17, S12
 }
 
 TEST(Stream, ACallerThatDidNotAskGetsNoOtelInItsProgress) {  // covers S17, S2
-  for (json::object meta : {ask(false), json::object{{"otel", {{"traces", {{"stream", true}}}}}},
-                            json::object{}}) {
+  for (json::object meta :
+       {ask(false), json::object{{"otel", {{"traces", {{"stream", true}}}}}}, json::object{}}) {
     Collector seen;
     Served served(nullptr);
     served.client.call_tool(
-        "export", {}, {.on_progress = [&](const ProgressUpdate& u) { seen.on_progress(u); },
-                       .meta = meta});
+        "export", {},
+        {.on_progress = [&](const ProgressUpdate& u) { seen.on_progress(u); }, .meta = meta});
     EXPECT_TRUE(seen.partials.empty()) << json::serialize(meta);
     ASSERT_EQ(seen.ordinary.size(), 1u);
     EXPECT_TRUE(seen.ordinary[0].meta.empty());
@@ -247,17 +244,17 @@ TEST(Stream, TheClientStitchesAndExportsPartialsAtOnce) {  // covers S17, C7
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<std::size_t> partial_sizes;
-  auto telemetry = enable_client_telemetry(
-      client, {.passback = PassbackMode::always,
-               .detailed = true,
-               .stream = true,
-               .on_partial =
-                   [&](const StitchedTrace& t) {
-                     std::lock_guard lock(mutex);
-                     partial_sizes.push_back(t.server_span_count());
-                     changed.notify_all();
-                   },
-               .exporter = exporter});
+  auto telemetry =
+      enable_client_telemetry(client, {.passback = PassbackMode::always,
+                                       .detailed = true,
+                                       .stream = true,
+                                       .on_partial =
+                                           [&](const StitchedTrace& t) {
+                                             std::lock_guard lock(mutex);
+                                             partial_sizes.push_back(t.server_span_count());
+                                             changed.notify_all();
+                                           },
+                                       .exporter = exporter});
   auto [c, s] = transport::make_memory_pair();
   served.server.connect(s);
   client.connect(c);
