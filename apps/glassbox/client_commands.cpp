@@ -166,6 +166,7 @@ int with_client(const ServerTarget& target, const CallCommandOptions& options, B
   try {
     CliTelemetry telemetry({.passback = options.passback,
                             .detailed = options.detailed,
+                            .stream = options.stream,
                             .otlp_endpoint = options.otlp_endpoint,
                             .otlp_protocol = options.otlp_protocol});
     std::unique_ptr<mcp::Client> client = connect(target, telemetry);

@@ -49,6 +49,7 @@ struct ServerTarget {
 struct CallCommandOptions {
   bool passback = true;  // --no-passback turns it off
   bool detailed = false;
+  bool stream = false;        // --stream: streamed passback (S17), the waterfall drawn live
   std::string otlp_endpoint;  // --otlp: an OTLP/HTTP base URL; empty: OTEL_EXPORTER_OTLP_* decide
   std::optional<trace::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or default
   bool json_output = false;                          // --json-output: the whole result as JSON

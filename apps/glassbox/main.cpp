@@ -142,6 +142,8 @@ void add_telemetry_options(CLI::App* command, CommandLine& line) {
   command->add_flag("--no-passback", line.no_passback,
                     "Do not ask the server for its execution spans");
   command->add_flag("--detailed", line.call.detailed, "Ask for the server's detailed spans");
+  command->add_flag("--stream", line.call.stream,
+                    "Ask for spans while the call runs (streamed passback): the waterfall grows");
   command->add_option("--otlp", line.call.otlp_endpoint,
                       "OTLP/HTTP base endpoint for the stitched trace (http://127.0.0.1:4318)");
   command->add_option("--otlp-protocol", line.otlp_protocol, "OTLP encoding")

@@ -191,6 +191,7 @@ void Session::on_notification(const jsonrpc::Notification& n) {
       update.total = json::find_number(params, "total");
       if (const json::string* m = json::find_string(params, "message"))
         update.message = std::string(*m);
+      if (const json::object* meta = json::find_object(params, "_meta")) update.meta = *meta;
       pending->on_progress(update);
     }
     return;

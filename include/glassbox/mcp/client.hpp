@@ -37,6 +37,7 @@ struct ProgressUpdate {
   double progress = 0;
   std::optional<double> total;
   std::string message;
+  json::object meta;  // params._meta (streamed passback puts partial spans there, S17)
 };
 
 struct LogMessage {
