@@ -2,7 +2,8 @@
 # The official MCP conformance suite (@modelcontextprotocol/conformance) against glassbox:
 #   server mode: the suite 0.2.0-alpha.12's requirement sets 2025-11-25 and 2026-07-28 against
 #   `glassbox serve everything --http`;
-#   client mode: the client scenarios glassbox-conformance-client implements.
+#   client mode: the client scenarios glassbox-conformance-client implements (0.1.16), and the
+#   client requirement sets of 2025-11-25 and 2026-07-28 (0.2.0-alpha.12, `conformance-2026`).
 # Usage: scripts/conformance.sh [BUILD_DIR]   (default: build; binaries in BUILD_DIR/bin)
 # Exits non-zero on any failure. Results land in BUILD_DIR/conformance-results/.
 set -euo pipefail
@@ -14,6 +15,7 @@ source scripts/node-env.sh
 # Two releases of the suite are pinned (package.json): 0.1.16 as `@modelcontextprotocol/conformance`
 # and 0.2.0-alpha.12 as `conformance-2026`. Both install a `conformance` command, so name the file.
 conformance() { node "$root/node_modules/@modelcontextprotocol/conformance/dist/index.js" "$@"; }
+conformance_2026() { node "$root/node_modules/conformance-2026/dist/index.js" "$@"; }
 
 glassbox=$build/bin/glassbox
 client=$build/bin/glassbox-conformance-client
@@ -49,7 +51,6 @@ status=0
 # (node_modules/conformance-2026/requirements/): 2025-11-25 (initialize and sessions) and
 # 2026-07-28 (stateless, per-request _meta). Each set also runs its not_scored scenarios
 # (extensions such as tasks, pending ones) for visibility; the exit status counts the scored only.
-conformance_2026() { node "$root/node_modules/conformance-2026/dist/index.js" "$@"; }
 for requirements in 2025-11-25 2026-07-28; do
   echo "== server scenarios ($requirements requirements, suite 0.2.0-alpha.12) against $url"
   if ! conformance_2026 server --url "$url" --requirements "$requirements" \
@@ -81,6 +82,22 @@ for scenario in initialize tools_call elicitation-sep1034-client-defaults sse-re
     echo "✓ $scenario: $(grep -a 'Passed:' "$log_file" | tail -1)"
   else
     echo "✗ $scenario (see $log_file)"
+    status=1
+  fi
+done
+
+# The frozen requirement sets of 0.2.0-alpha.12: every client scenario a revision requires, run
+# at that revision's wire version (the client in auto mode: server/discover, else initialize).
+# The suite exits non-zero on any scored failure; not_scored ones (extensions) are reported only.
+for revision in 2025-11-25 2026-07-28; do
+  log_file=$results/client-requirements-$revision.txt
+  if conformance_2026 client --command "$client --protocol auto" --requirements "$revision" \
+      -o "$results/client-$revision" >"$log_file" 2>&1; then
+    echo "✓ client --requirements $revision: every scored scenario passes" \
+         "($(grep -a '^Total:' "$log_file" | tail -1 | sed 's/^Total: //'), not_scored extensions included)"
+  else
+    echo "✗ client --requirements $revision (see $log_file):"
+    sed -n '/=== SUITE SUMMARY ===/,$p' "$log_file" | grep -a '✗' || true
     status=1
   fi
 done

@@ -93,8 +93,8 @@ int run_demo_command(const DemoCommandOptions& options) {
   std::ostream& out = std::cout;
 
   out << bold("glassbox demo") << ": an agent calls the MCP server of another company's help desk\n"
-      << "(acme-helpdesk, a separate process). Can the agent see why a call was slow, or "
-         "denied?\n\n";
+      << "(acme-helpdesk, a separate process), which in turn calls its knowledge base, a third\n"
+      << "process and MCP server (acme-kb). Can the agent see why a call was slow, or denied?\n\n";
   if (external) {
     out << "  traces to  " << exporter_options.endpoint << "  (OTLP/HTTP)\n\n";
   } else {
@@ -149,7 +149,9 @@ int run_demo_command(const DemoCommandOptions& options) {
         << "(_meta.otel.traces.request: true). The server hands back the spans of its stages in "
            "the\n"
         << "response; the agent checks them (same trace, under its own span) and stitches them "
-           "in:\n\n"
+           "in.\n"
+        << "The help desk asked its knowledge base the same way, so the trace has three levels:\n"
+        << "agent, help desk, knowledge base, each service in its own colour:\n\n"
         << render_waterfall(*last, look) << "\n";
     acts.push_back({"act 2, the glass box", last->client_span.trace_id.to_hex()});
 
@@ -158,7 +160,7 @@ int run_demo_command(const DemoCommandOptions& options) {
     std::vector<std::string> redacted = redacted_keys(*last);
     out << bold("Act 3. Detailed.")
         << " With detailed: true the server returns the whole tree: the JWKS\n"
-        << "lookup inside auth, the knowledge-base ranking, the calls on worker threads.";
+        << "lookup inside auth, the knowledge base's shard reads, the calls on worker threads.";
     if (!redacted.empty()) {
       out << " It never\nhands out secrets: " << redacted.size()
           << " values were [REDACTED] before they left it (";

@@ -3,6 +3,8 @@
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/trace/otlp_http.hpp"
 #include "glassbox/trace/processor.hpp"
+#include "mcp/passback_forward.hpp"
+#include "mcp/passback_stream.hpp"
 
 #include <cstdlib>
 
@@ -12,6 +14,8 @@ namespace {
 struct PassbackRequest {
   bool requested = false;  // S2: only the JSON boolean true
   bool detailed = false;
+  std::size_t hops = 0;  // S16: servers the request passed through before this one
+  bool stream = false;   // S17: stream: true (and a progressToken to send on)
 };
 
 PassbackRequest read_request(const json::object& meta) {
@@ -19,7 +23,8 @@ PassbackRequest read_request(const json::object& meta) {
   const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
   if (traces == nullptr) return {};
   return {json::find_bool(*traces, "request").value_or(false),
-          json::find_bool(*traces, "detailed").value_or(false)};
+          json::find_bool(*traces, "detailed").value_or(false), read_hops(*traces),
+          json::find_bool(*traces, "stream").value_or(false) && meta.contains("progressToken")};
 }
 
 // S3: an invalid traceparent is ignored as if absent, never an error.
@@ -96,18 +101,44 @@ Middleware make_passback_middleware(PassbackOptions options) {
     // trace for an outgoing call to continue (S14). Recording them would cost more than the call.
     if (!asked.requested && !o.provider->has_processors() && !ctx.meta().contains("traceparent"))
       return next(ctx);
-    auto recorder = std::make_shared<trace::Recorder>(
-        trace::RecorderOptions{.provider = o.provider, .max_spans = o.max_recorded_spans});
+    // S16: a loop of servers ends at the hop limit; nested calls inherit the ask.
+    if (asked.requested && asked.hops >= o.forwarding.max_hops) {
+      return jsonrpc::Error{kHopLimitErrorCode,
+                            "passback hop limit (" + std::to_string(o.forwarding.max_hops) +
+                                " servers) reached: is this a loop of MCP servers?",
+                            json::object{{"hops", asked.hops}}};
+    }
+    std::shared_ptr<PassbackCall> call;
+    if (asked.requested) {
+      call = std::make_shared<PassbackCall>(asked.detailed && o.curation.allow_detailed, asked.hops,
+                                            o.forwarding);
+    }
+    auto recorder = std::make_shared<trace::Recorder>(trace::RecorderOptions{
+        .provider = o.provider, .observer = call, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
     trace::Span root = trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server,
                                               read_parent(ctx.meta()));
     describe_request(root, ctx);
+    std::shared_ptr<PassbackStream> stream;
+    if (asked.requested && asked.stream) {
+      trace::CurationOptions curation = o.curation;
+      curation.detailed = asked.detailed;
+      stream = std::make_shared<PassbackStream>(
+          PassbackStreamOptions{.recorder = recorder.get(),
+                                .root = root.context().span_id,
+                                .curation = std::move(curation),
+                                .send = [&ctx](json::object traces) {
+                                  ctx.progress_meta({{"otel", {{"traces", std::move(traces)}}}});
+                                }});
+      call->stream_to(stream);
+    }
     Outcome outcome;
     {
       trace::ContextScope scope(root);
       outcome = invoke_handler(next, ctx);
     }
     describe_outcome(root, outcome);
+    if (stream) stream->stop();  // what is left goes with the response
     trace::SpanId root_id = root.context().span_id;
     root.end();
     if (!asked.requested) return outcome;
@@ -116,12 +147,21 @@ Middleware make_passback_middleware(PassbackOptions options) {
     curation.detailed = asked.detailed;
     trace::CurationReport report;
     const trace::TracerProvider& provider = *recorder->provider();
-    json::object traces = trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
-                                                     provider.scope(), curation, &report);
+    std::vector<NestedHop> nested = call->take();
+    json::object nested_report;
+    json::object traces =
+        stream ? finish_streamed(*stream, recorder->take(), root_id, provider, std::move(nested),
+                                 &report, &nested_report)
+        : nested.empty()
+            ? trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
+                                         provider.scope(), curation, &report)
+            : curate_with_nested(recorder->take(), root_id, provider, curation, std::move(nested),
+                                 &report, &nested_report);
     report.dropped_span_count += recorder->dropped_span_count();
     traces["truncated"] = report.truncated || recorder->dropped_span_count() > 0;
     traces["droppedSpanCount"] = report.dropped_span_count;
     traces["policy"] = report.to_json();  // S15
+    if (!nested_report.empty()) traces["policy"].get_object()["nested"] = std::move(nested_report);
     json::object& meta = outcome_meta(outcome);
     json::value& otel = meta["otel"];
     if (!otel.is_object()) otel = json::object{};

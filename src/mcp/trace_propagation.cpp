@@ -1,16 +1,25 @@
 #include "glassbox/mcp/trace_propagation.hpp"
 
 #include "glassbox/trace/tracer.hpp"
+#include "mcp/passback_forward.hpp"
 
 namespace glassbox::mcp {
 
 OutgoingMiddleware make_trace_propagation_middleware() {
   return [](OutgoingRequest& request, const OutgoingHandler& send) -> Outcome {
     if (trace::current_context().empty()) return send(request);
+    // S16: a passback call made on behalf of a request whose caller asked for passback.
+    PassbackCall* nested = request.method == "tools/call" || request.method == "resources/read"
+                               ? current_passback_call()
+                               : nullptr;
+    if (nested && !nested->forwarding().enabled) nested = nullptr;
     // A traceparent already there (the caller's, or an outer middleware's CLIENT span) wins.
     if (const json::object* meta = json::find_object(request.params, "_meta");
         meta && meta->contains("traceparent")) {
-      return send(request);
+      std::optional<trace::SpanContext> given;
+      if (const json::string* tp = json::find_string(*meta, "traceparent"); tp && nested)
+        given = trace::parse_traceparent(*tp, {});
+      return given ? forward_nested_call(request, send, *nested, *given) : send(request);
     }
     std::string name = request.method;
     if (const json::string* target =
@@ -24,7 +33,8 @@ OutgoingMiddleware make_trace_propagation_middleware() {
     meta.get_object()["traceparent"] = trace::format_traceparent(span.context());
     if (!span.context().tracestate.empty())
       meta.get_object()["tracestate"] = span.context().tracestate;
-    Outcome outcome = send(request);
+    Outcome outcome =
+        nested ? forward_nested_call(request, send, *nested, span.context()) : send(request);
     if (outcome.index() == 1)
       span.set_status(trace::StatusCode::error, std::get<1>(outcome).message);
     return outcome;
