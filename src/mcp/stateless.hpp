@@ -47,6 +47,6 @@ int sessionless_error_status(const jsonrpc::Error& error);
 
 // The HTTP admission check of 2026-07-28 requests (transport::RequestValidator).
 std::optional<transport::AuthorizationDecision> validate_http_request(
-    const transport::HeaderList& headers, const jsonrpc::Message& message);
+    const transport::HeaderViews& headers, const jsonrpc::Message& message);
 
 }  // namespace glassbox::mcp

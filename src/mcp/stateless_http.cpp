@@ -17,7 +17,7 @@ bool same_ascii_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::optional<std::string_view> header(const transport::HeaderList& headers,
+std::optional<std::string_view> header(const transport::HeaderViews& headers,
                                        std::string_view name) {
   for (const auto& [n, v] : headers) {
     if (same_ascii_ignoring_case(n, name)) return v;
@@ -70,7 +70,7 @@ int sessionless_error_status(const jsonrpc::Error& error) {
 }
 
 std::optional<transport::AuthorizationDecision> validate_http_request(
-    const transport::HeaderList& headers, const jsonrpc::Message& message) {
+    const transport::HeaderViews& headers, const jsonrpc::Message& message) {
   const std::string* method = nullptr;
   const json::value* params = nullptr;
   if (const auto* r = std::get_if<jsonrpc::Request>(&message)) {

@@ -1131,7 +1131,7 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
     owner = std::move(decision.session_owner);
   }
   if (options_.validate_request) {
-    HeaderList headers;
+    HeaderViews headers;
     for (const auto& field : request) headers.emplace_back(field.name_string(), field.value());
     if (auto refusal = options_.validate_request(headers, message)) {
       co_return co_await refuse(stream, request, std::move(*refusal));

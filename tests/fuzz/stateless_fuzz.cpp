@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view body = rest.substr(0, std::min(nul, rest.size()));
   std::string_view state = nul == std::string_view::npos ? "" : rest.substr(nul + 1);
 
-  transport::HeaderList headers;
+  transport::HeaderViews headers;
   while (!header_block.empty()) {
     std::size_t bar = std::min(header_block.find('|'), header_block.size());
     std::string_view field = header_block.substr(0, bar);

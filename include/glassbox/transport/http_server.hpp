@@ -72,12 +72,12 @@ using AuthorizationDone = std::function<void(AuthorizationDecision)>;
 using Authorizer = std::function<void(const AuthorizationRequest&, AuthorizationDone)>;
 
 // Every header of one POST (names as sent), for a RequestValidator.
-using HeaderList = std::vector<std::pair<std::string_view, std::string_view>>;
+using HeaderViews = std::vector<std::pair<std::string_view, std::string_view>>;
 // Checks a parsed POST against its headers (the layer above brings the rules: MCP 2026-07-28's
 // header/body agreement). nullopt accepts; a decision with a status refuses with it. Runs on an
 // I/O thread after the authorizer, before any session is found or made; must not block or throw.
-using RequestValidator =
-    std::function<std::optional<AuthorizationDecision>(const HeaderList&, const jsonrpc::Message&)>;
+using RequestValidator = std::function<std::optional<AuthorizationDecision>(
+    const HeaderViews&, const jsonrpc::Message&)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
