@@ -11,6 +11,13 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+// GCC 12 warns, wrongly, that the frame of a coroutine defined outside its class (or a free
+// coroutine template) is freed by a mismatched operator delete: Asio's frame allocator pairs its
+// own new and delete. For the files that include this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace glassbox::transport::http_detail {
 
 namespace net = boost::asio;

@@ -469,10 +469,6 @@ std::size_t SessionTable::size() {
 
 // ---- serve_sse ---------------------------------------------------------------------------------
 
-// GCC 12 warns, wrongly, that the coroutine frame of this free function template is freed by a
-// mismatched operator delete (Asio's frame allocator pairs its own new and delete).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 template <class S>
 net::awaitable<bool> serve_sse(S& stream, const Request& request,
                                const std::shared_ptr<HttpSession>& session,
@@ -580,8 +576,6 @@ template net::awaitable<bool> serve_sse(TlsStream&, const Request&,
                                         const std::shared_ptr<HttpSession>&,
                                         const std::shared_ptr<Stream>&,
                                         const std::shared_ptr<Sink>&, bool, SseTiming);
-
-#pragma GCC diagnostic pop
 
 }  // namespace http_detail
 
