@@ -3,8 +3,8 @@
 
 #include "collector.hpp"
 #include "glassbox/transport/stdio.hpp"
+#include "stop_signals.hpp"
 
-#include <pthread.h>
 #include <unistd.h>
 #include <csignal>
 #include <filesystem>
@@ -61,11 +61,8 @@ std::unique_ptr<collector::Collector> start_collector(const DemoCommandOptions& 
 
 int run_demo_command(const DemoCommandOptions& options) {
   const bool interactive = !options.no_wait && ::isatty(0) == 1 && ::isatty(1) == 1;
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  if (interactive) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
+  sigset_t stop_signals{};
+  if (interactive) stop_signals = apps::block_stop_signals();  // before any thread starts
 
   // An OTLP endpoint named on the command line or in the environment: the traces go there and
   // the embedded collector stays off (its links would show nothing of them).
@@ -215,8 +212,7 @@ int run_demo_command(const DemoCommandOptions& options) {
         << "  all traces             " << base << "/\n";
     list_acts(base + "/trace/");
     out << std::flush;
-    int received = 0;
-    sigwait(&stop_signals, &received);
+    apps::wait_for_stop_signal(stop_signals);
   } else {
     // The collector stops with the demo: its URLs would be dead, so print the command that
     // serves the traces again and the paths to open on the address it prints.

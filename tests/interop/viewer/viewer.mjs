@@ -14,8 +14,8 @@ import { chromium } from "playwright-core";
 
 const bin = process.env.GLASSBOX_BIN ?? resolve("build/bin/glassbox");
 const chromiumPath = process.env.GLASSBOX_CHROMIUM ?? "/usr/bin/chromium";
-const screenshot = resolve(process.env.GLASSBOX_SCREENSHOT ?? "docs/viewer.png");
 const work = mkdtempSync(join(tmpdir(), "glassbox-viewer-"));
+const screenshot = resolve(process.env.GLASSBOX_SCREENSHOT ?? join(work, "viewer.png"));
 const cleanups = [];
 after(async () => {
   for (const f of cleanups.reverse()) await f();
