@@ -2,6 +2,7 @@
 
 #include "auth/scopes.hpp"
 #include "glassbox/transport/http_fetch.hpp"
+#include "json/base64.hpp"
 
 #include <openssl/evp.h>
 
@@ -30,15 +31,6 @@ std::string digest(std::string_view token, std::string_view audience) {
   key += '\n';
   key += audience;
   return key;
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
 }
 
 // RFC 6749 2.3.1: client id and secret are form-encoded before they go into Basic.
@@ -218,9 +210,9 @@ VerifyResult IntrospectionVerifier::verify(std::string_view token, std::string_v
         .ca_file = o.ca_file,
     };
     if (!o.client_id.empty()) {
-      request.headers.emplace_back(
-          "Authorization",
-          "Basic " + base64(form_escape(o.client_id) + ":" + form_escape(o.client_secret)));
+      request.headers.emplace_back("Authorization",
+                                   "Basic " + json::base64_encode(form_escape(o.client_id) + ":" +
+                                                                  form_escape(o.client_secret)));
     }
     {
       std::lock_guard lock(impl_->mutex);

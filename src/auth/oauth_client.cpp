@@ -7,8 +7,7 @@
 #include "glassbox/auth/token_store.hpp"
 #include "glassbox/json/json.hpp"
 #include "glassbox/transport/http_fetch.hpp"
-
-#include <openssl/evp.h>
+#include "json/base64.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -40,16 +39,6 @@ bool contains(const std::vector<std::string>& list, std::string_view item) {
 void add_all(std::vector<std::string>& into, const std::vector<std::string>& more) {
   for (const std::string& s : more)
     if (!contains(into, s)) into.push_back(s);
-}
-
-// Standard base64 with padding, for HTTP Basic credentials.
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
-  return out;
 }
 
 // One form value, application/x-www-form-urlencoded (RFC 6749 section 2.3.1 encodes the client
@@ -329,8 +318,9 @@ struct OAuthClient::Impl {
                             const std::vector<std::string>& scopes) {
     std::vector<std::pair<std::string, std::string>> headers;
     if (method == "client_secret_basic") {
-      headers.emplace_back("Authorization", "Basic " + base64(form_value(client.client_id) + ":" +
-                                                              form_value(client.client_secret)));
+      headers.emplace_back("Authorization",
+                           "Basic " + json::base64_encode(form_value(client.client_id) + ":" +
+                                                          form_value(client.client_secret)));
     } else if (method == "client_secret_post") {
       fields.emplace_back("client_id", client.client_id);
       fields.emplace_back("client_secret", client.client_secret);

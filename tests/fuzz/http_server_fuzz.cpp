@@ -1,6 +1,7 @@
-// Request handling of the Streamable HTTP server (src/transport/http_server.cpp): Beast's
-// request parser, then method, path, Host, Origin, Accept, Content-Type, Mcp-Session-Id,
-// MCP-Protocol-Version, Last-Event-ID and body checks, then the MCP session behind it. Two
+// Request handling of the Streamable HTTP server (src/transport/http_server.cpp routing,
+// http_admission.cpp, http_session.cpp): Beast's request parser, then method, path, Host, Origin,
+// Accept, Content-Type, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID and body checks,
+// then the MCP session behind it. Two
 // servers run for the whole process (one with sessions, one stateless; the first byte's low bit
 // picks), each with a glassbox mcp::Server behind it; every input is written as raw bytes to a
 // fresh loopback connection whose write side is then shut, and the answer is read until the

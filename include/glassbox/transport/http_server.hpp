@@ -32,8 +32,6 @@
 
 namespace glassbox::transport {
 
-class HttpSession;  // internal
-
 // What an authorizer sees of one HTTP request to the MCP endpoint. The views (and the message)
 // are valid only during the authorizer call: an authorizer that answers later copies what it
 // keeps.
@@ -176,7 +174,6 @@ class HttpServer {
 
  private:
   class Impl;
-  friend class HttpSession;
   std::shared_ptr<Impl> impl_;
 };
 

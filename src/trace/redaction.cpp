@@ -1,0 +1,328 @@
+// The redaction rules of curation (redaction.hpp): which attribute keys name secrets, which
+// values look like credentials, and masking a secret inside a longer string. curate.cpp applies
+// them to spans.
+#include "trace/redaction.hpp"
+
+#include "glassbox/trace/curate.hpp"
+
+#include "json/base64.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+namespace glassbox::trace {
+
+namespace redaction {
+
+// ---- key rules -------------------------------------------------------------------------------
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+  return is_upper(c) || is_lower(c) || is_digit(c);
+}
+
+// Lowercased words of a key: split at non-alphanumerics and camelCase boundaries
+// ("xAPIKey" -> x api key; "access_token" -> access token). `keep_star` keeps a '*' in words
+// (for patterns).
+std::vector<std::string> split_words(std::string_view key, bool keep_star) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) words.push_back(std::move(word));
+    word.clear();
+  };
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (!(is_alnum(c) || (keep_star && c == '*'))) {
+      flush();
+      continue;
+    }
+    if (is_upper(c) && !word.empty()) {
+      char prev = key[i - 1];
+      bool next_lower = i + 1 < key.size() && is_lower(key[i + 1]);
+      if (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower)) flush();
+    }
+    word += lower(c);
+  }
+  flush();
+  return words;
+}
+
+bool word_matches(const std::string& pattern, const std::string& word) {
+  if (!pattern.empty() && pattern.back() == '*')
+    return word.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return pattern == word;
+}
+
+bool words_contain(const std::vector<std::string>& words, const std::vector<std::string>& pattern) {
+  if (pattern.empty() || pattern.size() > words.size()) return false;
+  for (std::size_t i = 0; i + pattern.size() <= words.size(); ++i) {
+    std::size_t j = 0;
+    while (j < pattern.size() && word_matches(pattern[j], words[i + j])) ++j;
+    if (j == pattern.size()) return true;
+  }
+  return false;
+}
+
+const std::vector<std::vector<std::string>>& default_key_patterns() {
+  static const std::vector<std::vector<std::string>> patterns = [] {
+    std::vector<std::vector<std::string>> out;
+    for (const char* p : {"authorization", "cookie",           "cookies",
+                          "token",         "accesstoken",      "refreshtoken",
+                          "authtoken",     "idtoken",          "sessiontoken",
+                          "bearer",        "password",         "passwd",
+                          "pwd",           "passphrase",       "secret",
+                          "clientsecret",  "api key",          "apikey",
+                          "private key",   "privatekey",       "credential",
+                          "credentials",   "x auth",           "jwt",
+                          "account key",   "accountkey",       "access key",
+                          "accesskey",     "shared access key"}) {
+      out.push_back(split_words(p, true));
+    }
+    return out;
+  }();
+  return patterns;
+}
+
+// The built-in rules depend on the key alone, and the same keys come back on every request:
+// each thread remembers its verdicts (bounded) instead of splitting words again.
+bool key_denied_by_default_rules(std::string_view key) {
+  thread_local std::unordered_map<std::string, bool, KeyHash, std::equal_to<>> verdicts;
+  if (auto it = verdicts.find(key); it != verdicts.end()) return it->second;
+  std::vector<std::string> words = split_words(key);
+  bool denied = false;
+  for (const auto& p : default_key_patterns()) {
+    if (words_contain(words, p)) {
+      denied = true;
+      break;
+    }
+  }
+  if (verdicts.size() >= 4096) verdicts.clear();
+  verdicts.emplace(std::string(key), denied);
+  return denied;
+}
+
+// ---- value rules -----------------------------------------------------------------------------
+
+bool is_token68(char c) {
+  return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+}
+bool is_b64url(char c) {
+  return is_alnum(c) || c == '-' || c == '_';
+}
+
+bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
+  if (pos + word.size() > text.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (lower(text[pos + i]) != word[i]) return false;
+  return true;
+}
+
+bool boundary_before(std::string_view text, std::size_t pos) {
+  return pos == 0 || !is_alnum(text[pos - 1]);
+}
+
+// "Bearer <token68>" (at least 8 characters) or "Basic <base64 of user:password>".
+bool has_auth_scheme(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool bearer = iequals_at(text, i, "bearer");
+    bool basic = !bearer && iequals_at(text, i, "basic");
+    if ((!bearer && !basic) || !boundary_before(text, i)) continue;
+    std::size_t j = i + (bearer ? 6 : 5);
+    if (j >= text.size() || (text[j] != ' ' && text[j] != '\t')) continue;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+    std::size_t start = j;
+    while (j < text.size() && is_token68(text[j])) ++j;
+    while (j < text.size() && text[j] == '=') ++j;
+    std::string_view token = text.substr(start, j - start);
+    if (bearer) {
+      if (token.size() >= 8) return true;
+    } else if (token.size() >= 4) {
+      auto decoded = json::base64_decode(token);
+      if (decoded && decoded->find(':') != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+// Three base64url segments, the first a JSON object ("eyJ" is base64 of '{"').
+bool has_jwt(std::string_view text) {
+  for (std::size_t i = text.find("eyJ"); i != std::string_view::npos; i = text.find("eyJ", i + 1)) {
+    if (i > 0 && is_b64url(text[i - 1])) continue;
+    std::size_t j = i;
+    std::size_t lengths[3] = {0, 0, 0};
+    int segment = 0;
+    while (j < text.size()) {
+      if (is_b64url(text[j])) {
+        ++lengths[segment];
+      } else if (text[j] == '.' && segment < 2) {
+        ++segment;
+      } else {
+        break;
+      }
+      ++j;
+    }
+    if (segment == 2 && lengths[0] >= 10 && lengths[1] >= 2) return true;
+  }
+  return false;
+}
+
+struct KeyFormat {
+  std::string_view prefix;
+  std::size_t min_length;  // characters after the prefix
+  std::size_t max_length;  // 0: unbounded
+  bool upper_alnum_only;
+};
+
+constexpr std::array<KeyFormat, 20> kKeyFormats{{
+    {"sk-", 20, 0, false},       // OpenAI, Anthropic (sk-ant-...), and many others
+    {"sk_live_", 16, 0, false},  // Stripe
+    {"sk_test_", 16, 0, false},    {"rk_live_", 16, 0, false},
+    {"rk_test_", 16, 0, false},    {"AKIA", 16, 16, true},  // AWS access key ids
+    {"ASIA", 16, 16, true},        {"ghp_", 30, 0, false},  // GitHub tokens
+    {"gho_", 30, 0, false},        {"ghu_", 30, 0, false},
+    {"ghs_", 30, 0, false},        {"ghr_", 30, 0, false},
+    {"github_pat_", 20, 0, false}, {"xoxb-", 10, 0, false},  // Slack
+    {"xoxp-", 10, 0, false},       {"xoxa-", 10, 0, false},
+    {"AIza", 35, 35, false},   // Google API keys
+    {"glpat-", 20, 0, false},  // GitLab
+    {"hf_", 30, 0, false},     // Hugging Face
+    {"npm_", 36, 36, false},   // npm access tokens
+}};
+
+bool has_key_format(std::string_view text) {
+  for (const KeyFormat& format : kKeyFormats) {
+    for (std::size_t i = text.find(format.prefix); i != std::string_view::npos;
+         i = text.find(format.prefix, i + 1)) {
+      if (!boundary_before(text, i)) continue;
+      std::size_t j = i + format.prefix.size();
+      std::size_t n = 0;
+      while (j < text.size()) {
+        char c = text[j];
+        bool ok = format.upper_alnum_only ? (is_upper(c) || is_digit(c))
+                                          : (is_alnum(c) || c == '_' || c == '-');
+        if (!ok) break;
+        ++n;
+        ++j;
+      }
+      if (n >= format.min_length && (format.max_length == 0 || n == format.max_length)) return true;
+    }
+  }
+  return false;
+}
+
+bool is_base64_char(char c) {
+  return is_alnum(c) || c == '+' || c == '/';
+}
+
+// An AWS secret access key: exactly 40 base64 characters standing alone, with upper case, lower
+// case and a digit (a hex digest has no upper case; prose has no 40-letter words).
+bool has_aws_secret_key(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!is_base64_char(text[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    bool upper = false, lower_case = false, digit = false;
+    while (j < text.size() && is_base64_char(text[j])) {
+      upper |= is_upper(text[j]);
+      digit |= is_digit(text[j]);
+      lower_case |= text[j] >= 'a' && text[j] <= 'z';
+      ++j;
+    }
+    bool alone = j == text.size() || text[j] != '=';
+    if (j - i == 40 && alone && upper && lower_case && digit) return true;
+    i = j;
+  }
+  return false;
+}
+
+bool has_private_key(std::string_view text) {
+  auto begin = text.find("-----BEGIN ");
+  return begin != std::string_view::npos &&
+         text.find("PRIVATE KEY-----", begin) != std::string_view::npos;
+}
+
+// The secret parts of `text` replaced by `replacement`, the rest kept: the password of URL
+// userinfo (`postgres://admin:[REDACTED]@db`), and the value after a key that `key_denied` says
+// names a secret (`password=...`, `?access_token=...&`, `AccountKey=...;`, `"api_key": ...`).
+// nullopt when nothing was masked. Applied to every string value, span name, event name and
+// status message that is not redacted whole.
+std::optional<std::string> mask_secrets(std::string_view text, std::string_view replacement,
+                                        const std::function<bool(std::string_view)>& key_denied) {
+  std::string out;
+  std::size_t copied = 0;  // text before this is in `out`
+  auto mask = [&](std::size_t from, std::size_t to) {
+    out.append(text.substr(copied, from - copied));
+    out += replacement;
+    copied = to;
+  };
+  auto is_key_char = [](char c) { return is_alnum(c) || c == '_' || c == '-' || c == '.'; };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i < copied) continue;
+    // URL userinfo: scheme://user:password@host. Only the password goes.
+    if (text.compare(i, 3, "://") == 0 && i > 0 && is_alnum(text[i - 1])) {
+      std::size_t start = i + 3;
+      std::size_t end = start;
+      while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' &&
+             text[end] != ' ' && text[end] != '\t' && text[end] != '\n' && text[end] != '"')
+        ++end;
+      std::string_view authority = text.substr(start, end - start);
+      std::size_t at = authority.rfind('@');
+      std::size_t colon = authority.find(':');
+      if (at != std::string_view::npos && colon != std::string_view::npos && colon < at &&
+          at > colon + 1) {
+        mask(start + colon + 1, start + at);
+      }
+      i = start - 1;
+      continue;
+    }
+    // key=value, key: value, "key": "value" (query strings, connection strings, logs): when the
+    // key names a secret, the value goes and the key stays.
+    char c = text[i];
+    if (c != '=' && c != ':') continue;
+    std::size_t key_end = i;
+    if (key_end > 0 && (text[key_end - 1] == '"' || text[key_end - 1] == '\'')) --key_end;
+    std::size_t key_start = key_end;
+    while (key_start > 0 && is_key_char(text[key_start - 1])) --key_start;
+    if (key_start == key_end || !key_denied(text.substr(key_start, key_end - key_start))) continue;
+    std::size_t v = i + 1;
+    if (c == ':' && text.compare(v, 2, "//") == 0) continue;  // a URL's scheme, not a key
+    while (v < text.size() && (text[v] == ' ' || text[v] == '"' || text[v] == '\'')) ++v;
+    std::size_t e = v;
+    while (e < text.size() && text[e] != '&' && text[e] != ';' && text[e] != ',' &&
+           text[e] != ' ' && text[e] != '"' && text[e] != '\'' && text[e] != '\n' &&
+           text[e] != '\t' && text[e] != '}' && text[e] != ')' && text[e] != '#')
+      ++e;
+    if (e > v) mask(v, e);
+  }
+  if (copied == 0) return std::nullopt;
+  out.append(text.substr(copied));
+  return out;
+}
+
+}  // namespace redaction
+
+bool looks_like_credential(std::string_view text) {
+  return redaction::has_auth_scheme(text) || redaction::has_jwt(text) ||
+         redaction::has_key_format(text) || redaction::has_private_key(text) ||
+         redaction::has_aws_secret_key(text);
+}
+
+}  // namespace glassbox::trace

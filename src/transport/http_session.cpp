@@ -1,0 +1,623 @@
+// One session of the Streamable HTTP server: streams, replay, inbox (http_session.hpp), and the
+// SSE writer that puts a stream on a connection.
+#include "transport/http_session.hpp"
+
+#include "transport/http_common.hpp"
+#include "transport/sse.hpp"
+
+#include <openssl/rand.h>
+#include <sys/ioctl.h>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
+#include <system_error>
+#include <tuple>
+
+namespace glassbox::transport {
+
+namespace http_detail {
+
+namespace {
+
+// Finished request streams kept per session so that a client that lost the connection just
+// before the response can still resume and read it.
+constexpr std::size_t kFinishedStreamsKept = 32;
+
+std::optional<std::string> key_of(const jsonrpc::Message& message) {
+  if (auto* r = std::get_if<jsonrpc::Response>(&message)) return jsonrpc::to_string(r->id);
+  if (auto* e = std::get_if<jsonrpc::ErrorResponse>(&message)) {
+    if (e->id) return jsonrpc::to_string(*e->id);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string event_id(std::uint64_t stream, std::uint64_t seq) {
+  return std::to_string(stream) + "_" + std::to_string(seq);
+}
+
+// "<stream>_<seq>", as event_id() writes it.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_event_id(std::string_view text) {
+  std::size_t sep = text.find('_');
+  if (sep == std::string_view::npos || sep == 0 || sep + 1 == text.size()) return std::nullopt;
+  std::uint64_t stream = 0, seq = 0;
+  auto r1 = std::from_chars(text.data(), text.data() + sep, stream);
+  auto r2 = std::from_chars(text.data() + sep + 1, text.data() + text.size(), seq);
+  if (r1.ec != std::errc() || r1.ptr != text.data() + sep || r2.ec != std::errc() ||
+      r2.ptr != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return std::pair{stream, seq};
+}
+
+HttpSession::HttpSession(std::string id, bool stateless, SessionLimits limits,
+                         std::weak_ptr<SessionHost> server, std::string owner)
+    : id_(std::move(id)),
+      owner_(std::move(owner)),
+      stateless_(stateless),
+      limits_(limits),
+      server_(std::move(server)) {
+  last_activity_ = Clock::now();
+}
+
+void HttpSession::abandon() {
+  {
+    std::lock_guard lock(mutex_);
+    callbacks_.reset();
+    inbox_.clear();
+  }
+  close(true);
+}
+
+void HttpSession::deliver(jsonrpc::Message message, MessageContext context) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    inbox_.push_back({std::move(message), std::move(context)});
+  }
+  drain();
+}
+
+std::shared_ptr<Stream> HttpSession::open_request_stream(const std::string& key,
+                                                         const std::shared_ptr<Sink>& sink,
+                                                         bool& duplicate) {
+  std::lock_guard lock(mutex_);
+  // A second request with an id still in flight could not be told apart from the first.
+  duplicate = by_request_.count(key) > 0;
+  if (closed_ || duplicate) return nullptr;
+  if (!stateless_ && attached_ >= limits_.max_streams) return nullptr;
+  auto stream = std::make_shared<Stream>();
+  stream->number = next_stream_++;
+  stream->request_key = key;
+  stream->sink = sink;
+  ++attached_;
+  streams_[stream->number] = stream;
+  by_request_[key] = stream->number;
+  return stream;
+}
+
+HttpSession::AttachResult HttpSession::attach(
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> resume,
+    const std::shared_ptr<Sink>& sink, std::shared_ptr<Stream>& out) {
+  std::lock_guard lock(mutex_);
+  if (closed_) return AttachResult::kClosed;
+  std::shared_ptr<Stream> stream;
+  if (resume) {
+    if (resume->first == 0) {
+      stream = standalone_locked();
+    } else {
+      auto it = streams_.find(resume->first);
+      if (it == streams_.end()) return AttachResult::kUnknown;
+      stream = it->second;
+    }
+    if (resume->second >= stream->next_seq) return AttachResult::kUnknown;
+    if (!stream->sink && attached_ >= limits_.max_streams) return AttachResult::kLimit;
+    if (stream->sink) {  // the client lost the old connection before this side noticed
+      stream->sink->drop = true;
+      stream->sink->wake();
+      --attached_;
+    }
+    sink->cursor = resume->second;
+  } else {
+    stream = standalone_locked();
+    if (stream->sink) return AttachResult::kConflict;
+    if (attached_ >= limits_.max_streams) return AttachResult::kLimit;
+    sink->cursor = stream->delivered_seq;
+  }
+  sink->queued_bytes = 0;
+  for (const auto& e : stream->events) {
+    if (e.seq > sink->cursor) sink->queued_bytes += e.frame.size();
+  }
+  stream->sink = sink;
+  ++attached_;
+  out = stream;
+  return AttachResult::kOk;
+}
+
+void HttpSession::detach(const std::shared_ptr<Stream>& stream, const std::shared_ptr<Sink>& sink) {
+  std::lock_guard lock(mutex_);
+  if (stream->sink == sink) {
+    stream->sink.reset();
+    --attached_;
+  }
+  last_activity_ = Clock::now();
+  trim_locked(*stream);
+}
+
+HttpSession::Pull HttpSession::pull(Stream& stream, Sink& sink) {
+  std::lock_guard lock(mutex_);
+  Pull pull;
+  if (sink.drop || sink.peer_gone.load() || stream.sink.get() != &sink) {
+    pull.dropped = true;
+    return pull;
+  }
+  for (const auto& e : stream.events) {
+    if (e.seq <= sink.cursor) continue;
+    pull.frames += e.frame;
+    sink.cursor = e.seq;
+  }
+  sink.queued_bytes = 0;
+  stream.delivered_seq = std::max(stream.delivered_seq, sink.cursor);
+  pull.done = stream.finished && sink.cursor + 1 >= stream.next_seq;
+  if (pull.done && stream.plain_status != 0) {
+    pull.plain_status = stream.plain_status;
+    pull.plain_body = stream.plain_body;
+  }
+  pull.released = sink.release && !pull.done;
+  trim_locked(stream);
+  return pull;
+}
+
+bool HttpSession::release_stream(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = by_request_.find(key);
+  if (it == by_request_.end()) return false;
+  auto& stream = streams_[it->second];
+  if (!stream || !stream->sink) return false;
+  stream->sink->release = true;
+  stream->sink->wake();
+  return true;
+}
+
+void HttpSession::touch() {
+  std::lock_guard lock(mutex_);
+  last_activity_ = Clock::now();
+}
+
+void HttpSession::begin_request() {
+  std::lock_guard lock(mutex_);
+  ++in_flight_;
+  last_activity_ = Clock::now();
+}
+
+void HttpSession::end_request() {
+  std::lock_guard lock(mutex_);
+  --in_flight_;
+  last_activity_ = Clock::now();
+}
+
+bool HttpSession::idle_since(Clock::time_point limit) {
+  std::lock_guard lock(mutex_);
+  return attached_ == 0 && in_flight_ == 0 && last_activity_ < limit;
+}
+
+bool HttpSession::quiet() {
+  std::lock_guard lock(mutex_);
+  return attached_ == 0 && in_flight_ == 0;
+}
+
+Clock::time_point HttpSession::last_activity() {
+  std::lock_guard lock(mutex_);
+  return last_activity_;
+}
+
+void HttpSession::drop_standalone() {
+  std::lock_guard lock(mutex_);
+  auto it = streams_.find(0);
+  if (it != streams_.end() && it->second->sink) {
+    it->second->sink->drop = true;
+    it->second->sink->wake();
+  }
+}
+
+std::shared_ptr<Stream> HttpSession::standalone_locked() {
+  auto& slot = streams_[0];
+  if (!slot) slot = std::make_shared<Stream>();
+  return slot;
+}
+
+void HttpSession::trim_locked(Stream& stream) {
+  while (stream.events.size() > limits_.replay_buffer_events &&
+         (!stream.sink || stream.events.front().seq <= stream.sink->cursor)) {
+    stream.events.pop_front();
+  }
+}
+
+void HttpSession::start(Callbacks callbacks) {
+  {
+    std::lock_guard lock(mutex_);
+    if (started_) return;
+    callbacks_ = std::make_shared<const Callbacks>(std::move(callbacks));
+    started_ = true;
+    if (inbox_.empty()) return;
+  }
+  schedule_drain();
+}
+
+void HttpSession::schedule_drain() {
+  if (auto server = server_.lock()) {
+    if (server->post([self = shared_from_this()] { self->drain(); })) return;
+  }
+  drain();
+}
+
+void HttpSession::drain() {
+  std::unique_lock lock(mutex_);
+  if (!started_ || draining_) return;
+  draining_ = true;
+  while (!inbox_.empty()) {
+    Inbound item = std::move(inbox_.front());
+    inbox_.pop_front();
+    std::shared_ptr<const Callbacks> callbacks = callbacks_;
+    lock.unlock();
+    try {
+      if (!callbacks) {
+      } else if (item.message) {
+        if (callbacks->on_message) {
+          callbacks->on_message(std::move(*item.message), std::move(item.context));
+        }
+      } else if (callbacks->on_close) {
+        callbacks->on_close();
+      }
+    } catch (...) {
+      // A callback's failure must not stall the inbox; the MCP layer maps its own errors.
+    }
+    lock.lock();
+  }
+  draining_ = false;
+}
+
+bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& options) {
+  std::string payload = jsonrpc::serialize(message);
+  std::lock_guard lock(mutex_);
+  if (closed_) return false;
+  std::optional<std::string> key = options.related_request
+                                       ? std::optional(jsonrpc::to_string(*options.related_request))
+                                       : key_of(message);
+  std::shared_ptr<Stream> stream;
+  if (key) {
+    if (auto it = by_request_.find(*key); it != by_request_.end()) stream = streams_[it->second];
+  }
+  if (!stream && stateless_ && !by_request_.empty()) {
+    // Stateless: the one request stream is the only way to reach the client.
+    stream = streams_[by_request_.begin()->second];
+  }
+  if (!stream) stream = standalone_locked();
+
+  std::uint64_t seq = stream->next_seq++;
+  std::string frame = sse::format_event(payload, event_id(stream->number, seq));
+  std::size_t size = frame.size();
+  stream->events.push_back({seq, std::move(frame)});
+
+  std::optional<std::string> own = key_of(message);
+  if (own && !stream->request_key.empty() && *own == stream->request_key) {
+    stream->finished = true;
+    const auto* error = std::get_if<jsonrpc::ErrorResponse>(&message);
+    if (error && seq == 1 && id_.empty() && limits_.sessionless_error_status) {
+      stream->plain_status = limits_.sessionless_error_status(error->error);
+      if (stream->plain_status != 0) stream->plain_body = payload;
+    }
+    by_request_.erase(*own);
+    finished_.push_back(stream->number);
+    while (finished_.size() > kFinishedStreamsKept) {
+      auto it = streams_.find(finished_.front());
+      if (it != streams_.end() && !it->second->sink) streams_.erase(it);
+      finished_.pop_front();
+    }
+  }
+  if (stream->sink) {
+    stream->sink->queued_bytes += size;
+    if (stream->sink->queued_bytes > limits_.max_stream_queue_bytes) stream->sink->drop = true;
+    stream->sink->wake();
+  }
+  trim_locked(*stream);
+  return true;
+}
+
+void HttpSession::close(bool inline_drain) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    for (auto& [number, stream] : streams_) {
+      if (stream->sink) {
+        stream->sink->drop = true;
+        stream->sink->wake();
+      }
+    }
+    inbox_.push_back({std::nullopt, {}});
+  }
+  auto server = server_.lock();
+  if (server) server->forget_session(id_);
+  if (inline_drain) {
+    drain();
+  } else {
+    schedule_drain();
+  }
+}
+
+// ---- SessionTable ------------------------------------------------------------------------------
+
+namespace {
+
+std::string random_session_id() {
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(sizeof bytes * 2);
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
+  return id;
+}
+
+}  // namespace
+
+SessionTable::SessionTable(const HttpServerOptions& options)
+    : limits_{options.replay_buffer_events, options.max_stream_queue_bytes,
+              options.max_streams_per_session, options.sessionless_error_status},
+      stateless_(options.stateless),
+      max_sessions_(options.max_sessions),
+      idle_timeout_(options.session_idle_timeout),
+      unused_timeout_(options.unused_session_timeout) {}
+
+std::shared_ptr<HttpSession> SessionTable::make(std::string id, std::weak_ptr<SessionHost> host,
+                                                std::string owner) const {
+  return std::make_shared<HttpSession>(std::move(id), stateless_, limits_, std::move(host),
+                                       std::move(owner));
+}
+
+std::shared_ptr<HttpSession> SessionTable::create(std::string owner,
+                                                  std::weak_ptr<SessionHost> host, bool stopping) {
+  std::shared_ptr<HttpSession> session, evicted;
+  {
+    std::lock_guard lock(mutex_);
+    if (sessions_.size() >= max_sessions_ && !stopping) evicted = evict_unused_locked();
+    if (sessions_.size() < max_sessions_ && !stopping) {
+      session = make(random_session_id(), std::move(host), std::move(owner));
+      sessions_[session->id()] = session;
+      unused_order_.push_back(session);
+    }
+  }
+  if (evicted) evicted->close(true);  // outside the lock: closing forgets it under the lock
+  return session;
+}
+
+// Under mutex_; the caller closes what it returns, outside the lock.
+std::shared_ptr<HttpSession> SessionTable::evict_unused_locked() {
+  while (!unused_order_.empty()) {
+    std::shared_ptr<HttpSession> oldest = unused_order_.front().lock();
+    if (oldest && !oldest->used() && oldest->quiet()) {
+      unused_order_.pop_front();
+      sessions_.erase(oldest->id());
+      return oldest;
+    }
+    if (oldest && !oldest->used()) return nullptr;  // busy now: the next flood request retries
+    unused_order_.pop_front();
+  }
+  return nullptr;
+}
+
+std::shared_ptr<HttpSession> SessionTable::find(const std::string& id, std::string_view owner) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second->owner() != owner) return nullptr;
+  return it->second;
+}
+
+void SessionTable::forget(const std::string& id) {
+  if (id.empty()) return;
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+}
+
+long SessionTable::retry_after_seconds() {
+  std::lock_guard lock(mutex_);
+  auto now = Clock::now();
+  auto soonest = idle_timeout_;
+  for (auto& [id, session] : sessions_) {
+    if (!session->quiet()) continue;
+    auto left = session->last_activity() + idle_timeout_ - now;
+    soonest = std::min(soonest, std::chrono::duration_cast<std::chrono::seconds>(left));
+  }
+  return std::max<long>(1, static_cast<long>(soonest.count()));
+}
+
+std::vector<std::shared_ptr<HttpSession>> SessionTable::expired(Clock::time_point now) {
+  auto limit = now - idle_timeout_;
+  auto unused_limit = now - unused_timeout_;
+  std::vector<std::shared_ptr<HttpSession>> expired;
+  std::lock_guard lock(mutex_);
+  for (auto& [id, session] : sessions_) {
+    // An unused session goes at the shorter of the two timeouts.
+    if (session->idle_since(session->used() ? limit : std::max(limit, unused_limit))) {
+      expired.push_back(session);
+    }
+  }
+  std::erase_if(unused_order_, [](const std::weak_ptr<HttpSession>& w) {
+    auto s = w.lock();
+    return !s || s->used();
+  });
+  return expired;
+}
+
+std::vector<std::shared_ptr<HttpSession>> SessionTable::all() {
+  std::vector<std::shared_ptr<HttpSession>> all;
+  std::lock_guard lock(mutex_);
+  for (auto& [id, session] : sessions_) all.push_back(session);
+  return all;
+}
+
+void SessionTable::clear() {
+  std::lock_guard lock(mutex_);
+  sessions_.clear();
+}
+
+std::size_t SessionTable::size() {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+// ---- serve_sse ---------------------------------------------------------------------------------
+
+namespace {
+
+// A sessionless error answered before anything else: plain JSON with its own status.
+template <class S>
+net::awaitable<bool> reply_plain(S& stream, const Request& request, int status, std::string body) {
+  http::response<http::string_body> res{static_cast<http::status>(status), request.version()};
+  res.set(http::field::content_type, "application/json");
+  res.body() = std::move(body);
+  res.keep_alive(request.keep_alive());
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
+  auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+  co_return !ec && res.keep_alive();
+}
+
+}  // namespace
+
+template <class S>
+net::awaitable<bool> serve_sse(S& stream, const Request& request,
+                               const std::shared_ptr<HttpSession>& session,
+                               const std::shared_ptr<Stream>& sse,
+                               const std::shared_ptr<Sink>& sink, bool resumed, SseTiming timing) {
+  // Detach on every exit, including the frame's destruction when the server is torn down.
+  struct Detach {
+    std::shared_ptr<HttpSession> session;
+    std::shared_ptr<Stream> sse;
+    std::shared_ptr<Sink> sink;
+    ~Detach() { session->detach(sse, sink); }
+  } detach{session, sse, sink};
+
+  auto& lowest = beast::get_lowest_layer(stream);
+  // The head, the priming event and (for a quick handler) the whole answer and the last chunk
+  // go out in one write: one TCP segment for a typical call.
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
+  if (!session->id().empty()) head += std::string(kSessionHeader) + ": " + session->id() + "\r\n";
+  if (!request.keep_alive()) head += "Connection: close\r\n";
+  head += "Transfer-Encoding: chunked\r\n\r\n";
+  // SEP-1699: the priming event carries an id (so the client can resume even before the first
+  // message) and the reconnection delay; a resumed stream just restates the delay.
+  std::string pending = resumed ? "retry: " + std::to_string(timing.retry.count()) + "\n\n"
+                                : sse::format_priming_event(event_id(sse->number, 0), timing.retry);
+
+  bool armed = false;
+  struct CancelWait {
+    tcp::socket& socket;
+    bool& armed;
+    ~CancelWait() {
+      boost::system::error_code ignored;
+      if (armed) socket.cancel(ignored);
+    }
+  } cancel_wait{lowest.socket(), armed};
+
+  bool finished = false;
+  bool may_hold = session->id().empty() && timing.hold_head_for_plain_errors;
+  for (;;) {
+    HttpSession::Pull pull = session->pull(*sse, *sink);
+    if (pull.dropped) break;
+    if (pull.plain_status != 0 && !head.empty()) {
+      // Nothing went out yet: the error travels with its HTTP status (2026-07-28).
+      co_return co_await reply_plain(stream, request, pull.plain_status,
+                                     std::move(pull.plain_body));
+    }
+    pending += pull.frames;
+    if (pull.released) {
+      // The retry field right before the end tells the client when to come back (SEP-1699).
+      pending += "retry: " + std::to_string(timing.retry.count()) + "\n\n";
+      pull.done = true;
+    }
+    bool hold = may_hold && !head.empty() && pull.frames.empty() && !pull.done;
+    bool wrote = !pending.empty() && !hold;
+    if (wrote || pull.done) {
+      lowest.expires_after(kWriteTimeout);
+      boost::system::error_code ec;
+      if (pending.empty()) {  // a resumed stream whose answer was already read: just end it
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            stream, beast::buffers_cat(net::buffer(head), http::make_chunk_last()), kTuple);
+      } else if (pull.done) {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            stream,
+            beast::buffers_cat(net::buffer(head), http::make_chunk(net::buffer(pending)),
+                               http::make_chunk_last()),
+            kTuple);
+      } else {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            stream, beast::buffers_cat(net::buffer(head), http::make_chunk(net::buffer(pending))),
+            kTuple);
+      }
+      head.clear();
+      pending.clear();
+      if (ec) break;
+    }
+    if (pull.done) {
+      finished = true;
+      break;
+    }
+    if (!armed) {
+      // A client that goes away while the stream is idle is noticed at once: the socket turns
+      // readable with nothing to read (EOF) or fails. Bytes waiting to be read are the next
+      // pipelined request (HTTP/1.1 allows it): left in the socket for the loop in serve(), and
+      // the watch ends there (a closing peer is then seen at the next write or read).
+      armed = true;
+      // (The handler may run after this frame is gone: it holds the descriptor, not the socket.)
+      lowest.socket().async_wait(
+          tcp::socket::wait_read,
+          [sink, fd = lowest.socket().native_handle()](boost::system::error_code ec) {
+            if (ec == net::error::operation_aborted) return;
+            int available = 0;
+            if (!ec && ::ioctl(fd, FIONREAD, &available) == 0 && available > 0) return;
+            sink->peer_gone = true;
+            sink->timer.cancel();
+          });
+    }
+    if (wrote) continue;  // more may have arrived while writing
+    sink->timer.expires_after(timing.keepalive.count() > 0
+                                  ? std::chrono::duration_cast<Clock::duration>(timing.keepalive)
+                                  : Clock::duration(std::chrono::hours(24)));
+    auto [ec] = co_await sink->timer.async_wait(kTuple);
+    if (!ec && timing.keepalive.count() > 0) {
+      pending += sse::format_comment("keepalive");
+      may_hold = false;
+    }
+  }
+  co_return finished&& request.keep_alive() && !sink->peer_gone;
+}
+
+template net::awaitable<bool> serve_sse(PlainStream&, const Request&,
+                                        const std::shared_ptr<HttpSession>&,
+                                        const std::shared_ptr<Stream>&,
+                                        const std::shared_ptr<Sink>&, bool, SseTiming);
+template net::awaitable<bool> serve_sse(TlsStream&, const Request&,
+                                        const std::shared_ptr<HttpSession>&,
+                                        const std::shared_ptr<Stream>&,
+                                        const std::shared_ptr<Sink>&, bool, SseTiming);
+
+}  // namespace http_detail
+
+bool close_sse_stream(Transport& transport, const jsonrpc::Id& request) {
+  auto* session = dynamic_cast<http_detail::SessionTransport*>(&transport);
+  return session && session->session().release_stream(jsonrpc::to_string(request));
+}
+
+}  // namespace glassbox::transport
