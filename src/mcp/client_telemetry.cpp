@@ -3,6 +3,7 @@
 #include "glassbox/jsonrpc/envelope.hpp"
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/trace/otlp_http.hpp"
+#include "mcp/passback_wire.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -149,18 +150,16 @@ std::vector<trace::ResourceSpans> ingest_passback(const json::value& traces,
       discard(report, "malformed passback: otel.traces is not an object");
       return {};
     }
+    const passback_wire::PayloadClaims claims = passback_wire::read_claims(*envelope);
     // The transport dropped it while reading (over its bytes or nesting bound, C3/C8).
-    if (const json::string* why = json::find_string(*envelope, jsonrpc::kDiscardedKey)) {
-      discard(report, "passback discarded: " + std::string(*why));
+    if (claims.discarded != nullptr) {
+      discard(report, "passback discarded: " + std::string(*claims.discarded));
       return {};
     }
-    if (auto dropped = json::find_int(*envelope, "droppedSpanCount"); dropped && *dropped > 0) {
-      report.server_dropped_span_count = static_cast<std::uint64_t>(*dropped);
-    }
-    if (const json::object* policy = json::find_object(*envelope, "policy")) {
-      // Shown to the user, never acted upon; bounded like the rest.
-      if (approximate_size(*policy, 4096) <= 4096) report.server_policy = *policy;
-    }
+    report.server_dropped_span_count = claims.dropped_span_count;
+    // Shown to the user, never acted upon; bounded like the rest.
+    if (claims.policy != nullptr && approximate_size(*claims.policy, 4096) <= 4096)
+      report.server_policy = *claims.policy;
     std::string reason;
     if (!count_spans(*envelope, limits.max_spans, report.received_span_count, reason)) {
       discard(report, "malformed passback: " + reason);
@@ -372,16 +371,6 @@ void describe_outcome(trace::Span& span, const Outcome& outcome, bool& failed) {
   }
 }
 
-// The otel.traces value of a response, or nullptr: result._meta, or error.data._meta (S10).
-const json::value* find_traces(const Outcome& outcome) {
-  const json::value& holder =
-      outcome.index() == 0 ? std::get<0>(outcome) : std::get<1>(outcome).data;
-  const json::object* meta = json::find_object(json::as_object_or_empty(holder), "_meta");
-  const json::object* otel = meta ? json::find_object(*meta, "otel") : nullptr;
-  if (otel == nullptr) return nullptr;
-  return otel->if_contains("traces");
-}
-
 }  // namespace
 
 struct ClientTelemetry::State {
@@ -420,12 +409,8 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   json::object& meta = meta_value.get_object();
 
   // C1: the CLIENT span, in the caller's context when there is one.
-  std::optional<trace::SpanContext> explicit_parent;
-  if (const json::string* tp = json::find_string(meta, "traceparent")) {
-    const json::string* ts = json::find_string(meta, "tracestate");
-    explicit_parent =
-        trace::parse_traceparent(*tp, ts ? std::string_view(*ts) : std::string_view());
-  }
+  const passback_wire::Ask stated = passback_wire::read_ask(meta);
+  const std::optional<trace::SpanContext>& explicit_parent = stated.parent;
   trace::Context bound = trace::current_context();
   std::shared_ptr<trace::Recorder> own;
   trace::Span span;
@@ -445,24 +430,19 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   } else if (request.method == "resources/read" && !stitched.target.empty()) {
     span.set_attribute("mcp.resource.uri", stitched.target);
   }
-  meta["traceparent"] = trace::format_traceparent(client_context);
-  if (!client_context.tracestate.empty()) meta["tracestate"] = client_context.tracestate;
+  passback_wire::write_trace_context(meta, client_context);
 
   // C2: ask unless the caller already said something about it.
   bool requested = false;
   if (passback_method) {
-    const json::object* otel = json::find_object(meta, "otel");
-    const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
-    if (traces != nullptr && traces->contains("request")) {
-      requested = json::find_bool(*traces, "request").value_or(false);
+    if (stated.stated) {
+      requested = stated.requested;
     } else {
       bool ask = options.passback == PassbackMode::always ||
                  (options.passback == PassbackMode::automatic &&
                   (client == nullptr || advertises_passback(client->server_capabilities())));
       if (ask) {
-        json::value& o = meta["otel"];
-        if (!o.is_object()) o = json::object{};
-        o.get_object()["traces"] = json::object{{"request", true}, {"detailed", options.detailed}};
+        passback_wire::write_ask(meta, options.detailed);
         requested = true;
       }
     }
@@ -491,7 +471,8 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   describe_outcome(span, outcome, stitched.failed);
 
   // C3, C4, C8: read what came back; nothing here may fail the call.
-  if (const json::value* traces = passback_method ? find_traces(outcome) : nullptr) {
+  if (const json::value* traces =
+          passback_method ? passback_wire::find_payload(outcome) : nullptr) {
     ++passback_received;
     stitched.server_spans = ingest_passback(*traces, client_context,
                                             {.max_spans = options.max_spans,

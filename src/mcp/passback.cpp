@@ -3,33 +3,12 @@
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/trace/otlp_http.hpp"
 #include "glassbox/trace/processor.hpp"
+#include "mcp/passback_wire.hpp"
 
 #include <cstdlib>
 
 namespace glassbox::mcp {
 namespace {
-
-struct PassbackRequest {
-  bool requested = false;  // S2: only the JSON boolean true
-  bool detailed = false;
-};
-
-PassbackRequest read_request(const json::object& meta) {
-  const json::object* otel = json::find_object(meta, "otel");
-  const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
-  if (traces == nullptr) return {};
-  return {json::find_bool(*traces, "request").value_or(false),
-          json::find_bool(*traces, "detailed").value_or(false)};
-}
-
-// S3: an invalid traceparent is ignored as if absent, never an error.
-std::optional<trace::SpanContext> read_parent(const json::object& meta) {
-  const json::string* traceparent = json::find_string(meta, "traceparent");
-  if (traceparent == nullptr) return std::nullopt;
-  const json::string* tracestate = json::find_string(meta, "tracestate");
-  return trace::parse_traceparent(*traceparent,
-                                  tracestate ? std::string_view(*tracestate) : std::string_view());
-}
 
 json::object capability() {
   return {{"version", kPassbackCapabilityVersion},
@@ -89,16 +68,16 @@ Middleware make_passback_middleware(PassbackOptions options) {
     }
     if (ctx.method() != "tools/call" && ctx.method() != "resources/read") return next(ctx);
 
-    PassbackRequest asked = read_request(ctx.meta());
+    const passback_wire::Ask asked = passback_wire::read_ask(ctx.meta());
     // Nobody wants these spans: no passback, no exporter of the server's own, and no caller's
     // trace for an outgoing call to continue (S14). Recording them would cost more than the call.
-    if (!asked.requested && !o.provider->has_processors() && !ctx.meta().contains("traceparent"))
+    if (!asked.requested && !o.provider->has_processors() && !asked.has_traceparent)
       return next(ctx);
     auto recorder = std::make_shared<trace::Recorder>(
         trace::RecorderOptions{.provider = o.provider, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
-    trace::Span root = trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server,
-                                              read_parent(ctx.meta()));
+    trace::Span root =
+        trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server, asked.parent);
     describe_request(root, ctx);
     Outcome outcome;
     {
@@ -112,18 +91,7 @@ Middleware make_passback_middleware(PassbackOptions options) {
 
     trace::CurationOptions curation = o.curation;
     curation.detailed = asked.detailed;
-    trace::CurationReport report;
-    const trace::TracerProvider& provider = *recorder->provider();
-    json::object traces = trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
-                                                     provider.scope(), curation, &report);
-    report.dropped_span_count += recorder->dropped_span_count();
-    traces["truncated"] = report.truncated || recorder->dropped_span_count() > 0;
-    traces["droppedSpanCount"] = report.dropped_span_count;
-    traces["policy"] = report.to_json();  // S15
-    json::object& meta = outcome_meta(outcome);
-    json::value& otel = meta["otel"];
-    if (!otel.is_object()) otel = json::object{};
-    otel.get_object()["traces"] = std::move(traces);
+    passback_wire::attach(outcome, passback_wire::build_payload(*recorder, root_id, curation));
     return outcome;
   };
 }

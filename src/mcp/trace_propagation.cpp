@@ -1,6 +1,7 @@
 #include "glassbox/mcp/trace_propagation.hpp"
 
 #include "glassbox/trace/tracer.hpp"
+#include "mcp/passback_wire.hpp"
 
 namespace glassbox::mcp {
 
@@ -9,7 +10,7 @@ OutgoingMiddleware make_trace_propagation_middleware() {
     if (trace::current_context().empty()) return send(request);
     // A traceparent already there (the caller's, or an outer middleware's CLIENT span) wins.
     if (const json::object* meta = json::find_object(request.params, "_meta");
-        meta && meta->contains("traceparent")) {
+        meta && passback_wire::read_ask(*meta).has_traceparent) {
       return send(request);
     }
     std::string name = request.method;
@@ -21,9 +22,7 @@ OutgoingMiddleware make_trace_propagation_middleware() {
     span.set_attribute("mcp.method.name", request.method);
     json::value& meta = request.params["_meta"];
     if (!meta.is_object()) meta = json::object{};
-    meta.get_object()["traceparent"] = trace::format_traceparent(span.context());
-    if (!span.context().tracestate.empty())
-      meta.get_object()["tracestate"] = span.context().tracestate;
+    passback_wire::write_trace_context(meta.get_object(), span.context());
     Outcome outcome = send(request);
     if (outcome.index() == 1)
       span.set_status(trace::StatusCode::error, std::get<1>(outcome).message);
