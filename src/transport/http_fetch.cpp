@@ -1,5 +1,7 @@
 #include "glassbox/transport/http_fetch.hpp"
 
+#include "glassbox/json/ascii.hpp"
+
 #include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,13 +27,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Runs one asynchronous operation on the private io_context; the stream's expiry bounds it,
 // which the synchronous Beast calls would not honour.
@@ -66,7 +61,7 @@ FetchResponse exchange(asio::io_context& io, Stream& stream,
   FetchResponse out;
   out.status = static_cast<int>(response.result_int());
   for (const auto& field : response)
-    out.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    out.headers.emplace_back(json::ascii_lower(field.name_string()), std::string(field.value()));
   out.body = std::move(response.body());
   return out;
 }
@@ -74,7 +69,7 @@ FetchResponse exchange(asio::io_context& io, Stream& stream,
 }  // namespace
 
 std::optional<std::string> FetchResponse::header(std::string_view name) const {
-  std::string wanted = lower(name);
+  std::string wanted = json::ascii_lower(name);
   for (const auto& [key, value] : headers)
     if (key == wanted) return value;
   return std::nullopt;
