@@ -8,6 +8,7 @@
 #include "glassbox/jsonrpc/envelope.hpp"
 
 #include "transport/http_common.hpp"
+#include "transport/http_url.hpp"
 #include "transport/sse.hpp"
 
 #include <openssl/err.h>
@@ -24,8 +25,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 #include <atomic>
 #include <functional>
@@ -114,34 +113,13 @@ net::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_some
   co_return std::pair{ec, size - parser.get().body().size};
 }
 
-struct Target {
-  bool tls = false;
-  std::string host;  // for connecting and SNI (no brackets)
-  std::string port;
-  std::string host_header;
-  std::string path;  // path and query
-};
+using Target = HttpUrl;
 
 Target parse_target(const std::string& url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) throw std::invalid_argument("invalid URL '" + url + "'");
-  boost::urls::url_view u = *parsed;
-  Target t;
-  std::string scheme = to_lower(u.scheme());
-  if (scheme == "https") {
-    t.tls = true;
-  } else if (scheme != "http") {
-    throw std::invalid_argument("not an http(s) URL: '" + url + "'");
-  }
-  t.host = u.host_address();
-  if (t.host.empty()) throw std::invalid_argument("URL without a host: '" + url + "'");
-  bool ipv6 = u.host_type() == boost::urls::host_type::ipv6;
-  t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
-  t.host_header = (ipv6 ? "[" + t.host + "]" : t.host);
-  if (u.has_port()) t.host_header += ":" + t.port;
-  t.path = u.encoded_target().empty() ? "/" : std::string(u.encoded_target());
-  if (t.path.front() != '/') t.path = "/" + t.path;
-  return t;
+  std::string error;
+  std::optional<HttpUrl> parsed = parse_http_url(url, error);
+  if (!parsed) throw std::invalid_argument(error + " '" + url + "'");
+  return std::move(*parsed);
 }
 
 jsonrpc::ErrorResponse transport_error(const std::string& key_json, int code, std::string message,
@@ -373,7 +351,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // `sent_token` receives the access token the request carries, for a later challenge.
   http::request<http::string_body> make_request(http::verb verb,
                                                 std::string* sent_token = nullptr) {
-    http::request<http::string_body> req{verb, target_.path, 11};
+    http::request<http::string_body> req{verb, target_.target, 11};
     req.set(http::field::host, target_.host_header);
     req.set(http::field::user_agent, "glassbox");
     for (const auto& [name, value] : options_.headers) req.set(name, value);
