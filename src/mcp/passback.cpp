@@ -1,8 +1,8 @@
 #include "glassbox/mcp/passback.hpp"
 
 #include "glassbox/mcp/server.hpp"
-#include "glassbox/trace/otlp_http.hpp"
 #include "glassbox/trace/processor.hpp"
+#include "glassbox/transport/otlp_http_exporter.hpp"
 #include "mcp/passback_wire.hpp"
 
 #include <cstdlib>
@@ -106,7 +106,7 @@ std::shared_ptr<trace::TracerProvider> default_tracer_provider(const ServerOptio
   if (std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") ||
       std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
     auto exporter =
-        std::make_shared<trace::OtlpHttpExporter>(trace::otlp_options_from_environment());
+        std::make_shared<transport::OtlpHttpExporter>(transport::otlp_options_from_environment());
     options.processors.push_back(std::make_shared<trace::BatchSpanProcessor>(
         trace::batch_options_from_environment({.exporter = std::move(exporter)})));
   }

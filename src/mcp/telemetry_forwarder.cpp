@@ -1,13 +1,13 @@
 #include "mcp/telemetry_forwarder.hpp"
 
-#include "glassbox/trace/otlp_http.hpp"
+#include "glassbox/transport/otlp_http_exporter.hpp"
 
 namespace glassbox::mcp {
 
 TelemetryForwarder::TelemetryForwarder(std::shared_ptr<trace::SpanExporter> exporter,
                                        std::size_t max_queued_spans)
     : exporter_(std::move(exporter)),
-      otlp_(dynamic_cast<trace::OtlpHttpExporter*>(exporter_.get())),
+      otlp_(dynamic_cast<transport::OtlpHttpExporter*>(exporter_.get())),
       max_queued_spans_(max_queued_spans),
       worker_([this] { run(); }) {}
 

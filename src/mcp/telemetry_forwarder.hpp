@@ -19,7 +19,7 @@
 #include <mutex>
 #include <thread>
 
-namespace glassbox::trace {
+namespace glassbox::transport {
 class OtlpHttpExporter;
 }
 
@@ -45,7 +45,7 @@ class TelemetryForwarder {
   void export_job(const trace::TracesData& job);
 
   std::shared_ptr<trace::SpanExporter> exporter_;
-  trace::OtlpHttpExporter* otlp_;  // exporter_ when it can send several resources at once
+  transport::OtlpHttpExporter* otlp_;  // exporter_ when it can send several resources at once
   std::size_t max_queued_spans_;
   std::mutex mutex_;
   std::condition_variable wake_, idle_;
