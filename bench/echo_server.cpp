@@ -14,8 +14,8 @@
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/transport/http_server.hpp"
+#include "stop_signals.hpp"
 
-#include <pthread.h>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -68,17 +68,6 @@ void add_echo_tool(mcp::Server& server, int spans) {
       });
 }
 
-// As `glassbox serve --http`: the stop signals are blocked before any thread starts, so every
-// thread inherits the mask and the main thread alone takes them, with sigwait.
-sigset_t block_stop_signals() {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  return stop_signals;
-}
-
 int serve_http(mcp::Server& server, const Args& args, const sigset_t& stop_signals) {
   transport::HttpServer http({.host = args.http_host, .port = args.http_port, .stateless = true},
                              [&server](std::shared_ptr<transport::Transport> transport) {
@@ -86,8 +75,7 @@ int serve_http(mcp::Server& server, const Args& args, const sigset_t& stop_signa
                              });
   http.start();
   std::cerr << "echo_server: listening on " << http.url() << std::endl;
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  glassbox::apps::wait_for_stop_signal(stop_signals);
   http.stop();
   http.wait();
   return 0;
@@ -103,7 +91,7 @@ int main(int argc, char** argv) {
   }
   bool http = !args.http_host.empty();
   sigset_t stop_signals;
-  if (http) stop_signals = block_stop_signals();
+  if (http) stop_signals = glassbox::apps::block_stop_signals();
   mcp::Server server({.name = "glassbox-echo", .version = "1.0.0"});
   add_echo_tool(server, args.spans);
   mcp::enable_passback(server);

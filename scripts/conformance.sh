@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The official MCP conformance suite (@modelcontextprotocol/conformance) against glassbox:
 #   server mode: every server scenario (active and pending) against `glassbox serve everything --http`;
-#   client mode: the client scenarios glassbox-conformance-client implements.
+#   client mode: the client scenarios glassbox-conformance-client implements (0.1.16), and the
+#   client requirement sets of 2025-11-25 and 2026-07-28 (0.2.0-alpha.12, `conformance-2026`).
 # Usage: scripts/conformance.sh [BUILD_DIR]   (default: build; binaries in BUILD_DIR/bin)
 # Exits non-zero on any failure. Results land in BUILD_DIR/conformance-results/.
 set -euo pipefail
@@ -13,6 +14,7 @@ source scripts/node-env.sh
 # Two releases of the suite are pinned (package.json): 0.1.16 as `@modelcontextprotocol/conformance`
 # and 0.2.0-alpha.12 as `conformance-2026`. Both install a `conformance` command, so name the file.
 conformance() { node "$root/node_modules/@modelcontextprotocol/conformance/dist/index.js" "$@"; }
+conformance_2026() { node "$root/node_modules/conformance-2026/dist/index.js" "$@"; }
 
 glassbox=$build/bin/glassbox
 client=$build/bin/glassbox-conformance-client
@@ -73,6 +75,22 @@ for scenario in initialize tools_call elicitation-sep1034-client-defaults sse-re
     echo "✓ $scenario: $(grep -a 'Passed:' "$log_file" | tail -1)"
   else
     echo "✗ $scenario (see $log_file)"
+    status=1
+  fi
+done
+
+# The frozen requirement sets of 0.2.0-alpha.12: every client scenario a revision requires, run
+# at that revision's wire version (the client in auto mode: server/discover, else initialize).
+# The suite exits non-zero on any scored failure; not_scored ones (extensions) are reported only.
+for revision in 2025-11-25 2026-07-28; do
+  log_file=$results/client-requirements-$revision.txt
+  if conformance_2026 client --command "$client --protocol auto" --requirements "$revision" \
+      -o "$results/client-$revision" >"$log_file" 2>&1; then
+    echo "✓ client --requirements $revision: every scored scenario passes" \
+         "($(grep -a '^Total:' "$log_file" | tail -1 | sed 's/^Total: //'), not_scored extensions included)"
+  else
+    echo "✗ client --requirements $revision (see $log_file):"
+    sed -n '/=== SUITE SUMMARY ===/,$p' "$log_file" | grep -a '✗' || true
     status=1
   fi
 done

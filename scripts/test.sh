@@ -7,6 +7,9 @@
 #   3. address+undefined sanitizer build: the same unit and interop suite;
 #   4. thread sanitizer build: the tracing, passback, protocol and transport tests;
 #   5. fuzzing: each libFuzzer target for a short run from its seed corpus.
+# The sanitizer and fuzz presets (CMakePresets.json) compile with line tables only (-g1): their
+# stack traces keep file and line, and a translation unit costs about a quarter less CPU than
+# with -g (http_fetch.cpp under ASan: 76 s against 106 s), which counts on a fresh 2-core machine.
 # Usage: scripts/test.sh [--quick]   (--quick: release build, formatting and conformance only)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,11 @@
 // Client telemetry as the CLI sets it up for `glassbox call` and `glassbox read`.
 #include "cli_telemetry.hpp"
 
+#include "terminal_text.hpp"
+
+#include <unistd.h>
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -35,18 +40,53 @@ CliTelemetry::CliTelemetry(CliTelemetryOptions options) : options_(std::move(opt
   mcp::ClientTelemetryOptions telemetry{
       .passback = options_.passback ? mcp::PassbackMode::automatic : mcp::PassbackMode::never,
       .detailed = options_.detailed,
+      .stream = options_.stream,
       .provider = std::make_shared<trace::TracerProvider>(std::move(provider_options)),
       .exporter = exporter_,
       .on_trace =
           [this](const mcp::StitchedTrace& t) {
             last_ = t;
+            clear_live();
             if (!options_.print_waterfall || !t.report.present) return;  // spans came back
             std::string text =
                 render_waterfall(t, {.colour = colour_enabled(2), .width = terminal_width(2)});
             std::cerr << text << std::flush;
           },
   };
+  if (options_.stream && options_.print_waterfall)
+    telemetry.on_partial = [this](const mcp::StitchedTrace& t) { draw_partial(t); };
   telemetry_ = std::make_shared<mcp::ClientTelemetry>(std::move(telemetry));
+}
+
+void CliTelemetry::draw_partial(const mcp::StitchedTrace& so_far) {
+  if (::isatty(2) == 1) {
+    // Redraw in place: up over the previous drawing, clear to the end, draw again.
+    std::string text =
+        render_waterfall(so_far, {.colour = colour_enabled(2), .width = terminal_width(2)});
+    if (live_lines_ > 0) std::cerr << "\x1b[" << live_lines_ << "A\x1b[J";
+    std::cerr << text << std::flush;
+    live_lines_ = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    return;
+  }
+  // Not a terminal: one line per span as it arrives, with its offset from the call's start.
+  std::uint64_t start = so_far.client_span.start_time_unix_nano;
+  for (const auto& rs : so_far.server_spans)
+    for (const auto& ss : rs.scope_spans)
+      for (const auto& s : ss.spans) {
+        if (!printed_.insert(s.span_id.to_hex()).second) continue;
+        char line[64];
+        std::snprintf(line, sizeof line, "  +%7.1f ms  %7.1f ms  ",
+                      s.end_time_unix_nano > start ? (s.end_time_unix_nano - start) / 1e6 : 0.0,
+                      (s.end_time_unix_nano - s.start_time_unix_nano) / 1e6);
+        std::cerr << line << terminal_safe(s.name) << "  ("
+                  << terminal_safe(rs.resource.service_name()) << ")\n";
+      }
+  std::cerr << std::flush;
+}
+
+void CliTelemetry::clear_live() {
+  if (live_lines_ > 0) std::cerr << "\x1b[" << live_lines_ << "A\x1b[J";
+  live_lines_ = 0;
 }
 
 CliTelemetry::~CliTelemetry() {

@@ -13,6 +13,7 @@
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace glassbox::cli {
@@ -42,6 +43,9 @@ std::size_t terminal_width(int fd, std::size_t fallback = 100);
 struct CliTelemetryOptions {
   bool passback = true;   // false: --no-passback (the CLIENT span and traceparent still go)
   bool detailed = false;  // --detailed
+  // --stream (S17): spans come while the call runs. On a terminal (stderr) the waterfall is
+  // redrawn at each partial payload; otherwise one line is printed per span as it arrives.
+  bool stream = false;
   // --otlp: an OTLP/HTTP base URL ("/v1/traces" appended). Empty: OTEL_EXPORTER_OTLP_* when set,
   // else no export.
   std::string otlp_endpoint;
@@ -75,8 +79,13 @@ class CliTelemetry {
   CliTelemetryOptions options_;
   std::shared_ptr<transport::OtlpHttpExporter> exporter_;
   std::shared_ptr<mcp::ClientTelemetry> telemetry_;
+  void draw_partial(const mcp::StitchedTrace& so_far);  // --stream, on the reader thread
+  void clear_live();                                    // the live drawing, before the final
+
   std::optional<mcp::StitchedTrace> last_;
   bool flushed_ = false;
+  std::size_t live_lines_ = 0;     // lines of the live waterfall on the terminal
+  std::set<std::string> printed_;  // span ids printed as lines (not a terminal)
 };
 
 // ---- `glassbox demo` ---------------------------------------------------------------------

@@ -3,8 +3,8 @@
 
 #include "collector.hpp"
 #include "glassbox/transport/stdio.hpp"
+#include "stop_signals.hpp"
 
-#include <pthread.h>
 #include <unistd.h>
 #include <csignal>
 #include <filesystem>
@@ -61,11 +61,8 @@ std::unique_ptr<collector::Collector> start_collector(const DemoCommandOptions& 
 
 int run_demo_command(const DemoCommandOptions& options) {
   const bool interactive = !options.no_wait && ::isatty(0) == 1 && ::isatty(1) == 1;
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  if (interactive) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
+  sigset_t stop_signals{};
+  if (interactive) stop_signals = apps::block_stop_signals();  // before any thread starts
 
   // An OTLP endpoint named on the command line or in the environment: the traces go there and
   // the embedded collector stays off (its links would show nothing of them).
@@ -97,8 +94,8 @@ int run_demo_command(const DemoCommandOptions& options) {
   std::ostream& out = std::cout;
 
   out << bold("glassbox demo") << ": an agent calls the MCP server of another company's help desk\n"
-      << "(acme-helpdesk, a separate process). Can the agent see why a call was slow, or "
-         "denied?\n\n";
+      << "(acme-helpdesk, a separate process), which in turn calls its knowledge base, a third\n"
+      << "process and MCP server (acme-kb). Can the agent see why a call was slow, or denied?\n\n";
   if (external) {
     out << "  traces to  " << exporter_options.endpoint << "  (OTLP/HTTP)\n\n";
   } else {
@@ -153,7 +150,9 @@ int run_demo_command(const DemoCommandOptions& options) {
         << "(_meta.otel.traces.request: true). The server hands back the spans of its stages in "
            "the\n"
         << "response; the agent checks them (same trace, under its own span) and stitches them "
-           "in:\n\n"
+           "in.\n"
+        << "The help desk asked its knowledge base the same way, so the trace has three levels:\n"
+        << "agent, help desk, knowledge base, each service in its own colour:\n\n"
         << render_waterfall(*last, look) << "\n";
     acts.push_back({"act 2, the glass box", last->client_span.trace_id.to_hex()});
 
@@ -162,7 +161,7 @@ int run_demo_command(const DemoCommandOptions& options) {
     std::vector<std::string> redacted = redacted_keys(*last);
     out << bold("Act 3. Detailed.")
         << " With detailed: true the server returns the whole tree: the JWKS\n"
-        << "lookup inside auth, the knowledge-base ranking, the calls on worker threads.";
+        << "lookup inside auth, the knowledge base's shard reads, the calls on worker threads.";
     if (!redacted.empty()) {
       out << " It never\nhands out secrets: " << redacted.size()
           << " values were [REDACTED] before they left it (";
@@ -216,8 +215,7 @@ int run_demo_command(const DemoCommandOptions& options) {
         << "  all traces             " << base << "/\n";
     list_acts(base + "/trace/");
     out << std::flush;
-    int received = 0;
-    sigwait(&stop_signals, &received);
+    apps::wait_for_stop_signal(stop_signals);
   } else {
     // The collector stops with the demo: its URLs would be dead, so print the command that
     // serves the traces again and the paths to open on the address it prints.

@@ -1,13 +1,11 @@
 // `glassbox collector`: the embedded collector in the foreground until Ctrl-C.
 #include "collector.hpp"
+#include "stop_signals.hpp"
 
 #include <charconv>
-#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-
-#include <pthread.h>
 
 namespace glassbox::collector {
 
@@ -51,12 +49,7 @@ int run_collector_command(const CollectorCommandOptions& options) {
     std::cerr << "glassbox: --listen wants HOST:PORT, not '" << options.listen << "'\n";
     return 2;
   }
-  // Block the stop signals before any thread starts, so that only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = apps::block_stop_signals();  // before any thread starts
 
   CollectorOptions collector_options{.host = listen->first, .port = listen->second};
   collector_options.store.path = options.db.empty() ? default_database_path() : options.db;
@@ -81,8 +74,7 @@ int run_collector_command(const CollectorCommandOptions& options) {
             << "  database   " << collector_options.store.path << "\n"
             << "Ctrl-C to stop.\n"
             << std::flush;
-  int received = 0;
-  sigwait(&stop_signals, &received);
+  apps::wait_for_stop_signal(stop_signals);
   collector.stop();
   std::cerr << "glassbox: collector stopped\n";
   return 0;

@@ -103,6 +103,7 @@ std::unique_ptr<mcp::Client> connect(const ServerTarget& target, CliTelemetry& t
   std::shared_ptr<auth::OAuthClient> oauth = target.url.empty() ? nullptr : make_oauth(target);
   mcp::ClientOptions options{.name = std::string(kClientName),
                              .version = std::string(kClientVersion),
+                             .revision = target.revision,
                              .on_log = print_server_log};
   // A refused request waits while the person logs in: give it the time the login may take.
   if (oauth && !target.oauth.client_credentials)
@@ -165,6 +166,7 @@ int with_client(const ServerTarget& target, const CallCommandOptions& options, B
   try {
     CliTelemetry telemetry({.passback = options.passback,
                             .detailed = options.detailed,
+                            .stream = options.stream,
                             .otlp_endpoint = options.otlp_endpoint,
                             .otlp_protocol = options.otlp_protocol});
     std::unique_ptr<mcp::Client> client = connect(target, telemetry);

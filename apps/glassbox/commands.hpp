@@ -4,6 +4,7 @@
 #pragma once
 
 #include "glassbox/json/json.hpp"
+#include "glassbox/mcp/protocol_revision.hpp"
 #include "glassbox/transport/otlp_http_exporter.hpp"
 
 #include <optional>
@@ -39,6 +40,8 @@ struct ServerTarget {
   std::string bearer_token;
   std::vector<std::string> command;
   OAuthCommandOptions oauth;
+  // --protocol 2025-11-25|2026-07-28; unset (auto): server/discover, else initialize.
+  std::optional<mcp::ProtocolRevision> revision;
 };
 
 // What a client command asks of the call besides the call itself: server-execution telemetry
@@ -46,6 +49,7 @@ struct ServerTarget {
 struct CallCommandOptions {
   bool passback = true;  // --no-passback turns it off
   bool detailed = false;
+  bool stream = false;        // --stream: streamed passback (S17), the waterfall drawn live
   std::string otlp_endpoint;  // --otlp: an OTLP/HTTP base URL; empty: OTEL_EXPORTER_OTLP_* decide
   std::optional<transport::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or default
   bool json_output = false;                              // --json-output: the whole result as JSON

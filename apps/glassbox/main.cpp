@@ -8,6 +8,8 @@
 //   glassbox read <uri> <server> [same flags]
 //   glassbox proxy [--http 127.0.0.1:PORT] [--passback-from-otlp] [--otlp URL]
 //                  [--otlp-protocol json|protobuf] [--detailed] <server>
+//   tools, call, read: [--protocol 2025-11-25|2026-07-28|auto] (auto: server/discover, else
+//     initialize)
 //   OAuth (servers that answer 401): [--client-id ID [--client-secret S] [--client-credentials]]
 //     [--client-metadata-url URL] [--scopes 'a b'] [--no-browser] [--token-store FILE]
 //
@@ -40,6 +42,7 @@ struct CommandLine {
   ServerTarget target;
   std::vector<std::string> headers;  // "Name: value", parsed into target.headers
   std::string scopes;                // --scopes, parsed into target.oauth.scopes
+  std::string protocol = "auto";     // --protocol, parsed into target.revision
   CallCommandOptions call;
   bool no_passback = false;
   std::string otlp_protocol;
@@ -128,12 +131,19 @@ void add_target_options(CLI::App* command, CommandLine& line) {
   command->add_option("--token-store", line.target.oauth.token_store,
                       "OAuth token file (default: $XDG_CONFIG_HOME/glassbox/tokens.json)");
   command->add_flag("--json-output", line.call.json_output, "Print the whole result as JSON");
+  command
+      ->add_option("--protocol", line.protocol,
+                   "MCP revision: 2025-11-25, 2026-07-28 or auto (server/discover, else "
+                   "initialize)")
+      ->check(CLI::IsMember({"auto", "2025-11-25", "2026-07-28"}));
 }
 
 void add_telemetry_options(CLI::App* command, CommandLine& line) {
   command->add_flag("--no-passback", line.no_passback,
                     "Do not ask the server for its execution spans");
   command->add_flag("--detailed", line.call.detailed, "Ask for the server's detailed spans");
+  command->add_flag("--stream", line.call.stream,
+                    "Ask for spans while the call runs (streamed passback): the waterfall grows");
   command->add_option("--otlp", line.call.otlp_endpoint,
                       "OTLP/HTTP base endpoint for the stitched trace (http://127.0.0.1:4318)");
   command->add_option("--otlp-protocol", line.otlp_protocol, "OTLP encoding")
@@ -207,6 +217,7 @@ bool finish_client_options(CommandLine& line, std::string* error) {
                                      start == std::string::npos ? "" : header.substr(start));
   }
   line.target.oauth.scopes = parse_scopes(line.scopes);
+  line.target.revision = glassbox::mcp::parse_protocol_revision(line.protocol);  // auto: unset
   if (line.target.oauth.client_credentials && line.target.oauth.client_id.empty()) {
     *error = "--client-credentials needs --client-id (and --client-secret)";
     return false;

@@ -12,8 +12,8 @@
 #include "glassbox/transport/http_client.hpp"
 #include "glassbox/transport/http_server.hpp"
 #include "glassbox/transport/stdio.hpp"
+#include "stop_signals.hpp"
 
-#include <pthread.h>
 #include <signal.h>
 
 #include <atomic>
@@ -481,15 +481,6 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
   std::atomic<bool> back_failed_{false};  // the back closed first: it exited or crashed
 };
 
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 int serve_stdio_front(Roles& roles) {
   std::shared_ptr<transport::Transport> back;
   try {
@@ -532,8 +523,7 @@ int serve_http_front(Roles& roles, const std::string& host, std::uint16_t port,
                              });
   http.start();
   log("listening on " + http.url());
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  int signal_number = apps::wait_for_stop_signal(stop_signals);
   log(signal_number == SIGINT ? "SIGINT, shutting down" : "SIGTERM, shutting down");
   http.stop();
   http.wait();
@@ -561,7 +551,7 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
   // Before any thread starts (the exporter's queue, the sidecar, the client telemetry): a thread
   // that had SIGTERM unblocked would take it, and its default action, instead of the sigwait.
   std::optional<sigset_t> stop_signals;
-  if (address) stop_signals = block_stop_signals();
+  if (address) stop_signals = apps::block_stop_signals();
   try {
     Roles roles{.options = options, .target = target};
     std::shared_ptr<transport::OtlpHttpExporter> exporter =

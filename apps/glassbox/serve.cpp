@@ -9,8 +9,8 @@
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/serve_http.hpp"
 #include "glassbox/transport/http_server.hpp"
+#include "stop_signals.hpp"
 
-#include <pthread.h>
 #include <csignal>
 #include <cstdint>
 #include <exception>
@@ -41,17 +41,6 @@ std::optional<HostPort> parse_host_port(const std::string& text) {
   unsigned long port = std::stoul(port_text);
   if (port > 65535) return std::nullopt;
   return HostPort{host, static_cast<std::uint16_t>(port)};
-}
-
-// Blocks SIGINT and SIGTERM in this thread. Called before any thread starts, so that every
-// thread inherits the mask and this one alone takes them, synchronously, with sigwait.
-sigset_t block_stop_signals() {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  return stop_signals;
 }
 
 // Builds the token verifier of --auth-*; the keys are loaded now, so that a bad JWKS file fails
@@ -88,8 +77,7 @@ int serve_http(mcp::Server& server, const HostPort& address, bool stateless,
               << (auth.audience.empty() ? http->url() : auth.audience) << ")" << std::endl;
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  int signal_number = apps::wait_for_stop_signal(stop_signals);
   std::cerr << "glassbox: " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
             << std::endl;
   http->stop();
@@ -136,7 +124,7 @@ int run_serve(const ServeCommandOptions& options) {
   }
   try {
     if (address) {
-      sigset_t stop_signals = block_stop_signals();  // before the server starts its threads
+      sigset_t stop_signals = apps::block_stop_signals();  // before the server starts its threads
       std::unique_ptr<mcp::Server> server = make_server();
       return serve_http(*server, *address, options.stateless, options.auth, stop_signals);
     }

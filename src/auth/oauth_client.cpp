@@ -167,6 +167,24 @@ struct OAuthClient::Impl {
     return *discovered;
   }
 
+  // Reads the protected resource metadata again (not the copy kept); true, with the new
+  // discovery kept, when it names another authorization server than the one that issued the
+  // current token.
+  bool authorization_server_moved(const std::optional<BearerChallenge>& challenge) {
+    std::string prm_url = challenge ? challenge->resource_metadata : std::string();
+    std::string issuer;
+    {
+      std::lock_guard lock(state_mutex);
+      issuer = record.issuer;
+    }
+    Discovery d = discover(options.server_url, prm_url, discovery_options());
+    if (d.server.issuer == issuer) return false;
+    log("the server's authorization server is now " + d.server.issuer + " (was " + issuer + ")");
+    std::lock_guard lock(state_mutex);
+    discovered = std::move(d);
+    return true;
+  }
+
   std::vector<std::string> initial_scopes(const std::optional<BearerChallenge>& challenge,
                                           const Discovery& d) const {
     std::vector<std::string> scopes;
@@ -251,7 +269,10 @@ struct OAuthClient::Impl {
     json::object request{{"client_name", options.client_name},
                          {"redirect_uris", json::array{json::value(redirect_uri)}},
                          {"grant_types", json::array{"authorization_code", "refresh_token"}},
-                         {"response_types", json::array{"code"}}};
+                         {"response_types", json::array{"code"}},
+                         // SEP-837 (MCP 2026-07-28): a program on the user's machine whose
+                         // redirect is a loopback listener is a native application.
+                         {"application_type", "native"}};
     if (!method.empty()) request["token_endpoint_auth_method"] = method;
     transport::FetchResponse r =
         post(d.server.registration_endpoint, "application/json", json::serialize(request));
@@ -602,8 +623,14 @@ transport::HttpChallengeAnswer OAuthClient::on_challenge(const transport::HttpCh
       refreshable = ours && !impl_->record.token.refresh_token.empty() && c.attempt == 0;
       just_issued = ours && impl_->fresh;
     }
-    // A token issued moments ago and refused at once will not fare better after another login:
-    // the server and its authorization server disagree (audience, resource, clock).
+    // A token issued moments ago and refused will not fare better after another login (the
+    // server and its authorization server disagree: audience, resource, clock), unless the
+    // server has moved to another authorization server meanwhile (SEP-2352): then a fresh look
+    // at its metadata finds the new one, where this client registers anew.
+    if (just_issued && impl_->authorization_server_moved(bearer)) {
+      impl_->full_authorization(bearer, {}, false);
+      return {.retry = true};
+    }
     if (just_issued)
       return {.reason = "the server refused the token just issued for it (HTTP 401" +
                         (bearer && !bearer->error.empty() ? ", " + bearer->error : "") +

@@ -2,8 +2,7 @@
 
 #include "glassbox/json/non_finite.hpp"
 #include "glassbox/mcp/trace_propagation.hpp"
-#include "mcp/session.hpp"
-#include "mcp/worker_pool.hpp"
+#include "mcp/client_impl.hpp"
 
 namespace glassbox::mcp {
 namespace {
@@ -72,100 +71,90 @@ json::value unwrap(Outcome outcome) {
 
 }  // namespace
 
-struct Client::Impl {
-  explicit Impl(ClientOptions o) : options(std::move(o)), pool(std::make_shared<WorkerPool>(64)) {}
-
-  ClientOptions options;
-  std::shared_ptr<WorkerPool> pool;
-  std::shared_ptr<Session> session;
-  InitializeResult init;
-  std::vector<OutgoingMiddleware> middleware;
-  bool propagation_last = false;  // middleware.back() is the default trace propagation
-  OutgoingHandler chain;          // the middleware composed around send()
-
-  Session& live_session() const {
-    if (!session) {
-      throw ProtocolError(
-          {jsonrpc::error_code::kConnectionClosed, "client is not connected", nullptr});
-    }
-    return *session;
+Session& Client::Impl::live_session() const {
+  if (!session) {
+    throw ProtocolError(
+        {jsonrpc::error_code::kConnectionClosed, "client is not connected", nullptr});
   }
+  return *session;
+}
 
-  Outcome send(OutgoingRequest& request) const {
-    // What JSON cannot carry is refused here, before anything is written.
-    if (auto at = json::find_non_finite(request.params)) {
-      return jsonrpc::Error{
-          jsonrpc::error_code::kInvalidParams,
-          "params." + *at + " is a non-finite number, which JSON cannot carry; not sent", nullptr};
-    }
-    return checked(
-        request.method,
-        live_session().request(
-            request.method, request.params,
-            RequestOptions{.timeout = request.options.timeout.value_or(options.request_timeout),
-                           .on_progress = request.options.on_progress,
-                           .on_request_id = request.options.on_request_id}));
+Outcome Client::Impl::send(OutgoingRequest& request) {
+  // What JSON cannot carry is refused here, before anything is written.
+  if (auto at = json::find_non_finite(request.params)) {
+    return jsonrpc::Error{
+        jsonrpc::error_code::kInvalidParams,
+        "params." + *at + " is a non-finite number, which JSON cannot carry; not sent", nullptr};
   }
+  RequestOptions sending{.timeout = request.options.timeout.value_or(options.request_timeout),
+                         .on_progress = request.options.on_progress,
+                         .on_request_id = request.options.on_request_id};
+  if (stateless.load()) return checked(request.method, send_stateless(request, sending));
+  return checked(request.method, live_session().request(request.method, request.params, sending));
+}
 
-  Outcome run(OutgoingRequest& request) const {
-    if (!request.options.meta.empty()) {
-      json::value& meta = request.params["_meta"];
-      if (!meta.is_object()) meta = json::object{};
-      for (const auto& [k, v] : request.options.meta) meta.get_object()[k] = v;
-    }
-    return chain ? chain(request) : send(request);
+Outcome Client::Impl::run(OutgoingRequest& request) {
+  if (!request.options.meta.empty()) {
+    json::value& meta = request.params["_meta"];
+    if (!meta.is_object()) meta = json::object{};
+    for (const auto& [k, v] : request.options.meta) meta.get_object()[k] = v;
   }
+  return chain ? chain(request) : send(request);
+}
 
-  // Composed once per use(), not once per call; outermost first.
-  void compose() {
-    OutgoingHandler next = [this](OutgoingRequest& r) { return send(r); };
-    for (std::size_t i = middleware.size(); i-- > 0;) {
-      next = [layer = middleware[i], inner = std::move(next)](OutgoingRequest& r) {
-        return layer(r, inner);
-      };
-    }
-    chain = std::move(next);
+// Composed once per use(), not once per call; outermost first.
+void Client::Impl::compose() {
+  OutgoingHandler next = [this](OutgoingRequest& r) { return send(r); };
+  for (std::size_t i = middleware.size(); i-- > 0;) {
+    next = [layer = middleware[i], inner = std::move(next)](OutgoingRequest& r) {
+      return layer(r, inner);
+    };
   }
+  chain = std::move(next);
+}
 
-  json::object capabilities() const {
-    json::object caps;
-    if (options.sampling_handler) caps["sampling"] = json::object{};
-    if (options.elicitation_handler) caps["elicitation"] = json::object{};
-    if (options.roots_handler) caps["roots"] = {{"listChanged", options.roots_list_changed}};
-    for (const auto& [k, v] : options.extra_capabilities) caps[k] = v;
-    return caps;
-  }
+json::object Client::Impl::capabilities() const {
+  json::object caps;
+  if (options.sampling_handler) caps["sampling"] = json::object{};
+  if (options.elicitation_handler) caps["elicitation"] = json::object{};
+  if (options.roots_handler) caps["roots"] = {{"listChanged", options.roots_list_changed}};
+  for (const auto& [k, v] : options.extra_capabilities) caps[k] = v;
+  return caps;
+}
 
-  Outcome dispatch(RequestContext& ctx) const {
-    const std::string& m = ctx.method();
-    if (m == "ping") return json::object{};
-    if (m == "sampling/createMessage" && options.sampling_handler)
-      return options.sampling_handler(ctx.params());
-    if (m == "elicitation/create" && options.elicitation_handler)
-      return options.elicitation_handler(ctx.params());
-    if (m == "roots/list" && options.roots_handler) {
-      json::array roots;
-      for (auto& r : options.roots_handler()) roots.push_back(std::move(r));
-      return json::object{{"roots", std::move(roots)}};
-    }
-    return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "method not found: " + m, nullptr};
+Outcome Client::Impl::answer(const std::string& m, const json::object& params) const {
+  if (m == "ping") return json::object{};
+  if (m == "sampling/createMessage" && options.sampling_handler)
+    return options.sampling_handler(params);
+  if (m == "elicitation/create" && options.elicitation_handler)
+    return options.elicitation_handler(params);
+  if (m == "roots/list" && options.roots_handler) {
+    json::array roots;
+    for (auto& r : options.roots_handler()) roots.push_back(std::move(r));
+    return json::object{{"roots", std::move(roots)}};
   }
+  return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "method not found: " + m, nullptr};
+}
 
-  void on_notification(const jsonrpc::Notification& n) const {
-    const json::object& params = json::as_object_or_empty(n.params);
-    if (n.method == "notifications/message" && options.on_log) {
-      LogMessage log;
-      if (const json::string* level = json::find_string(params, "level"))
-        log.level = log_level_from_string(*level).value_or(LogLevel::info);
-      if (const json::string* logger = json::find_string(params, "logger"))
-        log.logger = std::string(*logger);
-      if (auto it = params.find("data"); it != params.end()) log.data = it->value();
-      options.on_log(log);
-      return;
-    }
-    if (options.on_notification) options.on_notification(n.method, params);
+Outcome Client::Impl::dispatch(RequestContext& ctx) const {
+  return answer(ctx.method(), ctx.params());
+}
+
+void Client::Impl::on_notification(const jsonrpc::Notification& n) {
+  const json::object& params = json::as_object_or_empty(n.params);
+  cache.on_notification(n.method, params);
+  if (n.method == "notifications/message" && options.on_log) {
+    LogMessage log;
+    if (const json::string* level = json::find_string(params, "level"))
+      log.level = log_level_from_string(*level).value_or(LogLevel::info);
+    if (const json::string* logger = json::find_string(params, "logger"))
+      log.logger = std::string(*logger);
+    if (auto it = params.find("data"); it != params.end()) log.data = it->value();
+    options.on_log(log);
+    return;
   }
-};
+  if (options.on_notification) options.on_notification(n.method, params);
+}
 
 Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
   if (impl_->options.propagate_trace_context) {
@@ -194,18 +183,31 @@ const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> tr
       std::move(transport), impl_->pool,
       [impl](RequestContext& ctx) { return impl->dispatch(ctx); },
       [impl](Session&, const jsonrpc::Notification& n) { impl->on_notification(n); });
+  impl_->session->set_header_hook([impl](std::string_view method, const json::object& params) {
+    return impl->headers_for(method, params);
+  });
   impl_->session->start();
+  if (impl_->options.revision != ProtocolRevision::k2025_11_25 && impl_->discover())
+    return impl_->init;
+
   json::object params{{"protocolVersion", impl_->options.protocol_version},
                       {"capabilities", impl_->capabilities()},
                       {"clientInfo", Implementation{impl_->options.name, impl_->options.version,
                                                     impl_->options.title}
                                          .to_json()}};
-  json::value result =
-      unwrap(checked("initialize", impl_->session->request(
-                                       "initialize", std::move(params),
-                                       RequestOptions{.timeout = impl_->options.request_timeout})));
+  Outcome answered =
+      checked("initialize",
+              impl_->session->request("initialize", std::move(params),
+                                      RequestOptions{.timeout = impl_->options.request_timeout}));
+  // A server that answered server/discover only after the probe gave up (a slow start) now
+  // serves 2026-07-28 on this connection and refuses initialize: ask it once more.
+  if (answered.index() == 1 && std::get<1>(answered).code == kUnsupportedProtocolVersion &&
+      !impl_->options.revision && impl_->discover())
+    return impl_->init;
+  json::value result = unwrap(std::move(answered));
   const json::object& r = json::as_object_or_empty(result);
   InitializeResult& init = impl_->init;
+  init = InitializeResult{};
   init.raw = r;
   if (const json::string* v = json::find_string(r, "protocolVersion"))
     init.protocol_version = std::string(*v);
@@ -230,6 +232,9 @@ const InitializeResult& Client::initialize_result() const {
 }
 const json::object& Client::server_capabilities() const {
   return impl_->init.capabilities;
+}
+ProtocolRevision Client::revision() const {
+  return impl_->stateless.load() ? ProtocolRevision::k2026_07_28 : ProtocolRevision::k2025_11_25;
 }
 
 json::value Client::request(std::string_view method, json::object params,
@@ -345,6 +350,11 @@ CompletionResult Client::complete(const CompletionRequest& c) {
 }
 
 void Client::set_logging_level(LogLevel level) {
+  if (impl_->stateless.load()) {
+    std::lock_guard lock(impl_->state_mutex);
+    impl_->log_level = level;
+    return;
+  }
   request("logging/setLevel", {{"level", to_string(level)}});
 }
 void Client::notify_roots_changed() {

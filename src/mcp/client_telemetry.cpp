@@ -4,6 +4,7 @@
 #include "glassbox/mcp/client_telemetry.hpp"
 
 #include "glassbox/mcp/passback.hpp"
+#include "mcp/client_stream.hpp"
 #include "mcp/passback_wire.hpp"
 #include "mcp/telemetry_forwarder.hpp"
 
@@ -61,6 +62,9 @@ struct ClientTelemetry::State {
   }
 
   Outcome run(OutgoingRequest& request, const OutgoingHandler& send, const Client* client);
+  void on_partial(PartialStitcher& partials, const json::object& meta,
+                  const trace::SpanContext& client_context, const std::string& name,
+                  const StitchedTrace& call, std::uint64_t started);
 
   ClientTelemetryOptions options;
   std::unique_ptr<TelemetryForwarder> forwarder;
@@ -122,7 +126,7 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
                  (options.passback == PassbackMode::automatic &&
                   (client == nullptr || advertises_passback(client->server_capabilities())));
       if (ask) {
-        passback_wire::write_ask(meta, options.detailed);
+        passback_wire::write_ask(meta, options.detailed, options.stream);
         requested = true;
       }
     }
@@ -131,6 +135,20 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   if (requested) ++passback_requested;
   span.set_attribute("mcp.passback.requested", requested);
 
+  // S17: partial payloads, checked and exported as they arrive.
+  std::shared_ptr<PartialStitcher> partials;
+  auto previous_on_progress = request.options.on_progress;
+  if (requested && options.stream) {
+    partials = std::make_shared<PartialStitcher>(
+        client_context, PassbackIngestLimits{.max_spans = options.max_spans,
+                                             .max_bytes = options.max_bytes,
+                                             .max_value_depth = options.max_value_depth});
+    request.options.on_progress = [this, partials, previous_on_progress, client_context, name,
+                                   &stitched, started](const ProgressUpdate& update) {
+      on_partial(*partials, update.meta, client_context, name, stitched, started);
+      if (previous_on_progress) previous_on_progress(update);
+    };
+  }
   // C6: the JSON-RPC id, known only once the session assigns it.
   auto previous_on_id = request.options.on_request_id;
   request.options.on_request_id = [&stitched, &previous_on_id](const jsonrpc::Id& id) {
@@ -142,17 +160,24 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
     outcome = send(request);
   } catch (...) {
     request.options.on_request_id = previous_on_id;
+    request.options.on_progress = previous_on_progress;
     span.set_status(trace::StatusCode::error, "request failed");
     throw;
   }
   request.options.on_request_id = previous_on_id;
+  request.options.on_progress = previous_on_progress;
   if (stitched.request_id)
     span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(*stitched.request_id));
   describe_outcome(span, outcome, stitched.failed);
 
   // C3, C4, C8: read what came back; nothing here may fail the call.
-  if (const json::value* traces =
-          passback_method ? passback_wire::find_payload(outcome) : nullptr) {
+  const json::value* traces = passback_method ? passback_wire::find_payload(outcome) : nullptr;
+  json::value whole_call;  // S17: the partials and the final payload, checked as one
+  if (partials && partials->any()) {
+    whole_call = partials->combine(traces);
+    traces = &whole_call;
+  }
+  if (traces != nullptr) {
     ++passback_received;
     stitched.server_spans = ingest_passback(*traces, client_context,
                                             {.max_spans = options.max_spans,
@@ -227,6 +252,7 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
           {stitched.client_resource, {{stitched.client_scope, {stitched.client_span}, {}}}, {}});
     }
     for (const auto& rs : stitched.server_spans) job.resource_spans.push_back(rs);
+    if (partials) drop_exported(job, *partials);  // S17: those went out as they arrived
     forwarder->enqueue(std::move(job));
   }
   if (options.on_trace) {
@@ -236,6 +262,30 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
     }
   }
   return outcome;
+}
+
+void ClientTelemetry::State::on_partial(PartialStitcher& partials, const json::object& meta,
+                                        const trace::SpanContext& client_context,
+                                        const std::string& name, const StitchedTrace& call,
+                                        std::uint64_t started) {
+  std::vector<trace::ResourceSpans> fresh = partials.add(meta);
+  if (fresh.empty()) return;
+  if (forwarder) forwarder->enqueue({std::move(fresh)});  // C7, at once
+  if (!options.on_partial) return;
+  StitchedTrace so_far{.method = call.method, .target = call.target};
+  so_far.client_span.name = name;
+  so_far.client_span.kind = trace::SpanKind::client;
+  so_far.client_span.trace_id = client_context.trace_id;
+  so_far.client_span.span_id = client_context.span_id;
+  so_far.client_span.start_time_unix_nano = started;
+  so_far.client_span.end_time_unix_nano = trace::now_unix_nano();
+  so_far.client_resource = options.provider->resource();
+  so_far.client_scope = options.provider->scope();
+  so_far.server_spans = partials.accepted();
+  try {
+    options.on_partial(so_far);
+  } catch (...) {  // the caller's callback must not fail the call
+  }
 }
 
 ClientTelemetry::ClientTelemetry(ClientTelemetryOptions options)

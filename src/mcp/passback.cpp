@@ -3,6 +3,8 @@
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/trace/processor.hpp"
 #include "glassbox/transport/otlp_http_exporter.hpp"
+#include "mcp/passback_forward.hpp"
+#include "mcp/passback_stream.hpp"
 #include "mcp/passback_wire.hpp"
 
 #include <cstdlib>
@@ -73,25 +75,65 @@ Middleware make_passback_middleware(PassbackOptions options) {
     // trace for an outgoing call to continue (S14). Recording them would cost more than the call.
     if (!asked.requested && !o.provider->has_processors() && !asked.has_traceparent)
       return next(ctx);
-    auto recorder = std::make_shared<trace::Recorder>(
-        trace::RecorderOptions{.provider = o.provider, .max_spans = o.max_recorded_spans});
+    // S16: a loop of servers ends at the hop limit; nested calls inherit the ask.
+    if (asked.requested && asked.hops >= o.forwarding.max_hops) {
+      return jsonrpc::Error{kHopLimitErrorCode,
+                            "passback hop limit (" + std::to_string(o.forwarding.max_hops) +
+                                " servers) reached: is this a loop of MCP servers?",
+                            json::object{{"hops", asked.hops}}};
+    }
+    std::shared_ptr<PassbackCall> call;
+    if (asked.requested) {
+      call = std::make_shared<PassbackCall>(asked.detailed && o.curation.allow_detailed, asked.hops,
+                                            o.forwarding);
+    }
+    auto recorder = std::make_shared<trace::Recorder>(trace::RecorderOptions{
+        .provider = o.provider, .observer = call, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
     trace::Span root =
         trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server, asked.parent);
     describe_request(root, ctx);
+    std::shared_ptr<PassbackStream> stream;
+    if (asked.requested && asked.stream) {
+      trace::CurationOptions curation = o.curation;
+      curation.detailed = asked.detailed;
+      stream = std::make_shared<PassbackStream>(
+          PassbackStreamOptions{.recorder = recorder.get(),
+                                .root = root.context().span_id,
+                                .curation = std::move(curation),
+                                .send = [&ctx](json::object traces) {
+                                  ctx.progress_meta({{"otel", {{"traces", std::move(traces)}}}});
+                                }});
+      call->stream_to(stream);
+    }
     Outcome outcome;
     {
       trace::ContextScope scope(root);
       outcome = invoke_handler(next, ctx);
     }
     describe_outcome(root, outcome);
+    if (stream) stream->stop();  // what is left goes with the response
     trace::SpanId root_id = root.context().span_id;
     root.end();
     if (!asked.requested) return outcome;
 
     trace::CurationOptions curation = o.curation;
     curation.detailed = asked.detailed;
-    passback_wire::attach(outcome, passback_wire::build_payload(*recorder, root_id, curation));
+    trace::CurationReport report;
+    const trace::TracerProvider& provider = *recorder->provider();
+    std::vector<NestedHop> nested = call->take();
+    json::object nested_report;
+    json::object traces =
+        stream ? finish_streamed(*stream, recorder->take(), root_id, provider, std::move(nested),
+                                 &report, &nested_report)
+        : nested.empty()
+            ? trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
+                                         provider.scope(), curation, &report)
+            : curate_with_nested(recorder->take(), root_id, provider, curation, std::move(nested),
+                                 &report, &nested_report);
+    passback_wire::finish_payload(traces, report, recorder->dropped_span_count());
+    if (!nested_report.empty()) traces["policy"].get_object()["nested"] = std::move(nested_report);
+    passback_wire::attach(outcome, std::move(traces));
     return outcome;
   };
 }

@@ -1,6 +1,7 @@
 #include "mcp/passback_wire.hpp"
 
 #include "glassbox/jsonrpc/envelope.hpp"
+#include "mcp/passback_forward.hpp"
 
 #include <utility>
 
@@ -27,6 +28,9 @@ Ask read_ask(const json::object& meta) {
     ask.stated = traces->contains("request");
     ask.requested = json::find_bool(*traces, "request").value_or(false);
     ask.detailed = json::find_bool(*traces, "detailed").value_or(false);
+    ask.hops = read_hops(*traces);
+    ask.stream =
+        json::find_bool(*traces, "stream").value_or(false) && meta.contains("progressToken");
   }
   if (const json::value* tp = meta.if_contains("traceparent")) {
     ask.has_traceparent = true;
@@ -44,8 +48,10 @@ void write_trace_context(json::object& meta, const trace::SpanContext& span) {
   if (!span.tracestate.empty()) meta["tracestate"] = span.tracestate;
 }
 
-void write_ask(json::object& meta, bool detailed) {
-  object_at(meta, "otel")["traces"] = json::object{{"request", true}, {"detailed", detailed}};
+void write_ask(json::object& meta, bool detailed, bool stream) {
+  json::object traces{{"request", true}, {"detailed", detailed}};
+  if (stream) traces["stream"] = true;  // S17
+  object_at(meta, "otel")["traces"] = std::move(traces);
 }
 
 json::object build_payload(trace::Recorder& recorder, const trace::SpanId& root,
@@ -54,12 +60,16 @@ json::object build_payload(trace::Recorder& recorder, const trace::SpanId& root,
   const trace::TracerProvider& provider = *recorder.provider();
   json::object traces = trace::curate_to_otlp_json(recorder.take(), root, provider.resource(),
                                                    provider.scope(), curation, &report);
-  const std::uint64_t recorder_dropped = recorder.dropped_span_count();
-  report.dropped_span_count += recorder_dropped;
-  traces["truncated"] = report.truncated || recorder_dropped > 0;
-  traces["droppedSpanCount"] = report.dropped_span_count;
-  traces["policy"] = report.to_json();  // S15
+  finish_payload(traces, std::move(report), recorder.dropped_span_count());
   return traces;
+}
+
+void finish_payload(json::object& payload, trace::CurationReport report,
+                    std::uint64_t recorder_dropped) {
+  report.dropped_span_count += recorder_dropped;
+  payload["truncated"] = report.truncated || recorder_dropped > 0;
+  payload["droppedSpanCount"] = report.dropped_span_count;
+  payload["policy"] = report.to_json();  // S15
 }
 
 void attach(Outcome& outcome, json::object payload) {

@@ -29,6 +29,8 @@ struct Ask {
   bool stated = false;     // otel.traces.request is there at all: the caller said something (C2)
   bool has_traceparent = false;              // a traceparent key, valid or not
   std::optional<trace::SpanContext> parent;  // S3: an invalid traceparent reads as absent
+  std::size_t hops = 0;  // S16: servers the request passed through before this one
+  bool stream = false;   // S17: stream: true, and a progressToken to send on
 };
 
 Ask read_ask(const json::object& meta);
@@ -36,7 +38,7 @@ Ask read_ask(const json::object& meta);
 // C1: the CLIENT span's traceparent (and tracestate when it has one).
 void write_trace_context(json::object& meta, const trace::SpanContext& span);
 // C2: otel.traces {request: true, detailed}, keeping the rest of otel.
-void write_ask(json::object& meta, bool detailed);
+void write_ask(json::object& meta, bool detailed, bool stream = false);
 
 // ---- the payload ----------------------------------------------------------------------------
 
@@ -46,6 +48,11 @@ void write_ask(json::object& meta, bool detailed);
 // the caller's ask.
 json::object build_payload(trace::Recorder& recorder, const trace::SpanId& root,
                            const trace::CurationOptions& curation);
+
+// The payload's own fields beside resourceSpans: truncated and droppedSpanCount (the curation's
+// and the `recorder_dropped` spans a full recorder left out, S12) and the policy report (S15).
+void finish_payload(json::object& payload, trace::CurationReport report,
+                    std::uint64_t recorder_dropped);
 
 // Puts the payload in result._meta.otel.traces, or error.data._meta.otel.traces (S10), keeping
 // what else _meta and otel hold.

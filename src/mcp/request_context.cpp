@@ -3,6 +3,9 @@
 #include "mcp/auth_principal.hpp"
 #include "mcp/session.hpp"
 
+#include <cmath>
+#include <limits>
+
 namespace glassbox::mcp {
 
 RequestContext::RequestContext(std::shared_ptr<Session> session, jsonrpc::Request request,
@@ -46,6 +49,18 @@ void RequestContext::progress(double progress, std::optional<double> total,
   json::object params{{"progressToken", token->value()}, {"progress", json::number(progress)}};
   if (total) params["total"] = json::number(*total);
   if (!message.empty()) params["message"] = message;
+  std::lock_guard lock(progress_mutex_);
+  last_progress_ = std::max(last_progress_, progress);
+  session_->notify("notifications/progress", std::move(params), request_.id);
+}
+
+void RequestContext::progress_meta(json::object meta) {
+  auto token = this->meta().find("progressToken");
+  if (token == this->meta().end()) return;
+  std::lock_guard lock(progress_mutex_);
+  last_progress_ = std::nextafter(last_progress_, std::numeric_limits<double>::infinity());
+  json::object params{
+      {"progressToken", token->value()}, {"progress", last_progress_}, {"_meta", std::move(meta)}};
   session_->notify("notifications/progress", std::move(params), request_.id);
 }
 

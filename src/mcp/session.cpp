@@ -191,6 +191,7 @@ void Session::on_notification(const jsonrpc::Notification& n) {
       update.total = json::find_number(params, "total");
       if (const json::string* m = json::find_string(params, "message"))
         update.message = std::string(*m);
+      if (const json::object* meta = json::find_object(params, "_meta")) update.meta = *meta;
       pending->on_progress(update);
     }
     return;
@@ -247,8 +248,11 @@ Outcome Session::request(std::string_view method, json::object params,
     if (!meta.is_object()) meta = json::object{};
     meta.get_object()["progressToken"] = std::get<0>(id);
   }
-  if (!transport_->send(jsonrpc::Request{id, std::string(method), std::move(params)},
-                        {.related_request = options.related_request})) {
+  transport::HeaderList headers;
+  if (header_hook_) headers = header_hook_(method, params);
+  if (!transport_->send(
+          jsonrpc::Request{id, std::string(method), std::move(params)},
+          {.related_request = options.related_request, .headers = std::move(headers)})) {
     std::lock_guard lock(mutex_);
     pending_.erase(id);
     return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
@@ -276,9 +280,11 @@ Outcome Session::request(std::string_view method, json::object params,
 
 bool Session::notify(std::string_view method, json::object params,
                      const std::optional<jsonrpc::Id>& related_request) {
+  transport::HeaderList headers;
+  if (header_hook_) headers = header_hook_(method, params);
   json::value p = params.empty() ? json::value(nullptr) : json::value(std::move(params));
   return transport_->send(jsonrpc::Notification{std::string(method), std::move(p)},
-                          {.related_request = related_request});
+                          {.related_request = related_request, .headers = std::move(headers)});
 }
 
 void Session::close() {

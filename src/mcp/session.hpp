@@ -42,6 +42,12 @@ class Session : public std::enable_shared_from_this<Session> {
           Dispatch dispatch, NotificationHandler on_notification);
   ~Session();
 
+  // Per-message transport headers for what this side sends (the client's 2026-07-28 headers).
+  // Set before start(); called on the sending thread.
+  using HeaderHook =
+      std::function<transport::HeaderList(std::string_view method, const json::object& params)>;
+  void set_header_hook(HeaderHook hook) { header_hook_ = std::move(hook); }
+
   // on_finished runs once, when input has ended and every in-flight request has been answered.
   void start(std::function<void()> on_finished = {});
 
@@ -89,6 +95,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::weak_ptr<WorkerPool> pool_;
   Dispatch dispatch_;
   NotificationHandler notification_handler_;
+  HeaderHook header_hook_;
   std::function<void()> on_finished_;
 
   mutable std::mutex mutex_;

@@ -135,6 +135,7 @@ void set_tracer_provider(std::shared_ptr<TracerProvider> provider) {
 
 Recorder::Recorder(RecorderOptions options)
     : provider_(options.provider ? std::move(options.provider) : tracer_provider()),
+      observer_(std::move(options.observer)),
       max_spans_(options.max_spans) {}
 
 void Recorder::lock() const noexcept {
@@ -153,6 +154,7 @@ void Recorder::record(SpanData&& span, bool is_root) noexcept {
     if (spans_.capacity() == 0) spans_.reserve(8);
     spans_.push_back(std::move(span));
     unlock();
+    if (observer_) observer_->on_recorded();
   } else {
     unlock();
     dropped_.fetch_add(1, std::memory_order_relaxed);

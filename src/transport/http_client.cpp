@@ -169,11 +169,11 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     thread_id_ = thread_.get_id();
   }
 
-  bool send(const jsonrpc::Message& message) {
+  bool send(const jsonrpc::Message& message, HeaderList headers) {
     if (closed_.load() || !started_.load()) return false;
-    net::post(io_, [self = shared_from_this(), message] {
+    net::post(io_, [self = shared_from_this(), message, headers = std::move(headers)] {
       if (self->closing_) return;
-      net::co_spawn(self->io_, self->post_message(message), net::detached);
+      net::co_spawn(self->io_, self->post_message(message, headers), net::detached);
     });
     return true;
   }
@@ -563,16 +563,16 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // Each message is its own POST, so two may overtake each other. Servers that refuse requests
   // until they have processed `notifications/initialized` (Arcade MCP does) must see the notice
   // first: what is sent after it waits until the notice's POST has been answered.
-  net::awaitable<void> post_message(jsonrpc::Message message) {
+  net::awaitable<void> post_message(jsonrpc::Message message, HeaderList headers) {
     auto* n = std::get_if<jsonrpc::Notification>(&message);
     if (n == nullptr || n->method != "notifications/initialized") {
       while (initialized_in_flight_ && !closing_) co_await initialized_gate_.async_wait(kTuple);
-      if (!closing_) co_await post_one(std::move(message));
+      if (!closing_) co_await post_one(std::move(message), std::move(headers));
       co_return;
     }
     initialized_in_flight_ = true;
     try {
-      co_await post_one(std::move(message));
+      co_await post_one(std::move(message), std::move(headers));
     } catch (...) {
       initialized_in_flight_ = false;
       initialized_gate_.cancel();
@@ -582,7 +582,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
     initialized_gate_.cancel();
   }
 
-  net::awaitable<void> post_one(jsonrpc::Message message) {
+  net::awaitable<void> post_one(jsonrpc::Message message, HeaderList headers) {
     auto self = shared_from_this();
     std::optional<std::string> key;
     bool is_initialized_notice = false;
@@ -610,6 +610,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
       if (closing_) co_return;
       std::string sent_token;
       auto req = make_request(http::verb::post, &sent_token);
+      for (const auto& [name, value] : headers) req.set(name, value);
       req.set(http::field::content_type, "application/json");
       req.set(http::field::accept, "application/json, text/event-stream");
       req.body() = body_text;
@@ -862,8 +863,8 @@ class HttpClientTransport : public Transport {
   ~HttpClientTransport() override { impl_->release(); }
 
   void start(Callbacks callbacks) override { impl_->start(std::move(callbacks)); }
-  bool send(const jsonrpc::Message& message, const SendOptions&) override {
-    return impl_->send(message);
+  bool send(const jsonrpc::Message& message, const SendOptions& options) override {
+    return impl_->send(message, options.headers);
   }
   void close() override { impl_->close(); }
 

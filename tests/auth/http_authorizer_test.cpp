@@ -58,9 +58,16 @@ class ScriptedAuthorizer : public HttpAuthorizer {
       challenges_.push_back(c);
       challenge_thread_ = std::this_thread::get_id();
     }
+    changed_.notify_all();
     return script(c);
   }
-  void cancel() noexcept override { cancelled_ = true; }
+  void cancel() noexcept override {
+    {
+      std::lock_guard lock(mutex_);
+      cancelled_ = true;
+    }
+    changed_.notify_all();
+  }
 
   void set_token(std::string t) {
     std::lock_guard lock(mutex_);
@@ -70,6 +77,16 @@ class ScriptedAuthorizer : public HttpAuthorizer {
     std::lock_guard lock(mutex_);
     return challenges_;
   }
+  // Waits until the transport has asked on_challenge at least once.
+  bool wait_for_challenge() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return !challenges_.empty(); });
+  }
+  // Blocks the challenge (as a person logging in would) until the transport cancels it.
+  void wait_until_cancelled() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return cancelled_.load(); });
+  }
   bool same_thread() {
     std::lock_guard lock(mutex_);
     return token_thread_ == challenge_thread_;
@@ -78,6 +95,7 @@ class ScriptedAuthorizer : public HttpAuthorizer {
 
  private:
   std::mutex mutex_;
+  std::condition_variable changed_;
   std::string token_;
   std::vector<HttpChallenge> challenges_;
   std::thread::id token_thread_, challenge_thread_;
@@ -178,8 +196,7 @@ TEST(HttpAuthorizer, ABlockedChallengeDoesNotStallOtherRequests) {
   auto t = connect_http({.url = server.url("/mcp"), .authorizer = authorizer});
   t->start(answers.callbacks());
   t->send(ping(1));  // goes without a token: stuck in on_challenge
-  while (authorizer->challenges().empty())
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(authorizer->wait_for_challenge());
   authorizer->set_token("good");
   t->send(ping(2));  // has the token now
   auto second = answers.answer(2, std::chrono::seconds(10));
@@ -198,7 +215,7 @@ TEST(HttpAuthorizer, CloseCancelsAFlowInProgress) {
   serve_mcp(server);
   auto authorizer = std::make_shared<ScriptedAuthorizer>();
   authorizer->script = [&](const HttpChallenge&) {
-    while (!authorizer->cancelled_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    authorizer->wait_until_cancelled();
     return HttpChallengeAnswer{.reason = "cancelled"};
   };
   Inbox answers;
@@ -206,8 +223,7 @@ TEST(HttpAuthorizer, CloseCancelsAFlowInProgress) {
     auto t = connect_http({.url = server.url("/mcp"), .authorizer = authorizer});
     t->start(answers.callbacks());
     t->send(ping(1));
-    while (authorizer->challenges().empty())
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(authorizer->wait_for_challenge());
     auto start = std::chrono::steady_clock::now();
     t->close();
     EXPECT_TRUE(authorizer->cancelled_);

@@ -4,11 +4,11 @@
 #include "glassbox/mcp/server.hpp"
 #include "mcp/test_server.hpp"
 #include "support/stdio_wire.hpp"
+#include "support/transcript.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace glassbox::mcp {
@@ -16,31 +16,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Step {
-  std::string send;                   // one raw line, possibly malformed on purpose
-  std::vector<std::string> expected;  // the lines the server answers with, in order
-};
-
-struct Transcript {
-  std::vector<std::string> header;  // comment lines, kept when regenerating
-  std::vector<Step> steps;
-};
-
-Transcript read_transcript(const fs::path& path) {
-  Transcript t;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("> ", 0) == 0) {
-      t.steps.push_back({line.substr(2), {}});
-    } else if (line.rfind("< ", 0) == 0 && !t.steps.empty()) {
-      t.steps.back().expected.push_back(line.substr(2));
-    } else if (t.steps.empty()) {
-      t.header.push_back(line);
-    }
-  }
-  return t;
-}
+using glassbox::testing::read_transcript;
+using glassbox::testing::Transcript;
+using glassbox::testing::TranscriptStep;
 
 class Golden : public ::testing::TestWithParam<std::string> {};
 
@@ -55,7 +33,7 @@ TEST_P(Golden, ServerAnswersExactly) {
   glassbox::testing::StdioWire wire({.name = "golden", .version = "1.0.0"},
                                     glassbox::testing::add_test_fixtures, 1024);
   int fences = 0;
-  for (Step& step : t.steps) {
+  for (TranscriptStep& step : t.steps) {
     wire.send(step.send);
     if (update) {  // regenerating (reviewed by hand): whatever comes within a generous pause
       step.expected.clear();
@@ -77,14 +55,7 @@ TEST_P(Golden, ServerAnswersExactly) {
     EXPECT_EQ(*after, R"({"jsonrpc":"2.0","id":")" + fence + R"(","result":{}})")
         << "unexpected extra line after: " << step.send;
   }
-  if (update) {
-    std::ofstream out(path);
-    for (const auto& h : t.header) out << h << "\n";
-    for (const auto& s : t.steps) {
-      out << "> " << s.send << "\n";
-      for (const auto& e : s.expected) out << "< " << e << "\n";
-    }
-  }
+  if (update) glassbox::testing::write_transcript(path, t);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transcripts, Golden,

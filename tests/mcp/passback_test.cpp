@@ -4,6 +4,7 @@
 #include "glassbox/mcp/server.hpp"
 #include "glassbox/trace/processor.hpp"
 #include "glassbox/transport/memory.hpp"
+#include "support/passback_payload.hpp"
 
 #include <gtest/gtest.h>
 
@@ -104,17 +105,8 @@ struct Fixture {
   std::string initialize_line;
 };
 
-const json::object& traces_of(const json::object& meta) {
-  return meta.at("otel").at("traces").as_object();
-}
-
-std::vector<json::object> spans_of(const json::object& traces) {
-  std::vector<json::object> out;
-  for (const auto& rs : traces.at("resourceSpans").as_array())
-    for (const auto& ss : rs.at("scopeSpans").as_array())
-      for (const auto& sp : ss.at("spans").as_array()) out.push_back(sp.as_object());
-  return out;
-}
+using test::spans_of;
+using test::traces_of;
 
 std::set<std::string> names_of(const std::vector<json::object>& spans) {
   std::set<std::string> names;

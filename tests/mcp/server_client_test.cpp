@@ -321,7 +321,7 @@ TEST(Middleware, WrapsEveryRequestOutermostFirst) {
   });
   auto [c, s] = transport::make_memory_pair();
   server.connect(s);
-  Client client;
+  Client client({.revision = ProtocolRevision::k2025_11_25});  // the initialize handshake
   client.connect(c);
   CallToolResult r = client.call_tool("echo", {{"message", "x"}});
   EXPECT_TRUE(r.meta.at("outer").as_bool());

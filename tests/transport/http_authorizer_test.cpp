@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <thread>
 
 namespace glassbox::transport {
 namespace {
@@ -122,16 +125,20 @@ TEST_F(HttpAuthorizerTest, ASessionAnswersOnlyTheCallerWhoOpenedIt) {
 }
 
 TEST_F(HttpAuthorizerTest, AnAnswerFromAnotherThreadLater) {
-  start({.authorizer = [](const AuthorizationRequest& r, AuthorizationDone done) {
-    bool good = r.authorization == "Bearer ok";
-    std::thread([done, good] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      done(good ? AuthorizationDecision{} : AuthorizationDecision{.status = 401});
-    }).detach();
+  // Every decision is held until all eight connections wait at once on the one I/O thread, then
+  // given from another thread: if one waiting connection blocked the others, the eighth request
+  // would never reach the authorizer and the test would time out.
+  constexpr int kConnections = 8;
+  std::mutex mutex;
+  std::condition_variable all_waiting;
+  std::vector<std::pair<AuthorizationDone, bool>> pending;
+  start({.authorizer = [&](const AuthorizationRequest& r, AuthorizationDone done) {
+    std::lock_guard lock(mutex);
+    pending.emplace_back(std::move(done), r.authorization == "Bearer ok");
+    all_waiting.notify_all();
   }});
-  // Several connections wait at once on one I/O thread: none blocks the others.
   std::vector<std::future<int>> answers;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < kConnections; ++i) {
     answers.push_back(std::async(std::launch::async, [&, i] {
       RawClient c(port());
       Headers h = post_headers();
@@ -139,7 +146,15 @@ TEST_F(HttpAuthorizerTest, AnAnswerFromAnotherThreadLater) {
       return c.request("POST", "/mcp", h, initialize_body()).status;
     }));
   }
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(answers[i].get(), i % 2 ? 200 : 401);
+  std::thread answerer([&] {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(all_waiting.wait_for(lock, std::chrono::seconds(20),
+                                     [&] { return pending.size() == kConnections; }));
+    for (auto& [done, good] : pending)
+      done(good ? AuthorizationDecision{} : AuthorizationDecision{.status = 401});
+  });
+  for (int i = 0; i < kConnections; ++i) EXPECT_EQ(answers[i].get(), i % 2 ? 200 : 401);
+  answerer.join();
 }
 
 TEST_F(HttpAuthorizerTest, AnAuthorizerThatNeverAnswersTimesOutAndLateAnswersAreHarmless) {

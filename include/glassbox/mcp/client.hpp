@@ -1,7 +1,11 @@
-// An MCP client: connects over any transport, performs the initialize handshake, and calls
-// the server. Calls block the calling thread until the answer (or the timeout) and may be made
-// from many threads at once; they are correlated by request id, so answers may arrive in any
-// order. A JSON-RPC error, a timeout or a closed connection throws ProtocolError.
+// An MCP client: connects over any transport, negotiates the protocol revision, and calls the
+// server. Two revisions (protocol_revision.hpp): 2026-07-28 is asked for first with
+// server/discover, and every request then carries the client's version, capabilities and
+// identity in params._meta (no session; over HTTP also the Mcp-Method, Mcp-Name and Mcp-Param-*
+// headers); a server of the 2025 era is spoken to with the initialize handshake instead. Calls
+// block the calling thread until the answer (or the timeout) and may be made from many threads at
+// once; they are correlated by request id, so answers may arrive in any order. A JSON-RPC error, a
+// timeout or a closed connection throws ProtocolError.
 //
 //   #include <glassbox/transport/stdio.hpp>  // spawn_process
 //
@@ -16,6 +20,7 @@
 
 #include "glassbox/json/json.hpp"
 #include "glassbox/mcp/dispatch.hpp"
+#include "glassbox/mcp/protocol_revision.hpp"
 #include "glassbox/mcp/types.hpp"
 #include "glassbox/transport/transport.hpp"
 
@@ -32,6 +37,7 @@ struct ProgressUpdate {
   double progress = 0;
   std::optional<double> total;
   std::string message;
+  json::object meta;  // params._meta (streamed passback puts partial spans there, S17)
 };
 
 struct LogMessage {
@@ -66,11 +72,25 @@ struct ClientOptions {
   std::string name = "glassbox-client";
   std::string version = "0.1.0";
   std::string title;
+  // The revision to speak; unset: auto (server/discover first, and initialize when the server
+  // does not speak 2026-07-28).
+  std::optional<ProtocolRevision> revision;
+  // The version initialize asks for (the 2025 family).
   std::string protocol_version = std::string(kLatestProtocolVersion);
+  // How long server/discover may go unanswered in auto mode before the server is taken for one
+  // of the 2025 era (a stdio server of that era may ignore a request it does not know).
+  std::chrono::milliseconds discover_timeout = std::chrono::seconds(10);
+  // 2026-07-28: how many input_required rounds one call may take before it fails.
+  int max_input_rounds = 10;
+  // 2026-07-28: results the server marks cacheable (ttlMs) are kept and reused, up to this many
+  // (0: none kept).
+  std::size_t max_cached_results = 256;
   std::chrono::milliseconds request_timeout = std::chrono::seconds(60);
   std::size_t max_message_bytes = 4 * 1024 * 1024;
-  // Each handler, when set, also declares its capability in initialize. They may block (on
-  // stdio another reader takes over meanwhile); a thrown ProtocolError answers with that error.
+  // Each handler, when set, also declares its capability (in initialize, or in each request's
+  // _meta). They answer the server's requests (2025-11-25) and the inputRequests of an
+  // input_required result (2026-07-28) alike. They may block (on stdio another reader takes
+  // over meanwhile); a thrown ProtocolError answers with that error.
   std::function<json::value(const json::object& params)>
       sampling_handler;  // sampling/createMessage
   std::function<json::value(const json::object& params)> elicitation_handler;  // elicitation/create
@@ -96,10 +116,13 @@ class Client {
   // trace propagation middleware (which leaves alone a request that already has a traceparent).
   void use(OutgoingMiddleware middleware);
 
-  // Starts the transport and performs initialize + notifications/initialized.
+  // Starts the transport and negotiates: server/discover (2026-07-28), else initialize +
+  // notifications/initialized. The result holds the server's capabilities, identity and
+  // instructions either way (protocol_version says which revision won).
   const InitializeResult& connect(std::shared_ptr<transport::Transport> transport);
   const InitializeResult& initialize_result() const;
   const json::object& server_capabilities() const;
+  ProtocolRevision revision() const;  // valid after connect()
 
   void ping();
   ListToolsResult list_tools(std::optional<std::string> cursor = std::nullopt);
@@ -117,6 +140,7 @@ class Client {
   GetPromptResult get_prompt(std::string_view name,
                              std::map<std::string, std::string> arguments = {});
   CompletionResult complete(const CompletionRequest& request);
+  // 2025-11-25: logging/setLevel. 2026-07-28: the level goes in every later request's _meta.
   void set_logging_level(LogLevel level);
   void notify_roots_changed();
 

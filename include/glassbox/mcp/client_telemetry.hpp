@@ -99,6 +99,13 @@ struct StitchedTrace {
 struct ClientTelemetryOptions {
   PassbackMode passback = PassbackMode::automatic;
   bool detailed = false;  // ask for the whole tree (S6); the server's policy may refuse it
+  // Ask for streamed passback (S17): spans that have ended come in notifications/progress while
+  // the call runs; they are checked, exported at once and shown through on_partial.
+  bool stream = false;
+  // Called on the client's reader thread after each accepted partial payload, with the trace
+  // stitched so far (the CLIENT span still open: its end is the time of the call). Exceptions
+  // it throws are swallowed.
+  std::function<void(const StitchedTrace&)> on_partial;
   // The client's own telemetry: its resource names the CLIENT spans, its processors receive
   // them. Null: the global provider (trace::tracer_provider()) at construction.
   std::shared_ptr<trace::TracerProvider> provider;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "glassbox/mcp/dispatch.hpp"
+#include "glassbox/mcp/protocol_revision.hpp"
 #include "glassbox/trace/curate.hpp"
 #include "glassbox/trace/tracer.hpp"
 
@@ -27,8 +28,26 @@ struct ServerOptions;
 
 inline constexpr std::string_view kPassbackCapability = "serverExecutionTelemetry";
 inline constexpr std::string_view kPassbackCapabilityVersion = "2026-03-01";
-inline constexpr std::string_view kPassbackExtension =
-    "io.modelcontextprotocol/server-execution-telemetry";
+inline constexpr std::string_view kPassbackExtension = kServerExecutionTelemetryExtension;
+
+// Multi-hop passback (S16, docs/passback.md): what a server does with the MCP calls its
+// handlers make through a glassbox Client while its own caller asked for passback.
+struct PassbackForwarding {
+  // Ask each nested server for passback (same `detailed`), check what it returns (C3-C5) and
+  // add it to this server's passback. Off: nested calls only carry traceparent (S14).
+  bool enabled = true;
+  // How many servers a passback request may pass through. The ask carries the count
+  // (_meta.otel.traces.hops); a request that arrives with more is refused with
+  // kHopLimitErrorCode, and a nested call that would exceed it is not sent (it fails with the
+  // same code), so that a loop of servers ends.
+  std::size_t max_hops = 8;
+  // Bounds on what one nested call may return before it is discarded whole (C3).
+  std::size_t max_spans = 1000;
+  std::size_t max_bytes = 1024 * 1024;
+};
+
+// The JSON-RPC error code of a refused hop (implementation-defined server error range).
+inline constexpr int kHopLimitErrorCode = -32010;
 
 struct PassbackOptions {
   // Bounds, redaction and the detailed policy applied to what leaves the server. The caller's
@@ -40,6 +59,7 @@ struct PassbackOptions {
   // OTEL_EXPORTER_OTLP_* when those are set.
   std::shared_ptr<trace::TracerProvider> provider;
   std::size_t max_recorded_spans = 4096;  // per request, before curation
+  PassbackForwarding forwarding{};        // S16
 };
 
 // Installs the middleware on `server` (call before serving).

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -54,6 +55,10 @@ class RequestContext {
   // notifications/progress with the request's progressToken; a no-op when it has none.
   void progress(double progress, std::optional<double> total = std::nullopt,
                 std::string_view message = {});
+  // notifications/progress that carries news in params._meta only (streamed passback, S17):
+  // its progress is the next double above the last one sent for this request, so that the
+  // sequence the client sees still increases. A no-op without a progressToken.
+  void progress_meta(json::object meta);
   // notifications/message, sent only at or above the level the client set (logging/setLevel).
   void log(LogLevel level, json::value data, std::string_view logger = {});
 
@@ -85,6 +90,8 @@ class RequestContext {
   jsonrpc::Request request_;
   transport::MessageContext message_context_;
   std::stop_token stop_;
+  std::mutex progress_mutex_;
+  double last_progress_ = 0;  // under progress_mutex_
 };
 
 }  // namespace glassbox::mcp

@@ -85,8 +85,20 @@ void set_tracer_provider(std::shared_ptr<TracerProvider> provider);
 // ---------------------------------------------------------------------------------------------
 // Recorder (S9: the spans of one request)
 
+// Per-request state a higher layer hangs on the request's recorder, so that whatever runs in the
+// request's context (on any thread) can find it through current_context().recorder(): the
+// passback ask that nested MCP calls inherit (S16), say. The trace layer only carries it and
+// tells it when a span has been kept.
+class RecorderObserver {
+ public:
+  virtual ~RecorderObserver() = default;
+  // A span was kept by the recorder (runs on the thread that ended it, after it is kept).
+  virtual void on_recorded() noexcept {}
+};
+
 struct RecorderOptions {
-  std::shared_ptr<TracerProvider> provider{};  // null: the global provider at construction
+  std::shared_ptr<TracerProvider> provider{};    // null: the global provider at construction
+  std::shared_ptr<RecorderObserver> observer{};  // optional; see RecorderObserver
   // The recorder keeps at most this many spans (the root span is always kept); later ones are
   // dropped and counted (S12). Passback curation bounds its output far lower.
   std::size_t max_spans = 4096;
@@ -112,12 +124,14 @@ class Recorder {
 
   const SpanLimits& limits() const noexcept { return provider_->limits(); }
   const std::shared_ptr<TracerProvider>& provider() const noexcept { return provider_; }
+  const std::shared_ptr<RecorderObserver>& observer() const noexcept { return observer_; }
 
  private:
   void lock() const noexcept;
   void unlock() const noexcept { locked_.clear(std::memory_order_release); }
 
   std::shared_ptr<TracerProvider> provider_;
+  std::shared_ptr<RecorderObserver> observer_;
   std::size_t max_spans_;
   mutable std::atomic_flag locked_ = ATOMIC_FLAG_INIT;
   std::vector<SpanData> spans_;  // under locked_

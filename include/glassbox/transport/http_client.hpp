@@ -1,8 +1,10 @@
-// The Streamable HTTP transport of MCP (protocol 2025-11-25), client side.
+// The Streamable HTTP transport of MCP (protocol 2025-11-25 and 2026-07-28), client side.
 //
 // Each outgoing message is one POST; its answer (application/json or an SSE stream) is read and
 // every message in it delivered to on_message. The Mcp-Session-Id of the initialize response and
 // the protocol version negotiated in the initialize result are sent on every later request.
+// A message's own SendOptions::headers go on its POST (2026-07-28: MCP-Protocol-Version,
+// Mcp-Method, Mcp-Name, Mcp-Param-*; there is no initialize, hence no session and no GET stream).
 // After initialize a GET opens the standalone SSE stream (a 405 means the server has none).
 // Broken SSE streams are resumed with GET + Last-Event-ID, honouring the server's `retry`.
 // A non-2xx answer to a POSTed request is delivered as a JSON-RPC ErrorResponse for that request

@@ -25,6 +25,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace glassbox::transport {
 
@@ -41,11 +43,17 @@ struct MessageContext {
   std::any principal;
 };
 
+// Extra HTTP header fields for one message (name, value); transports without headers ignore them.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 struct SendOptions {
   // The request this message belongs to (a response's own request, or the request on whose
   // behalf a progress notification or a server-to-client request is sent). HTTP uses it to pick
   // the SSE stream; stdio ignores it.
   std::optional<jsonrpc::Id> related_request;
+  // Set on this message's HTTP request, over the transport's own (MCP 2026-07-28 names the
+  // method, the tool and some arguments in headers; the layer above decides which).
+  HeaderList headers;
 };
 
 struct Callbacks {

@@ -174,7 +174,11 @@ for (const shape of [
         server.requests.length = 0;
         const result = await run(['call', 'echo', 'message=x', '--url', server.url]);
         expectCode(result, 0);
-        const [init, ...rest] = server.requests;
+        // --protocol auto (the default) probes with server/discover first: this 2025-era
+        // server refuses it without a session, and the client falls back to initialize.
+        const [probe, init, ...rest] = server.requests;
+        assert.equal(probe.rpc, 'server/discover');
+        assert.equal(probe.session, undefined);
         assert.equal(init.rpc, 'initialize');
         assert.equal(init.session, undefined);
         assert.ok(rest.length >= 2);

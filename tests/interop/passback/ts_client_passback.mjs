@@ -116,8 +116,14 @@ test('the TypeScript SDK client gets spans that decode independently and stitch 
       assert.ok(spans.length >= 4, `several stages came back (${spans.length})`);
       for (const s of spans) {
         assert.equal(s.traceId, TRACE_ID, `${s.name} carries the client's trace id`);
-        assert.equal(s.service, 'acme-helpdesk', 'the producing server is named');
+        // The help desk's own spans, and its knowledge base's (a nested MCP call, S16).
+        assert.ok(['acme-helpdesk', 'acme-kb'].includes(s.service), `the producing server is named (${s.service})`);
       }
+      const kbRoot = spans.find((s) => s.service === 'acme-kb' && s.kind === 2);
+      assert.ok(kbRoot, 'the knowledge base server\'s spans come back through the help desk');
+      const nestedClient = spans.find((s) => s.spanId === kbRoot.parentSpanId);
+      assert.equal(nestedClient?.service, 'acme-helpdesk', 'under the help desk\'s CLIENT span');
+      assert.equal(nestedClient.kind, 3);
       const roots = spans.filter((s) => s.parentSpanId === CLIENT_SPAN);
       assert.equal(roots.length, 1, 'exactly one span hangs under the client span');
       assert.equal(roots[0].kind, 2, 'and it is the SERVER span');
@@ -126,7 +132,8 @@ test('the TypeScript SDK client gets spans that decode independently and stitch 
       for (const stage of ['auth.validate', 'policy.evaluate', 'cache.lookup', 'crm.lookup_customer', 'kb.search']) {
         assert.ok(names.has(stage), `stage ${stage} is in the passback`);
       }
-      assert.equal(names.has('kb.rank'), detailed, 'grandchildren only when detailed');
+      assert.equal(names.has('auth.jwks.lookup'), detailed, 'grandchildren only when detailed');
+      assert.equal(names.has('kb.shard.read'), detailed, 'at every hop');
       const payload = JSON.stringify(traces);
       assert.ok(!payload.includes('eyJhbGciOiJSUzI1NiIs'), 'the bearer token never leaves the server');
       assert.ok(!payload.includes('sk-demo-'), 'the API key never leaves the server');

@@ -40,8 +40,15 @@ def test_glassbox_call_into_jaeger(jaeger, protocol):
     assert root.tags["jsonrpc.request.id"] != ""
     stages = children(spans, server.span_id)
     assert {"auth.validate", "kb.search"} <= {s.name for s in stages}
-    assert len(stages) == kept - 1  # top level: nothing below the SERVER span's children
     assert all(s.service == "acme-helpdesk" for s in stages)
+    # S16: the knowledge base (a nested MCP server) hangs under the help desk's CLIENT span.
+    kb = [s for s in spans.values() if s.service == "acme-kb"]
+    [kb_root] = [s for s in kb if s.kind == "server"]
+    nested_client = spans[kb_root.parent_id]
+    assert (nested_client.service, nested_client.kind) == ("acme-helpdesk", "client")
+    assert spans[nested_client.parent_id].name == "kb.search"
+    # Top level at each hop: the stages, the nested CLIENT span, the knowledge base's top level.
+    assert len(stages) + 2 + len(kb) == kept
 
 
 def parse_acts(stdout: str) -> dict[str, str]:

@@ -14,8 +14,8 @@ import { chromium } from "playwright-core";
 
 const bin = process.env.GLASSBOX_BIN ?? resolve("build/bin/glassbox");
 const chromiumPath = process.env.GLASSBOX_CHROMIUM ?? "/usr/bin/chromium";
-const screenshot = resolve(process.env.GLASSBOX_SCREENSHOT ?? "docs/viewer.png");
 const work = mkdtempSync(join(tmpdir(), "glassbox-viewer-"));
+const screenshot = resolve(process.env.GLASSBOX_SCREENSHOT ?? join(work, "viewer.png"));
 const cleanups = [];
 after(async () => {
   for (const f of cleanups.reverse()) await f();
@@ -98,9 +98,11 @@ test("act 2's waterfall shows the client span and the server's stages", async ()
   for (const stage of ["auth.validate", "policy.evaluate", "cache.lookup", "crm.lookup_customer", "kb.search", "tool.summarize"]) {
     assert.ok(stages.has(stage), `stage ${stage} in the waterfall (got ${[...stages].join(", ")})`);
   }
-  // Bars are coloured per service: the client's and the server's differ.
+  // The help desk's knowledge base (a nested MCP server, S16) is the third level.
+  assert.ok(rows.some((r) => r.service === "acme-kb" && r.name === "tools/call search"), "the knowledge base's spans");
+  // Bars are coloured per service: the agent's, the help desk's and the knowledge base's differ.
   const colours = await page.$$eval(".span-row .bar", (els) => [...new Set(els.map((e) => e.style.background))]);
-  assert.equal(colours.length, 2, `one colour per service, got ${colours}`);
+  assert.equal(colours.length, 3, `one colour per service, got ${colours}`);
 
   // A click shows the span's attributes and the resource that produced it.
   await page.locator('.span-row[data-name="auth.validate"]').click();

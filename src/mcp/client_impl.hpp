@@ -1,0 +1,65 @@
+// Client's state, shared by client.cpp (the calls, the 2025 handshake) and client_stateless.cpp
+// (2026-07-28: discovery, per-request _meta, headers, input_required rounds, caching).
+#pragma once
+
+#include "glassbox/mcp/client.hpp"
+#include "mcp/param_headers.hpp"
+#include "mcp/result_cache.hpp"
+#include "mcp/session.hpp"
+#include "mcp/worker_pool.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+namespace glassbox::mcp {
+
+struct Client::Impl {
+  explicit Impl(ClientOptions o)
+      : options(std::move(o)),
+        pool(std::make_shared<WorkerPool>(64)),
+        cache(options.max_cached_results) {}
+
+  ClientOptions options;
+  std::shared_ptr<WorkerPool> pool;
+  std::shared_ptr<Session> session;
+  InitializeResult init;
+  std::vector<OutgoingMiddleware> middleware;
+  bool propagation_last = false;  // middleware.back() is the default trace propagation
+  OutgoingHandler chain;          // the middleware composed around send()
+
+  // 2026-07-28 state. `stateless` is set while server/discover is tried and stays set when it
+  // wins; read on any thread that sends.
+  std::atomic<bool> stateless{false};
+  ResultCache cache;
+  mutable std::mutex state_mutex;
+  std::optional<LogLevel> log_level;                                   // sent in _meta
+  std::map<std::string, std::vector<ParamHeader>> tool_param_headers;  // from tools/list
+
+  Session& live_session() const;
+  Outcome send(OutgoingRequest& request);
+  Outcome run(OutgoingRequest& request);
+  void compose();
+  json::object capabilities() const;
+  // A request of the server (2025: over the connection; 2026: an entry of inputRequests),
+  // answered by the handlers of ClientOptions.
+  Outcome answer(const std::string& method, const json::object& params) const;
+  Outcome dispatch(RequestContext& ctx) const;
+  void on_notification(const jsonrpc::Notification& n);
+
+  // ---- client_stateless.cpp ----
+  // server/discover; true when the server speaks 2026-07-28 (init filled), false when it is of
+  // the 2025 era (auto mode only; a pinned 2026-07-28 throws instead).
+  bool discover();
+  // The per-request _meta of 2026-07-28, added to `params`.
+  void add_request_meta(json::object& params) const;
+  // The headers of one message in 2026-07-28 (none in 2025-11-25).
+  transport::HeaderList headers_for(std::string_view method, const json::object& params) const;
+  // One request in 2026-07-28: the cache, then the exchange with its input_required rounds.
+  Outcome send_stateless(OutgoingRequest& request, const RequestOptions& options);
+  // tools/list: keeps each tool's x-mcp-header annotations and drops the tools whose
+  // annotations break the rules (reported on stderr once per tool name).
+  void take_tool_annotations(json::value& result);
+};
+
+}  // namespace glassbox::mcp
