@@ -18,16 +18,16 @@ bool otlp_endpoint_in_environment() {
   return false;
 }
 
-std::shared_ptr<trace::OtlpHttpExporter> make_command_exporter(
-    const std::string& otlp_endpoint, const std::optional<trace::OtlpProtocol>& otlp_protocol) {
+std::shared_ptr<transport::OtlpHttpExporter> make_command_exporter(
+    const std::string& otlp_endpoint, const std::optional<transport::OtlpProtocol>& otlp_protocol) {
   // --otlp and --otlp-protocol override the environment, as the design's CLI contract says.
   if (otlp_endpoint.empty() && !otlp_endpoint_in_environment()) return nullptr;
-  trace::OtlpHttpExporterOptions exporter_options = trace::otlp_options_from_environment();
+  transport::OtlpHttpExporterOptions exporter_options = transport::otlp_options_from_environment();
   if (!otlp_endpoint.empty())
-    exporter_options.endpoint = trace::otlp_traces_endpoint(otlp_endpoint);
+    exporter_options.endpoint = transport::otlp_traces_endpoint(otlp_endpoint);
   if (otlp_protocol) exporter_options.protocol = *otlp_protocol;
   exporter_options.max_attempts = 2;  // a command line should not hang on a dead collector
-  return std::make_shared<trace::OtlpHttpExporter>(std::move(exporter_options));
+  return std::make_shared<transport::OtlpHttpExporter>(std::move(exporter_options));
 }
 
 CliTelemetry::CliTelemetry(CliTelemetryOptions options) : options_(std::move(options)) {

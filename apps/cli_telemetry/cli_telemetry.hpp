@@ -8,7 +8,7 @@
 #pragma once
 
 #include "glassbox/mcp/client_telemetry.hpp"
-#include "glassbox/trace/otlp_http.hpp"
+#include "glassbox/transport/otlp_http_exporter.hpp"
 
 #include <iosfwd>
 #include <memory>
@@ -49,14 +49,14 @@ struct CliTelemetryOptions {
   // --otlp: an OTLP/HTTP base URL ("/v1/traces" appended). Empty: OTEL_EXPORTER_OTLP_* when set,
   // else no export.
   std::string otlp_endpoint;
-  std::optional<trace::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or protobuf
-  bool print_waterfall = true;                       // on stderr, when the server passed spans back
+  std::optional<transport::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or protobuf
+  bool print_waterfall = true;  // on stderr, when the server passed spans back
 };
 
 // The OTLP/HTTP exporter a command uses: --otlp (a base URL) and --otlp-protocol over the
 // OTEL_EXPORTER_OTLP_* variables; null when neither names an endpoint (no export).
-std::shared_ptr<trace::OtlpHttpExporter> make_command_exporter(
-    const std::string& otlp_endpoint, const std::optional<trace::OtlpProtocol>& otlp_protocol);
+std::shared_ptr<transport::OtlpHttpExporter> make_command_exporter(
+    const std::string& otlp_endpoint, const std::optional<transport::OtlpProtocol>& otlp_protocol);
 
 // Client telemetry for one CLI command: resource service.name "glassbox" (OTEL_SERVICE_NAME and
 // OTEL_RESOURCE_ATTRIBUTES apply), export as above, the waterfall printed on stderr after each
@@ -77,7 +77,7 @@ class CliTelemetry {
 
  private:
   CliTelemetryOptions options_;
-  std::shared_ptr<trace::OtlpHttpExporter> exporter_;
+  std::shared_ptr<transport::OtlpHttpExporter> exporter_;
   std::shared_ptr<mcp::ClientTelemetry> telemetry_;
   void draw_partial(const mcp::StitchedTrace& so_far);  // --stream, on the reader thread
   void clear_live();                                    // the live drawing, before the final
@@ -96,7 +96,7 @@ struct DemoCommandOptions {
   // --otlp: send the traces to this OTLP/HTTP base URL instead of the embedded collector (which
   // then does not start). Empty: OTEL_EXPORTER_OTLP_* when set, else the embedded collector.
   std::string otlp_endpoint;
-  std::optional<trace::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or protobuf
+  std::optional<transport::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or protobuf
   std::string listen_host = "127.0.0.1";
   std::uint16_t preferred_port = 4318;  // taken: any free port
   std::string self;  // the glassbox binary that serves the demo server; empty: /proc/self/exe

@@ -78,11 +78,12 @@ int run_demo_command(const DemoCommandOptions& options) {
     }
   }
   const std::string base = collector ? collector->base_url() : std::string();
-  trace::OtlpHttpExporterOptions exporter_options{.endpoint = trace::otlp_traces_endpoint(base)};
+  transport::OtlpHttpExporterOptions exporter_options{.endpoint =
+                                                          transport::otlp_traces_endpoint(base)};
   if (external) {
-    exporter_options = trace::otlp_options_from_environment();
+    exporter_options = transport::otlp_options_from_environment();
     if (!options.otlp_endpoint.empty())
-      exporter_options.endpoint = trace::otlp_traces_endpoint(options.otlp_endpoint);
+      exporter_options.endpoint = transport::otlp_traces_endpoint(options.otlp_endpoint);
   }
   if (options.otlp_protocol) exporter_options.protocol = *options.otlp_protocol;
   exporter_options.max_attempts = 2;
@@ -105,7 +106,7 @@ int run_demo_command(const DemoCommandOptions& options) {
   }
   out << std::flush;
 
-  auto exporter = std::make_shared<trace::OtlpHttpExporter>(exporter_options);
+  auto exporter = std::make_shared<transport::OtlpHttpExporter>(exporter_options);
   trace::TracerProviderOptions provider_options;
   provider_options.resource.set("service.name", std::string(kAgentName));
   provider_options.resource.set("service.version", "1.0.0");

@@ -3,6 +3,7 @@
 // bounded and SQLite writes of one export take milliseconds.
 #include "collector.hpp"
 
+#include "glassbox/json/ascii.hpp"
 #include "glassbox/transport/http_guard.hpp"
 
 #include <zlib.h>
@@ -73,19 +74,12 @@ constexpr std::chrono::seconds kIdleTimeout{30};
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // "application/json; charset=utf-8" -> "application/json"
 std::string media_type(std::string_view header) {
   std::string_view t = header.substr(0, header.find(';'));
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
   while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-  return lower(t);
+  return json::ascii_lower(t);
 }
 
 Response make_response(const Request& req, http::status status, std::string_view content_type,
@@ -140,7 +134,7 @@ ExportDecodeResult decode_export_request(std::string_view content_type,
         415, "Content-Type must be application/json or application/x-protobuf, not '" + type + "'");
   }
   std::optional<std::string> inflated;
-  std::string encoding = lower(content_encoding);
+  std::string encoding = json::ascii_lower(content_encoding);
   if (encoding == "gzip" || encoding == "deflate") {
     std::string error;
     inflated = inflate(body, options.max_inflated_bytes, &error);
@@ -227,7 +221,7 @@ struct Collector::Impl {
                                        {"ingest", store->ingest_counts().to_json()}}));
     }
     if (path.starts_with("/api/traces/")) {
-      std::string id = lower(path.substr(12));
+      std::string id = json::ascii_lower(path.substr(12));
       std::optional<json::object> t = is_hex_id(id) ? store->trace_json(id) : std::nullopt;
       if (!t) {
         return make_response(req, http::status::not_found, "application/json",

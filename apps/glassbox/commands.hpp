@@ -5,7 +5,7 @@
 
 #include "glassbox/json/json.hpp"
 #include "glassbox/mcp/protocol_revision.hpp"
-#include "glassbox/trace/otlp_http.hpp"
+#include "glassbox/transport/otlp_http_exporter.hpp"
 
 #include <optional>
 #include <string>
@@ -51,8 +51,8 @@ struct CallCommandOptions {
   bool detailed = false;
   bool stream = false;        // --stream: streamed passback (S17), the waterfall drawn live
   std::string otlp_endpoint;  // --otlp: an OTLP/HTTP base URL; empty: OTEL_EXPORTER_OTLP_* decide
-  std::optional<trace::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or default
-  bool json_output = false;                          // --json-output: the whole result as JSON
+  std::optional<transport::OtlpProtocol> otlp_protocol;  // --otlp-protocol; unset: env or default
+  bool json_output = false;                              // --json-output: the whole result as JSON
 };
 
 // `serve --http ... --auth-*`: OAuth bearer tokens required (mcp/auth.hpp).

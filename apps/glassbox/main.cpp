@@ -224,9 +224,9 @@ bool finish_client_options(CommandLine& line, std::string* error) {
   }
   line.call.passback = !line.no_passback;
   if (line.otlp_protocol == "json")
-    line.call.otlp_protocol = glassbox::trace::OtlpProtocol::http_json;
+    line.call.otlp_protocol = glassbox::transport::OtlpProtocol::http_json;
   if (line.otlp_protocol == "protobuf")
-    line.call.otlp_protocol = glassbox::trace::OtlpProtocol::http_protobuf;
+    line.call.otlp_protocol = glassbox::transport::OtlpProtocol::http_protobuf;
   return true;
 }
 
@@ -275,9 +275,9 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("demo") || app.got_subcommand("collector")) {
     if (!line.target.command.empty()) return usage_error("this command takes no -- command");
     if (line.otlp_protocol == "json")
-      line.demo.otlp_protocol = glassbox::trace::OtlpProtocol::http_json;
+      line.demo.otlp_protocol = glassbox::transport::OtlpProtocol::http_json;
     if (line.otlp_protocol == "protobuf")
-      line.demo.otlp_protocol = glassbox::trace::OtlpProtocol::http_protobuf;
+      line.demo.otlp_protocol = glassbox::transport::OtlpProtocol::http_protobuf;
     return app.got_subcommand("demo") ? run_demo_command(line.demo)
                                       : glassbox::collector::run_collector_command(line.collector);
   }

@@ -554,7 +554,7 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
   if (address) stop_signals = apps::block_stop_signals();
   try {
     Roles roles{.options = options, .target = target};
-    std::shared_ptr<trace::OtlpHttpExporter> exporter =
+    std::shared_ptr<transport::OtlpHttpExporter> exporter =
         make_command_exporter(options.otlp_endpoint, options.otlp_protocol);
     if (exporter) roles.export_queue = std::make_shared<ExportQueue>(exporter, 65536);
     if (options.passback_from_otlp) {

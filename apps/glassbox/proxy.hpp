@@ -16,7 +16,7 @@
 #include "glassbox/json/json.hpp"
 #include "glassbox/trace/curate.hpp"
 #include "glassbox/trace/otlp.hpp"
-#include "glassbox/trace/otlp_http.hpp"
+#include "glassbox/transport/otlp_http_exporter.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -41,7 +41,7 @@ struct ProxyCommandOptions {
   std::string http;  // --http 127.0.0.1:PORT: Streamable HTTP at the front; empty: stdio
   bool passback_from_otlp = false;  // --passback-from-otlp: the sidecar role (stdio child only)
   std::string otlp_endpoint;        // --otlp: the gateway role's export (or OTEL_EXPORTER_OTLP_*)
-  std::optional<trace::OtlpProtocol> otlp_protocol;
+  std::optional<transport::OtlpProtocol> otlp_protocol;
   bool detailed = false;  // --detailed: ask the back for the whole tree
   // --passback-wait MS: how long a sidecar call waits, after the child's response, for the child's
   // root span to be exported. A call is never held longer.
@@ -55,7 +55,7 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target);
 // call waits for the network. Bounded: past max_queued_spans, batches are dropped and counted.
 class ExportQueue {
  public:
-  ExportQueue(std::shared_ptr<trace::OtlpHttpExporter> exporter, std::size_t max_queued_spans);
+  ExportQueue(std::shared_ptr<transport::OtlpHttpExporter> exporter, std::size_t max_queued_spans);
   ~ExportQueue();  // flushes (bounded), then stops
   void enqueue(trace::TracesData traces);
   void flush(std::chrono::milliseconds timeout);
@@ -63,7 +63,7 @@ class ExportQueue {
 
  private:
   void run();
-  std::shared_ptr<trace::OtlpHttpExporter> exporter_;
+  std::shared_ptr<transport::OtlpHttpExporter> exporter_;
   std::size_t max_queued_spans_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;

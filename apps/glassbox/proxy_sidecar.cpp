@@ -11,7 +11,7 @@ namespace glassbox::cli {
 
 // ---- ExportQueue ---------------------------------------------------------------------------
 
-ExportQueue::ExportQueue(std::shared_ptr<trace::OtlpHttpExporter> exporter,
+ExportQueue::ExportQueue(std::shared_ptr<transport::OtlpHttpExporter> exporter,
                          std::size_t max_queued_spans)
     : exporter_(std::move(exporter)), max_queued_spans_(max_queued_spans) {
   thread_ = std::thread([this] { run(); });

@@ -1,4 +1,5 @@
 #include "auth/client_challenge.hpp"
+#include "glassbox/json/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -15,16 +16,6 @@ bool is_tchar(char c) {
 bool is_token68_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
          c == '~' || c == '+' || c == '/';
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && lower(a) == lower(b);
 }
 
 // A cursor over the header with the few productions the grammar needs.
@@ -107,7 +98,7 @@ bool at_param(Reader& r) {
 }  // namespace
 
 std::optional<std::string> AuthChallenge::param(std::string_view name) const {
-  std::string wanted = lower(name);
+  std::string wanted = json::ascii_lower(name);
   for (const auto& [key, value] : params)
     if (key == wanted) return value;
   return std::nullopt;
@@ -150,7 +141,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view header) {
     for (;;) {
       r.skip_ws_and_commas();
       if (r.done() || !at_param(r)) break;
-      std::string name = lower(r.token());
+      std::string name = json::ascii_lower(r.token());
       r.skip_ws();
       r.seek(r.pos() + 1);  // '='
       r.skip_ws();
@@ -175,7 +166,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view header) {
 
 std::optional<BearerChallenge> find_bearer_challenge(std::string_view header) {
   for (const AuthChallenge& c : parse_www_authenticate(header)) {
-    if (!iequals(c.scheme, "Bearer")) continue;
+    if (!json::ascii_iequals(c.scheme, "Bearer")) continue;
     BearerChallenge b;
     b.error = c.param("error").value_or("");
     b.error_description = c.param("error_description").value_or("");

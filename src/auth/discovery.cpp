@@ -1,5 +1,6 @@
 #include "glassbox/auth/discovery.hpp"
 
+#include "glassbox/json/ascii.hpp"
 #include "glassbox/json/json.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
@@ -12,12 +13,6 @@
 
 namespace glassbox::auth {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The parts of an absolute http(s) URL that discovery compares.
 struct Parts {
@@ -36,11 +31,11 @@ std::optional<Parts> split(std::string_view text) {
   if (!parsed) return std::nullopt;
   boost::urls::url_view u = *parsed;
   Parts p;
-  p.scheme = lower(u.scheme());
+  p.scheme = json::ascii_lower(u.scheme());
   if (p.scheme != "http" && p.scheme != "https") return std::nullopt;
-  p.host = lower(u.host_address());
+  p.host = json::ascii_lower(u.host_address());
   if (p.host.empty()) return std::nullopt;
-  std::string host = lower(u.encoded_host());
+  std::string host = json::ascii_lower(u.encoded_host());
   std::string port(u.port());
   bool default_port =
       (p.scheme == "https" && port == "443") || (p.scheme == "http" && port == "80");

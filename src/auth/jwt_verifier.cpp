@@ -2,6 +2,7 @@
 
 #include "auth/base64url.hpp"
 #include "auth/scopes.hpp"
+#include "glassbox/json/ascii.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
 #include <openssl/evp.h>
@@ -24,12 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 VerifyResult refuse(Reason reason, std::string description, TokenFacts facts = {}) {
   return VerifyResult{reason, std::move(description), std::move(facts), std::nullopt};
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // A JWT split and decoded, before any key is involved.
@@ -182,9 +177,10 @@ std::variant<Parsed, VerifyResult> JwtVerifier::Impl::parse(std::string_view tok
   if (auto typ = header->find("typ"); typ != header->end() && !options.types.empty()) {
     if (!typ->value().is_string())
       return refuse(Reason::malformed, "the token header's typ is not a string", facts);
-    std::string t = lower(typ->value().get_string());
-    if (std::none_of(options.types.begin(), options.types.end(),
-                     [&](const std::string& accepted) { return lower(accepted) == t; })) {
+    std::string t = json::ascii_lower(typ->value().get_string());
+    if (std::none_of(options.types.begin(), options.types.end(), [&](const std::string& accepted) {
+          return json::ascii_lower(accepted) == t;
+        })) {
       return refuse(Reason::wrong_type, "the token's typ is not an access token type", facts);
     }
   }

@@ -5,6 +5,7 @@
 #include "auth/pkce.hpp"
 #include "auth/scopes.hpp"
 #include "glassbox/auth/token_store.hpp"
+#include "glassbox/json/ascii.hpp"
 #include "glassbox/json/json.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 #include "json/base64.hpp"
@@ -14,7 +15,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <mutex>
 
 namespace glassbox::auth {
@@ -24,12 +24,6 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
@@ -78,7 +72,7 @@ bool header_safe(std::string_view token) {
 bool is_loopback_url(const std::string& url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return false;
-  std::string host = lower(parsed->host_address());
+  std::string host = json::ascii_lower(parsed->host_address());
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
@@ -218,7 +212,8 @@ struct OAuthClient::Impl {
 
   static void check_cimd_url(const std::string& url) {
     auto parsed = boost::urls::parse_absolute_uri(url);
-    if (!parsed || lower(parsed->scheme()) != "https" || parsed->encoded_path().size() < 2)
+    if (!parsed || json::ascii_lower(parsed->scheme()) != "https" ||
+        parsed->encoded_path().size() < 2)
       throw OAuthError("the client metadata URL must be an https URL with a path, not '" + url +
                        "'");
   }
@@ -355,7 +350,7 @@ struct OAuthClient::Impl {
       throw OAuthError("the token endpoint " + endpoint +
                        " issued an access token that cannot be sent in an HTTP header");
     token.token_type = string_member(o, "token_type");
-    if (!token.token_type.empty() && lower(token.token_type) != "bearer")
+    if (!token.token_type.empty() && json::ascii_lower(token.token_type) != "bearer")
       throw OAuthError("the token endpoint " + endpoint + " issued a '" + token.token_type +
                        "' token; only Bearer tokens are supported");
     token.token_type = "Bearer";

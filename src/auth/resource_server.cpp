@@ -1,6 +1,6 @@
 #include "glassbox/auth/resource_server.hpp"
 
-#include <cctype>
+#include "glassbox/json/ascii.hpp"
 
 namespace glassbox::auth {
 namespace {
@@ -74,10 +74,7 @@ std::optional<std::string_view> bearer_credentials(std::string_view authorizatio
   while (!authorization.empty() && (authorization.front() == ' ' || authorization.front() == '\t'))
     authorization.remove_prefix(1);
   if (authorization.size() < 7) return std::nullopt;
-  std::string_view scheme = authorization.substr(0, 6);
-  for (std::size_t i = 0; i < 6; ++i) {
-    if (std::tolower(static_cast<unsigned char>(scheme[i])) != "bearer"[i]) return std::nullopt;
-  }
+  if (!json::ascii_iequals(authorization.substr(0, 6), "bearer")) return std::nullopt;
   if (authorization[6] != ' ') return std::nullopt;
   std::string_view token = authorization.substr(7);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);

@@ -4,6 +4,7 @@
 #include "glassbox/mcp/passback.hpp"
 #include "glassbox/mcp/server.hpp"
 #include "mcp/auth_principal.hpp"
+#include "mcp/passback_wire.hpp"
 
 #include <openssl/crypto.h>
 
@@ -187,7 +188,7 @@ transport::AuthorizationDecision Decider::refuse(const Call& call, auth::Reason 
   data["reason"] = auth::to_string(reason);
   if (call.traced && options_.passback) {
     json::object traces = refusal_telemetry(call, reason, status, message, facts, missing, end);
-    if (!traces.empty()) data["_meta"] = json::object{{"otel", {{"traces", std::move(traces)}}}};
+    if (!traces.empty()) passback_wire::attach_to_error_data(data, std::move(traces));
   }
   jsonrpc::ErrorResponse response{
       call.id, jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, message, std::move(data)}};
@@ -251,14 +252,7 @@ json::object Decider::refusal_telemetry(const Call& call, auth::Reason reason, i
 
   trace::CurationOptions curation = passback.curation;
   curation.detailed = call.detailed;
-  trace::CurationReport report;
-  const trace::TracerProvider& provider = *recorder->provider();
-  json::object traces = trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
-                                                   provider.scope(), curation, &report);
-  traces["truncated"] = report.truncated;
-  traces["droppedSpanCount"] = report.dropped_span_count;
-  traces["policy"] = report.to_json();  // S15
-  return traces;
+  return passback_wire::build_payload(*recorder, root_id, curation);
 }
 
 // Threads for verifications that wait on the network. Detached, sharing only their queue: the
@@ -366,17 +360,10 @@ Call State::describe(const transport::AuthorizationRequest& request) const {
           json::find_string(params, rpc->method == "tools/call" ? "name" : "uri"))
     call.target = std::string(*target);
   if (const json::object* meta = json::find_object(params, "_meta")) {
-    const json::object* otel = json::find_object(*meta, "otel");
-    const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
-    if (traces) {
-      call.passback = json::find_bool(*traces, "request").value_or(false);  // S2
-      call.detailed = json::find_bool(*traces, "detailed").value_or(false);
-    }
-    if (const json::string* traceparent = json::find_string(*meta, "traceparent")) {
-      const json::string* tracestate = json::find_string(*meta, "tracestate");
-      call.parent = trace::parse_traceparent(
-          *traceparent, tracestate ? std::string_view(*tracestate) : std::string_view());
-    }
+    const passback_wire::Ask ask = passback_wire::read_ask(*meta);
+    call.passback = ask.requested;  // S2
+    call.detailed = ask.detailed;
+    call.parent = ask.parent;
   }
   return call;
 }

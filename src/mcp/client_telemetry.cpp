@@ -1,18 +1,15 @@
+// The client telemetry's middleware (C1, C2, C6, C7): the CLIENT span, the ask, the join to
+// the server's root span, and handing the result to the checks (telemetry_checks.cpp) and the
+// forwarder (telemetry_forwarder.cpp).
 #include "glassbox/mcp/client_telemetry.hpp"
 
-#include "glassbox/jsonrpc/envelope.hpp"
 #include "glassbox/mcp/passback.hpp"
-#include "glassbox/trace/otlp_http.hpp"
 #include "mcp/client_stream.hpp"
+#include "mcp/passback_wire.hpp"
+#include "mcp/telemetry_forwarder.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <set>
-#include <thread>
 
 namespace glassbox::mcp {
 
@@ -33,324 +30,6 @@ bool advertises_passback(const json::object& capabilities) {
 }
 
 namespace {
-
-// ---- bounds before decoding (C3) ------------------------------------------------------------
-
-// Approximate encoded size of `v`, walking iteratively; stops as soon as it passes `budget`
-// (then returns budget + 1), so the work is bounded by the budget, not by the payload.
-std::size_t approximate_size(const json::value& v, std::size_t budget) {
-  std::size_t total = 0;
-  std::vector<const json::value*> stack{&v};
-  while (!stack.empty()) {
-    const json::value* x = stack.back();
-    stack.pop_back();
-    switch (x->kind()) {
-      case boost::json::kind::string:
-        total += x->get_string().size() + 2;
-        break;
-      case boost::json::kind::array: {
-        const json::array& a = x->get_array();
-        total += 2 + a.size();  // brackets and commas, counted before descending
-        if (total > budget) return budget + 1;
-        for (const auto& e : a) stack.push_back(&e);
-        break;
-      }
-      case boost::json::kind::object: {
-        const json::object& o = x->get_object();
-        total += 2 + o.size() * 4;  // braces, quotes, colons, commas
-        if (total > budget) return budget + 1;
-        for (const auto& m : o) {
-          total += m.key().size();
-          stack.push_back(&m.value());
-        }
-        break;
-      }
-      case boost::json::kind::bool_:
-      case boost::json::kind::null:
-        total += 5;
-        break;
-      default:
-        total += 20;
-        break;  // numbers
-    }
-    if (total > budget) return budget + 1;
-  }
-  return total;
-}
-
-// Counts spans through the envelope only (resourceSpans[].scopeSpans[].spans), without reading
-// a span. Stops past `bound`. False with a reason when the envelope has the wrong shape.
-bool count_spans(const json::object& traces, std::size_t bound, std::size_t& count,
-                 std::string& reason) {
-  count = 0;
-  const json::value* rs = traces.if_contains("resourceSpans");
-  if (rs == nullptr) return true;  // an empty payload
-  if (!rs->is_array()) {
-    reason = "resourceSpans is not an array";
-    return false;
-  }
-  std::size_t containers = 0;
-  for (const auto& r : rs->get_array()) {
-    if (++containers > bound + 1) {
-      reason = "too many resourceSpans";
-      return false;
-    }
-    const json::object* ro = r.if_object();
-    if (ro == nullptr) {
-      reason = "resourceSpans element is not an object";
-      return false;
-    }
-    const json::value* ss = ro->if_contains("scopeSpans");
-    if (ss == nullptr) continue;
-    if (!ss->is_array()) {
-      reason = "scopeSpans is not an array";
-      return false;
-    }
-    for (const auto& s : ss->get_array()) {
-      if (++containers > bound + 1) {
-        reason = "too many scopeSpans";
-        return false;
-      }
-      const json::object* so = s.if_object();
-      if (so == nullptr) {
-        reason = "scopeSpans element is not an object";
-        return false;
-      }
-      const json::value* spans = so->if_contains("spans");
-      if (spans == nullptr) continue;
-      if (!spans->is_array()) {
-        reason = "spans is not an array";
-        return false;
-      }
-      count += spans->get_array().size();
-      if (count > bound) return true;
-    }
-  }
-  return true;
-}
-
-void discard(PassbackReport& report, std::string reason) {
-  report.discarded = true;
-  report.reason = std::move(reason);
-}
-
-}  // namespace
-
-std::vector<trace::ResourceSpans> ingest_passback(const json::value& traces,
-                                                  const trace::SpanContext& client_span,
-                                                  const PassbackIngestLimits& limits,
-                                                  PassbackReport* report_out) noexcept {
-  PassbackReport scratch;
-  PassbackReport& report = report_out ? *report_out : scratch;
-  std::vector<trace::ResourceSpans> accepted;
-  try {
-    report.present = true;
-    const json::object* envelope = traces.if_object();
-    if (envelope == nullptr) {
-      discard(report, "malformed passback: otel.traces is not an object");
-      return {};
-    }
-    // The transport dropped it while reading (over its bytes or nesting bound, C3/C8).
-    if (const json::string* why = json::find_string(*envelope, jsonrpc::kDiscardedKey)) {
-      discard(report, "passback discarded: " + std::string(*why));
-      return {};
-    }
-    if (auto dropped = json::find_int(*envelope, "droppedSpanCount"); dropped && *dropped > 0) {
-      report.server_dropped_span_count = static_cast<std::uint64_t>(*dropped);
-    }
-    if (const json::object* policy = json::find_object(*envelope, "policy")) {
-      // Shown to the user, never acted upon; bounded like the rest.
-      if (approximate_size(*policy, 4096) <= 4096) report.server_policy = *policy;
-    }
-    std::string reason;
-    if (!count_spans(*envelope, limits.max_spans, report.received_span_count, reason)) {
-      discard(report, "malformed passback: " + reason);
-      return {};
-    }
-    if (report.received_span_count > limits.max_spans) {
-      discard(report, "passback has more than " + std::to_string(limits.max_spans) + " spans");
-      return {};
-    }
-    report.payload_bytes = approximate_size(traces, limits.max_bytes);
-    if (report.payload_bytes > limits.max_bytes) {
-      discard(report, "passback is larger than " + std::to_string(limits.max_bytes) + " bytes");
-      return {};
-    }
-    trace::OtlpDecodeLimits decode_limits{.max_bytes = limits.max_bytes,
-                                          .max_spans = limits.max_spans,
-                                          .max_depth = limits.max_value_depth};
-    std::string error;
-    std::optional<trace::TracesData> decoded =
-        trace::decode_otlp_json(traces, decode_limits, &error);
-    if (!decoded) {
-      discard(report, "malformed passback: " + error);
-      return {};
-    }
-
-    // C4: same trace, and descended from the CLIENT span. Walk down from the client span over
-    // the parent links, so cycles and spans hanging off nothing fall out by construction.
-    std::map<trace::SpanId, std::vector<trace::SpanId>> children;
-    std::set<trace::SpanId> seen{client_span.span_id};
-    std::set<trace::SpanId> duplicates;
-    for (const auto& rs : decoded->resource_spans) {
-      for (const auto& ss : rs.scope_spans) {
-        for (const auto& span : ss.spans) {
-          if (span.trace_id != client_span.trace_id) continue;
-          if (!seen.insert(span.span_id).second) {
-            duplicates.insert(span.span_id);
-            continue;
-          }
-          children[span.parent_span_id].push_back(span.span_id);
-        }
-      }
-    }
-    std::set<trace::SpanId> reachable;
-    std::vector<trace::SpanId> frontier{client_span.span_id};
-    while (!frontier.empty()) {
-      trace::SpanId id = frontier.back();
-      frontier.pop_back();
-      auto it = children.find(id);
-      if (it == children.end()) continue;
-      for (const trace::SpanId& child : it->second) {
-        if (!duplicates.contains(child) && reachable.insert(child).second)
-          frontier.push_back(child);
-      }
-    }
-    std::set<trace::SpanId> kept;
-    for (auto& rs : decoded->resource_spans) {
-      trace::ResourceSpans out{std::move(rs.resource), {}, std::move(rs.schema_url)};
-      for (auto& ss : rs.scope_spans) {
-        trace::ScopeSpans scope{std::move(ss.scope), {}, std::move(ss.schema_url)};
-        for (auto& span : ss.spans) {
-          if (span.trace_id != client_span.trace_id) {
-            ++report.foreign_trace_span_count;
-          } else if (duplicates.contains(span.span_id) || span.span_id == client_span.span_id ||
-                     kept.contains(span.span_id)) {
-            ++report.duplicate_span_count;
-          } else if (!reachable.contains(span.span_id)) {
-            ++report.unlinked_span_count;
-          } else {
-            kept.insert(span.span_id);
-            scope.spans.push_back(std::move(span));
-          }
-        }
-        if (!scope.spans.empty()) out.scope_spans.push_back(std::move(scope));
-      }
-      if (!out.scope_spans.empty()) accepted.push_back(std::move(out));
-    }
-    report.accepted_span_count = kept.size();
-    if (report.foreign_trace_span_count > 0) {
-      report.reason =
-          std::to_string(report.foreign_trace_span_count) + " spans of another trace dropped";
-    } else if (report.unlinked_span_count > 0) {
-      report.reason =
-          std::to_string(report.unlinked_span_count) + " spans not under the client span dropped";
-    } else if (report.duplicate_span_count > 0) {
-      report.reason =
-          std::to_string(report.duplicate_span_count) + " spans with a repeated id dropped";
-    }
-    return accepted;
-  } catch (const std::exception& e) {  // allocation failure, mostly: C8, never fail the call
-    discard(report, std::string("passback could not be read: ") + e.what());
-  } catch (...) {
-    discard(report, "passback could not be read");
-  }
-  report.accepted_span_count = 0;
-  return {};
-}
-
-// ---- forwarding (C7) -----------------------------------------------------------------------
-
-namespace {
-
-// One background thread that exports in order, so the exporter sees one caller at a time and
-// the calling threads never wait on the network. One job is the spans of one call, each group
-// under its own resource; an OTLP/HTTP exporter sends it as one request.
-class Forwarder {
- public:
-  Forwarder(std::shared_ptr<trace::SpanExporter> exporter, std::size_t max_queued_spans)
-      : exporter_(std::move(exporter)),
-        otlp_(dynamic_cast<trace::OtlpHttpExporter*>(exporter_.get())),
-        max_queued_spans_(max_queued_spans),
-        worker_([this] { run(); }) {}
-
-  ~Forwarder() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    worker_.join();
-  }
-
-  void enqueue(trace::TracesData job) {
-    std::size_t n = job.span_count();
-    if (n == 0) return;
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_ || queued_spans_ + n > max_queued_spans_) {
-        failed_ += n;
-        return;
-      }
-      queued_spans_ += n;
-      queue_.push_back(std::move(job));
-    }
-    wake_.notify_all();
-  }
-
-  bool flush(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    return idle_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
-  }
-
-  std::uint64_t forwarded() const { return forwarded_.load(); }
-  std::uint64_t failed() const { return failed_.load(); }
-
- private:
-  void run() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and drained
-      trace::TracesData job = std::move(queue_.front());
-      queue_.pop_front();
-      std::size_t n = job.span_count();
-      queued_spans_ -= n;
-      busy_ = true;
-      lock.unlock();
-      export_job(job);
-      lock.lock();
-      busy_ = false;
-      if (queue_.empty()) idle_.notify_all();
-    }
-  }
-
-  void export_job(const trace::TracesData& job) {
-    if (otlp_ != nullptr) {
-      std::size_t n = job.span_count();
-      (otlp_->export_traces(job) == trace::ExportResult::success ? forwarded_ : failed_) += n;
-      return;
-    }
-    for (const auto& rs : job.resource_spans) {
-      for (const auto& ss : rs.scope_spans) {
-        auto result = exporter_->export_spans(ss.spans, rs.resource, ss.scope);
-        (result == trace::ExportResult::success ? forwarded_ : failed_) += ss.spans.size();
-      }
-    }
-  }
-
-  std::shared_ptr<trace::SpanExporter> exporter_;
-  trace::OtlpHttpExporter* otlp_;  // exporter_ when it can send several resources at once
-  std::size_t max_queued_spans_;
-  std::mutex mutex_;
-  std::condition_variable wake_, idle_;
-  std::deque<trace::TracesData> queue_;
-  std::size_t queued_spans_ = 0;
-  bool busy_ = false;
-  bool stopping_ = false;
-  std::atomic<std::uint64_t> forwarded_{0}, failed_{0};
-  std::thread worker_;  // last: starts after the members it uses
-};
 
 bool is_passback_method(std::string_view method) {
   return method == "tools/call" || method == "resources/read";
@@ -373,23 +52,13 @@ void describe_outcome(trace::Span& span, const Outcome& outcome, bool& failed) {
   }
 }
 
-// The otel.traces value of a response, or nullptr: result._meta, or error.data._meta (S10).
-const json::value* find_traces(const Outcome& outcome) {
-  const json::value& holder =
-      outcome.index() == 0 ? std::get<0>(outcome) : std::get<1>(outcome).data;
-  const json::object* meta = json::find_object(json::as_object_or_empty(holder), "_meta");
-  const json::object* otel = meta ? json::find_object(*meta, "otel") : nullptr;
-  if (otel == nullptr) return nullptr;
-  return otel->if_contains("traces");
-}
-
 }  // namespace
 
 struct ClientTelemetry::State {
   explicit State(ClientTelemetryOptions o) : options(std::move(o)) {
     if (!options.provider) options.provider = trace::tracer_provider();
     if (options.exporter)
-      forwarder = std::make_unique<Forwarder>(options.exporter, options.max_queued_spans);
+      forwarder = std::make_unique<TelemetryForwarder>(options.exporter, options.max_queued_spans);
   }
 
   Outcome run(OutgoingRequest& request, const OutgoingHandler& send, const Client* client);
@@ -398,7 +67,7 @@ struct ClientTelemetry::State {
                   const StitchedTrace& call, std::uint64_t started);
 
   ClientTelemetryOptions options;
-  std::unique_ptr<Forwarder> forwarder;
+  std::unique_ptr<TelemetryForwarder> forwarder;
   std::atomic<std::uint64_t> traced_calls{0}, passback_requested{0}, passback_received{0},
       payloads_discarded{0}, spans_accepted{0}, spans_dropped{0};
 };
@@ -424,12 +93,8 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   json::object& meta = meta_value.get_object();
 
   // C1: the CLIENT span, in the caller's context when there is one.
-  std::optional<trace::SpanContext> explicit_parent;
-  if (const json::string* tp = json::find_string(meta, "traceparent")) {
-    const json::string* ts = json::find_string(meta, "tracestate");
-    explicit_parent =
-        trace::parse_traceparent(*tp, ts ? std::string_view(*ts) : std::string_view());
-  }
+  const passback_wire::Ask stated = passback_wire::read_ask(meta);
+  const std::optional<trace::SpanContext>& explicit_parent = stated.parent;
   trace::Context bound = trace::current_context();
   std::shared_ptr<trace::Recorder> own;
   trace::Span span;
@@ -449,25 +114,19 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   } else if (request.method == "resources/read" && !stitched.target.empty()) {
     span.set_attribute("mcp.resource.uri", stitched.target);
   }
-  meta["traceparent"] = trace::format_traceparent(client_context);
-  if (!client_context.tracestate.empty()) meta["tracestate"] = client_context.tracestate;
+  passback_wire::write_trace_context(meta, client_context);
 
   // C2: ask unless the caller already said something about it.
   bool requested = false;
   if (passback_method) {
-    const json::object* otel = json::find_object(meta, "otel");
-    const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
-    if (traces != nullptr && traces->contains("request")) {
-      requested = json::find_bool(*traces, "request").value_or(false);
+    if (stated.stated) {
+      requested = stated.requested;
     } else {
       bool ask = options.passback == PassbackMode::always ||
                  (options.passback == PassbackMode::automatic &&
                   (client == nullptr || advertises_passback(client->server_capabilities())));
       if (ask) {
-        json::value& o = meta["otel"];
-        if (!o.is_object()) o = json::object{};
-        o.get_object()["traces"] = json::object{{"request", true}, {"detailed", options.detailed}};
-        if (options.stream) o.get_object()["traces"].get_object()["stream"] = true;  // S17
+        passback_wire::write_ask(meta, options.detailed, options.stream);
         requested = true;
       }
     }
@@ -512,7 +171,7 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   describe_outcome(span, outcome, stitched.failed);
 
   // C3, C4, C8: read what came back; nothing here may fail the call.
-  const json::value* traces = passback_method ? find_traces(outcome) : nullptr;
+  const json::value* traces = passback_method ? passback_wire::find_payload(outcome) : nullptr;
   json::value whole_call;  // S17: the partials and the final payload, checked as one
   if (partials && partials->any()) {
     whole_call = partials->combine(traces);

@@ -1,40 +1,16 @@
 #include "glassbox/mcp/passback.hpp"
 
 #include "glassbox/mcp/server.hpp"
-#include "glassbox/trace/otlp_http.hpp"
 #include "glassbox/trace/processor.hpp"
+#include "glassbox/transport/otlp_http_exporter.hpp"
 #include "mcp/passback_forward.hpp"
 #include "mcp/passback_stream.hpp"
+#include "mcp/passback_wire.hpp"
 
 #include <cstdlib>
 
 namespace glassbox::mcp {
 namespace {
-
-struct PassbackRequest {
-  bool requested = false;  // S2: only the JSON boolean true
-  bool detailed = false;
-  std::size_t hops = 0;  // S16: servers the request passed through before this one
-  bool stream = false;   // S17: stream: true (and a progressToken to send on)
-};
-
-PassbackRequest read_request(const json::object& meta) {
-  const json::object* otel = json::find_object(meta, "otel");
-  const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr;
-  if (traces == nullptr) return {};
-  return {json::find_bool(*traces, "request").value_or(false),
-          json::find_bool(*traces, "detailed").value_or(false), read_hops(*traces),
-          json::find_bool(*traces, "stream").value_or(false) && meta.contains("progressToken")};
-}
-
-// S3: an invalid traceparent is ignored as if absent, never an error.
-std::optional<trace::SpanContext> read_parent(const json::object& meta) {
-  const json::string* traceparent = json::find_string(meta, "traceparent");
-  if (traceparent == nullptr) return std::nullopt;
-  const json::string* tracestate = json::find_string(meta, "tracestate");
-  return trace::parse_traceparent(*traceparent,
-                                  tracestate ? std::string_view(*tracestate) : std::string_view());
-}
 
 json::object capability() {
   return {{"version", kPassbackCapabilityVersion},
@@ -96,10 +72,10 @@ Middleware make_passback_middleware(PassbackOptions options) {
     }
     if (ctx.method() != "tools/call" && ctx.method() != "resources/read") return next(ctx);
 
-    PassbackRequest asked = read_request(ctx.meta());
+    const passback_wire::Ask asked = passback_wire::read_ask(ctx.meta());
     // Nobody wants these spans: no passback, no exporter of the server's own, and no caller's
     // trace for an outgoing call to continue (S14). Recording them would cost more than the call.
-    if (!asked.requested && !o.provider->has_processors() && !ctx.meta().contains("traceparent"))
+    if (!asked.requested && !o.provider->has_processors() && !asked.has_traceparent)
       return next(ctx);
     // S16: a loop of servers ends at the hop limit; nested calls inherit the ask.
     if (asked.requested && asked.hops >= o.forwarding.max_hops) {
@@ -116,8 +92,8 @@ Middleware make_passback_middleware(PassbackOptions options) {
     auto recorder = std::make_shared<trace::Recorder>(trace::RecorderOptions{
         .provider = o.provider, .observer = call, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
-    trace::Span root = trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server,
-                                              read_parent(ctx.meta()));
+    trace::Span root =
+        trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server, asked.parent);
     describe_request(root, ctx);
     std::shared_ptr<PassbackStream> stream;
     if (asked.requested && asked.stream) {
@@ -157,15 +133,9 @@ Middleware make_passback_middleware(PassbackOptions options) {
                                          provider.scope(), curation, &report)
             : curate_with_nested(recorder->take(), root_id, provider, curation, std::move(nested),
                                  &report, &nested_report);
-    report.dropped_span_count += recorder->dropped_span_count();
-    traces["truncated"] = report.truncated || recorder->dropped_span_count() > 0;
-    traces["droppedSpanCount"] = report.dropped_span_count;
-    traces["policy"] = report.to_json();  // S15
+    passback_wire::finish_payload(traces, report, recorder->dropped_span_count());
     if (!nested_report.empty()) traces["policy"].get_object()["nested"] = std::move(nested_report);
-    json::object& meta = outcome_meta(outcome);
-    json::value& otel = meta["otel"];
-    if (!otel.is_object()) otel = json::object{};
-    otel.get_object()["traces"] = std::move(traces);
+    passback_wire::attach(outcome, std::move(traces));
     return outcome;
   };
 }
@@ -180,7 +150,7 @@ std::shared_ptr<trace::TracerProvider> default_tracer_provider(const ServerOptio
   if (std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") ||
       std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
     auto exporter =
-        std::make_shared<trace::OtlpHttpExporter>(trace::otlp_options_from_environment());
+        std::make_shared<transport::OtlpHttpExporter>(transport::otlp_options_from_environment());
     options.processors.push_back(std::make_shared<trace::BatchSpanProcessor>(
         trace::batch_options_from_environment({.exporter = std::move(exporter)})));
   }

@@ -2,6 +2,7 @@
 
 #include "glassbox/trace/tracer.hpp"
 #include "mcp/passback_forward.hpp"
+#include "mcp/passback_wire.hpp"
 
 namespace glassbox::mcp {
 
@@ -30,9 +31,7 @@ OutgoingMiddleware make_trace_propagation_middleware() {
     span.set_attribute("mcp.method.name", request.method);
     json::value& meta = request.params["_meta"];
     if (!meta.is_object()) meta = json::object{};
-    meta.get_object()["traceparent"] = trace::format_traceparent(span.context());
-    if (!span.context().tracestate.empty())
-      meta.get_object()["tracestate"] = span.context().tracestate;
+    passback_wire::write_trace_context(meta.get_object(), span.context());
     Outcome outcome =
         nested ? forward_nested_call(request, send, *nested, span.context()) : send(request);
     if (outcome.index() == 1)

@@ -19,8 +19,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 #include <atomic>
 #include <functional>
@@ -58,25 +56,10 @@ jsonrpc::ErrorResponse transport_error(const std::string& key_json, int code, st
 }
 
 Target parse_target(const std::string& url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) throw std::invalid_argument("invalid URL '" + url + "'");
-  boost::urls::url_view u = *parsed;
-  Target t;
-  std::string scheme = to_lower(u.scheme());
-  if (scheme == "https") {
-    t.tls = true;
-  } else if (scheme != "http") {
-    throw std::invalid_argument("not an http(s) URL: '" + url + "'");
-  }
-  t.host = u.host_address();
-  if (t.host.empty()) throw std::invalid_argument("URL without a host: '" + url + "'");
-  bool ipv6 = u.host_type() == boost::urls::host_type::ipv6;
-  t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
-  t.host_header = (ipv6 ? "[" + t.host + "]" : t.host);
-  if (u.has_port()) t.host_header += ":" + t.port;
-  t.path = u.encoded_target().empty() ? "/" : std::string(u.encoded_target());
-  if (t.path.front() != '/') t.path = "/" + t.path;
-  return t;
+  std::string error;
+  std::optional<HttpUrl> parsed = parse_http_url(url, error);
+  if (!parsed) throw std::invalid_argument(error + " '" + url + "'");
+  return std::move(*parsed);
 }
 
 void HttpClientImpl::start(Callbacks callbacks) {

@@ -98,7 +98,7 @@ net::awaitable<std::unique_ptr<Connection>> HttpClientImpl::connect(boost::syste
 
 http::request<http::string_body> HttpClientImpl::make_request(http::verb verb,
                                                               std::string* sent_token) {
-  http::request<http::string_body> req{verb, target_.path, 11};
+  http::request<http::string_body> req{verb, target_.target, 11};
   req.set(http::field::host, target_.host_header);
   req.set(http::field::user_agent, "glassbox");
   for (const auto& [name, value] : options_.headers) req.set(name, value);

@@ -12,6 +12,7 @@
 
 #include "transport/asio_net.hpp"
 #include "transport/sse.hpp"
+#include "transport/http_url.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -66,13 +67,7 @@ net::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_some
                                                                                  char* into,
                                                                                  std::size_t size);
 
-struct Target {
-  bool tls = false;
-  std::string host;  // for connecting and SNI (no brackets)
-  std::string port;
-  std::string host_header;
-  std::string path;  // path and query
-};
+using Target = HttpUrl;
 
 // The endpoint URL, parsed; std::invalid_argument when it is no http(s) URL.
 Target parse_target(const std::string& url);

@@ -1,6 +1,8 @@
 // Pieces shared by the Streamable HTTP server and client (private to src/transport).
 #pragma once
 
+#include "glassbox/json/ascii.hpp"
+
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -13,10 +15,9 @@ inline constexpr std::string_view kLastEventIdHeader = "Last-Event-ID";
 // What a server assumes when a request after initialize carries no MCP-Protocol-Version.
 inline constexpr std::string_view kFallbackProtocolVersion = "2025-03-26";
 
+// The tree's one ASCII lower-casing, under the name this layer's files use.
 inline std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return json::ascii_lower(s);
 }
 
 inline std::string_view trim(std::string_view s) {

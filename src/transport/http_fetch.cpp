@@ -1,5 +1,8 @@
 #include "glassbox/transport/http_fetch.hpp"
 
+#include "glassbox/json/ascii.hpp"
+#include "transport/http_url.hpp"
+
 #include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,29 +15,42 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace glassbox::transport {
-namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+// One open connection with the io_context it lives on (a socket belongs to its context).
+struct FetchClient::Connection {
+  std::string key;  // origin and TLS settings: who may reuse it
+  std::chrono::steady_clock::time_point idle_since;
+  asio::io_context io;
+  std::optional<asio::ssl::context> tls_context;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<asio::ssl::stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
 
-// Runs one asynchronous operation on the private io_context; the stream's expiry bounds it,
-// which the synchronous Beast calls would not honour.
+  beast::tcp_stream& layer() { return plain ? *plain : tls->next_layer(); }
+  void close() {
+    beast::error_code ignored;
+    layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    layer().socket().close(ignored);
+  }
+};
+
+namespace {
+
+using Connection = FetchClient::Connection;
+
+// Runs one asynchronous operation on the connection's io_context; the stream's expiry bounds
+// it, which the synchronous Beast calls would not honour.
 template <typename Start>
 beast::error_code run(asio::io_context& io, Start&& start) {
   beast::error_code ec;
@@ -44,37 +60,125 @@ beast::error_code run(asio::io_context& io, Start&& start) {
   return ec;
 }
 
-template <typename Stream>
-FetchResponse exchange(asio::io_context& io, Stream& stream,
-                       http::request<http::string_body>& request, std::size_t max_bytes) {
-  if (auto ec = run(io, [&](beast::error_code& out) {
-        http::async_write(stream, request, [&](beast::error_code e, std::size_t) { out = e; });
+std::string connection_key(const http_detail::HttpUrl& url, const FetchRequest& request) {
+  std::string key = url.origin();
+  if (url.tls) key += std::string(request.verify_peer ? " verify " : " trust ") + request.ca_file;
+  return key;
+}
+
+std::unique_ptr<Connection> open(const http_detail::HttpUrl& url, const FetchRequest& request,
+                                 std::chrono::steady_clock::time_point deadline) {
+  auto c = std::make_unique<Connection>();
+  c->key = connection_key(url, request);
+  tcp::resolver resolver(c->io);
+  tcp::resolver::results_type endpoints;
+  // The resolver has no expiry of its own; loopback and literal addresses resolve at once.
+  if (auto ec = run(c->io, [&](beast::error_code& out) {
+        resolver.async_resolve(url.host, url.port,
+                               [&](beast::error_code e, tcp::resolver::results_type r) {
+                                 out = e;
+                                 endpoints = std::move(r);
+                               });
       }))
+    throw FetchError("resolve " + url.host + ": " + ec.message());
+  if (url.tls) {
+    c->tls_context.emplace(asio::ssl::context::tls_client);
+    if (request.verify_peer) {
+      c->tls_context->set_default_verify_paths();
+      if (!request.ca_file.empty()) c->tls_context->load_verify_file(request.ca_file);
+      c->tls_context->set_verify_mode(asio::ssl::verify_peer);
+    } else {
+      c->tls_context->set_verify_mode(asio::ssl::verify_none);
+    }
+    c->tls.emplace(c->io, *c->tls_context);
+    if (!SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
+      throw FetchError("TLS: cannot set SNI for " + url.host);
+    if (request.verify_peer)
+      c->tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
+  } else {
+    c->plain.emplace(c->io);
+  }
+  beast::tcp_stream& layer = c->layer();
+  layer.expires_at(deadline);
+  if (auto ec = run(c->io, [&](beast::error_code& out) {
+        layer.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { out = e; });
+      }))
+    throw FetchError("connect " + url.host + ":" + url.port + ": " + ec.message());
+  if (c->tls) {
+    if (auto ec = run(c->io, [&](beast::error_code& out) {
+          c->tls->async_handshake(asio::ssl::stream_base::client,
+                                  [&](beast::error_code e) { out = e; });
+        }))
+      throw FetchError("TLS handshake with " + url.host + ": " + ec.message());
+  }
+  return c;
+}
+
+// A failure on a reused connection before any byte of the response: the server had closed it.
+struct StaleConnection {};
+
+template <typename Stream>
+FetchResponse exchange(Connection& c, Stream& stream, http::request<http::string_body>& request,
+                       std::size_t max_bytes, bool reused, bool& keep_alive) {
+  if (auto ec = run(c.io, [&](beast::error_code& out) {
+        http::async_write(stream, request, [&](beast::error_code e, std::size_t) { out = e; });
+      })) {
+    if (reused) throw StaleConnection{};
     throw FetchError("write: " + ec.message());
-  beast::flat_buffer buffer;
+  }
   http::response_parser<http::string_body> parser;
   parser.body_limit(max_bytes);
-  if (auto ec = run(io, [&](beast::error_code& out) {
-        http::async_read(stream, buffer, parser,
+  if (auto ec = run(c.io, [&](beast::error_code& out) {
+        http::async_read(stream, c.buffer, parser,
                          [&](beast::error_code e, std::size_t) { out = e; });
       })) {
+    if (reused && !parser.got_some()) throw StaleConnection{};
     if (ec == http::error::body_limit)
       throw FetchError("response body over " + std::to_string(max_bytes) + " bytes");
     throw FetchError("read: " + ec.message());
   }
   auto& response = parser.get();
+  keep_alive = response.keep_alive() && c.buffer.size() == 0;
   FetchResponse out;
   out.status = static_cast<int>(response.result_int());
   for (const auto& field : response)
-    out.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+    out.headers.emplace_back(json::ascii_lower(field.name_string()), std::string(field.value()));
   out.body = std::move(response.body());
   return out;
+}
+
+// One request on `c`; keep_alive says whether `c` may carry another.
+FetchResponse send(Connection& c, http::request<http::string_body>& message,
+                   const FetchRequest& request, std::chrono::steady_clock::time_point deadline,
+                   bool reused, bool& keep_alive) {
+  c.layer().expires_at(deadline);
+  if (c.tls) return exchange(c, *c.tls, message, request.max_response_bytes, reused, keep_alive);
+  return exchange(c, *c.plain, message, request.max_response_bytes, reused, keep_alive);
+}
+
+// Parses the URL and builds the message: everything that can fail before a connection.
+http::request<http::string_body> prepare(const FetchRequest& request, http_detail::HttpUrl& url) {
+  std::string error;
+  std::optional<http_detail::HttpUrl> parsed = http_detail::parse_http_url(request.url, error);
+  if (!parsed) throw FetchError(error + ": " + request.url);
+  url = std::move(*parsed);
+  http::verb verb = http::string_to_verb(request.method);
+  if (verb == http::verb::unknown) throw FetchError("unknown HTTP method: " + request.method);
+  http::request<http::string_body> message{verb, url.target, 11};
+  message.set(http::field::host, url.host_header);
+  message.set(http::field::user_agent, "glassbox/0.1.0");
+  for (const auto& [name, value] : request.headers) message.set(name, value);
+  if (!request.body.empty() || verb == http::verb::post) {
+    message.body() = request.body;
+    message.prepare_payload();
+  }
+  return message;
 }
 
 }  // namespace
 
 std::optional<std::string> FetchResponse::header(std::string_view name) const {
-  std::string wanted = lower(name);
+  std::string wanted = json::ascii_lower(name);
   for (const auto& [key, value] : headers)
     if (key == wanted) return value;
   return std::nullopt;
@@ -106,76 +210,70 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 }
 
 FetchResponse fetch(const FetchRequest& request) {
-  auto parsed = boost::urls::parse_absolute_uri(request.url);
-  if (!parsed) throw FetchError("invalid URL: " + request.url);
-  boost::urls::url_view url = *parsed;
-  bool tls = url.scheme() == "https";
-  if (!tls && url.scheme() != "http") throw FetchError("not an http(s) URL: " + request.url);
-  std::string host(url.host_address());
-  if (host.empty()) throw FetchError("no host in URL: " + request.url);
-  std::string port = url.has_port() ? std::string(url.port()) : (tls ? "443" : "80");
-  std::string target(url.encoded_target());
-  if (target.empty()) target = "/";
-
-  http::verb verb = http::string_to_verb(request.method);
-  if (verb == http::verb::unknown) throw FetchError("unknown HTTP method: " + request.method);
-  http::request<http::string_body> message{verb, target, 11};
-  message.set(http::field::host, url.has_port() ? host + ":" + port : host);
-  message.set(http::field::user_agent, "glassbox/0.1.0");
-  for (const auto& [name, value] : request.headers) message.set(name, value);
-  if (!request.body.empty() || verb == http::verb::post) {
-    message.body() = request.body;
-    message.prepare_payload();
-  }
-
-  asio::io_context io;
+  http_detail::HttpUrl url;
+  http::request<http::string_body> message = prepare(request, url);
   auto deadline = std::chrono::steady_clock::now() + request.timeout;
-  tcp::resolver resolver(io);
-  tcp::resolver::results_type endpoints;
-  // The resolver has no expiry of its own; loopback and literal addresses resolve at once.
-  if (auto ec = run(io, [&](beast::error_code& out) {
-        resolver.async_resolve(host, port, [&](beast::error_code e, tcp::resolver::results_type r) {
-          out = e;
-          endpoints = std::move(r);
-        });
-      }))
-    throw FetchError("resolve " + host + ": " + ec.message());
+  std::unique_ptr<Connection> c = open(url, request, deadline);
+  bool keep_alive = false;
+  FetchResponse out = send(*c, message, request, deadline, false, keep_alive);
+  if (!c->tls) c->close();
+  return out;
+}
 
-  auto connect = [&](beast::tcp_stream& layer) {
-    layer.expires_at(deadline);
-    if (auto ec = run(io, [&](beast::error_code& out) {
-          layer.async_connect(endpoints,
-                              [&](beast::error_code e, const tcp::endpoint&) { out = e; });
-        }))
-      throw FetchError("connect " + host + ":" + port + ": " + ec.message());
-  };
-  if (!tls) {
-    beast::tcp_stream stream(io);
-    connect(stream);
-    auto out = exchange(io, stream, message, request.max_response_bytes);
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+FetchClient::FetchClient(FetchClientOptions options) : options_(options) {}
+
+FetchClient::~FetchClient() = default;
+
+std::uint64_t FetchClient::connections_opened() const noexcept {
+  std::lock_guard lock(mutex_);
+  return opened_;
+}
+
+FetchResponse FetchClient::fetch(const FetchRequest& request) {
+  http_detail::HttpUrl url;
+  http::request<http::string_body> message = prepare(request, url);
+  const std::string key = connection_key(url, request);
+  auto deadline = std::chrono::steady_clock::now() + request.timeout;
+  for (;;) {
+    std::unique_ptr<Connection> c;
+    {
+      std::lock_guard lock(mutex_);
+      auto now = std::chrono::steady_clock::now();
+      std::erase_if(idle_, [&](const std::unique_ptr<Connection>& idle) {
+        return now - idle->idle_since > options_.idle_timeout;
+      });
+      // The most recently used: the least likely to have been closed by the server.
+      for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+        if ((*it)->key == key) {
+          c = std::move(*it);
+          idle_.erase(std::next(it).base());
+          break;
+        }
+      }
+    }
+    const bool reused = c != nullptr;
+    if (!reused) {
+      c = open(url, request, deadline);
+      std::lock_guard lock(mutex_);
+      ++opened_;
+    }
+    bool keep_alive = false;
+    FetchResponse out;
+    try {
+      out = send(*c, message, request, deadline, reused, keep_alive);
+    } catch (const StaleConnection&) {
+      continue;  // on a new connection (a fresh one never throws this)
+    }
+    if (keep_alive && options_.max_idle_connections > 0) {
+      c->idle_since = std::chrono::steady_clock::now();
+      std::lock_guard lock(mutex_);
+      if (idle_.size() >= options_.max_idle_connections) idle_.erase(idle_.begin());
+      idle_.push_back(std::move(c));
+    } else if (!c->tls) {
+      c->close();
+    }
     return out;
   }
-  asio::ssl::context context(asio::ssl::context::tls_client);
-  if (request.verify_peer) {
-    context.set_default_verify_paths();
-    if (!request.ca_file.empty()) context.load_verify_file(request.ca_file);
-    context.set_verify_mode(asio::ssl::verify_peer);
-  } else {
-    context.set_verify_mode(asio::ssl::verify_none);
-  }
-  asio::ssl::stream<beast::tcp_stream> stream(io, context);
-  if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
-    throw FetchError("TLS: cannot set SNI for " + host);
-  if (request.verify_peer) stream.set_verify_callback(asio::ssl::host_name_verification(host));
-  connect(stream.next_layer());
-  if (auto ec = run(io, [&](beast::error_code& out) {
-        stream.async_handshake(asio::ssl::stream_base::client,
-                               [&](beast::error_code e) { out = e; });
-      }))
-    throw FetchError("TLS handshake with " + host + ": " + ec.message());
-  return exchange(io, stream, message, request.max_response_bytes);
 }
 
 }  // namespace glassbox::transport

@@ -50,13 +50,13 @@ std::map<std::string, std::set<std::string>> stored(collector::TraceStore& store
   return out;
 }
 
-class Forwarding : public ::testing::TestWithParam<trace::OtlpProtocol> {};
+class Forwarding : public ::testing::TestWithParam<transport::OtlpProtocol> {};
 
 TEST_P(Forwarding, StitchedSpansReachTheCollectorUnderTheirOwnResources) {  // covers C5, C7
   collector::Collector sink({.port = 0});
   sink.start();
-  auto exporter = std::make_shared<trace::OtlpHttpExporter>(trace::OtlpHttpExporterOptions{
-      .endpoint = trace::otlp_traces_endpoint(sink.base_url()), .protocol = GetParam()});
+  auto exporter = std::make_shared<transport::OtlpHttpExporter>(transport::OtlpHttpExporterOptions{
+      .endpoint = transport::otlp_traces_endpoint(sink.base_url()), .protocol = GetParam()});
   trace::TracerProviderOptions po;
   po.resource.set("service.name", "caller");
   std::optional<mcp::StitchedTrace> last;
@@ -82,8 +82,8 @@ TEST_P(Forwarding, StitchedSpansReachTheCollectorUnderTheirOwnResources) {  // c
 }
 
 INSTANTIATE_TEST_SUITE_P(BothEncodings, Forwarding,
-                         ::testing::Values(trace::OtlpProtocol::http_json,
-                                           trace::OtlpProtocol::http_protobuf));
+                         ::testing::Values(transport::OtlpProtocol::http_json,
+                                           transport::OtlpProtocol::http_protobuf));
 
 TEST(CliTelemetry, OtlpFlagAndNoPassback) {  // covers C1, C2, C7
   collector::Collector sink({.port = 0});
@@ -92,7 +92,7 @@ TEST(CliTelemetry, OtlpFlagAndNoPassback) {  // covers C1, C2, C7
   {
     CliTelemetry telemetry({.passback = false,
                             .otlp_endpoint = sink.base_url(),
-                            .otlp_protocol = trace::OtlpProtocol::http_json,
+                            .otlp_protocol = transport::OtlpProtocol::http_json,
                             .print_waterfall = false});
     mcp::Client client;
     telemetry.install(client);

@@ -50,7 +50,8 @@ class AuthHttpTest : public ::testing::Test {
     trace::TracerProviderOptions po;
     po.resource.set("service.name", "mail-server");
     po.processors.push_back(std::make_shared<trace::SimpleSpanProcessor>(exporter_));
-    PassbackOptions passback{.provider = std::make_shared<trace::TracerProvider>(std::move(po))};
+    PassbackOptions passback{.provider = std::make_shared<trace::TracerProvider>(std::move(po)),
+                             .max_recorded_spans = max_recorded_spans_};
 
     server_ = std::make_unique<Server>(ServerOptions{.name = "mail-server"});
     server_->add_tool({.name = "whoami"}, [](const json::object&, RequestContext& ctx) {
@@ -198,6 +199,7 @@ class AuthHttpTest : public ::testing::Test {
   }
 
   static inline TestKey *rsa_, *ec_, *ed_;
+  std::size_t max_recorded_spans_ = PassbackOptions{}.max_recorded_spans;
   std::shared_ptr<trace::InMemorySpanExporter> exporter_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<transport::HttpServer> http_;
@@ -400,6 +402,25 @@ TEST_F(AuthHttpTest, ARefusedCallPassesBackItsServerSpanAndAuthValidate) {
   // Without request: true there is no _meta.otel (S2).
   RawResponse quiet = post(expired, tool_call("ok", false));
   EXPECT_FALSE(answer(quiet).at("error").at("data").as_object().contains("_meta"));
+}
+
+// covers S12, S15: a refusal counts the spans its recorder had no room for, as the passback
+// middleware does for an answered call (one payload builder for both).
+TEST_F(AuthHttpTest, ARefusedCallReportsTheSpansItsRecorderDropped) {
+  max_recorded_spans_ = 0;  // room for the SERVER span (a root is always kept) and nothing else
+  start();
+  std::string expired =
+      token_with([](auto&, auto& c) { c["exp"] = auth::testing::unix_now() - 3600; });
+  RawResponse r = post(expired, tool_call("ok"));
+  ASSERT_EQ(r.status, 401);
+  const json::object meta = answer(r).at("error").at("data").at("_meta").as_object();
+  std::vector<json::object> got = spans(meta);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(span_named(got, "tools/call ok"));
+  const json::object& traces = meta.at("otel").at("traces").as_object();
+  EXPECT_EQ(traces.at("truncated"), true);
+  EXPECT_EQ(traces.at("droppedSpanCount").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(traces.at("policy").at("droppedSpanCount").to_number<std::int64_t>(), 1);
 }
 
 TEST_F(AuthHttpTest, AnAcceptedCallPassesBackAuthValidateUnderItsServerSpan) {

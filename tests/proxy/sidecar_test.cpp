@@ -36,11 +36,12 @@ trace::SpanContext caller() {
 
 // Posts `spans` to the sidecar's receiver under one resource, as the child's exporter does.
 void post(const Sidecar& sidecar, const std::vector<trace::SpanData>& spans,
-          trace::OtlpProtocol protocol = trace::OtlpProtocol::http_protobuf) {
+          transport::OtlpProtocol protocol = transport::OtlpProtocol::http_protobuf) {
   std::string endpoint;
   for (const auto& [name, value] : sidecar.child_environment())
     if (name == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") endpoint = value;
-  trace::OtlpHttpExporter exporter({.endpoint = endpoint, .protocol = protocol, .max_attempts = 1});
+  transport::OtlpHttpExporter exporter(
+      {.endpoint = endpoint, .protocol = protocol, .max_attempts = 1});
   trace::Resource resource;
   resource.set("service.name", "child");
   ASSERT_EQ(exporter.export_spans(spans, resource, {.name = "child-sdk"}),
@@ -79,7 +80,7 @@ TEST_F(SidecarTest, AnswersFromTheRootUnderTheCallerTopLevelOrDetailedAndRedacte
     child.attributes.push_back({"http.request.header.authorization", "Bearer abc.def.ghi"});
     trace::SpanData grandchild = span(from.trace_id, child.span_id, "db.row");
     post(*sidecar_, {grandchild, child, root},
-         detailed ? trace::OtlpProtocol::http_json : trace::OtlpProtocol::http_protobuf);
+         detailed ? transport::OtlpProtocol::http_json : transport::OtlpProtocol::http_protobuf);
     json::object traces = sidecar_->finish(call, detailed);
     std::set<std::string> expected{"tools/call x", "db.query"};
     if (detailed) expected.insert("db.row");

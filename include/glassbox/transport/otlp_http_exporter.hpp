@@ -1,14 +1,17 @@
 // OTLP/HTTP trace exporter (POST {endpoint} with an ExportTraceServiceRequest as protobuf or
-// JSON), configured like the OpenTelemetry SDKs (OTEL_EXPORTER_OTLP_* variables).
+// JSON), configured like the OpenTelemetry SDKs (OTEL_EXPORTER_OTLP_* variables). It sends
+// through the transport's HTTP client (a FetchClient), so its connection stays open between
+// exports (keep-alive) instead of a TCP connect (and TLS handshake) per export.
 //
 // Threads: export calls block the calling thread (a BatchSpanProcessor's worker, or whoever
 // forwards a payload) for at most about max_attempts * (timeout + backoff). Concurrent export
-// calls are allowed (each opens its own connection). shutdown() may be called from any thread
+// calls are allowed (each uses a connection of its own). shutdown() may be called from any thread
 // and interrupts a retry wait. stats() is readable from any thread.
 #pragma once
 
 #include "glassbox/trace/otlp.hpp"
 #include "glassbox/trace/processor.hpp"
+#include "glassbox/transport/http_fetch.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -20,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-namespace glassbox::trace {
+namespace glassbox::transport {
 
 enum class OtlpProtocol { http_protobuf, http_json };
 
@@ -50,18 +53,19 @@ std::string otlp_traces_endpoint(std::string_view base);
 // ("gzip"). Reads the process environment: call at startup.
 OtlpHttpExporterOptions otlp_options_from_environment(OtlpHttpExporterOptions defaults = {});
 
-class OtlpHttpExporter final : public SpanExporter {
+class OtlpHttpExporter final : public trace::SpanExporter {
  public:
   explicit OtlpHttpExporter(OtlpHttpExporterOptions options);
   ~OtlpHttpExporter() override;
 
-  ExportResult export_spans(std::span<const SpanData> spans, const Resource& resource,
-                            const InstrumentationScope& scope) noexcept override;
+  trace::ExportResult export_spans(std::span<const trace::SpanData> spans,
+                                   const trace::Resource& resource,
+                                   const trace::InstrumentationScope& scope) noexcept override;
   // Whole payloads with their own resources (e.g. forwarding spans passed back by a server,
   // under the server's resource, C5/C7).
-  ExportResult export_traces(const TracesData& traces) noexcept;
+  trace::ExportResult export_traces(const trace::TracesData& traces) noexcept;
   // An already encoded body in this exporter's protocol; `span_count` only feeds the stats.
-  ExportResult export_body(std::string body, std::size_t span_count) noexcept;
+  trace::ExportResult export_body(std::string body, std::size_t span_count) noexcept;
   void shutdown() noexcept override;
 
   struct Stats {
@@ -69,7 +73,8 @@ class OtlpHttpExporter final : public SpanExporter {
     std::uint64_t failed_spans = 0;    // in requests that failed after every attempt
     std::uint64_t requests = 0;        // HTTP attempts made
     std::uint64_t retries = 0;
-    int last_status = 0;  // last HTTP status (0: no response)
+    int last_status = 0;            // last HTTP status (0: no response)
+    std::uint64_t connections = 0;  // connections opened for them (keep-alive keeps it low)
   };
   Stats stats() const noexcept;
   std::string last_error() const;
@@ -94,6 +99,7 @@ class OtlpHttpExporter final : public SpanExporter {
   mutable std::mutex mutex_;  // last_error_, the shutdown wait
   std::condition_variable shutdown_cv_;
   std::string last_error_;
+  FetchClient client_;
 };
 
-}  // namespace glassbox::trace
+}  // namespace glassbox::transport

@@ -1,6 +1,6 @@
 // OTLP/HTTP exporter against a loopback listener (127.0.0.1, port 0): content type, body,
 // retries with backoff on 503/429 and Retry-After, no retry on 400, environment options (C7).
-#include "glassbox/trace/otlp_http.hpp"
+#include "glassbox/transport/otlp_http_exporter.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,8 +14,10 @@
 #include <mutex>
 #include <thread>
 
-namespace glassbox::trace {
+namespace glassbox::transport {
 namespace {
+
+using namespace glassbox::trace;
 
 // A one-thread HTTP/1.1 listener that answers each request with the next scripted response.
 class Listener {
@@ -73,6 +75,9 @@ class Listener {
       ::close(client);
     }
   }
+
+ public:
+  // One request off `client` (head empty when the peer closed first).
   static Request read_request(int client) {
     Request r;
     std::string data;
@@ -101,12 +106,93 @@ class Listener {
     return r;
   }
 
+ private:
   std::vector<Reply> script_;
   int fd_ = -1;
   int port_ = 0;
   std::thread thread_;
   std::mutex mutex_;
   std::vector<Request> requests_;
+};
+
+// An HTTP/1.1 collector that keeps each connection open for as many requests as the client
+// sends on it (or, with close_after_each, closes it after one answer without saying so, as a
+// server whose idle timeout ran out does). Counts the connections it accepted.
+class KeepAliveListener {
+ public:
+  explicit KeepAliveListener(bool close_after_each = false) : close_after_each_(close_after_each) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~KeepAliveListener() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      if (client_ >= 0) ::shutdown(client_, SHUT_RDWR);
+    }
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1/traces"; }
+  std::size_t connections() {
+    std::lock_guard lock(mutex_);
+    return connections_;
+  }
+  std::size_t requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+          ::close(client);
+          return;
+        }
+        ++connections_;
+        client_ = client;
+      }
+      for (;;) {
+        Listener::Request request = Listener::read_request(client);
+        if (request.head.empty()) break;
+        {
+          std::lock_guard lock(mutex_);
+          ++requests_;
+        }
+        std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        ::send(client, response.data(), response.size(), MSG_NOSIGNAL);
+        if (close_after_each_) break;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        client_ = -1;
+      }
+      ::close(client);
+    }
+  }
+
+  bool close_after_each_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::mutex mutex_;
+  int client_ = -1;  // the connection being served, under mutex_
+  bool stopping_ = false;
+  std::size_t connections_ = 0, requests_ = 0;
+  std::thread thread_;
 };
 
 std::vector<SpanData> spans(int n) {
@@ -152,6 +238,32 @@ TEST(OtlpHttpTest, ProtobufRetriedAfter503) {
   EXPECT_EQ(stats.requests, 2u);
   EXPECT_EQ(stats.retries, 1u);
   EXPECT_EQ(stats.last_status, 200);
+}
+
+// covers C7: a steady exporter (the proxy's gateway, the CLI) sends every export on one
+// connection instead of a TCP connect each.
+TEST(OtlpHttpTest, SteadyExportsShareOneConnection) {
+  KeepAliveListener collector;
+  OtlpHttpExporter exporter({.endpoint = collector.url()});
+  constexpr std::size_t kExports = 5;
+  for (std::size_t i = 0; i < kExports; ++i)
+    ASSERT_EQ(exporter.export_spans(spans(2), {}, {}), ExportResult::success);
+  EXPECT_EQ(collector.requests(), kExports);
+  EXPECT_EQ(collector.connections(), 1u);
+  EXPECT_EQ(exporter.stats().connections, 1u);
+  EXPECT_EQ(exporter.stats().requests, kExports);
+}
+
+// A kept connection the collector closed meanwhile costs a reconnect, never an export.
+TEST(OtlpHttpTest, AConnectionClosedWhileIdleIsReplacedWithoutFailing) {
+  KeepAliveListener collector(/*close_after_each=*/true);
+  OtlpHttpExporter exporter({.endpoint = collector.url(), .max_attempts = 1});
+  constexpr std::size_t kExports = 3;
+  for (std::size_t i = 0; i < kExports; ++i)
+    ASSERT_EQ(exporter.export_spans(spans(1), {}, {}), ExportResult::success) << i;
+  EXPECT_EQ(collector.requests(), kExports);
+  EXPECT_EQ(collector.connections(), kExports);
+  EXPECT_EQ(exporter.stats().retries, 0u);
 }
 
 // covers C7
@@ -258,4 +370,4 @@ TEST(OtlpHttpTest, OptionsFromEnvironment) {
 }
 
 }  // namespace
-}  // namespace glassbox::trace
+}  // namespace glassbox::transport

@@ -1,0 +1,100 @@
+#include "mcp/passback_wire.hpp"
+
+#include "glassbox/jsonrpc/envelope.hpp"
+#include "mcp/passback_forward.hpp"
+
+#include <utility>
+
+namespace glassbox::mcp::passback_wire {
+namespace {
+
+json::object& object_at(json::object& holder, std::string_view key) {
+  json::value& v = holder[key];
+  if (!v.is_object()) v = json::object{};
+  return v.get_object();
+}
+
+// _meta.otel of `meta`'s owner, made an object when it is not one.
+void put_traces(json::object& meta, json::object payload) {
+  object_at(meta, "otel")["traces"] = std::move(payload);
+}
+
+}  // namespace
+
+Ask read_ask(const json::object& meta) {
+  Ask ask;
+  const json::object* otel = json::find_object(meta, "otel");
+  if (const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr) {
+    ask.stated = traces->contains("request");
+    ask.requested = json::find_bool(*traces, "request").value_or(false);
+    ask.detailed = json::find_bool(*traces, "detailed").value_or(false);
+    ask.hops = read_hops(*traces);
+    ask.stream =
+        json::find_bool(*traces, "stream").value_or(false) && meta.contains("progressToken");
+  }
+  if (const json::value* tp = meta.if_contains("traceparent")) {
+    ask.has_traceparent = true;
+    if (const json::string* traceparent = tp->if_string()) {
+      const json::string* tracestate = json::find_string(meta, "tracestate");
+      ask.parent = trace::parse_traceparent(
+          *traceparent, tracestate ? std::string_view(*tracestate) : std::string_view());
+    }
+  }
+  return ask;
+}
+
+void write_trace_context(json::object& meta, const trace::SpanContext& span) {
+  meta["traceparent"] = trace::format_traceparent(span);
+  if (!span.tracestate.empty()) meta["tracestate"] = span.tracestate;
+}
+
+void write_ask(json::object& meta, bool detailed, bool stream) {
+  json::object traces{{"request", true}, {"detailed", detailed}};
+  if (stream) traces["stream"] = true;  // S17
+  object_at(meta, "otel")["traces"] = std::move(traces);
+}
+
+json::object build_payload(trace::Recorder& recorder, const trace::SpanId& root,
+                           const trace::CurationOptions& curation) {
+  trace::CurationReport report;
+  const trace::TracerProvider& provider = *recorder.provider();
+  json::object traces = trace::curate_to_otlp_json(recorder.take(), root, provider.resource(),
+                                                   provider.scope(), curation, &report);
+  finish_payload(traces, std::move(report), recorder.dropped_span_count());
+  return traces;
+}
+
+void finish_payload(json::object& payload, trace::CurationReport report,
+                    std::uint64_t recorder_dropped) {
+  report.dropped_span_count += recorder_dropped;
+  payload["truncated"] = report.truncated || recorder_dropped > 0;
+  payload["droppedSpanCount"] = report.dropped_span_count;
+  payload["policy"] = report.to_json();  // S15
+}
+
+void attach(Outcome& outcome, json::object payload) {
+  put_traces(outcome_meta(outcome), std::move(payload));
+}
+
+void attach_to_error_data(json::object& data, json::object payload) {
+  put_traces(object_at(data, "_meta"), std::move(payload));
+}
+
+const json::value* find_payload(const Outcome& outcome) {
+  const json::value& holder =
+      outcome.index() == 0 ? std::get<0>(outcome) : std::get<1>(outcome).data;
+  const json::object* meta = json::find_object(json::as_object_or_empty(holder), "_meta");
+  const json::object* otel = meta ? json::find_object(*meta, "otel") : nullptr;
+  return otel ? otel->if_contains("traces") : nullptr;
+}
+
+PayloadClaims read_claims(const json::object& payload) {
+  PayloadClaims claims;
+  claims.discarded = json::find_string(payload, jsonrpc::kDiscardedKey);
+  if (auto dropped = json::find_int(payload, "droppedSpanCount"); dropped && *dropped > 0)
+    claims.dropped_span_count = static_cast<std::uint64_t>(*dropped);
+  claims.policy = json::find_object(payload, "policy");
+  return claims;
+}
+
+}  // namespace glassbox::mcp::passback_wire
