@@ -98,9 +98,8 @@ bool at_param(Reader& r) {
 }  // namespace
 
 std::optional<std::string> AuthChallenge::param(std::string_view name) const {
-  std::string wanted = json::ascii_lower(name);
-  for (const auto& [key, value] : params)
-    if (key == wanted) return value;
+  for (const auto& [key, value] : params)  // keys are stored lower-case
+    if (json::ascii_iequals(key, name)) return value;
   return std::nullopt;
 }
 

@@ -61,9 +61,9 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-Resource resource_from_strings(Resource resource, std::string_view otel_resource_attributes,
-                               std::string_view otel_service_name) {
-  std::string_view rest = otel_resource_attributes;
+std::vector<std::pair<std::string, std::string>> parse_otel_key_values(std::string_view list) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string_view rest = list;
   while (!rest.empty()) {
     auto comma = rest.find(',');
     std::string_view pair = rest.substr(0, comma);
@@ -72,8 +72,15 @@ Resource resource_from_strings(Resource resource, std::string_view otel_resource
     if (eq == std::string_view::npos) continue;  // malformed pair: skipped
     std::string key = percent_decode(trim(pair.substr(0, eq)));
     if (key.empty()) continue;
-    resource.set(key, percent_decode(trim(pair.substr(eq + 1))));
+    out.emplace_back(std::move(key), percent_decode(trim(pair.substr(eq + 1))));
   }
+  return out;
+}
+
+Resource resource_from_strings(Resource resource, std::string_view otel_resource_attributes,
+                               std::string_view otel_service_name) {
+  for (auto& [key, value] : parse_otel_key_values(otel_resource_attributes))
+    resource.set(key, std::move(value));
   std::string_view service = trim(otel_service_name);
   if (!service.empty()) resource.set("service.name", std::string(service));
   if (!find_attribute(resource.attributes, "service.name"))

@@ -178,10 +178,9 @@ http::request<http::string_body> prepare(const FetchRequest& request, http_detai
 }  // namespace
 
 std::optional<std::string> FetchResponse::header(std::string_view name) const {
-  std::string wanted = json::ascii_lower(name);
-  for (const auto& [key, value] : headers)
-    if (key == wanted) return value;
-  return std::nullopt;
+  auto it = std::find_if(headers.begin(), headers.end(),
+                         [&](const auto& field) { return json::ascii_iequals(field.first, name); });
+  return it == headers.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {

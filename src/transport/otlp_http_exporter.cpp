@@ -86,18 +86,8 @@ OtlpHttpExporterOptions otlp_options_from_environment(OtlpHttpExporterOptions op
     // "grpc" is not supported: keep the default
   }
   if (const char* v = env("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS")) {
-    std::string_view rest = v;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      std::string_view pair = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      auto eq = pair.find('=');
-      if (eq == std::string_view::npos) continue;
-      std::string key = trace::percent_decode(trim(pair.substr(0, eq)));
-      if (key.empty()) continue;
-      options.headers.emplace_back(std::move(key),
-                                   trace::percent_decode(trim(pair.substr(eq + 1))));
-    }
+    for (auto& header : trace::parse_otel_key_values(v))
+      options.headers.push_back(std::move(header));
   }
   if (const char* v = env("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT")) {
     long ms = 0;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+#include <utility>
 
 namespace glassbox::trace {
 
@@ -190,5 +191,9 @@ struct InstrumentationScope {
 
 // Percent-decoding as used by OTEL_* variables ("%2C" -> ","); an invalid escape is kept as is.
 std::string percent_decode(std::string_view text);
+// A "k1=v1,k2=v2" list of the OTEL_* variables (OTEL_RESOURCE_ATTRIBUTES,
+// OTEL_EXPORTER_OTLP_HEADERS): keys and values trimmed and percent-decoded, in order; a pair
+// without '=' or with an empty key is skipped.
+std::vector<std::pair<std::string, std::string>> parse_otel_key_values(std::string_view list);
 
 }  // namespace glassbox::trace
