@@ -11,8 +11,8 @@
 #include "glassbox/transport/http_client.hpp"
 
 #include "transport/asio_net.hpp"
-#include "transport/sse.hpp"
 #include "transport/http_url.hpp"
+#include "transport/sse.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>

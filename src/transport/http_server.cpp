@@ -580,8 +580,8 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
   const bool sessionless =
       options_.stateless ||
       (version_header && std::find(options_.sessionless_protocol_versions.begin(),
-                                   options_.sessionless_protocol_versions.end(),
-                                   *version_header) != options_.sessionless_protocol_versions.end());
+                                   options_.sessionless_protocol_versions.end(), *version_header) !=
+                             options_.sessionless_protocol_versions.end());
   auto version = post_protocol_version(version_header, is_initialize || sessionless,
                                        options_.supported_protocol_versions);
   if (auto* refused = std::get_if<Refusal>(&version)) {

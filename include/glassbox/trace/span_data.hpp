@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
-#include <utility>
 
 namespace glassbox::trace {
 
