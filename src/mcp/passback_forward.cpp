@@ -1,6 +1,7 @@
 #include "mcp/passback_forward.hpp"
 
 #include "mcp/passback_stream.hpp"
+#include "mcp/passback_wire.hpp"
 
 #include <algorithm>
 #include <map>
@@ -34,15 +35,6 @@ std::size_t read_hops(const json::object& traces) {
 }
 
 namespace {
-
-// otel.traces of a nested response: result._meta, or error.data._meta (S10).
-const json::value* nested_traces(const Outcome& outcome) {
-  const json::value& holder =
-      outcome.index() == 0 ? std::get<0>(outcome) : std::get<1>(outcome).data;
-  const json::object* meta = json::find_object(json::as_object_or_empty(holder), "_meta");
-  const json::object* otel = meta ? json::find_object(*meta, "otel") : nullptr;
-  return otel ? otel->if_contains("traces") : nullptr;
-}
 
 std::string call_name(const OutgoingRequest& request) {
   const json::string* target =
@@ -80,7 +72,7 @@ Outcome forward_nested_call(OutgoingRequest& request, const OutgoingHandler& sen
   const bool asked = json::find_bool(ask, "request").value_or(false);
 
   Outcome outcome = send(request);
-  const json::value* returned = asked ? nested_traces(outcome) : nullptr;
+  const json::value* returned = asked ? passback_wire::find_payload(outcome) : nullptr;
   if (returned == nullptr) return outcome;
   NestedHop hop{.call = call_name(request), .client_span_id = client_span.span_id};
   // C3-C5: the nested server's spans are untrusted input, like any client's.

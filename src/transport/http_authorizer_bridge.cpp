@@ -96,4 +96,13 @@ net::awaitable<AuthorizationDecision> await_authorization(const Authorizer& auth
   co_return timed_out;
 }
 
+std::optional<AuthorizationDecision> validate_post(const RequestValidator& validator,
+                                                   const Request& request,
+                                                   const jsonrpc::Message& message) {
+  if (!validator) return std::nullopt;
+  HeaderViews headers;
+  for (const auto& field : request) headers.emplace_back(field.name_string(), field.value());
+  return validator(headers, message);
+}
+
 }  // namespace glassbox::transport::http_detail

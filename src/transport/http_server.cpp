@@ -17,7 +17,6 @@
 #include "transport/http_public_document.hpp"
 #include "transport/http_session.hpp"
 
-#include <openssl/rand.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <boost/asio/co_spawn.hpp>
@@ -34,14 +33,12 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <list>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <tuple>
-#include <unordered_map>
 #include <variant>
 
 namespace glassbox::transport {
@@ -568,20 +565,15 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
     context.principal = std::move(decision.principal);
     owner = std::move(decision.session_owner);
   }
-  if (options_.validate_request) {
-    HeaderViews headers;
-    for (const auto& field : request) headers.emplace_back(field.name_string(), field.value());
-    if (auto refusal = options_.validate_request(headers, message)) {
-      co_return co_await refuse(stream, request, std::move(*refusal));
-    }
+  if (auto refusal = validate_post(options_.validate_request, request, message)) {
+    co_return co_await refuse(stream, request, std::move(*refusal));
   }
   // A sessionless version (2026-07-28): every POST stands alone.
   std::optional<std::string_view> version_header = header_of(request, kProtocolHeader);
   const bool sessionless =
       options_.stateless ||
-      (version_header && std::find(options_.sessionless_protocol_versions.begin(),
-                                   options_.sessionless_protocol_versions.end(), *version_header) !=
-                             options_.sessionless_protocol_versions.end());
+      (version_header &&
+       version_supported(options_.sessionless_protocol_versions, *version_header));
   auto version = post_protocol_version(version_header, is_initialize || sessionless,
                                        options_.supported_protocol_versions);
   if (auto* refused = std::get_if<Refusal>(&version)) {
