@@ -322,6 +322,10 @@ TEST_F(EverythingTest, UnknownResourceIsResourceNotFound) {
 }
 
 TEST_F(EverythingTest, SubscribedResourceUpdatesAreNotified) {
+  // resources/subscribe is 2025-11-25's (2026-07-28 replaced it with subscriptions/listen).
+  mcp::ClientOptions options = default_client_options();
+  options.revision = mcp::ProtocolRevision::k2025_11_25;
+  client_ = connect_client(std::move(options));
   client_->subscribe(examples::kWatchedResourceUri);
   client_->call_tool("update_watched_resource");
   auto got = notifications_.wait_for(1);

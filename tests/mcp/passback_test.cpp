@@ -101,7 +101,9 @@ struct Fixture {
 
   std::shared_ptr<trace::InMemorySpanExporter> exporter;
   Server server{{.name = "mail-server", .version = "2.1.0"}};
-  Client client;
+  // The initialize handshake, whose answer S1's test reads (2026-07-28 advertises passback in
+  // server/discover: tests/mcp/stateless_test.cpp, tests/interop/ts_v2).
+  Client client{{.revision = ProtocolRevision::k2025_11_25}};
   std::string initialize_line;
 };
 

@@ -42,11 +42,14 @@ BOOST_DESCRIBE_STRUCT(ReviewArgs, (), (code, language))
 // The notifications a client received, in order, waited on (never slept on).
 struct Notifications {
   ClientOptions options() {
-    return {.on_notification = [this](const std::string& method, const json::object&) {
-      std::lock_guard lock(mutex);
-      seen.push_back(method);
-      cv.notify_all();
-    }};
+    // On a 2025-11-25 session: list_changed notifications reach a session's client unasked (in
+    // 2026-07-28 they need subscriptions/listen).
+    return {.revision = ProtocolRevision::k2025_11_25,
+            .on_notification = [this](const std::string& method, const json::object&) {
+              std::lock_guard lock(mutex);
+              seen.push_back(method);
+              cv.notify_all();
+            }};
   }
   // The next notification after the ones already taken; empty after 5 s without one.
   std::string next() {

@@ -17,9 +17,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// These suites are MCP 2025-11-25's session: the initialize handshake, server-to-client requests,
+// logging/setLevel, subscriptions. A client left on auto would speak 2026-07-28 to this server
+// (tests/mcp/stateless_test.cpp and client_stateless_test.cpp cover that revision).
+ClientOptions on_a_2025_session(ClientOptions options) {
+  if (!options.revision) options.revision = ProtocolRevision::k2025_11_25;
+  return options;
+}
+
 struct Connected {
   explicit Connected(ClientOptions client_options = {}, ServerOptions server_options = {})
-      : server(std::move(server_options)), client(std::move(client_options)) {
+      : server(std::move(server_options)), client(on_a_2025_session(std::move(client_options))) {
     testing::add_test_fixtures(server);
     auto [c, s] = transport::make_memory_pair();
     server.connect(s);
@@ -53,7 +61,7 @@ TEST(Lifecycle, UnknownVersionGetsTheLatestWhichAnOldClientRefuses) {
   Server server;
   auto [c, s] = transport::make_memory_pair();
   server.connect(s);
-  Client client({.protocol_version = "2024-01-01"});
+  Client client(on_a_2025_session({.protocol_version = "2024-01-01"}));
   // The server answers with its latest version, which this client does speak: accepted.
   EXPECT_EQ(client.connect(c).protocol_version, "2025-11-25");
 }

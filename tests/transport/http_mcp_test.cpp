@@ -56,9 +56,13 @@ class HttpMcpTest : public ::testing::Test {
   std::atomic<int> sessions_{0};
 };
 
+// Sessions (Mcp-Session-Id, the GET stream, DELETE) are MCP 2025-11-25's; a client on auto would
+// speak the sessionless 2026-07-28 (tests/mcp/stateless_http_test.cpp).
+const mcp::ClientOptions kSession2025{.revision = mcp::ProtocolRevision::k2025_11_25};
+
 TEST_F(HttpMcpTest, ToolsOverHttp) {
   start();
-  mcp::Client client;
+  mcp::Client client(kSession2025);
   auto& init = client.connect(client_transport());
   (void)init;
   auto tools = client.list_all_tools();
@@ -104,7 +108,7 @@ TEST_F(HttpMcpTest, ConcurrentClientsHaveSeparateSessions) {
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
-      mcp::Client client;
+      mcp::Client client(kSession2025);
       client.connect(client_transport());
       for (int j = 0; j < 20; ++j) {
         auto r = client.call_tool("echo", {{"message", std::to_string(i * 100 + j)}});
@@ -120,9 +124,10 @@ TEST_F(HttpMcpTest, ConcurrentClientsHaveSeparateSessions) {
 TEST_F(HttpMcpTest, ToolListChangedReachesTheClientOnTheGetStream) {
   start();
   std::atomic<int> changed{0};
-  mcp::Client client({.on_notification = [&](const std::string& method, const json::object&) {
-    if (method == "notifications/tools/list_changed") ++changed;
-  }});
+  mcp::Client client({.revision = mcp::ProtocolRevision::k2025_11_25,
+                      .on_notification = [&](const std::string& method, const json::object&) {
+                        if (method == "notifications/tools/list_changed") ++changed;
+                      }});
   client.connect(client_transport());
   // No wait for the GET stream: until it attaches, the session's standalone stream holds the
   // notification and hands it over when it does (either order must deliver it).
@@ -134,7 +139,7 @@ TEST_F(HttpMcpTest, ToolListChangedReachesTheClientOnTheGetStream) {
 
 TEST_F(HttpMcpTest, SessionGoneAfterDelete) {
   start();
-  mcp::Client client;
+  mcp::Client client(kSession2025);
   client.connect(client_transport());
   ASSERT_TRUE(eventually([&] { return http_->session_count() == 1; }));
   client.close();
