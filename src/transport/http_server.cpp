@@ -1,4 +1,4 @@
-// Streamable HTTP server (MCP 2025-11-25) on Asio + Beast with C++20 coroutines: lifecycle
+// Streamable HTTP server (MCP 2025-11-25, 2026-07-28) on Asio + Beast, C++20 coroutines: lifecycle
 // (start, listen, adopt, graceful stop), the session table, and routing a request to the MCP
 // endpoint's POST, GET and DELETE or to a public document.
 //

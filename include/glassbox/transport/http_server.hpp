@@ -1,4 +1,4 @@
-// The Streamable HTTP transport of MCP (protocol 2025-11-25), server side.
+// The Streamable HTTP transport of MCP, server side: 2025-11-25 sessions, sessionless 2026-07-28.
 //
 // One endpoint: POST carries one JSON-RPC message from the client; a POSTed request is answered
 // on an SSE stream that carries the messages sent on its behalf (SendOptions::related_request)
