@@ -51,7 +51,12 @@ class Stateless : public ::testing::Test {
     client_ = client_end;
     client_->start(inbox_.callbacks());
   }
-  void TearDown() override { client_->close(); }
+  // The client end's close callback runs on its delivery thread: wait for it, so that it never
+  // reaches inbox_ after the fixture is gone.
+  void TearDown() override {
+    client_->close();
+    inbox_.wait_closed();
+  }
 
   // Sends a request and returns its answer (Response or ErrorResponse).
   jsonrpc::Message call(std::string method, object params) {
