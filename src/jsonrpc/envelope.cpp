@@ -20,6 +20,10 @@ std::optional<Id> id_from_text(std::string_view raw) {
   return std::nullopt;
 }
 
+std::string too_large_reason(std::size_t max_bytes) {
+  return "exceeds the bound of " + std::to_string(max_bytes) + " bytes";
+}
+
 }  // namespace
 
 Received EnvelopeReader::read(std::string_view text, const EnvelopeLimits& limits) {
@@ -86,13 +90,18 @@ void EnvelopeReader::drop(std::size_t at, std::string reason) {
 void EnvelopeReader::end_region(std::size_t at) {
   if (!dropping_ && base_ + at - region_begin_ > limits_.max_telemetry_bytes) {
     // Over the bound by bytes not checked on the way (a long number, whitespace).
-    drop(at, "exceeds the bound of " + std::to_string(limits_.max_telemetry_bytes) + " bytes");
+    drop(at, too_large_reason(limits_.max_telemetry_bytes));
   }
   if (dropping_) {
     mark_ = at;  // the delimiter that ends the value is kept
     dropping_ = false;
-    std::string why = "telemetry of " + std::to_string(base_ + at - region_begin_) + " bytes " +
-                      drop_reason_ + "; dropped while read";
+    const std::size_t size = base_ + at - region_begin_;
+    // A value over both bounds: which one the reader met first depends on where the bytes were
+    // split, so the size decides, and the reason is the same however the message arrived.
+    if (size > limits_.max_telemetry_bytes)
+      drop_reason_ = too_large_reason(limits_.max_telemetry_bytes);
+    std::string why =
+        "telemetry of " + std::to_string(size) + " bytes " + drop_reason_ + "; dropped while read";
     if (!overflow_) {
       kept_ += R"({"traces":{")";
       kept_ += kDiscardedKey;
@@ -123,9 +132,6 @@ void EnvelopeReader::feed(std::string_view bytes) {
   auto telemetry_too_large = [&](std::size_t at) {
     return region_ && !dropping_ && base_ + at - region_begin_ > limits_.max_telemetry_bytes;
   };
-  auto too_large_reason = [&] {
-    return "exceeds the bound of " + std::to_string(limits_.max_telemetry_bytes) + " bytes";
-  };
   std::size_t i = 0;
   while (i < n) {
     if (in_string_) {
@@ -141,7 +147,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
       if (key_string_ && key_buffer_.size() <= kMaxKey)
         key_buffer_.append(bytes.substr(i, std::min(j - i, kMaxKey + 1 - key_buffer_.size())));
       capture_id(bytes.substr(i, j - i));
-      if (telemetry_too_large(j)) drop(j, too_large_reason());
+      if (telemetry_too_large(j)) drop(j, too_large_reason(limits_.max_telemetry_bytes));
       i = j;
       if (i == n) break;
       capture_id(bytes.substr(i, 1));
@@ -229,7 +235,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
     }
     ++i;
   }
-  if (telemetry_too_large(n)) drop(n, too_large_reason());
+  if (telemetry_too_large(n)) drop(n, too_large_reason(limits_.max_telemetry_bytes));
   flush(n);
   base_ += n;
   total_ = base_;
