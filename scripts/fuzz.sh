@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 all=(jsonrpc envelope trace_context otlp_json otlp_protobuf sse dispatch passback_ingest collector_ingest
-  collector_store http_server)
+  collector_store http_server stateless)
 if (($# > 0)); then targets=("$@"); else targets=("${all[@]}"); fi
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -- $(printf 'fuzz_%s ' "${targets[@]}")
