@@ -1,9 +1,8 @@
 // transport::fetch against a canned loopback server that answers one connection with fixed bytes,
 // so the test sees exactly what the client sent and controls exactly what it receives.
 #include "glassbox/transport/http_fetch.hpp"
+#include "support/loopback_listener.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,15 +20,9 @@ namespace {
 class CannedServer {
  public:
   explicit CannedServer(std::string response) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(fd_, 1), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    auto listener = glassbox::testing::listen_on_loopback(1);
+    fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this, response = std::move(response)] {
       int client = ::accept(fd_, nullptr, nullptr);
       if (client < 0) return;
