@@ -1,5 +1,6 @@
 #include "mcp/param_headers.hpp"
 
+#include "glassbox/json/ascii.hpp"
 #include "glassbox/mcp/protocol_revision.hpp"
 #include "glassbox/trace/otlp.hpp"  // base64
 
@@ -20,12 +21,6 @@ bool is_token(std::string_view name) {
       return false;
   }
   return true;
-}
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 struct Scan {
@@ -62,7 +57,7 @@ void scan(const json::value& node, bool reachable, std::vector<std::string>& pat
                 "', whose type is not string, integer or boolean";
       return;
     }
-    if (!s.seen.insert(lower_ascii(*name)).second) {
+    if (!s.seen.insert(json::ascii_lower(*name)).second) {
       s.error = "x-mcp-header '" + std::string(*name) + "' is used twice (names ignore case)";
       return;
     }

@@ -1,5 +1,7 @@
 #include "glassbox/trace/curate.hpp"
 
+#include "glassbox/json/ascii.hpp"
+
 #include "glassbox/trace/otlp.hpp"
 
 #include "trace/redaction.hpp"
@@ -14,7 +16,6 @@ namespace {
 
 using redaction::key_denied_by_default_rules;
 using redaction::KeyHash;
-using redaction::lower;
 using redaction::mask_secrets;
 using redaction::split_words;
 using redaction::words_contain;
@@ -40,11 +41,7 @@ class Curator {
       : options_(options), report_(report) {
     for (const auto& p : options.redaction.deny_keys) deny_.push_back(split_words(p, true));
     if (options.redaction.allow_keys) {
-      for (const auto& p : *options.redaction.allow_keys) {
-        std::string lowered;
-        for (char c : p) lowered += lower(c);
-        allow_.push_back(std::move(lowered));
-      }
+      for (const auto& p : *options.redaction.allow_keys) allow_.push_back(json::ascii_lower(p));
     }
   }
 
@@ -193,9 +190,7 @@ class Curator {
  private:
   std::optional<bool> key_allowlisted(std::string_view key) const {
     if (!options_.redaction.allow_keys) return std::nullopt;
-    std::string lowered;
-    lowered.reserve(key.size());
-    for (char c : key) lowered += lower(c);
+    std::string lowered = json::ascii_lower(key);
     for (const auto& p : allow_) {
       if (!p.empty() && p.back() == '*') {
         if (lowered.compare(0, p.size() - 1, p, 0, p.size() - 1) == 0) return true;

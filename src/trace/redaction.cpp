@@ -3,6 +3,7 @@
 // them to spans.
 #include "trace/redaction.hpp"
 
+#include "glassbox/json/ascii.hpp"
 #include "glassbox/trace/curate.hpp"
 
 #include "json/base64.hpp"
@@ -19,9 +20,6 @@ namespace redaction {
 
 // ---- key rules -------------------------------------------------------------------------------
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 bool is_upper(char c) {
   return c >= 'A' && c <= 'Z';
 }
@@ -56,7 +54,7 @@ std::vector<std::string> split_words(std::string_view key, bool keep_star) {
       bool next_lower = i + 1 < key.size() && is_lower(key[i + 1]);
       if (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower)) flush();
     }
-    word += lower(c);
+    word += json::ascii_lower(c);
   }
   flush();
   return words;
@@ -128,7 +126,7 @@ bool is_b64url(char c) {
 bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
   if (pos + word.size() > text.size()) return false;
   for (std::size_t i = 0; i < word.size(); ++i)
-    if (lower(text[pos + i]) != word[i]) return false;
+    if (json::ascii_lower(text[pos + i]) != word[i]) return false;
   return true;
 }
 

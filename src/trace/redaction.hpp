@@ -11,8 +11,6 @@
 
 namespace glassbox::trace::redaction {
 
-char lower(char c);
-
 // Lowercased words of a key: split at non-alphanumerics and camelCase boundaries
 // ("xAPIKey" -> x api key; "access_token" -> access token). `keep_star` keeps a '*' in words
 // (for patterns).

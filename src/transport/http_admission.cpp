@@ -81,7 +81,7 @@ std::optional<Refusal> admit_get_protocol_version(std::optional<std::string_view
 }
 
 std::optional<std::string> bearer_token(std::string_view authorization) {
-  if (authorization.size() > 7 && to_lower(authorization.substr(0, 7)) == "bearer ") {
+  if (authorization.size() > 7 && json::ascii_lower(authorization.substr(0, 7)) == "bearer ") {
     return std::string(trim(authorization.substr(7)));
   }
   return std::nullopt;

@@ -15,11 +15,6 @@ inline constexpr std::string_view kLastEventIdHeader = "Last-Event-ID";
 // What a server assumes when a request after initialize carries no MCP-Protocol-Version.
 inline constexpr std::string_view kFallbackProtocolVersion = "2025-03-26";
 
-// The tree's one ASCII lower-casing, under the name this layer's files use.
-inline std::string to_lower(std::string_view s) {
-  return json::ascii_lower(s);
-}
-
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -28,7 +23,7 @@ inline std::string_view trim(std::string_view s) {
 
 // The media type of a Content-Type value, lower-cased, without parameters.
 inline std::string media_type(std::string_view content_type) {
-  return to_lower(trim(content_type.substr(0, content_type.find(';'))));
+  return json::ascii_lower(trim(content_type.substr(0, content_type.find(';'))));
 }
 
 // Whether an Accept header lists `type` (exactly, ignoring parameters and case).

@@ -5,7 +5,6 @@
 
 namespace glassbox::transport {
 
-using http_detail::to_lower;
 using http_detail::trim;
 
 namespace {
@@ -14,10 +13,10 @@ namespace {
 std::string host_without_port(std::string_view authority) {
   if (!authority.empty() && authority.front() == '[') {
     std::size_t close = authority.find(']');
-    return to_lower(
+    return json::ascii_lower(
         authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1));
   }
-  return to_lower(authority.substr(0, authority.find(':')));
+  return json::ascii_lower(authority.substr(0, authority.find(':')));
 }
 
 bool is_loopback_name(std::string_view host) {
@@ -71,16 +70,16 @@ bool host_allowed(const HostOriginRule& rule, std::string_view host_header) {
   if (!is_valid_authority(host_header)) return false;
   std::string bare = host_without_port(host_header);
   if (!rule.allowed_hosts.empty()) {
-    std::string full = to_lower(host_header);
+    std::string full = json::ascii_lower(host_header);
     for (const auto& allowed : rule.allowed_hosts) {
-      std::string a = to_lower(allowed);
+      std::string a = json::ascii_lower(allowed);
       if (a == "*" || a == full || a == bare) return true;
     }
     return false;
   }
   if (is_loopback_name(bare)) return true;
   // The configured address itself, unless it is a wildcard.
-  std::string configured = to_lower(rule.listen_host);
+  std::string configured = json::ascii_lower(rule.listen_host);
   if (configured.find(':') != std::string::npos) configured = "[" + configured + "]";
   return configured != "0.0.0.0" && configured != "[::]" && bare == configured;
 }
@@ -88,11 +87,11 @@ bool host_allowed(const HostOriginRule& rule, std::string_view host_header) {
 bool origin_allowed(const HostOriginRule& rule, std::string_view origin) {
   if (!rule.allowed_origins.empty()) {
     for (const auto& allowed : rule.allowed_origins) {
-      if (allowed == "*" || to_lower(allowed) == to_lower(origin)) return true;
+      if (allowed == "*" || json::ascii_lower(allowed) == json::ascii_lower(origin)) return true;
     }
     return false;
   }
-  std::string o = to_lower(origin);
+  std::string o = json::ascii_lower(origin);
   std::string_view rest = o;
   if (rest.starts_with("http://")) {
     rest.remove_prefix(7);
@@ -114,7 +113,7 @@ std::optional<HttpRefusal> screen_framing(const RequestHeadFacts& facts) {
       return HttpRefusal{400, "Transfer-Encoding together with Content-Length"};
     }
     if (facts.transfer_encoding.size() != 1 ||
-        to_lower(trim(facts.transfer_encoding.front())) != "chunked") {
+        json::ascii_lower(trim(facts.transfer_encoding.front())) != "chunked") {
       return HttpRefusal{400, "unsupported Transfer-Encoding (only chunked)"};
     }
   }
