@@ -257,6 +257,10 @@ void HttpSession::schedule_drain() {
   drain();
 }
 
+void HttpSession::will_block() {
+  if (auto server = server_.lock()) server->will_block();
+}
+
 void HttpSession::drain() {
   std::unique_lock lock(mutex_);
   if (!started_ || draining_) return;
@@ -266,6 +270,10 @@ void HttpSession::drain() {
     inbox_.pop_front();
     std::shared_ptr<const Callbacks> callbacks = callbacks_;
     lock.unlock();
+    // A one-shot session's request runs right here, on the I/O thread: watched, so that a
+    // slow one gets a relief thread.
+    std::shared_ptr<SessionHost> watcher = one_shot() ? server_.lock() : nullptr;
+    std::uint64_t token = watcher ? watcher->inline_begin() : 0;
     try {
       if (!callbacks) {
       } else if (item.message) {
@@ -278,6 +286,7 @@ void HttpSession::drain() {
     } catch (...) {
       // A callback's failure must not stall the inbox; the MCP layer maps its own errors.
     }
+    if (watcher) watcher->inline_end(token);
     lock.lock();
   }
   draining_ = false;

@@ -53,6 +53,10 @@ class SessionHost {
   // Runs `fn` on an I/O thread unless the server is stopped; false when it did not.
   virtual bool post(std::function<void()> fn) = 0;
   virtual void forget_session(const std::string& id) = 0;
+  // Bracket a callback that runs on the I/O thread (InlineWatch, http_inline.hpp).
+  virtual std::uint64_t inline_begin() = 0;
+  virtual void inline_end(std::uint64_t token) = 0;
+  virtual void will_block() = 0;
 };
 
 // The connection side of an SSE stream. Guarded by its session's mutex, except `timer`, which
@@ -108,6 +112,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
               std::weak_ptr<SessionHost> server, std::string owner = {});
 
   const std::string& id() const { return id_; }
+  // One POST's session (no id): its one request runs on the I/O thread that read it.
+  bool one_shot() const { return id_.empty(); }
+  void will_block();
   // Who created it, as the authorizer named them (AuthorizationDecision::session_owner).
   const std::string& owner() const { return owner_; }
 
@@ -206,6 +213,8 @@ class SessionTransport : public Transport {
     return session_->send(message, options);
   }
   void close() override { session_->close(false); }
+  bool callbacks_may_block() const noexcept override { return session_->one_shot(); }
+  void will_block() noexcept override { session_->will_block(); }
   HttpSession& session() { return *session_; }
 
  private:
