@@ -2,10 +2,11 @@
 // SSE writer that puts a stream on a connection.
 #include "transport/http_session.hpp"
 
+#include "glassbox/transport/secure_random.hpp"
+
 #include "transport/http_common.hpp"
 #include "transport/sse.hpp"
 
-#include <openssl/rand.h>
 #include <sys/ioctl.h>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -367,7 +368,7 @@ namespace {
 
 std::string random_session_id() {
   unsigned char bytes[24];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  secure_random_bytes(bytes, sizeof bytes);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   id.reserve(sizeof bytes * 2);
