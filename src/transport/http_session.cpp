@@ -8,6 +8,7 @@
 #include "transport/sse.hpp"
 
 #include <sys/ioctl.h>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -82,7 +83,13 @@ void HttpSession::deliver(jsonrpc::Message message, MessageContext context) {
     if (closed_) return;
     inbox_.push_back({std::move(message), std::move(context)});
   }
-  drain();
+  // A one-shot session's request runs on an I/O thread, but not inside the connection's
+  // coroutine: that one must be free to write the request's notifications as they come.
+  if (one_shot()) {
+    schedule_drain();
+  } else {
+    drain();
+  }
 }
 
 std::shared_ptr<Stream> HttpSession::open_request_stream(const std::string& key,
@@ -341,6 +348,7 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
 }
 
 void HttpSession::close(bool inline_drain) {
+  std::shared_ptr<const Callbacks> close_now;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
@@ -351,10 +359,24 @@ void HttpSession::close(bool inline_drain) {
         stream->sink->wake();
       }
     }
-    inbox_.push_back({std::nullopt, {}});
+    // A one-shot session's request may be running in the drain (subscriptions/listen runs
+    // until its client goes away): the close notice must reach it now, not after it returns.
+    if (one_shot() && draining_) {
+      close_now = callbacks_;
+    } else {
+      inbox_.push_back({std::nullopt, {}});
+    }
   }
   auto server = server_.lock();
   if (server) server->forget_session(id_);
+  if (close_now) {
+    try {
+      if (close_now->on_close) close_now->on_close();
+    } catch (...) {
+      // As in drain(): the MCP layer maps its own errors.
+    }
+    return;
+  }
   if (inline_drain) {
     drain();
   } else {
@@ -541,6 +563,11 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
     }
   } cancel_wait{lowest.socket(), armed};
 
+  if (session->one_shot() && !resumed) {
+    // Its request was posted to run on an I/O thread (deliver()): let it go first, so that a
+    // quick answer leaves in the same write as the head instead of a write and a wake-up later.
+    co_await net::post(co_await net::this_coro::executor, kTuple);
+  }
   bool finished = false;
   bool may_hold = session->id().empty() && timing.hold_head_for_plain_errors;
   for (;;) {

@@ -26,6 +26,12 @@ class HttpInline : public ::testing::TestWithParam<bool> {
       release_.wait();  // until the test has seen the other call answered
       return CallToolResult::text("held");
     });
+    // Reports progress, then holds: the notification must reach the client meanwhile.
+    server_.add_tool({.name = "progress_then_hold"}, [this](const object&, RequestContext& ctx) {
+      ctx.progress(1, 2, "half way");
+      release_.wait();
+      return CallToolResult::text("held");
+    });
     server_.add_tool({.name = "plain"},
                      [](const object&, RequestContext&) { return CallToolResult::text("plain"); });
     http_ = start_http(server_, {.stateless = GetParam(), .threads = 1});
@@ -34,10 +40,10 @@ class HttpInline : public ::testing::TestWithParam<bool> {
     if (!released_) release_promise_.set_value();
   }
 
-  testing::Reply call(const std::string& tool) {
+  std::string payload_of(const std::string& tool,
+                         std::vector<std::pair<std::string, std::string>>& headers) {
     object params{{"name", tool}};
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"Accept", "application/json, text/event-stream"}};
+    headers.emplace_back("Accept", "application/json, text/event-stream");
     if (!GetParam()) {
       params["_meta"] =
           object{{kMetaProtocolVersion, kProtocol2026_07_28}, {kMetaClientCapabilities, object{}}};
@@ -47,8 +53,17 @@ class HttpInline : public ::testing::TestWithParam<bool> {
     } else {
       headers.emplace_back("MCP-Protocol-Version", "2025-11-25");
     }
-    std::string payload = json::serialize(json::value(object{
+    if (tool == "progress_then_hold") {
+      json::value& meta = params["_meta"];
+      if (!meta.is_object()) meta = object{};
+      meta.get_object()["progressToken"] = "p1";
+    }
+    return json::serialize(json::value(object{
         {"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", std::move(params)}}));
+  }
+  testing::Reply call(const std::string& tool) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string payload = payload_of(tool, headers);
     return testing::request(http_->port(), http::verb::post, "/mcp", payload, "application/json",
                             {}, headers);
   }
@@ -75,6 +90,41 @@ TEST_P(HttpInline, ASlowCallOnTheOnlyIoThreadNeverStallsAnotherConnection) {
   testing::Reply held = slow.get();
   EXPECT_EQ(held.status, 200);
   EXPECT_NE(held.body.find("held"), std::string::npos) << held.body;
+}
+
+// The request runs on an I/O thread but outside the connection's coroutine, which stays free
+// to write what the handler sends while it runs (progress, a subscriptions/listen stream).
+TEST_P(HttpInline, NotificationsOfARunningCallReachTheClientBeforeItReturns) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  http::request<http::string_body> req{http::verb::post, "/mcp", 11};
+  req.body() = payload_of("progress_then_hold", headers);
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  req.prepare_payload();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), http_->port()});
+  http::write(socket, req);
+  // Read what arrives until the progress notification is there; the handler is still held.
+  std::string seen;
+  char chunk[4096];
+  while (seen.find("notifications/progress") == std::string::npos) {
+    boost::system::error_code ec;
+    std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+    ASSERT_FALSE(ec) << ec.message() << " after: " << seen;
+    seen.append(chunk, n);
+  }
+  EXPECT_NE(seen.find("half way"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("\"held\""), std::string::npos) << seen;
+  released_ = true;
+  release_promise_.set_value();
+  while (seen.find("\"held\"") == std::string::npos) {
+    boost::system::error_code ec;
+    std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+    ASSERT_FALSE(ec) << ec.message() << " after: " << seen;
+    seen.append(chunk, n);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, HttpInline, ::testing::Values(true, false), [](const auto& info) {
