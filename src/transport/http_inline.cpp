@@ -1,12 +1,14 @@
 #include "transport/http_inline.hpp"
 
+#include <boost/asio/io_context.hpp>
+
 #include <algorithm>
 #include <atomic>
 
 namespace glassbox::transport::http_detail {
 
-InlineWatch::InlineWatch(std::chrono::microseconds handoff_after, Relief relieve)
-    : handoff_after_(handoff_after), relieve_(std::move(relieve)) {}
+InlineWatch::InlineWatch(boost::asio::io_context& io, std::chrono::microseconds handoff_after)
+    : io_(io), handoff_after_(handoff_after) {}
 
 InlineWatch::~InlineWatch() {
   stop();
@@ -56,10 +58,20 @@ void InlineWatch::relieve_locked(Delivery& delivery) {
   }
   auto finished = std::make_shared<std::atomic<bool>>(false);
   relievers_.push_back({std::thread([this, done = delivery.done, finished] {
-                          relieve_(*done);
+                          relieve(*done);
                           finished->store(true);
                         }),
                         finished});
+}
+
+void InlineWatch::relieve(const std::atomic<bool>& done) {
+  while (!done.load() && !io_.stopped()) {
+    try {
+      io_.run_one_for(handoff_after_);
+    } catch (...) {
+      // As on the I/O threads: a throwing handler must not end the relief.
+    }
+  }
 }
 
 // Ticks every handoff_after_ while callbacks run inline, and sleeps only after a whole tick

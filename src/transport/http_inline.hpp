@@ -11,20 +11,24 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace glassbox::transport::http_detail {
 
 class InlineWatch {
  public:
-  // `relieve(done)` runs the I/O loop on a fresh thread until *done is true (or the loop stops).
-  using Relief = std::function<void(const std::atomic<bool>& done)>;
-  InlineWatch(std::chrono::microseconds handoff_after, Relief relieve);
+  // A relief thread runs `io` until the callback it relieves returns (or `io` stops).
+  // handoff_after as stdio's: a quick call never pays a hand-off, a slow one delays others ~1 ms.
+  explicit InlineWatch(boost::asio::io_context& io,
+                       std::chrono::microseconds handoff_after = std::chrono::microseconds(1000));
   ~InlineWatch();  // stop() first
   InlineWatch(const InlineWatch&) = delete;
   InlineWatch& operator=(const InlineWatch&) = delete;
@@ -48,10 +52,11 @@ class InlineWatch {
     std::shared_ptr<std::atomic<bool>> finished;
   };
   void relieve_locked(Delivery& delivery);
+  void relieve(const std::atomic<bool>& done);
   void watch();
 
+  boost::asio::io_context& io_;
   const std::chrono::microseconds handoff_after_;
-  const Relief relieve_;
   std::mutex mutex_;  // guards everything below
   std::condition_variable cv_;
   std::vector<Delivery> deliveries_;

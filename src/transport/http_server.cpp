@@ -49,16 +49,8 @@ using namespace http_detail;
 namespace {
 
 constexpr std::chrono::seconds kHandshakeTimeout{10};
-// As stdio's handoff_after: a quick call never pays a hand-off, a slow one delays others ~1 ms.
-constexpr std::chrono::microseconds kInlineHandoff{1000};
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-std::optional<std::string_view> header_of(const Request& request, std::string_view name) {
-  auto it = request.find(name);
-  if (it == request.end()) return std::nullopt;
-  return std::string_view(it->value());
-}
 
 }  // namespace
 
@@ -95,9 +87,7 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
     return true;
   }
   void forget_session(const std::string& id) override { sessions_.forget(id); }
-  std::uint64_t inline_begin() override { return inline_.begin(); }
-  void inline_end(std::uint64_t token) override { inline_.end(token); }
-  void will_block() override { inline_.will_block(); }
+  InlineWatch& inline_watch() override { return inline_; }
 
  private:
   // What stop() needs of a connection. `lowest` and `alive` are touched only on its strand.
@@ -198,16 +188,7 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
   std::optional<tcp::acceptor> acceptor_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
-  // Relief for a callback that runs long on an I/O thread: another thread runs io_ meanwhile.
-  InlineWatch inline_{kInlineHandoff, [this](const std::atomic<bool>& done) {
-                        while (!done.load() && !io_.stopped()) {
-                          try {
-                            io_.run_one_for(kInlineHandoff);
-                          } catch (...) {
-                            // As on the I/O threads: a throwing handler must not end the relief.
-                          }
-                        }
-                      }};
+  InlineWatch inline_{io_};  // relief for a callback that runs long on an I/O thread
 };
 
 // ---- HttpServer::Impl -------------------------------------------------------------------------

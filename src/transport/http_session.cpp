@@ -266,7 +266,7 @@ void HttpSession::schedule_drain() {
 }
 
 void HttpSession::will_block() {
-  if (auto server = server_.lock()) server->will_block();
+  if (auto server = server_.lock()) server->inline_watch().will_block();
 }
 
 void HttpSession::drain() {
@@ -281,7 +281,7 @@ void HttpSession::drain() {
     // A one-shot session's request runs right here, on the I/O thread: watched, so that a
     // slow one gets a relief thread.
     std::shared_ptr<SessionHost> watcher = one_shot() ? server_.lock() : nullptr;
-    std::uint64_t token = watcher ? watcher->inline_begin() : 0;
+    std::uint64_t token = watcher ? watcher->inline_watch().begin() : 0;
     try {
       if (!callbacks) {
       } else if (item.message) {
@@ -294,7 +294,7 @@ void HttpSession::drain() {
     } catch (...) {
       // A callback's failure must not stall the inbox; the MCP layer maps its own errors.
     }
-    if (watcher) watcher->inline_end(token);
+    if (watcher) watcher->inline_watch().end(token);
     lock.lock();
   }
   draining_ = false;

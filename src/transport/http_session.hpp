@@ -14,6 +14,7 @@
 #include "glassbox/transport/http_server.hpp"
 
 #include "transport/asio_net.hpp"
+#include "transport/http_inline.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
@@ -53,10 +54,8 @@ class SessionHost {
   // Runs `fn` on an I/O thread unless the server is stopped; false when it did not.
   virtual bool post(std::function<void()> fn) = 0;
   virtual void forget_session(const std::string& id) = 0;
-  // Bracket a callback that runs on the I/O thread (InlineWatch, http_inline.hpp).
-  virtual std::uint64_t inline_begin() = 0;
-  virtual void inline_end(std::uint64_t token) = 0;
-  virtual void will_block() = 0;
+  // Watches callbacks that run on an I/O thread (http_inline.hpp).
+  virtual InlineWatch& inline_watch() = 0;
 };
 
 // The connection side of an SSE stream. Guarded by its session's mutex, except `timer`, which
