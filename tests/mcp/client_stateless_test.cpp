@@ -475,6 +475,25 @@ TEST(ParamHeaders, RefusesNamesThatAreNotTokens) {
   EXPECT_EQ(std::get<0>(read).at(0).path, (std::vector<std::string>{"outer", "inner"}));
 }
 
+// The server's side of SEP-2243: a nested annotated argument is found through its path, header
+// names ignore case, and the last header of a repeated name is the one compared.
+TEST(ParamHeaders, ChecksHeadersAgainstNestedArguments) {
+  std::vector<ParamHeader> annotations{{"Inner", {"outer", "inner"}}};
+  json::object arguments{{"outer", {{"inner", true}}}};
+  using Views = std::vector<std::pair<std::string_view, std::string_view>>;
+  EXPECT_EQ(check_param_headers(annotations, arguments, Views{{"mcp-param-inner", "true"}}),
+            std::nullopt);
+  EXPECT_EQ(check_param_headers(annotations, arguments, Views{{"Mcp-Param-Inner", "1"}}),
+            "Mcp-Param-Inner header does not match params.arguments");
+  EXPECT_EQ(check_param_headers(annotations, arguments, Views{}),
+            "missing Mcp-Param-Inner header (params.arguments has its value)");
+  // An object or null argument has no header text: no header is expected, and none is allowed.
+  EXPECT_EQ(check_param_headers(annotations, {{"outer", {{"inner", nullptr}}}}, Views{}),
+            std::nullopt);
+  EXPECT_EQ(check_param_headers(annotations, {{"outer", "flat"}}, Views{{"Mcp-Param-Inner", "x"}}),
+            "Mcp-Param-Inner header has no value in params.arguments to agree with");
+}
+
 TEST(ResultCache, KeepsForTtlAndNotPastIt) {
   ResultCache cache(2);
   auto t0 = ResultCache::Clock::now();
