@@ -142,6 +142,7 @@ Outcome Client::Impl::dispatch(RequestContext& ctx) const {
 
 void Client::Impl::on_notification(const jsonrpc::Notification& n) {
   const json::object& params = json::as_object_or_empty(n.params);
+  if (stateless.load() && take_listen_notification(n.method, params)) return;
   cache.on_notification(n.method, params);
   if (n.method == "notifications/message" && options.on_log) {
     LogMessage log;
@@ -307,10 +308,13 @@ std::vector<ResourceTemplate> Client::list_all_resource_templates() {
 ReadResourceResult Client::read_resource(std::string_view uri, const CallOptions& options) {
   return ReadResourceResult::from_json(request("resources/read", {{"uri", uri}}, options));
 }
+// 2026-07-28 removed resources/subscribe: the uris ride on one subscriptions/listen stream.
 void Client::subscribe(std::string_view uri) {
+  if (impl_->stateless.load()) return impl_->subscribe_2026(uri, true);
   request("resources/subscribe", {{"uri", uri}});
 }
 void Client::unsubscribe(std::string_view uri) {
+  if (impl_->stateless.load()) return impl_->subscribe_2026(uri, false);
   request("resources/unsubscribe", {{"uri", uri}});
 }
 
@@ -363,6 +367,7 @@ void Client::notify_roots_changed() {
 
 void Client::close() {
   if (impl_->session) impl_->session->close();
+  impl_->stop_listening();  // its request ended with the connection
 }
 
 }  // namespace glassbox::mcp
