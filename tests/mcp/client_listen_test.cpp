@@ -1,10 +1,13 @@
 // Client::subscribe in MCP 2026-07-28 against glassbox's server: subscriptions/listen instead of
 // the removed resources/subscribe, resources/updated delivered to on_notification as in
 // 2025-11-25, a changed set re-listens and cancels the old stream, and a refusal leaves nothing
-// subscribed. The server's own middleware tells when a listen stream ended there.
+// subscribed; over the in-memory pair and Streamable HTTP (where a cancel closes the request's
+// stream). The server's own middleware tells when a listen stream ended there.
 #include "glassbox/mcp/client.hpp"
 #include "glassbox/mcp/protocol_revision.hpp"
+#include "glassbox/mcp/serve_http.hpp"
 #include "glassbox/mcp/server.hpp"
+#include "glassbox/transport/http_client.hpp"
 #include "glassbox/transport/memory.hpp"
 
 #include <gtest/gtest.h>
@@ -40,8 +43,10 @@ struct Observed {
   }
 };
 
+enum class Over { memory, http };
+
 struct Listening {
-  Listening() {
+  explicit Listening(Over over) {
     for (const char* uri : {"test://a", "test://b"}) {
       server.add_resource({.uri = uri, .name = uri}, [](const std::string& u, RequestContext&) {
         return std::vector<ResourceContents>{{.uri = u, .text = "x"}};
@@ -60,14 +65,24 @@ struct Listening {
       }
       return out;
     });
+    if (over == Over::http) {
+      http = start_http(server);
+      client.connect(transport::connect_http({.url = http->url()}));
+      return;
+    }
     auto [c, s] = transport::make_memory_pair();
     server.connect(s);
     client.connect(c);
+  }
+  ~Listening() {
+    client.close();
+    if (http) http->stop();
   }
   void touch(std::string_view uri) { client.call_tool("touch", {{"uri", uri}}); }
 
   Observed observed;
   Server server{{.name = "listen-server"}};
+  std::unique_ptr<transport::HttpServer> http;
   Client client{{.on_notification = [this](const std::string& method, const object& params) {
     std::lock_guard lock(observed.mutex);
     observed.notifications.emplace_back(method, params);
@@ -75,8 +90,10 @@ struct Listening {
   }}};
 };
 
-TEST(ClientListen, SubscribeListensAndDeliversUpdatesToOnNotification) {
-  Listening l;
+class ClientListen : public ::testing::TestWithParam<Over> {};
+
+TEST_P(ClientListen, SubscribeListensAndDeliversUpdatesToOnNotification) {
+  Listening l(GetParam());
   ASSERT_EQ(l.client.revision(), ProtocolRevision::k2026_07_28);
   l.client.subscribe("test://a");
   l.touch("test://a");
@@ -109,8 +126,8 @@ TEST(ClientListen, SubscribeListensAndDeliversUpdatesToOnNotification) {
   ASSERT_TRUE(l.observed.wait([&] { return l.observed.listens_ended == 3; }));
 }
 
-TEST(ClientListen, ARefusedListenThrowsAndKeepsNothingSubscribed) {
-  Listening l;
+TEST_P(ClientListen, ARefusedListenThrowsAndKeepsNothingSubscribed) {
+  Listening l(GetParam());
   l.server.set_method(std::string(kMethodSubscriptionsListen), [](RequestContext&) -> Outcome {
     return jsonrpc::Error{jsonrpc::error_code::kMethodNotFound, "no listen here", nullptr};
   });
@@ -125,12 +142,17 @@ TEST(ClientListen, ARefusedListenThrowsAndKeepsNothingSubscribed) {
   EXPECT_EQ(l.observed.listens_ended, 1);
 }
 
-TEST(ClientListen, CloseEndsTheStream) {
-  Listening l;
+TEST_P(ClientListen, CloseEndsTheStream) {
+  Listening l(GetParam());
   l.client.subscribe("test://a");
   l.client.close();  // returns: the listen thread is joined
   ASSERT_TRUE(l.observed.wait([&] { return l.observed.listens_ended == 1; }));
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, ClientListen, ::testing::Values(Over::memory, Over::http),
+                         [](const auto& info) {
+                           return std::string(info.param == Over::http ? "Http" : "Memory");
+                         });
 
 }  // namespace
 }  // namespace glassbox::mcp
