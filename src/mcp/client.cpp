@@ -4,6 +4,8 @@
 #include "glassbox/mcp/trace_propagation.hpp"
 #include "mcp/client_impl.hpp"
 
+#include <stdexcept>
+
 namespace glassbox::mcp {
 namespace {
 
@@ -178,18 +180,37 @@ void Client::use(OutgoingMiddleware middleware) {
   impl_->compose();
 }
 
-const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {
-  Impl* impl = impl_.get();
-  impl_->session = std::make_shared<Session>(
-      std::move(transport), impl_->pool,
-      [impl](RequestContext& ctx) { return impl->dispatch(ctx); },
-      [impl](Session&, const jsonrpc::Notification& n) { impl->on_notification(n); });
-  impl_->session->set_header_hook([impl](std::string_view method, const json::object& params) {
-    return impl->headers_for(method, params);
+void Client::Impl::open_session(std::shared_ptr<transport::Transport> transport) {
+  session = std::make_shared<Session>(
+      std::move(transport), pool, [this](RequestContext& ctx) { return dispatch(ctx); },
+      [this](Session&, const jsonrpc::Notification& n) { on_notification(n); });
+  session->set_header_hook([this](std::string_view method, const json::object& params) {
+    return headers_for(method, params);
   });
-  impl_->session->start();
+  session->start();
+}
+
+const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {
+  return connect(TransportFactory([&transport, opened = false]() mutable {
+    if (opened) return std::shared_ptr<transport::Transport>();
+    opened = true;
+    return std::move(transport);
+  }));
+}
+
+const InitializeResult& Client::connect(const TransportFactory& open) {
+  std::shared_ptr<transport::Transport> first = open ? open() : nullptr;
+  if (!first) throw std::invalid_argument("Client::connect: no transport");
+  impl_->open_session(std::move(first));
   if (impl_->options.revision != ProtocolRevision::k2025_11_25 && impl_->discover())
     return impl_->init;
+  // The probe ended the connection (the server exited on it): initialize goes to a new one.
+  if (impl_->session->input_closed()) {
+    if (std::shared_ptr<transport::Transport> again = open()) {
+      impl_->session->close();
+      impl_->open_session(std::move(again));
+    }
+  }
 
   json::object params{{"protocolVersion", impl_->options.protocol_version},
                       {"capabilities", impl_->capabilities()},

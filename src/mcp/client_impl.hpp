@@ -37,6 +37,8 @@ struct Client::Impl {
   std::optional<LogLevel> log_level;                                   // sent in _meta
   std::map<std::string, std::vector<ParamHeader>> tool_param_headers;  // from tools/list
 
+  // A session over `transport`, started, with this client's handlers and headers.
+  void open_session(std::shared_ptr<transport::Transport> transport);
   Session& live_session() const;
   Outcome send(OutgoingRequest& request);
   Outcome run(OutgoingRequest& request);
