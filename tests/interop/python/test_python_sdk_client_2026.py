@@ -48,7 +48,7 @@ def attribute(span: dict, key: str):
 async def exercise(client: Client, mode: str):
     assert client.protocol_version == "2026-07-28"
     if mode == "auto":
-        # The probe's answer is kept intact; passback is listed as an extension (S1, extension form).
+        # covers S1 (the extension form): passback is listed in the probe's server/discover.
         discover = client.session.discover_result
         assert discover is not None
         assert "2026-07-28" in discover.supported_versions
@@ -72,9 +72,9 @@ async def exercise(client: Client, mode: str):
     asked = await client.call_tool("test_input_required_result_elicitation", {})
     assert asked.content[0].text == "Hello, Ada (asked: What is your name?)!"
 
-    # Passback asked per request (no handshake, the extension form): covers S2 (request: true
-    # answers with spans), S3/S4 (one SERVER span parented to the traceparent's span), S7 (OTLP
-    # JSON with hex ids and integer kinds) and S8 (the resource names the server).
+    # Passback asked per request, the extension form (no handshake).
+    # covers S2 (request: true answers with spans) S3 S4 (one SERVER span, parented to the
+    # traceparent's span) S8 (the resource names the server)
     traced = await client.call_tool(
         "test_simple_text", {},
         meta={"traceparent": TRACEPARENT, "otel": {"traces": {"request": True}}})
