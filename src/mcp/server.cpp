@@ -514,7 +514,7 @@ std::vector<std::string> Server::required_scopes(std::string_view method,
 std::optional<json::object> Server::tool_input_schema(std::string_view name) const {
   std::shared_lock lock(impl_->registry_mutex);
   for (const auto& e : impl_->tools) {
-    if (e.tool.name == name) return e.tool.input_schema;
+    if (e.key() == name) return e.item.input_schema;
   }
   return std::nullopt;
 }
