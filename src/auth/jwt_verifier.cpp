@@ -51,6 +51,26 @@ std::optional<json::object> decode_json_part(std::string_view part) {
   return std::move(v->get_object());
 }
 
+// aud and scp: one string (turned into a list by `one`) or an array of strings; nullopt when the
+// claim is neither.
+std::optional<std::vector<std::string>> string_or_strings(
+    const json::value& claim, std::vector<std::string> (*one)(std::string_view)) {
+  if (claim.is_string()) return one(claim.get_string());
+  const json::array* list = claim.if_array();
+  if (list == nullptr) return std::nullopt;
+  std::vector<std::string> out;
+  out.reserve(list->size());
+  for (const auto& item : *list) {
+    if (!item.is_string()) return std::nullopt;
+    out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+std::vector<std::string> one_audience(std::string_view aud) {
+  return {std::string(aud)};
+}
+
 }  // namespace
 
 struct JwtVerifier::Impl {
@@ -304,16 +324,9 @@ VerifyResult JwtVerifier::Impl::check_claims(Parsed& parsed, std::string_view au
   }
 
   if (auto aud = claims.find("aud"); aud != claims.end()) {
-    if (aud->value().is_string()) {
-      info.audience.emplace_back(aud->value().get_string());
-    } else if (const json::array* list = aud->value().if_array()) {
-      for (const auto& a : *list) {
-        if (!a.is_string()) return refuse(Reason::malformed, "the token's aud is malformed", facts);
-        info.audience.emplace_back(a.get_string());
-      }
-    } else {
-      return refuse(Reason::malformed, "the token's aud is malformed", facts);
-    }
+    auto list = string_or_strings(aud->value(), one_audience);
+    if (!list) return refuse(Reason::malformed, "the token's aud is malformed", facts);
+    info.audience = std::move(*list);
   }
   if (std::find(info.audience.begin(), info.audience.end(), audience) == info.audience.end()) {
     return refuse(Reason::wrong_audience, "the token was not issued for this resource", facts);
@@ -344,16 +357,9 @@ VerifyResult JwtVerifier::Impl::check_claims(Parsed& parsed, std::string_view au
     info.scopes = split_scopes(scope->value().get_string());
   } else if (auto scp = claims.find("scp"); scp != claims.end()) {
     // Some issuers (Entra ID, Okta) write scopes as scp, a string or an array.
-    if (scp->value().is_string()) {
-      info.scopes = split_scopes(scp->value().get_string());
-    } else if (const json::array* list = scp->value().if_array()) {
-      for (const auto& s : *list) {
-        if (!s.is_string()) return refuse(Reason::malformed, "the token's scp is malformed", facts);
-        info.scopes.emplace_back(s.get_string());
-      }
-    } else {
-      return refuse(Reason::malformed, "the token's scp is malformed", facts);
-    }
+    auto list = string_or_strings(scp->value(), split_scopes);
+    if (!list) return refuse(Reason::malformed, "the token's scp is malformed", facts);
+    info.scopes = std::move(*list);
   }
   info.claims = std::move(parsed.payload);
   return VerifyResult{Reason::valid, {}, std::move(facts), std::move(info)};

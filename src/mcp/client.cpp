@@ -334,19 +334,7 @@ CompletionResult Client::complete(const CompletionRequest& c) {
     for (const auto& [k, v] : c.context_arguments) args[k] = v;
     params["context"] = {{"arguments", std::move(args)}};
   }
-  json::value result = request("completion/complete", std::move(params));
-  CompletionResult out;
-  const json::object* completion =
-      json::find_object(json::as_object_or_empty(result), "completion");
-  if (completion == nullptr) return out;
-  if (const json::array* values = json::find_array(*completion, "values")) {
-    for (const auto& v : *values) {
-      if (v.is_string()) out.values.emplace_back(v.get_string());
-    }
-  }
-  out.total = json::find_int(*completion, "total");
-  out.has_more = json::find_bool(*completion, "hasMore").value_or(false);
-  return out;
+  return CompletionResult::from_json(request("completion/complete", std::move(params)));
 }
 
 void Client::set_logging_level(LogLevel level) {

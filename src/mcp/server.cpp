@@ -83,33 +83,21 @@ json::object page(const std::vector<Item>& items, std::size_t offset, std::size_
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-  struct ToolEntry {
-    Tool tool;
-    ToolHandler handler;
+  // One entry shape for every kind: the item as listed, its handler, its scopes, and the member
+  // that keys it (a name, a uri or a uri template).
+  template <class Item, std::string Item::*Key, class Handler>
+  struct Entry {
+    Item item;
+    Handler handler;
     AccessPolicy access = {};
-    const std::string& key() const { return tool.name; }
-    json::object to_json() const { return tool.to_json(); }
+    const std::string& key() const { return item.*Key; }
+    json::object to_json() const { return item.to_json(); }
   };
-  struct ResourceEntry {
-    Resource resource;
-    ResourceHandler handler;
-    AccessPolicy access = {};
-    const std::string& key() const { return resource.uri; }
-    json::object to_json() const { return resource.to_json(); }
-  };
-  struct TemplateEntry {
-    ResourceTemplate resource_template;
-    ResourceTemplateHandler handler;
-    AccessPolicy access = {};
-    const std::string& key() const { return resource_template.uri_template; }
-    json::object to_json() const { return resource_template.to_json(); }
-  };
-  struct PromptEntry {
-    Prompt prompt;
-    PromptHandler handler;
-    const std::string& key() const { return prompt.name; }
-    json::object to_json() const { return prompt.to_json(); }
-  };
+  using ToolEntry = Entry<Tool, &Tool::name, ToolHandler>;
+  using ResourceEntry = Entry<Resource, &Resource::uri, ResourceHandler>;
+  using TemplateEntry =
+      Entry<ResourceTemplate, &ResourceTemplate::uri_template, ResourceTemplateHandler>;
+  using PromptEntry = Entry<Prompt, &Prompt::name, PromptHandler>;
 
   // One registry rule for every kind: an entry replaces the one with its key, in place (the
   // list order clients page through stays stable).
@@ -133,6 +121,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (it == v.end()) return false;
     v.erase(it);
     return true;
+  }
+
+  // A copy of the entry with this key, taken under the lock so that the handler runs without it.
+  template <class Entry>
+  std::optional<Entry> find(std::vector<Entry> Impl::*items, std::string_view key) const {
+    std::shared_lock lock(registry_mutex);
+    const auto& v = this->*items;
+    auto it = std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.key() == key; });
+    if (it == v.end()) return std::nullopt;
+    return *it;
   }
 
   explicit Impl(ServerOptions o)
@@ -226,6 +224,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return caps;
   }
 
+  // Every */list method: one page of the kind's entries from the cursor on, under the lock.
+  template <class Entry>
+  MethodHandler list_method(std::vector<Entry> Impl::*items, std::string_view key) const {
+    return [this, items, key](RequestContext& ctx) -> Outcome {
+      std::shared_lock lock(registry_mutex);
+      return page(this->*items, read_cursor(ctx.params()), options.page_size, key);
+    };
+  }
+
   void install_methods();
   void broadcast(std::string_view method, const std::function<bool(Session&)>& filter = {});
   Outcome call_tool(RequestContext& ctx) const;
@@ -271,19 +278,10 @@ void Server::Impl::install_methods() {
     session_of(ctx).set_log_level(*level);
     return json::object{};
   };
-  methods["tools/list"] = [this](RequestContext& ctx) -> Outcome {
-    std::shared_lock lock(registry_mutex);
-    return page(tools, read_cursor(ctx.params()), options.page_size, "tools");
-  };
+  methods["tools/list"] = list_method(&Impl::tools, "tools");
   methods["tools/call"] = [this](RequestContext& ctx) { return call_tool(ctx); };
-  methods["resources/list"] = [this](RequestContext& ctx) -> Outcome {
-    std::shared_lock lock(registry_mutex);
-    return page(resources, read_cursor(ctx.params()), options.page_size, "resources");
-  };
-  methods["resources/templates/list"] = [this](RequestContext& ctx) -> Outcome {
-    std::shared_lock lock(registry_mutex);
-    return page(templates, read_cursor(ctx.params()), options.page_size, "resourceTemplates");
-  };
+  methods["resources/list"] = list_method(&Impl::resources, "resources");
+  methods["resources/templates/list"] = list_method(&Impl::templates, "resourceTemplates");
   methods["resources/read"] = [this](RequestContext& ctx) { return read_resource(ctx); };
   methods["resources/subscribe"] = [](RequestContext& ctx) -> Outcome {
     session_of(ctx).subscribe(required_string(ctx.params(), "uri"));
@@ -293,10 +291,7 @@ void Server::Impl::install_methods() {
     session_of(ctx).unsubscribe(required_string(ctx.params(), "uri"));
     return json::object{};
   };
-  methods["prompts/list"] = [this](RequestContext& ctx) -> Outcome {
-    std::shared_lock lock(registry_mutex);
-    return page(prompts, read_cursor(ctx.params()), options.page_size, "prompts");
-  };
+  methods["prompts/list"] = list_method(&Impl::prompts, "prompts");
   methods["prompts/get"] = [this](RequestContext& ctx) { return get_prompt(ctx); };
   methods["completion/complete"] = [this](RequestContext& ctx) -> Outcome {
     CompletionHandler handler;
@@ -331,16 +326,10 @@ Outcome Server::Impl::call_tool(RequestContext& ctx) const {
       !args_it->value().is_null()) {
     return invalid_params("params.arguments must be an object");
   }
-  Tool tool;
-  ToolHandler handler;
-  {
-    std::shared_lock lock(registry_mutex);
-    auto it = std::find_if(tools.begin(), tools.end(),
-                           [&](const ToolEntry& e) { return e.tool.name == name; });
-    if (it == tools.end()) return invalid_params("unknown tool: " + name);
-    tool = it->tool;
-    handler = it->handler;
-  }
+  std::optional<ToolEntry> entry = find(&Impl::tools, name);
+  if (!entry) return invalid_params("unknown tool: " + name);
+  const Tool& tool = entry->item;
+  const ToolHandler& handler = entry->handler;
   // Arguments that fail the input schema are the tool's failure, reported to the model.
   if (auto problem = validate(ctx.arguments(), tool.input_schema)) {
     return CallToolResult::error("invalid arguments: " + *problem).to_json();
@@ -374,14 +363,14 @@ Outcome Server::Impl::read_resource(RequestContext& ctx) const {
   {
     std::shared_lock lock(registry_mutex);
     for (const auto& r : resources) {
-      if (r.resource.uri == uri) {
+      if (r.key() == uri) {
         direct = r.handler;
         break;
       }
     }
     if (!direct) {
       for (const auto& t : templates) {
-        if (auto m = match_template(t.resource_template.uri_template, uri)) {
+        if (auto m = match_template(t.key(), uri)) {
           templated = t.handler;
           vars = std::move(*m);
           break;
@@ -404,27 +393,19 @@ Outcome Server::Impl::read_resource(RequestContext& ctx) const {
 
 Outcome Server::Impl::get_prompt(RequestContext& ctx) const {
   std::string name = required_string(ctx.params(), "name");
-  Prompt prompt;
-  PromptHandler handler;
-  {
-    std::shared_lock lock(registry_mutex);
-    auto it = std::find_if(prompts.begin(), prompts.end(),
-                           [&](const PromptEntry& e) { return e.prompt.name == name; });
-    if (it == prompts.end()) return invalid_params("unknown prompt: " + name);
-    prompt = it->prompt;
-    handler = it->handler;
-  }
+  std::optional<PromptEntry> entry = find(&Impl::prompts, name);
+  if (!entry) return invalid_params("unknown prompt: " + name);
   std::map<std::string, std::string> args;
   for (const auto& [k, v] : ctx.arguments()) {
     if (!v.is_string())
       return invalid_params("prompt argument '" + std::string(k) + "' must be a string");
     args[std::string(k)] = std::string(v.get_string());
   }
-  for (const auto& a : prompt.arguments) {
+  for (const auto& a : entry->item.arguments) {
     if (a.required && !args.count(a.name))
       return invalid_params("missing required argument: " + a.name);
   }
-  return handler(args, ctx).to_json();
+  return entry->handler(args, ctx).to_json();
 }
 
 void Server::Impl::broadcast(std::string_view method, const std::function<bool(Session&)>& filter) {
@@ -514,17 +495,17 @@ std::vector<std::string> Server::required_scopes(std::string_view method,
   if (method == "tools/call") {
     const json::string* name = json::find_string(params, "name");
     for (const auto& e : impl_->tools) {
-      if (name && e.tool.name == *name) return e.access.required_scopes;
+      if (name && e.key() == *name) return e.access.required_scopes;
     }
   } else if (method == "resources/read") {
     const json::string* uri = json::find_string(params, "uri");
     if (uri == nullptr) return {};
     // The same precedence as read_resource: an exact resource first, then the first template.
     for (const auto& r : impl_->resources) {
-      if (r.resource.uri == *uri) return r.access.required_scopes;
+      if (r.key() == *uri) return r.access.required_scopes;
     }
     for (const auto& t : impl_->templates) {
-      if (match_template(t.resource_template.uri_template, *uri)) return t.access.required_scopes;
+      if (match_template(t.key(), *uri)) return t.access.required_scopes;
     }
   }
   return {};

@@ -8,13 +8,18 @@
 namespace glassbox::mcp {
 namespace {
 
-// The filter key that opts in to a notification method.
-std::string_view filter_key(std::string_view method) {
-  if (method == "notifications/tools/list_changed") return "toolsListChanged";
-  if (method == "notifications/prompts/list_changed") return "promptsListChanged";
-  if (method == "notifications/resources/list_changed") return "resourcesListChanged";
-  return {};
-}
+// The kinds whose list_changed a listener can ask for: the notification, the server capability
+// that announces it, and the filter key that opts in to it.
+struct ListChangedKind {
+  std::string_view notification;
+  std::string_view capability;
+  std::string_view filter_key;
+};
+constexpr ListChangedKind kListChangedKinds[] = {
+    {"notifications/tools/list_changed", "tools", "toolsListChanged"},
+    {"notifications/prompts/list_changed", "prompts", "promptsListChanged"},
+    {"notifications/resources/list_changed", "resources", "resourcesListChanged"},
+};
 
 bool wants(const json::object& filter, std::string_view method, std::string_view uri) {
   if (method == "notifications/resources/updated") {
@@ -23,23 +28,23 @@ bool wants(const json::object& filter, std::string_view method, std::string_view
              return u.is_string() && u.get_string() == uri;
            });
   }
-  std::string_view key = filter_key(method);
-  return !key.empty() && json::find_bool(filter, key).value_or(false);
+  for (const ListChangedKind& kind : kListChangedKinds) {
+    if (kind.notification == method)
+      return json::find_bool(filter, kind.filter_key).value_or(false);
+  }
+  return false;
 }
 
 // What of the requested filter this server can honour (listChanged of each kind it has).
 json::object acknowledged(const json::object& requested, const json::object& capabilities) {
   json::object out;
-  auto list_changed = [&](std::string_view capability, std::string_view key) {
-    const json::object* cap = json::find_object(capabilities, capability);
+  for (const ListChangedKind& kind : kListChangedKinds) {
+    const json::object* cap = json::find_object(capabilities, kind.capability);
     if (cap && json::find_bool(*cap, "listChanged").value_or(false) &&
-        json::find_bool(requested, key).value_or(false)) {
-      out[key] = true;
+        json::find_bool(requested, kind.filter_key).value_or(false)) {
+      out[kind.filter_key] = true;
     }
-  };
-  list_changed("tools", "toolsListChanged");
-  list_changed("prompts", "promptsListChanged");
-  list_changed("resources", "resourcesListChanged");
+  }
   const json::object* resources = json::find_object(capabilities, "resources");
   const json::array* uris = json::find_array(requested, "resourceSubscriptions");
   if (uris && resources && json::find_bool(*resources, "subscribe").value_or(false)) {

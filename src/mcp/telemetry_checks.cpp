@@ -56,55 +56,60 @@ std::size_t approximate_size(const json::value& v, std::size_t budget) {
   return total;
 }
 
+// The array under `key` in `out` (null when the key is absent); false with a reason when the
+// member is there but not an array.
+bool array_member(const json::object& o, std::string_view key, const json::array*& out,
+                  std::string& reason) {
+  out = nullptr;
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return true;
+  out = v->if_array();
+  if (out == nullptr) reason = std::string(key) + " is not an array";
+  return out != nullptr;
+}
+
+// One level of the envelope: every element of `key`'s array must be an object, and all levels
+// together hold at most bound + 1 containers. `body` returns false to stop the walk.
+template <class Body>
+bool each_container(const json::object& parent, std::string_view key, std::size_t bound,
+                    std::size_t& containers, std::string& reason, Body&& body) {
+  const json::array* items = nullptr;
+  if (!array_member(parent, key, items, reason)) return false;
+  if (items == nullptr) return true;
+  for (const auto& item : *items) {
+    if (++containers > bound + 1) {
+      reason = "too many " + std::string(key);
+      return false;
+    }
+    const json::object* o = item.if_object();
+    if (o == nullptr) {
+      reason = std::string(key) + " element is not an object";
+      return false;
+    }
+    if (!body(*o)) return false;
+  }
+  return true;
+}
+
 // Counts spans through the envelope only (resourceSpans[].scopeSpans[].spans), without reading
 // a span. Stops past `bound`. False with a reason when the envelope has the wrong shape.
 bool count_spans(const json::object& traces, std::size_t bound, std::size_t& count,
                  std::string& reason) {
   count = 0;
-  const json::value* rs = traces.if_contains("resourceSpans");
-  if (rs == nullptr) return true;  // an empty payload
-  if (!rs->is_array()) {
-    reason = "resourceSpans is not an array";
-    return false;
-  }
   std::size_t containers = 0;
-  for (const auto& r : rs->get_array()) {
-    if (++containers > bound + 1) {
-      reason = "too many resourceSpans";
-      return false;
-    }
-    const json::object* ro = r.if_object();
-    if (ro == nullptr) {
-      reason = "resourceSpans element is not an object";
-      return false;
-    }
-    const json::value* ss = ro->if_contains("scopeSpans");
-    if (ss == nullptr) continue;
-    if (!ss->is_array()) {
-      reason = "scopeSpans is not an array";
-      return false;
-    }
-    for (const auto& s : ss->get_array()) {
-      if (++containers > bound + 1) {
-        reason = "too many scopeSpans";
-        return false;
-      }
-      const json::object* so = s.if_object();
-      if (so == nullptr) {
-        reason = "scopeSpans element is not an object";
-        return false;
-      }
-      const json::value* spans = so->if_contains("spans");
-      if (spans == nullptr) continue;
-      if (!spans->is_array()) {
-        reason = "spans is not an array";
-        return false;
-      }
-      count += spans->get_array().size();
-      if (count > bound) return true;
-    }
-  }
-  return true;
+  bool past_bound = false;
+  bool well_formed = each_container(
+      traces, "resourceSpans", bound, containers, reason, [&](const json::object& resource) {
+        return each_container(resource, "scopeSpans", bound, containers, reason,
+                              [&](const json::object& scope) {
+                                const json::array* spans = nullptr;
+                                if (!array_member(scope, "spans", spans, reason)) return false;
+                                if (spans != nullptr) count += spans->size();
+                                past_bound = count > bound;
+                                return !past_bound;
+                              });
+      });
+  return well_formed || past_bound;
 }
 
 void discard(PassbackReport& report, std::string reason) {

@@ -7,64 +7,58 @@
 namespace glassbox::mcp {
 
 // The wire shapes (wire_struct.hpp): the members each type lists, in the order they go out,
-// and the ones the spec requires even when empty.
-BOOST_DESCRIBE_STRUCT(Implementation, (), (name, version, title))
-constexpr bool always_written(const Implementation*, std::string_view m) {
-  return m == "name" || m == "version";
-}
-BOOST_DESCRIBE_STRUCT(Tool, (),
-                      (name, title, description, input_schema, output_schema, annotations, meta))
-constexpr bool always_written(const Tool*, std::string_view m) {
-  return m == "name" || m == "input_schema";
-}
-BOOST_DESCRIBE_STRUCT(CallToolResult, (), (content, structured_content, is_error, meta))
-constexpr bool always_written(const CallToolResult*, std::string_view m) {
-  return m == "content";
-}
-BOOST_DESCRIBE_STRUCT(Resource, (), (uri, name, title, description, mime_type, size, annotations))
-constexpr bool always_written(const Resource*, std::string_view m) {
-  return m == "uri" || m == "name";
-}
-BOOST_DESCRIBE_STRUCT(ResourceTemplate, (), (uri_template, name, title, description, mime_type))
-constexpr bool always_written(const ResourceTemplate*, std::string_view m) {
-  return m == "uri_template" || m == "name";
-}
-BOOST_DESCRIBE_STRUCT(ResourceContents, (), (uri, mime_type, text, blob))
-constexpr bool always_written(const ResourceContents*, std::string_view m) {
-  return m == "uri";
-}
-BOOST_DESCRIBE_STRUCT(ReadResourceResult, (), (contents, meta))
-constexpr bool always_written(const ReadResourceResult*, std::string_view m) {
-  return m == "contents";
-}
-BOOST_DESCRIBE_STRUCT(PromptArgument, (), (name, description, required))
-constexpr bool always_written(const PromptArgument*, std::string_view m) {
-  return m == "name";
-}
-BOOST_DESCRIBE_STRUCT(Prompt, (), (name, title, description, arguments))
-constexpr bool always_written(const Prompt*, std::string_view m) {
-  return m == "name";
-}
-BOOST_DESCRIBE_STRUCT(PromptMessage, (), (role, content))
-constexpr bool always_written(const PromptMessage*, std::string_view m) {
-  return m == "role" || m == "content";
-}
+// then the ones the spec requires even when empty.
+#define GLASSBOX_WIRE_SHAPE(Type, members, ...)                         \
+  BOOST_DESCRIBE_STRUCT(Type, (), members)                              \
+  constexpr bool always_written(const Type*, std::string_view member) { \
+    for (std::string_view required : {__VA_ARGS__})                     \
+      if (member == required) return true;                              \
+    return false;                                                       \
+  }
+
+GLASSBOX_WIRE_SHAPE(Implementation, (name, version, title), "name", "version")
+GLASSBOX_WIRE_SHAPE(Tool,
+                    (name, title, description, input_schema, output_schema, annotations, meta),
+                    "name", "input_schema")
+GLASSBOX_WIRE_SHAPE(CallToolResult, (content, structured_content, is_error, meta), "content")
+GLASSBOX_WIRE_SHAPE(Resource, (uri, name, title, description, mime_type, size, annotations), "uri",
+                    "name")
+GLASSBOX_WIRE_SHAPE(ResourceTemplate, (uri_template, name, title, description, mime_type),
+                    "uri_template", "name")
+GLASSBOX_WIRE_SHAPE(ResourceContents, (uri, mime_type, text, blob), "uri")
+GLASSBOX_WIRE_SHAPE(ReadResourceResult, (contents, meta), "contents")
+GLASSBOX_WIRE_SHAPE(PromptArgument, (name, description, required), "name")
+GLASSBOX_WIRE_SHAPE(Prompt, (name, title, description, arguments), "name")
+GLASSBOX_WIRE_SHAPE(PromptMessage, (role, content), "role", "content")
 // messages first: the order answers have always had.
-BOOST_DESCRIBE_STRUCT(GetPromptResult, (), (messages, description))
-constexpr bool always_written(const GetPromptResult*, std::string_view m) {
-  return m == "messages";
-}
+GLASSBOX_WIRE_SHAPE(GetPromptResult, (messages, description), "messages")
+// The members of result.completion.
+GLASSBOX_WIRE_SHAPE(CompletionResult, (values, total, has_more), "values", "has_more")
+
+// to_json and from_json of a described type: the same two lines for every one of them.
+#define GLASSBOX_WIRE_CONVERSIONS(Type)                          \
+  json::object Type::to_json() const {                           \
+    return wire::to_object(*this);                               \
+  }                                                              \
+  Type Type::from_json(const json::value& v) {                   \
+    return wire::from_object<Type>(json::as_object_or_empty(v)); \
+  }
+
+GLASSBOX_WIRE_CONVERSIONS(Implementation)
+GLASSBOX_WIRE_CONVERSIONS(Tool)
+GLASSBOX_WIRE_CONVERSIONS(CallToolResult)
+GLASSBOX_WIRE_CONVERSIONS(Resource)
+GLASSBOX_WIRE_CONVERSIONS(ResourceTemplate)
+GLASSBOX_WIRE_CONVERSIONS(ResourceContents)
+GLASSBOX_WIRE_CONVERSIONS(ReadResourceResult)
+GLASSBOX_WIRE_CONVERSIONS(Prompt)
+GLASSBOX_WIRE_CONVERSIONS(GetPromptResult)
+#undef GLASSBOX_WIRE_CONVERSIONS
+#undef GLASSBOX_WIRE_SHAPE
 
 bool is_supported_protocol_version(std::string_view version) {
   return std::find(kSupportedProtocolVersions.begin(), kSupportedProtocolVersions.end(), version) !=
          kSupportedProtocolVersions.end();
-}
-
-json::object Implementation::to_json() const {
-  return wire::to_object(*this);
-}
-Implementation Implementation::from_json(const json::value& v) {
-  return wire::from_object<Implementation>(json::as_object_or_empty(v));
 }
 
 namespace content {
@@ -95,13 +89,6 @@ json::object resource_link(std::string_view uri, std::string_view name,
 }
 }  // namespace content
 
-json::object Tool::to_json() const {
-  return wire::to_object(*this);
-}
-Tool Tool::from_json(const json::value& v) {
-  return wire::from_object<Tool>(json::as_object_or_empty(v));
-}
-
 CallToolResult CallToolResult::text(std::string_view text) {
   CallToolResult r;
   r.content.push_back(content::text(text));
@@ -117,63 +104,16 @@ CallToolResult CallToolResult::structured(json::value value) {
   r.structured_content = std::move(value);
   return r;
 }
-json::object CallToolResult::to_json() const {
-  return wire::to_object(*this);
-}
-CallToolResult CallToolResult::from_json(const json::value& v) {
-  return wire::from_object<CallToolResult>(json::as_object_or_empty(v));
-}
-
-json::object Resource::to_json() const {
-  return wire::to_object(*this);
-}
-Resource Resource::from_json(const json::value& v) {
-  return wire::from_object<Resource>(json::as_object_or_empty(v));
-}
-
-json::object ResourceTemplate::to_json() const {
-  return wire::to_object(*this);
-}
-ResourceTemplate ResourceTemplate::from_json(const json::value& v) {
-  return wire::from_object<ResourceTemplate>(json::as_object_or_empty(v));
-}
-
-json::object ResourceContents::to_json() const {
-  return wire::to_object(*this);
-}
-ResourceContents ResourceContents::from_json(const json::value& v) {
-  return wire::from_object<ResourceContents>(json::as_object_or_empty(v));
-}
-
-json::object ReadResourceResult::to_json() const {
-  return wire::to_object(*this);
-}
-ReadResourceResult ReadResourceResult::from_json(const json::value& v) {
-  return wire::from_object<ReadResourceResult>(json::as_object_or_empty(v));
-}
-
-json::object Prompt::to_json() const {
-  return wire::to_object(*this);
-}
-Prompt Prompt::from_json(const json::value& v) {
-  return wire::from_object<Prompt>(json::as_object_or_empty(v));
-}
-
-json::object GetPromptResult::to_json() const {
-  return wire::to_object(*this);
-}
-GetPromptResult GetPromptResult::from_json(const json::value& v) {
-  return wire::from_object<GetPromptResult>(json::as_object_or_empty(v));
-}
-
 json::object CompletionResult::to_json() const {
   constexpr std::size_t kMaxValues = 100;  // the spec's cap per response
-  json::array vals;
-  for (std::size_t i = 0; i < values.size() && i < kMaxValues; ++i) vals.emplace_back(values[i]);
-  json::object c{{"values", std::move(vals)}};
-  if (total) c["total"] = *total;
-  c["hasMore"] = has_more || values.size() > kMaxValues;
-  return {{"completion", std::move(c)}};
+  if (values.size() <= kMaxValues) return {{"completion", wire::to_object(*this)}};
+  CompletionResult capped{
+      .values = {values.begin(), values.begin() + kMaxValues}, .total = total, .has_more = true};
+  return {{"completion", wire::to_object(capped)}};
+}
+CompletionResult CompletionResult::from_json(const json::value& v) {
+  const json::object* completion = json::find_object(json::as_object_or_empty(v), "completion");
+  return completion ? wire::from_object<CompletionResult>(*completion) : CompletionResult{};
 }
 
 std::string_view to_string(LogLevel level) {

@@ -72,7 +72,13 @@ json::value write(const M& v) {
   } else if constexpr (is_vector<M>::value) {
     json::array out;
     out.reserve(v.size());
-    for (const auto& item : v) out.push_back(to_object(item));
+    for (const auto& item : v) {
+      if constexpr (std::is_same_v<typename M::value_type, std::string>) {
+        out.emplace_back(item);
+      } else {
+        out.push_back(to_object(item));
+      }
+    }
     return out;
   } else {
     return json::value(v);
@@ -107,8 +113,13 @@ void read(const json::object& o, std::string_view key, M& out) {
   } else {
     static_assert(is_vector<M>::value, "no wire rule for this member");
     if (const json::array* items = json::find_array(o, key)) {
-      for (const auto& item : *items)
-        out.push_back(from_object<typename M::value_type>(json::as_object_or_empty(item)));
+      for (const auto& item : *items) {
+        if constexpr (std::is_same_v<typename M::value_type, std::string>) {
+          if (item.is_string()) out.emplace_back(item.get_string());  // other items are skipped
+        } else {
+          out.push_back(from_object<typename M::value_type>(json::as_object_or_empty(item)));
+        }
+      }
     }
   }
 }

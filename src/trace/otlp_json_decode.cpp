@@ -148,6 +148,21 @@ class JsonDecoder {
     return a;
   }
 
+  // A repeated message member: each element read by `read` into a new T and appended to `out`.
+  template <typename T, typename Read>
+  bool list_field(const json::object& o, std::string_view key, std::vector<T>& out, Read&& read) {
+    bool ok;
+    const json::array* items = array_field(o, key, ok);
+    if (items == nullptr) return ok;
+    out.reserve(out.size() + items->size());
+    for (const auto& item : *items) {
+      T decoded;
+      if (!read(item, decoded)) return false;
+      out.push_back(std::move(decoded));
+    }
+    return true;
+  }
+
   bool any_value(const json::value& v, AttributeValue& out, std::size_t depth) {
     const json::object* o = v.if_object();
     if (!o) return bad("AnyValue is not an object");
@@ -272,16 +287,9 @@ class JsonDecoder {
         return false;
     }
     if (!string_field(*o, "schemaUrl", out.schema_url)) return false;
-    bool ok;
-    const json::array* ss = array_field(*o, "scopeSpans", ok);
-    if (!ok) return false;
-    if (!ss) return true;
-    for (const auto& s : *ss) {
-      ScopeSpans decoded;
-      if (!scope_spans(s, decoded)) return false;
-      out.scope_spans.push_back(std::move(decoded));
-    }
-    return true;
+    return list_field(
+        *o, "scopeSpans", out.scope_spans,
+        [&](const json::value& s, ScopeSpans& decoded) { return scope_spans(s, decoded); });
   }
 
   bool scope_spans(const json::value& v, ScopeSpans& out) {
@@ -298,17 +306,10 @@ class JsonDecoder {
         return false;
     }
     if (!string_field(*o, "schemaUrl", out.schema_url)) return false;
-    bool ok;
-    const json::array* spans = array_field(*o, "spans", ok);
-    if (!ok) return false;
-    if (!spans) return true;
-    for (const auto& s : *spans) {
+    return list_field(*o, "spans", out.spans, [&](const json::value& s, SpanData& decoded) {
       if (++span_count_ > limits_.max_spans) return bad("too many spans");
-      SpanData decoded;
-      if (!span(s, decoded)) return false;
-      out.spans.push_back(std::move(decoded));
-    }
-    return true;
+      return span(s, decoded);
+    });
   }
 
   bool span(const json::value& v, SpanData& out) {
@@ -336,43 +337,31 @@ class JsonDecoder {
     std::uint32_t flags = 0;
     if (!uint32_field(*o, "flags", flags)) return false;
     out.flags = static_cast<std::uint8_t>(flags & 0xff);
-    bool ok;
-    if (const json::array* events = array_field(*o, "events", ok)) {
-      out.events.reserve(events->size());
-      for (const auto& e : *events) {
-        const json::object* eo = e.if_object();
-        if (!eo) return bad("event is not an object");
-        Event event;
-        if (!uint64_field(*eo, "timeUnixNano", event.time_unix_nano) ||
-            !string_field(*eo, "name", event.name) || !attributes_field(*eo, event.attributes) ||
-            !uint32_field(*eo, "droppedAttributesCount", event.dropped_attributes_count))
-          return false;
-        out.events.push_back(std::move(event));
-      }
-    } else if (!ok) {
+    auto read_event = [&](const json::value& e, Event& event) {
+      const json::object* eo = e.if_object();
+      if (!eo) return bad("event is not an object");
+      return uint64_field(*eo, "timeUnixNano", event.time_unix_nano) &&
+             string_field(*eo, "name", event.name) && attributes_field(*eo, event.attributes) &&
+             uint32_field(*eo, "droppedAttributesCount", event.dropped_attributes_count);
+    };
+    auto read_link = [&](const json::value& l, Link& link) {
+      const json::object* lo = l.if_object();
+      if (!lo) return bad("link is not an object");
+      std::uint32_t link_flags = 0;
+      if (!id_field(*lo, "traceId", link.context.trace_id, true) ||
+          !id_field(*lo, "spanId", link.context.span_id, true) ||
+          !string_field(*lo, "traceState", link.context.tracestate) ||
+          !attributes_field(*lo, link.attributes) ||
+          !uint32_field(*lo, "droppedAttributesCount", link.dropped_attributes_count) ||
+          !uint32_field(*lo, "flags", link_flags))
+        return false;
+      link.context.flags = static_cast<std::uint8_t>(link_flags & 0xff);
+      link.context.remote = true;
+      return true;
+    };
+    if (!list_field(*o, "events", out.events, read_event) ||
+        !list_field(*o, "links", out.links, read_link))
       return false;
-    }
-    if (const json::array* links = array_field(*o, "links", ok)) {
-      out.links.reserve(links->size());
-      for (const auto& l : *links) {
-        const json::object* lo = l.if_object();
-        if (!lo) return bad("link is not an object");
-        Link link;
-        if (!id_field(*lo, "traceId", link.context.trace_id, true) ||
-            !id_field(*lo, "spanId", link.context.span_id, true) ||
-            !string_field(*lo, "traceState", link.context.tracestate) ||
-            !attributes_field(*lo, link.attributes) ||
-            !uint32_field(*lo, "droppedAttributesCount", link.dropped_attributes_count))
-          return false;
-        std::uint32_t link_flags = 0;
-        if (!uint32_field(*lo, "flags", link_flags)) return false;
-        link.context.flags = static_cast<std::uint8_t>(link_flags & 0xff);
-        link.context.remote = true;
-        out.links.push_back(std::move(link));
-      }
-    } else if (!ok) {
-      return false;
-    }
     if (const json::value* st = member(*o, "status")) {
       const json::object* so = st->if_object();
       if (!so) return bad("status is not an object");

@@ -66,12 +66,6 @@ class Writer {
     for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
     out.append(buf, 8);
   }
-  void fixed32(std::uint32_t field, std::uint32_t v) {
-    tag(field, kFixed32);
-    char buf[4];
-    for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>(v >> (8 * i));
-    out.append(buf, 4);
-  }
   void uint_field(std::uint32_t field, std::uint64_t v) {  // proto3: zero is omitted
     if (v == 0) return;
     tag(field, kVarint);
@@ -119,6 +113,12 @@ class Writer {
   }
   void attributes(std::uint32_t field, const Attributes& attributes) {
     for (const auto& kv : attributes) key_value(field, kv);
+  }
+  void resource(const Resource& resource) {
+    std::size_t m = begin(f::kResource);
+    attributes(f::kResourceAttributes, resource.attributes);
+    uint_field(f::kResourceDropped, resource.dropped_attributes_count);
+    end(m);
   }
   void span(const SpanData& s);
   void resource_spans(const Resource& resource, const InstrumentationScope& scope,
@@ -230,33 +230,19 @@ class Reader {
 
   std::optional<TracesData> decode() {
     TracesData out;
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      if (field == f::kResourceSpans) {
-        std::string_view m;
-        if (!len(type, m)) return std::nullopt;
-        if (out.resource_spans.size() >= limits_.max_list_length)
-          return fail("too many resourceSpans");
-        ResourceSpans rs;
-        if (!sub(m, [&](Reader& r) { return r.resource_spans(rs); })) return std::nullopt;
-        out.resource_spans.push_back(std::move(rs));
-      } else if (!skip(type)) {
-        return std::nullopt;
-      }
-    }
-    if (!error.empty()) return std::nullopt;
+    bool ok = fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kResourceSpans)
+        return element(type, out.resource_spans, &Reader::resource_spans, "too many resourceSpans");
+      return skip(type);
+    });
+    if (!ok) return std::nullopt;
     return out;
   }
 
  private:
-  std::nullopt_t fail(std::string reason) {
+  bool bad(std::string reason) {  // the first error stays; reading stops
     if (error.empty()) error = std::move(reason);
     p_ = end_;
-    return std::nullopt;
-  }
-  bool bad(std::string reason) {
-    fail(std::move(reason));
     return false;
   }
 
@@ -327,20 +313,19 @@ class Reader {
     out = static_cast<std::uint32_t>(v);
     return true;
   }
-  bool fixed64(WireType type, std::uint64_t& out) {
-    if (type != kFixed64) return bad("wrong wire type for a fixed64 field");
-    if (end_ - p_ < 8) return bad("truncated fixed64");
+  // fixed64 and fixed32 fields: little-endian, as wide as `out`.
+  template <typename T>
+  bool fixed(WireType type, T& out) {
+    static_assert(std::is_same_v<T, std::uint64_t> || std::is_same_v<T, std::uint32_t>);
+    constexpr bool k64 = sizeof(T) == 8;
+    if (type != (k64 ? kFixed64 : kFixed32))
+      return bad(k64 ? "wrong wire type for a fixed64 field"
+                     : "wrong wire type for a fixed32 field");
+    if (static_cast<std::size_t>(end_ - p_) < sizeof(T))
+      return bad(k64 ? "truncated fixed64" : "truncated fixed32");
     out = 0;
-    for (int i = 0; i < 8; ++i) out |= static_cast<std::uint64_t>(p_[i]) << (8 * i);
-    p_ += 8;
-    return true;
-  }
-  bool fixed32(WireType type, std::uint32_t& out) {
-    if (type != kFixed32) return bad("wrong wire type for a fixed32 field");
-    if (end_ - p_ < 4) return bad("truncated fixed32");
-    out = 0;
-    for (int i = 0; i < 4; ++i) out |= static_cast<std::uint32_t>(p_[i]) << (8 * i);
-    p_ += 4;
+    for (std::size_t i = 0; i < sizeof(T); ++i) out |= static_cast<T>(p_[i]) << (8 * i);
+    p_ += sizeof(T);
     return true;
   }
   bool string(WireType type, std::string& out) {
@@ -374,67 +359,104 @@ class Reader {
     return true;
   }
 
-  bool key_value_into(std::string_view m, Attributes& out) {
-    if (out.size() >= limits_.max_list_length) return bad("too many attributes");
-    KeyValue kv;
-    if (!sub(m, [&](Reader& r) { return r.key_value(kv); })) return false;
-    out.push_back(std::move(kv));
-    return true;
-  }
-
-  bool key_value(KeyValue& kv) {
+  // One loop for every message: `read_field(field, type)` reads a field the message knows, or
+  // skips it (`return skip(type)`); false stops the message at the first error.
+  template <typename F>
+  bool fields(F&& read_field) {
     std::uint32_t field;
     WireType type;
     while (next(field, type)) {
-      if (field == f::kKey) {
-        if (!string(type, kv.key)) return false;
-      } else if (field == f::kValue) {
-        std::string_view m;
-        if (!len(type, m)) return false;
-        if (!sub(m, [&](Reader& r) { return r.any_value(kv.value); })) return false;
-      } else if (!skip(type)) {
-        return false;
-      }
+      if (!read_field(field, type)) return false;
     }
     return error.empty();
   }
 
+  // A nested message, read into `out` by `read`.
+  template <typename T>
+  bool message(WireType type, T& out, bool (Reader::*read)(T&)) {
+    std::string_view m;
+    return len(type, m) && sub(m, [&](Reader& r) { return (r.*read)(out); });
+  }
+
+  // One more element of a repeated message field. `full()`, asked once the length is read, says
+  // that a bound is met: the list's own length by default, the payload's span count for spans.
+  template <typename T, typename Full>
+  bool element(WireType type, std::vector<T>& out, bool (Reader::*read)(T&), Full&& full,
+               std::string_view too_many) {
+    std::string_view m;
+    if (!len(type, m)) return false;
+    if (full()) return bad(std::string(too_many));
+    T item;
+    if (!sub(m, [&](Reader& r) { return (r.*read)(item); })) return false;
+    out.push_back(std::move(item));
+    return true;
+  }
+  template <typename T>
+  bool element(WireType type, std::vector<T>& out, bool (Reader::*read)(T&),
+               std::string_view too_many) {
+    return element(
+        type, out, read, [&] { return out.size() >= limits_.max_list_length; }, too_many);
+  }
+  bool attribute(WireType type, Attributes& out) {
+    return element(type, out, &Reader::key_value, "too many attributes");
+  }
+
+  // An enum field written as a varint; values past `max` are refused.
+  template <typename E>
+  bool enumeration(WireType type, E& out, std::uint64_t max, std::string_view out_of_range) {
+    std::uint64_t v = 0;
+    if (!uint(type, v)) return false;
+    if (v > max) return bad(std::string(out_of_range));
+    out = static_cast<E>(v);
+    return true;
+  }
+  bool flags(WireType type, std::uint8_t& out) {  // the low byte of a fixed32 field
+    std::uint32_t v = 0;
+    if (!fixed(type, v)) return false;
+    out = static_cast<std::uint8_t>(v & 0xff);
+    return true;
+  }
+
+  bool key_value(KeyValue& kv) {
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kKey) return string(type, kv.key);
+      if (field == f::kValue) return message(type, kv.value, &Reader::any_value);
+      return skip(type);
+    });
+  }
+
   bool any_value(AttributeValue& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
+    return fields([&](std::uint32_t field, WireType type) {
       switch (field) {
-        case f::kString: {
-          std::string s;
-          if (!string(type, s)) return false;
-          out = std::move(s);
-          break;
-        }
-        case f::kBool: {
-          std::uint64_t v = 0;
-          if (!uint(type, v)) return false;
-          out = v != 0;
-          break;
-        }
-        case f::kInt: {
-          std::uint64_t v = 0;
-          if (!uint(type, v)) return false;
-          out = static_cast<std::int64_t>(v);
-          break;
-        }
-        case f::kDouble: {
-          std::uint64_t bits = 0;
-          if (!fixed64(type, bits)) return false;
-          double d;
-          std::memcpy(&d, &bits, 8);
-          out = d;
-          break;
-        }
+        case f::kString:
         case f::kBytes: {
           std::string s;
           if (!string(type, s)) return false;
-          out = BytesValue{std::move(s)};
-          break;
+          if (field == f::kString) {
+            out = std::move(s);
+          } else {
+            out = BytesValue{std::move(s)};
+          }
+          return true;
+        }
+        case f::kBool:
+        case f::kInt: {
+          std::uint64_t v = 0;
+          if (!uint(type, v)) return false;
+          if (field == f::kBool) {
+            out = v != 0;
+          } else {
+            out = static_cast<std::int64_t>(v);
+          }
+          return true;
+        }
+        case f::kDouble: {
+          std::uint64_t bits = 0;
+          if (!fixed(type, bits)) return false;
+          double d;
+          std::memcpy(&d, &bits, 8);
+          out = d;
+          return true;
         }
         case f::kArray:
         case f::kKvlist: {
@@ -453,275 +475,158 @@ class Reader {
             out = std::move(kvlist);
           }
           --depth_;
-          if (!ok) return false;
-          break;
+          return ok;
         }
         default:
-          if (!skip(type)) return false;
+          return skip(type);
       }
-    }
-    return error.empty();
+    });
   }
 
   bool array_values(ArrayValue& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      if (field == f::kValues) {
-        std::string_view m;
-        if (!len(type, m)) return false;
-        if (out.values.size() >= limits_.max_list_length) return bad("array too long");
-        AttributeValue v;
-        if (!sub(m, [&](Reader& r) { return r.any_value(v); })) return false;
-        out.values.push_back(std::move(v));
-      } else if (!skip(type)) {
-        return false;
-      }
-    }
-    return error.empty();
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kValues)
+        return element(type, out.values, &Reader::any_value, "array too long");
+      return skip(type);
+    });
   }
 
   bool kvlist_values(KvlistValue& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      if (field == f::kValues) {
-        std::string_view m;
-        if (!len(type, m) || !key_value_into(m, out.values)) return false;
-      } else if (!skip(type)) {
-        return false;
-      }
-    }
-    return error.empty();
+    return fields([&](std::uint32_t field, WireType type) {
+      return field == f::kValues ? attribute(type, out.values) : skip(type);
+    });
   }
 
   bool resource(Resource& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      if (field == f::kResourceAttributes) {
-        std::string_view m;
-        if (!len(type, m) || !key_value_into(m, out.attributes)) return false;
-      } else if (field == f::kResourceDropped) {
-        if (!uint32(type, out.dropped_attributes_count)) return false;
-      } else if (!skip(type)) {
-        return false;
-      }
-    }
-    return error.empty();
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kResourceAttributes) return attribute(type, out.attributes);
+      if (field == f::kResourceDropped) return uint32(type, out.dropped_attributes_count);
+      return skip(type);
+    });
   }
 
   bool resource_spans(ResourceSpans& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      std::string_view m;
-      if (field == f::kResource) {
-        if (!len(type, m) || !sub(m, [&](Reader& r) { return r.resource(out.resource); }))
-          return false;
-      } else if (field == f::kScopeSpans) {
-        if (!len(type, m)) return false;
-        if (out.scope_spans.size() >= limits_.max_list_length) return bad("too many scopeSpans");
-        ScopeSpans ss;
-        if (!sub(m, [&](Reader& r) { return r.scope_spans(ss); })) return false;
-        out.scope_spans.push_back(std::move(ss));
-      } else if (field == f::kResourceSchemaUrl) {
-        if (!string(type, out.schema_url)) return false;
-      } else if (!skip(type)) {
-        return false;
-      }
-    }
-    return error.empty();
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kResource) return message(type, out.resource, &Reader::resource);
+      if (field == f::kScopeSpans)
+        return element(type, out.scope_spans, &Reader::scope_spans, "too many scopeSpans");
+      if (field == f::kResourceSchemaUrl) return string(type, out.schema_url);
+      return skip(type);
+    });
   }
 
   bool scope(InstrumentationScope& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      std::string_view m;
-      if (field == f::kScopeName) {
-        if (!string(type, out.name)) return false;
-      } else if (field == f::kScopeVersion) {
-        if (!string(type, out.version)) return false;
-      } else if (field == f::kScopeAttributes) {
-        if (!len(type, m) || !key_value_into(m, out.attributes)) return false;
-      } else if (!skip(type)) {
-        return false;
-      }
-    }
-    return error.empty();
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kScopeName) return string(type, out.name);
+      if (field == f::kScopeVersion) return string(type, out.version);
+      if (field == f::kScopeAttributes) return attribute(type, out.attributes);
+      return skip(type);
+    });
   }
 
   bool scope_spans(ScopeSpans& out) {
     out.scope.name.clear();
     out.scope.version.clear();
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      std::string_view m;
-      if (field == f::kScope) {
-        if (!len(type, m) || !sub(m, [&](Reader& r) { return r.scope(out.scope); })) return false;
-      } else if (field == f::kSpans) {
-        if (!len(type, m)) return false;
-        if (++span_count_ > limits_.max_spans) return bad("too many spans");
-        SpanData s;
-        if (!sub(m, [&](Reader& r) { return r.span(s); })) return false;
-        out.spans.push_back(std::move(s));
-      } else if (field == f::kScopeSchemaUrl) {
-        if (!string(type, out.schema_url)) return false;
-      } else if (!skip(type)) {
-        return false;
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kScope) return message(type, out.scope, &Reader::scope);
+      if (field == f::kSpans) {
+        return element(
+            type, out.spans, &Reader::span, [&] { return ++span_count_ > limits_.max_spans; },
+            "too many spans");
       }
-    }
-    return error.empty();
+      if (field == f::kScopeSchemaUrl) return string(type, out.schema_url);
+      return skip(type);
+    });
   }
 
   bool event(Event& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      std::string_view m;
-      if (field == f::kEventTime) {
-        if (!fixed64(type, out.time_unix_nano)) return false;
-      } else if (field == f::kEventName) {
-        if (!string(type, out.name)) return false;
-      } else if (field == f::kEventAttributes) {
-        if (!len(type, m) || !key_value_into(m, out.attributes)) return false;
-      } else if (field == f::kEventDropped) {
-        if (!uint32(type, out.dropped_attributes_count)) return false;
-      } else if (!skip(type)) {
-        return false;
-      }
-    }
-    return error.empty();
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kEventTime) return fixed(type, out.time_unix_nano);
+      if (field == f::kEventName) return string(type, out.name);
+      if (field == f::kEventAttributes) return attribute(type, out.attributes);
+      if (field == f::kEventDropped) return uint32(type, out.dropped_attributes_count);
+      return skip(type);
+    });
   }
 
   bool link(Link& out) {
-    std::uint32_t field;
-    WireType type;
     bool has_trace = false, has_span = false;
-    while (next(field, type)) {
-      std::string_view m;
-      if (field == f::kLinkTraceId) {
-        if (!id(type, out.context.trace_id, "link traceId", false)) return false;
-        has_trace = true;
-      } else if (field == f::kLinkSpanId) {
-        if (!id(type, out.context.span_id, "link spanId", false)) return false;
-        has_span = true;
-      } else if (field == f::kLinkTraceState) {
-        if (!string(type, out.context.tracestate)) return false;
-      } else if (field == f::kLinkAttributes) {
-        if (!len(type, m) || !key_value_into(m, out.attributes)) return false;
-      } else if (field == f::kLinkDropped) {
-        if (!uint32(type, out.dropped_attributes_count)) return false;
-      } else if (field == f::kLinkFlags) {
-        std::uint32_t flags = 0;
-        if (!fixed32(type, flags)) return false;
-        out.context.flags = static_cast<std::uint8_t>(flags & 0xff);
-      } else if (!skip(type)) {
-        return false;
+    bool ok = fields([&](std::uint32_t field, WireType type) {
+      switch (field) {
+        case f::kLinkTraceId:
+          has_trace = true;
+          return id(type, out.context.trace_id, "link traceId", false);
+        case f::kLinkSpanId:
+          has_span = true;
+          return id(type, out.context.span_id, "link spanId", false);
+        case f::kLinkTraceState:
+          return string(type, out.context.tracestate);
+        case f::kLinkAttributes:
+          return attribute(type, out.attributes);
+        case f::kLinkDropped:
+          return uint32(type, out.dropped_attributes_count);
+        case f::kLinkFlags:
+          return flags(type, out.context.flags);
+        default:
+          return skip(type);
       }
-    }
-    if (error.empty() && (!has_trace || !has_span)) return bad("link without ids");
+    });
+    if (!ok) return false;
+    if (!has_trace || !has_span) return bad("link without ids");
     out.context.remote = true;
-    return error.empty();
+    return true;
   }
 
   bool status(SpanData& out) {
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      if (field == f::kStatusMessage) {
-        if (!string(type, out.status_message)) return false;
-      } else if (field == f::kStatusCode) {
-        std::uint64_t code = 0;
-        if (!uint(type, code)) return false;
-        if (code > 2) return bad("status.code is out of range");
-        out.status_code = static_cast<StatusCode>(code);
-      } else if (!skip(type)) {
-        return false;
-      }
-    }
-    return error.empty();
+    return fields([&](std::uint32_t field, WireType type) {
+      if (field == f::kStatusMessage) return string(type, out.status_message);
+      if (field == f::kStatusCode)
+        return enumeration(type, out.status_code, 2, "status.code is out of range");
+      return skip(type);
+    });
   }
 
   bool span(SpanData& out) {
     out.kind = SpanKind::unspecified;  // proto3 default when the field is absent
-    std::uint32_t field;
-    WireType type;
-    while (next(field, type)) {
-      std::string_view m;
+    bool ok = fields([&](std::uint32_t field, WireType type) {
       switch (field) {
         case f::kTraceId:
-          if (!id(type, out.trace_id, "traceId", false)) return false;
-          break;
+          return id(type, out.trace_id, "traceId", false);
         case f::kSpanId:
-          if (!id(type, out.span_id, "spanId", false)) return false;
-          break;
+          return id(type, out.span_id, "spanId", false);
         case f::kTraceState:
-          if (!string(type, out.trace_state)) return false;
-          break;
+          return string(type, out.trace_state);
         case f::kParentSpanId:
-          if (!id(type, out.parent_span_id, "parentSpanId", true)) return false;
-          break;
+          return id(type, out.parent_span_id, "parentSpanId", true);
         case f::kName:
-          if (!string(type, out.name)) return false;
-          break;
-        case f::kKind: {
-          std::uint64_t kind = 0;
-          if (!uint(type, kind)) return false;
-          if (kind > 5) return bad("kind is out of range");
-          out.kind = static_cast<SpanKind>(kind);
-          break;
-        }
+          return string(type, out.name);
+        case f::kKind:
+          return enumeration(type, out.kind, 5, "kind is out of range");
         case f::kStart:
-          if (!fixed64(type, out.start_time_unix_nano)) return false;
-          break;
+          return fixed(type, out.start_time_unix_nano);
         case f::kEnd:
-          if (!fixed64(type, out.end_time_unix_nano)) return false;
-          break;
+          return fixed(type, out.end_time_unix_nano);
         case f::kAttributes:
-          if (!len(type, m) || !key_value_into(m, out.attributes)) return false;
-          break;
+          return attribute(type, out.attributes);
         case f::kDroppedAttributes:
-          if (!uint32(type, out.dropped_attributes_count)) return false;
-          break;
-        case f::kEvents: {
-          if (!len(type, m)) return false;
-          if (out.events.size() >= limits_.max_list_length) return bad("too many events");
-          Event e;
-          if (!sub(m, [&](Reader& r) { return r.event(e); })) return false;
-          out.events.push_back(std::move(e));
-          break;
-        }
+          return uint32(type, out.dropped_attributes_count);
+        case f::kEvents:
+          return element(type, out.events, &Reader::event, "too many events");
         case f::kDroppedEvents:
-          if (!uint32(type, out.dropped_events_count)) return false;
-          break;
-        case f::kLinks: {
-          if (!len(type, m)) return false;
-          if (out.links.size() >= limits_.max_list_length) return bad("too many links");
-          Link l;
-          if (!sub(m, [&](Reader& r) { return r.link(l); })) return false;
-          out.links.push_back(std::move(l));
-          break;
-        }
+          return uint32(type, out.dropped_events_count);
+        case f::kLinks:
+          return element(type, out.links, &Reader::link, "too many links");
         case f::kDroppedLinks:
-          if (!uint32(type, out.dropped_links_count)) return false;
-          break;
+          return uint32(type, out.dropped_links_count);
         case f::kStatus:
-          if (!len(type, m) || !sub(m, [&](Reader& r) { return r.status(out); })) return false;
-          break;
-        case f::kFlags: {
-          std::uint32_t flags = 0;
-          if (!fixed32(type, flags)) return false;
-          out.flags = static_cast<std::uint8_t>(flags & 0xff);
-          break;
-        }
+          return message(type, out, &Reader::status);
+        case f::kFlags:
+          return flags(type, out.flags);
         default:
-          if (!skip(type)) return false;
+          return skip(type);
       }
-    }
-    if (!error.empty()) return false;
+    });
+    if (!ok) return false;
     if (!out.trace_id.is_valid()) return bad("traceId is missing or all zero");
     if (!out.span_id.is_valid()) return bad("spanId is missing or all zero");
     return true;
@@ -740,10 +645,7 @@ void Writer::resource_spans(const Resource& resource, const InstrumentationScope
                             std::span<const SpanData> spans, std::string_view resource_schema,
                             std::string_view scope_schema) {
   std::size_t rs = begin(f::kResourceSpans);
-  std::size_t r = begin(f::kResource);
-  attributes(f::kResourceAttributes, resource.attributes);
-  uint_field(f::kResourceDropped, resource.dropped_attributes_count);
-  end(r);
+  this->resource(resource);
   scope_spans(scope, spans, scope_schema);
   bytes_nonempty(f::kResourceSchemaUrl, resource_schema);
   end(rs);
@@ -761,10 +663,7 @@ std::string encode_otlp_protobuf(const TracesData& traces) {
   Writer w;
   for (const auto& rs : traces.resource_spans) {
     std::size_t m = w.begin(f::kResourceSpans);
-    std::size_t r = w.begin(f::kResource);
-    w.attributes(f::kResourceAttributes, rs.resource.attributes);
-    w.uint_field(f::kResourceDropped, rs.resource.dropped_attributes_count);
-    w.end(r);
+    w.resource(rs.resource);
     for (const auto& ss : rs.scope_spans) w.scope_spans(ss.scope, ss.spans, ss.schema_url);
     w.bytes_nonempty(f::kResourceSchemaUrl, rs.schema_url);
     w.end(m);

@@ -306,6 +306,28 @@ TEST(Completion, ValuesForAPrefix) {
   EXPECT_EQ(*r.total, 2);
 }
 
+TEST(Completion, TheWireShapeCapsValuesAt100AndAlwaysSaysHasMore) {
+  CompletionResult none;
+  EXPECT_EQ(json::serialize(none.to_json()), R"({"completion":{"values":[],"hasMore":false}})");
+  CompletionResult many;
+  for (int i = 0; i < 150; ++i) many.values.push_back("v" + std::to_string(i));
+  many.total = 150;
+  json::object wire = many.to_json();
+  const json::object& completion = wire.at("completion").as_object();
+  EXPECT_EQ(completion.at("values").as_array().size(), 100u);
+  EXPECT_EQ(completion.at("values").as_array().back().as_string(), "v99");
+  EXPECT_EQ(completion.at("total").as_int64(), 150);
+  EXPECT_TRUE(completion.at("hasMore").as_bool());
+  // Read back as the client reads a response: non-string values are skipped.
+  json::value with_junk = wire;
+  with_junk.at("completion").at("values").as_array().emplace_back(7);
+  CompletionResult read = CompletionResult::from_json(with_junk);
+  EXPECT_EQ(read.values.size(), 100u);
+  EXPECT_EQ(read.total, 150);
+  EXPECT_TRUE(read.has_more);
+  EXPECT_TRUE(CompletionResult::from_json(json::object{}).values.empty());
+}
+
 TEST(Middleware, WrapsEveryRequestOutermostFirst) {
   Server server;
   testing::add_test_fixtures(server);

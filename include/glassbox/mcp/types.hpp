@@ -178,7 +178,8 @@ struct CompletionResult {
   std::vector<std::string> values;  // at most 100 go on the wire
   std::optional<std::int64_t> total;
   bool has_more = false;
-  json::object to_json() const;
+  json::object to_json() const;  // {"completion": {...}}
+  static CompletionResult from_json(const json::value& v);
 };
 
 // ---- logging ----
