@@ -137,6 +137,26 @@ class JsonWriter {
     out += ']';
   }
 
+  // [a,b,...], each element written by `write`.
+  template <typename List, typename Write>
+  void list(const List& items, Write write) {
+    out += '[';
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ',';
+      write(items[i]);
+    }
+    out += ']';
+  }
+
+  // ,"attributes":[...] when there are any, then droppedAttributesCount when not zero.
+  void attributes_member(const Attributes& list, std::uint32_t dropped) {
+    if (!list.empty()) {
+      raw(R"(,"attributes":)");
+      attributes(list);
+    }
+    count("droppedAttributesCount", dropped);
+  }
+
   void span(const SpanData& s) {
     raw(R"({"traceId":)");
     id(s.trace_id);
@@ -158,35 +178,22 @@ class JsonWriter {
     quoted_number(s.start_time_unix_nano);
     raw(R"(,"endTimeUnixNano":)");
     quoted_number(s.end_time_unix_nano);
-    if (!s.attributes.empty()) {
-      raw(R"(,"attributes":)");
-      attributes(s.attributes);
-    }
-    count("droppedAttributesCount", s.dropped_attributes_count);
+    attributes_member(s.attributes, s.dropped_attributes_count);
     if (!s.events.empty()) {
-      raw(R"(,"events":[)");
-      for (std::size_t i = 0; i < s.events.size(); ++i) {
-        const Event& e = s.events[i];
-        if (i) out += ',';
+      raw(R"(,"events":)");
+      list(s.events, [&](const Event& e) {
         raw(R"({"timeUnixNano":)");
         quoted_number(e.time_unix_nano);
         raw(R"(,"name":)");
         str(e.name);
-        if (!e.attributes.empty()) {
-          raw(R"(,"attributes":)");
-          attributes(e.attributes);
-        }
-        count("droppedAttributesCount", e.dropped_attributes_count);
+        attributes_member(e.attributes, e.dropped_attributes_count);
         out += '}';
-      }
-      out += ']';
+      });
     }
     count("droppedEventsCount", s.dropped_events_count);
     if (!s.links.empty()) {
-      raw(R"(,"links":[)");
-      for (std::size_t i = 0; i < s.links.size(); ++i) {
-        const Link& l = s.links[i];
-        if (i) out += ',';
+      raw(R"(,"links":)");
+      list(s.links, [&](const Link& l) {
         raw(R"({"traceId":)");
         id(l.context.trace_id);
         raw(R"(,"spanId":)");
@@ -195,14 +202,9 @@ class JsonWriter {
           raw(R"(,"traceState":)");
           str(l.context.tracestate);
         }
-        if (!l.attributes.empty()) {
-          raw(R"(,"attributes":)");
-          attributes(l.attributes);
-        }
-        count("droppedAttributesCount", l.dropped_attributes_count);
+        attributes_member(l.attributes, l.dropped_attributes_count);
         out += '}';
-      }
-      out += ']';
+      });
     }
     count("droppedLinksCount", s.dropped_links_count);
     raw(R"(,"status":{)");
@@ -240,10 +242,7 @@ class JsonWriter {
       raw(R"(,"version":)");
       str(scope.version);
     }
-    if (!scope.attributes.empty()) {
-      raw(R"(,"attributes":)");
-      attributes(scope.attributes);
-    }
+    attributes_member(scope.attributes, 0);
     out += '}';
   }
 
