@@ -110,7 +110,9 @@ std::unique_ptr<mcp::Client> connect(const ServerTarget& target, CliTelemetry& t
     options.request_timeout += auth::OAuthClientOptions{}.authorization_timeout;
   auto client = std::make_unique<mcp::Client>(options);
   telemetry.install(*client);
-  client->connect(open_transport(target, oauth));
+  // A factory, so that a stdio server which exits on the server/discover probe is started
+  // again for initialize.
+  client->connect([&] { return open_transport(target, oauth); });
   return client;
 }
 

@@ -1,5 +1,7 @@
 #include "everything_server.hpp"
 
+#include "glassbox/mcp/protocol_revision.hpp"
+
 #include <boost/describe.hpp>
 
 #include <algorithm>
@@ -310,6 +312,22 @@ void add_schema_and_transport_tools(mcp::Server& server) {
                   [](const object& args, RequestContext&) {
                     return CallToolResult::text("Received: " + json::serialize(args));
                   });
+
+  // SEP-2243: an argument mirrored in an Mcp-Param-Region header, which a 2026-07-28 HTTP
+  // server checks against the body (http-custom-header-server-validation).
+  object region_schema{
+      {"type", "object"},
+      {"properties",
+       {{"region", {{"type", "string"}, {std::string(mcp::kXMcpHeaderAnnotation), "Region"}}}}},
+      {"required", json::array{"region"}}};
+  server.add_tool(
+      {.name = "test_custom_header",
+       .description = "Echoes its region, which travels in an Mcp-Param-Region header",
+       .input_schema = std::move(region_schema)},
+      [](const object& args, RequestContext&) {
+        const json::string* region = json::find_string(args, "region");
+        return CallToolResult::text("Region: " + std::string(region ? *region : json::string()));
+      });
 
   // SEP-1699 asks the server to close the call's SSE stream mid-call and answer after the client
   // reconnects; closing is the HTTP transport's part, the tool only outlives the disconnect.

@@ -4,6 +4,8 @@
 #include "glassbox/mcp/trace_propagation.hpp"
 #include "mcp/client_impl.hpp"
 
+#include <stdexcept>
+
 namespace glassbox::mcp {
 namespace {
 
@@ -142,6 +144,7 @@ Outcome Client::Impl::dispatch(RequestContext& ctx) const {
 
 void Client::Impl::on_notification(const jsonrpc::Notification& n) {
   const json::object& params = json::as_object_or_empty(n.params);
+  if (stateless.load() && take_listen_notification(n.method, params)) return;
   cache.on_notification(n.method, params);
   if (n.method == "notifications/message" && options.on_log) {
     LogMessage log;
@@ -177,18 +180,37 @@ void Client::use(OutgoingMiddleware middleware) {
   impl_->compose();
 }
 
-const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {
-  Impl* impl = impl_.get();
-  impl_->session = std::make_shared<Session>(
-      std::move(transport), impl_->pool,
-      [impl](RequestContext& ctx) { return impl->dispatch(ctx); },
-      [impl](Session&, const jsonrpc::Notification& n) { impl->on_notification(n); });
-  impl_->session->set_header_hook([impl](std::string_view method, const json::object& params) {
-    return impl->headers_for(method, params);
+void Client::Impl::open_session(std::shared_ptr<transport::Transport> transport) {
+  session = std::make_shared<Session>(
+      std::move(transport), pool, [this](RequestContext& ctx) { return dispatch(ctx); },
+      [this](Session&, const jsonrpc::Notification& n) { on_notification(n); });
+  session->set_header_hook([this](std::string_view method, const json::object& params) {
+    return headers_for(method, params);
   });
-  impl_->session->start();
+  session->start();
+}
+
+const InitializeResult& Client::connect(std::shared_ptr<transport::Transport> transport) {
+  return connect(TransportFactory([&transport, opened = false]() mutable {
+    if (opened) return std::shared_ptr<transport::Transport>();
+    opened = true;
+    return std::move(transport);
+  }));
+}
+
+const InitializeResult& Client::connect(const TransportFactory& open) {
+  std::shared_ptr<transport::Transport> first = open ? open() : nullptr;
+  if (!first) throw std::invalid_argument("Client::connect: no transport");
+  impl_->open_session(std::move(first));
   if (impl_->options.revision != ProtocolRevision::k2025_11_25 && impl_->discover())
     return impl_->init;
+  // The probe ended the connection (the server exited on it): initialize goes to a new one.
+  if (impl_->session->input_closed()) {
+    if (std::shared_ptr<transport::Transport> again = open()) {
+      impl_->session->close();
+      impl_->open_session(std::move(again));
+    }
+  }
 
   json::object params{{"protocolVersion", impl_->options.protocol_version},
                       {"capabilities", impl_->capabilities()},
@@ -307,10 +329,13 @@ std::vector<ResourceTemplate> Client::list_all_resource_templates() {
 ReadResourceResult Client::read_resource(std::string_view uri, const CallOptions& options) {
   return ReadResourceResult::from_json(request("resources/read", {{"uri", uri}}, options));
 }
+// 2026-07-28 removed resources/subscribe: the uris ride on one subscriptions/listen stream.
 void Client::subscribe(std::string_view uri) {
+  if (impl_->stateless.load()) return impl_->subscribe_2026(uri, true);
   request("resources/subscribe", {{"uri", uri}});
 }
 void Client::unsubscribe(std::string_view uri) {
+  if (impl_->stateless.load()) return impl_->subscribe_2026(uri, false);
   request("resources/unsubscribe", {{"uri", uri}});
 }
 
@@ -351,6 +376,7 @@ void Client::notify_roots_changed() {
 
 void Client::close() {
   if (impl_->session) impl_->session->close();
+  impl_->stop_listening();  // its request ended with the connection
 }
 
 }  // namespace glassbox::mcp

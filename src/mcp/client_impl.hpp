@@ -11,6 +11,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace glassbox::mcp {
 
@@ -36,6 +37,8 @@ struct Client::Impl {
   std::optional<LogLevel> log_level;                                   // sent in _meta
   std::map<std::string, std::vector<ParamHeader>> tool_param_headers;  // from tools/list
 
+  // A session over `transport`, started, with this client's handlers and headers.
+  void open_session(std::shared_ptr<transport::Transport> transport);
   Session& live_session() const;
   Outcome send(OutgoingRequest& request);
   Outcome run(OutgoingRequest& request);
@@ -46,6 +49,23 @@ struct Client::Impl {
   Outcome answer(const std::string& method, const json::object& params) const;
   Outcome dispatch(RequestContext& ctx) const;
   void on_notification(const jsonrpc::Notification& n);
+
+  // ---- client_listen.cpp: subscribe/unsubscribe in 2026-07-28 ----
+  struct ListenStream;
+  std::mutex listen_mutex;                      // serialises subscribe and unsubscribe
+  std::set<std::string> subscribed_uris;        // listen_mutex
+  std::shared_ptr<ListenStream> listen_stream;  // listen_mutex: the current stream
+  std::weak_ptr<ListenStream> pending_listen;   // state_mutex: the stream being opened
+  std::optional<jsonrpc::Id> listen_id;         // state_mutex: the current stream's id
+  json::object listen_filter() const;
+  // Opens a stream for subscribed_uris (none: closes the current one); throws ProtocolError
+  // when the server refuses or does not acknowledge. Caller holds listen_mutex.
+  void relisten();
+  void subscribe_2026(std::string_view uri, bool add);
+  // True when the notification is the listen machinery's own (an acknowledgement) or comes
+  // from a stream that is no longer current: not for the user's callbacks.
+  bool take_listen_notification(const std::string& method, const json::object& params);
+  void stop_listening();
 
   // ---- client_stateless.cpp ----
   // server/discover; true when the server speaks 2026-07-28 (init filled), false when it is of

@@ -112,6 +112,12 @@ bool Client::Impl::discover() {
         if (speaks_modern(supported) && attempt == 0) continue;
         return legacy("it supports " + joined(supported));
       }
+      if (pinned && e.code == jsonrpc::error_code::kConnectionClosed) {
+        throw ProtocolError({e.code,
+                             "the server closed the connection on server/discover: it does not "
+                             "speak MCP 2026-07-28",
+                             nullptr});
+      }
       if (pinned) throw ProtocolError(e);
       return legacy(e.message);
     }

@@ -109,6 +109,8 @@ std::optional<std::string> decode_header_value(std::string_view value) {
   }
   value.remove_prefix(kHeaderBase64Prefix.size());
   value.remove_suffix(kHeaderBase64Suffix.size());
+  // SEP-2243 wants padded RFC 4648 Base64: a length that is not a multiple of 4 is invalid.
+  if (value.size() % 4 != 0) return std::nullopt;
   return trace::base64_decode(value);
 }
 
@@ -136,24 +138,57 @@ std::optional<std::string> header_text(const json::value& value) {
   }
 }
 
+namespace {
+
+// The argument an annotation points at, or nullptr when the body lacks it.
+const json::value* argument_at(const json::object& arguments, const ParamHeader& a) {
+  const json::object* at = &arguments;
+  for (std::size_t i = 0; i < a.path.size() && at != nullptr; ++i) {
+    auto it = at->find(a.path[i]);
+    if (it == at->end()) return nullptr;
+    if (i + 1 == a.path.size()) return &it->value();
+    at = it->value().if_object();
+  }
+  return nullptr;
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
 void append_param_headers(const std::vector<ParamHeader>& annotations,
                           const json::object& arguments, transport::HeaderList& out) {
   for (const ParamHeader& a : annotations) {
-    const json::object* at = &arguments;
-    const json::value* value = nullptr;
-    for (std::size_t i = 0; i < a.path.size() && at != nullptr; ++i) {
-      auto it = at->find(a.path[i]);
-      if (it == at->end()) break;
-      if (i + 1 == a.path.size()) {
-        value = &it->value();
-      } else {
-        at = it->value().if_object();
-      }
-    }
+    const json::value* value = argument_at(arguments, a);
     if (value == nullptr) continue;
     if (auto text = header_text(*value))
       out.emplace_back(std::string(kHeaderParamPrefix) + a.name, encode_header_value(*text));
   }
+}
+
+std::optional<std::string> check_param_headers(
+    const std::vector<ParamHeader>& annotations, const json::object& arguments,
+    const std::vector<std::pair<std::string_view, std::string_view>>& headers) {
+  for (const ParamHeader& a : annotations) {
+    const std::string name = std::string(kHeaderParamPrefix) + a.name;
+    std::optional<std::string_view> raw;
+    for (const auto& [n, v] : headers) {
+      if (json::ascii_iequals(n, name)) raw = v;
+    }
+    const json::value* value = argument_at(arguments, a);
+    std::optional<std::string> body = value ? header_text(*value) : std::nullopt;
+    if (!raw && !body) continue;
+    if (!raw) return "missing " + name + " header (params.arguments has its value)";
+    if (!body) return name + " header has no value in params.arguments to agree with";
+    std::optional<std::string> sent = decode_header_value(trim_ows(*raw));
+    if (!sent) return name + " header holds invalid Base64";
+    if (*sent != *body) return name + " header does not match params.arguments";
+  }
+  return std::nullopt;
 }
 
 }  // namespace glassbox::mcp

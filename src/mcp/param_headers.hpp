@@ -35,7 +35,7 @@ std::variant<std::vector<ParamHeader>, std::string> read_param_headers(
 
 // A header value as the wire carries it: plain when safe, else the Base64 form.
 std::string encode_header_value(std::string_view value);
-// The inverse; nullopt when the Base64 form holds invalid Base64.
+// The inverse; nullopt when the Base64 form holds invalid Base64 (unpadded included).
 std::optional<std::string> decode_header_value(std::string_view value);
 
 // The text of a primitive argument (string as is, integers in decimal, true/false); nullopt for
@@ -45,5 +45,14 @@ std::optional<std::string> header_text(const json::value& value);
 // Mcp-Param-<Name> for each annotated argument present and not null in `arguments`.
 void append_param_headers(const std::vector<ParamHeader>& annotations,
                           const json::object& arguments, transport::HeaderList& out);
+
+// The server's side: each annotated argument of a tools/call against its Mcp-Param-<Name>
+// header (`headers` hold name/value views; names ignore case, values are trimmed of spaces and
+// tabs, then decoded). An argument with a header value needs the header, and a header needs the
+// argument; a Base64 form that is not valid Base64 disagrees. nullopt when everything agrees,
+// else the message of the -32020 error.
+std::optional<std::string> check_param_headers(
+    const std::vector<ParamHeader>& annotations, const json::object& arguments,
+    const std::vector<std::pair<std::string_view, std::string_view>>& headers);
 
 }  // namespace glassbox::mcp

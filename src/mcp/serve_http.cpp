@@ -13,7 +13,15 @@ namespace glassbox::mcp {
 std::unique_ptr<transport::HttpServer> start_http(Server& server,
                                                   transport::HttpServerOptions options) {
   // MCP 2026-07-28 beside 2025-11-25: its headers must agree with the body.
-  if (!options.validate_request) options.validate_request = validate_http_request;
+  if (!options.validate_request) {
+    options.validate_request = [&server](const transport::HeaderViews& headers,
+                                         const jsonrpc::Message& message) {
+      if (auto refused = validate_http_request(headers, message)) return refused;
+      return validate_param_headers(headers, message, [&server](std::string_view tool) {
+        return server.tool_input_schema(tool);
+      });
+    };
+  }
   if (!options.sessionless_error_status)
     options.sessionless_error_status = sessionless_error_status;
   auto http = std::make_unique<transport::HttpServer>(

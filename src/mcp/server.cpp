@@ -511,6 +511,14 @@ std::vector<std::string> Server::required_scopes(std::string_view method,
   return {};
 }
 
+std::optional<json::object> Server::tool_input_schema(std::string_view name) const {
+  std::shared_lock lock(impl_->registry_mutex);
+  for (const auto& e : impl_->tools) {
+    if (e.key() == name) return e.item.input_schema;
+  }
+  return std::nullopt;
+}
+
 void Server::add_prompt(Prompt prompt, PromptHandler handler) {
   impl_->put(&Impl::prompts, Impl::PromptEntry{std::move(prompt), std::move(handler)});
   notify_prompts_changed();

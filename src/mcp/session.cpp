@@ -261,35 +261,55 @@ Outcome Session::request(std::string_view method, json::object params,
     pending_.erase(id);
     return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
   }
-  // A lone caller reads its answer itself when it can (no reader thread to wake, then wake it).
-  // Else the answer arrives through this transport's reader: when this thread is that reader,
-  // reading must move elsewhere while it waits.
+  // Takes the request out of pending_ (false: its answer came first) and tells the peer.
+  auto abandon = [&](std::string_view reason) {
+    std::shared_ptr<Pending> taken;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = pending_.find(id);
+      if (it == pending_.end()) return std::shared_ptr<Pending>();
+      taken = std::move(it->second);
+      pending_.erase(it);
+    }
+    notify("notifications/cancelled", {{"requestId", jsonrpc::to_json(id)}, {"reason", reason}},
+           options.related_request);
+    return taken;
+  };
+  std::optional<std::stop_callback<std::function<void()>>> on_cancel;
+  if (options.cancel.stop_possible()) {
+    on_cancel.emplace(
+        options.cancel, std::function<void()>([&] {
+          if (auto taken = abandon("cancelled")) {
+            taken->answered.store(true);
+            taken->promise.set_value(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
+                                                    "request cancelled", nullptr});
+          }
+        }));
+  }
+  // A lone caller reads its answer itself when it can (no reader thread to wake, then wake it);
+  // not when a cancel may answer it from another thread. Else the answer arrives through this
+  // transport's reader: when this thread is that reader, reading must move elsewhere while it
+  // waits.
   auto deadline =
       std::chrono::steady_clock::now() +
       std::min<std::chrono::milliseconds>(options.timeout, std::chrono::hours(24 * 365));
   waiting_->fetch_add(1);
-  transport_->read_on_caller({.done = [pending] { return pending->answered.load(); },
-                              .alone = [waiting = waiting_] { return waiting->load() <= 1; },
-                              .deadline = deadline});
+  if (!options.cancel.stop_possible()) {
+    transport_->read_on_caller({.done = [pending] { return pending->answered.load(); },
+                                .alone = [waiting = waiting_] { return waiting->load() <= 1; },
+                                .deadline = deadline});
+  }
   transport_->will_block();
   std::future_status status = answer.wait_until(deadline);
   waiting_->fetch_sub(1);
-  if (status == std::future_status::timeout) {
-    bool removed = false;
-    {
-      std::lock_guard lock(mutex_);
-      removed = pending_.erase(id) > 0;
-    }
-    if (removed) {
-      notify("notifications/cancelled",
-             {{"requestId", jsonrpc::to_json(id)}, {"reason", "timed out"}},
-             options.related_request);
-      return jsonrpc::Error{
-          jsonrpc::error_code::kRequestTimeout,
-          "request timed out after " + std::to_string(options.timeout.count()) + " ms", nullptr};
-    }
+  if (status == std::future_status::timeout && abandon("timed out")) {
+    return jsonrpc::Error{
+        jsonrpc::error_code::kRequestTimeout,
+        "request timed out after " + std::to_string(options.timeout.count()) + " ms", nullptr};
   }
-  return answer.get();
+  Outcome outcome = answer.get();
+  on_cancel.reset();  // before `abandon` and `answer` go out of scope
+  return outcome;
 }
 
 bool Session::notify(std::string_view method, json::object params,

@@ -29,6 +29,9 @@ struct RequestOptions {
   std::function<void(const ProgressUpdate&)> on_progress;
   std::optional<jsonrpc::Id> related_request;
   std::function<void(const jsonrpc::Id&)> on_request_id;  // before sending, on the caller's thread
+  // A stop abandons the request: it answers kRequestCancelled at once and the peer gets
+  // notifications/cancelled (over HTTP in 2026-07-28, the transport closes the request's stream).
+  std::stop_token cancel;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -51,7 +54,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // on_finished runs once, when input has ended and every in-flight request has been answered.
   void start(std::function<void()> on_finished = {});
 
-  // Sends a request and blocks until its answer, the timeout (which also sends
+  // Sends a request and blocks until its answer, the timeout or options.cancel (which also send
   // notifications/cancelled) or the end of the connection.
   Outcome request(std::string_view method, json::object params, const RequestOptions& options);
   bool notify(std::string_view method, json::object params,

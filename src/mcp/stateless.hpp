@@ -48,5 +48,10 @@ int sessionless_error_status(const jsonrpc::Error& error);
 // The HTTP admission check of 2026-07-28 requests (transport::RequestValidator).
 std::optional<transport::AuthorizationDecision> validate_http_request(
     const transport::HeaderViews& headers, const jsonrpc::Message& message);
+// The Mcp-Param-* check of a 2026-07-28 tools/call against the x-mcp-header annotations of the
+// tool's inputSchema (input_schema_of: nullopt for an unknown tool, which is not checked here).
+std::optional<transport::AuthorizationDecision> validate_param_headers(
+    const transport::HeaderViews& headers, const jsonrpc::Message& message,
+    const std::function<std::optional<json::object>(std::string_view)>& input_schema_of);
 
 }  // namespace glassbox::mcp

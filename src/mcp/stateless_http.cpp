@@ -1,26 +1,19 @@
 // HTTP admission of 2026-07-28 requests: the standard headers must agree with the body
-// (MCP-Protocol-Version with _meta, Mcp-Method with the method, Mcp-Name with the name or uri),
-// else 400 with -32020; an unknown version gets 400 with -32022.
+// (MCP-Protocol-Version with _meta, Mcp-Method with the method, Mcp-Name with the name or uri,
+// Mcp-Param-* with the tool's x-mcp-header arguments), else 400 with -32020; an unknown version
+// gets 400 with -32022.
+#include "glassbox/json/ascii.hpp"
 #include "glassbox/mcp/protocol_revision.hpp"
-#include "glassbox/trace/otlp.hpp"
+#include "mcp/param_headers.hpp"
 #include "mcp/stateless.hpp"
 
 namespace glassbox::mcp {
 namespace {
 
-bool same_ascii_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::optional<std::string_view> header(const transport::HeaderViews& headers,
                                        std::string_view name) {
   for (const auto& [n, v] : headers) {
-    if (same_ascii_ignoring_case(n, name)) return v;
+    if (json::ascii_iequals(n, name)) return v;
   }
   return std::nullopt;
 }
@@ -29,19 +22,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-// A header value as the client meant it: "=?base64?...?=" carries what is not plain ASCII.
-std::optional<std::string> header_text(std::string_view raw) {
-  raw = trim(raw);
-  if (raw.size() >= kHeaderBase64Prefix.size() + kHeaderBase64Suffix.size() &&
-      raw.substr(0, kHeaderBase64Prefix.size()) == kHeaderBase64Prefix &&
-      raw.substr(raw.size() - kHeaderBase64Suffix.size()) == kHeaderBase64Suffix) {
-    return trace::base64_decode(
-        raw.substr(kHeaderBase64Prefix.size(),
-                   raw.size() - kHeaderBase64Prefix.size() - kHeaderBase64Suffix.size()));
-  }
-  return std::string(raw);
 }
 
 transport::AuthorizationDecision refusal(const jsonrpc::Message& message, jsonrpc::Error error) {
@@ -132,11 +112,35 @@ std::optional<transport::AuthorizationDecision> validate_http_request(
     std::optional<std::string_view> header_name = header(headers, kHeaderName);
     if (body_name && !header_name) return mismatch(message, "missing Mcp-Name header");
     if (body_name) {
-      std::optional<std::string> text = header_text(*header_name);
+      std::optional<std::string> text = decode_header_value(trim(*header_name));
       if (!text || *text != std::string_view(*body_name)) {
         return mismatch(message, "Mcp-Name header does not match params." + std::string(name_key));
       }
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<transport::AuthorizationDecision> validate_param_headers(
+    const transport::HeaderViews& headers, const jsonrpc::Message& message,
+    const std::function<std::optional<json::object>(std::string_view)>& input_schema_of) {
+  const auto* request = std::get_if<jsonrpc::Request>(&message);
+  if (request == nullptr || request->method != "tools/call") return std::nullopt;
+  std::optional<std::string_view> version = header(headers, kHeaderProtocolVersion);
+  if (!version || !is_stateless_version(trim(*version))) return std::nullopt;  // 2025-11-25
+  const json::object& params = json::as_object_or_empty(request->params);
+  const json::string* name = json::find_string(params, "name");
+  if (name == nullptr) return std::nullopt;
+  std::optional<json::object> schema = input_schema_of(*name);
+  if (!schema) return std::nullopt;  // an unknown tool: tools/call itself says so
+  auto annotations = read_param_headers(*schema);
+  // A tool whose annotations break the rules gets no header check (clients exclude it).
+  if (annotations.index() != 0) return std::nullopt;
+  const json::value* arguments = params.if_contains("arguments");
+  if (auto problem = check_param_headers(std::get<0>(annotations),
+                                         json::as_object_or_empty(arguments ? *arguments : nullptr),
+                                         headers)) {
+    return mismatch(message, std::move(*problem));
   }
   return std::nullopt;
 }

@@ -7,6 +7,10 @@
 #include "transport/http_common.hpp"
 #include "transport/sse.hpp"
 
+#include "glassbox/json/ascii.hpp"
+
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -230,7 +234,28 @@ void HttpClientImpl::join_auth_threads() {
   }
 }
 
+bool HttpClientImpl::cancel_by_closing(const jsonrpc::Message& message, const HeaderList& headers) {
+  const auto* n = std::get_if<jsonrpc::Notification>(&message);
+  if (n == nullptr || n->method != "notifications/cancelled") return false;
+  bool sessionless = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
+    return json::ascii_iequals(h.first, "MCP-Protocol-Version");
+  });
+  if (!sessionless) return false;
+  const json::value* id = json::as_object_or_empty(n->params).if_contains("requestId");
+  if (id == nullptr || !(id->is_int64() || id->is_string())) return true;  // nothing to close
+  std::string key = jsonrpc::to_string(id->is_int64() ? jsonrpc::Id(id->get_int64())
+                                                      : jsonrpc::Id(std::string(id->get_string())));
+  if (!pending_.erase(key)) return true;  // already answered
+  if (auto it = streaming_.find(key); it != streaming_.end()) {
+    it->second->close();
+  } else {
+    cancelled_.insert(key);  // its stream has not begun: closed as soon as it does
+  }
+  return true;
+}
+
 net::awaitable<void> HttpClientImpl::post_message(jsonrpc::Message message, HeaderList headers) {
+  if (cancel_by_closing(message, headers)) co_return;
   auto* n = std::get_if<jsonrpc::Notification>(&message);
   if (n == nullptr || n->method != "notifications/initialized") {
     while (initialized_in_flight_ && !closing_) co_await initialized_gate_.async_wait(kTuple);
@@ -353,8 +378,11 @@ net::awaitable<void> HttpClientImpl::post_one(jsonrpc::Message message, HeaderLi
   }
   std::string type = media_type(res[http::field::content_type]);
   if (type == "text/event-stream") {
+    if (key && cancelled_.erase(*key)) co_return;  // cancelled meanwhile: the stream is dropped
     sse::Parser events(options_.max_event_bytes);
+    if (key) streaming_[*key] = c.get();
     bool clean = co_await read_sse(*c, parser, events, key);
+    if (key) streaming_.erase(*key);
     if (clean && res.keep_alive()) give_back(std::move(c));
     if (key && pending_.count(*key) && !closing_) {
       // The stream ended before the response: resume it (SEP-1699) when it has an id.
@@ -366,6 +394,7 @@ net::awaitable<void> HttpClientImpl::post_one(jsonrpc::Message message, HeaderLi
       }
     }
   } else {
+    if (key) cancelled_.erase(*key);  // a whole answer: nothing left to close
     std::optional<jsonrpc::Received> body = co_await read_json_body(*c, parser);
     if (body && res.keep_alive()) give_back(std::move(c));
     if (!body) {

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -239,6 +240,9 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // Each message is its own POST, so two may overtake each other. Servers that refuse requests
   // until they have processed `notifications/initialized` (Arcade MCP does) must see the notice
   // first: what is sent after it waits until the notice's POST has been answered.
+  // A 2026-07-28 notifications/cancelled (its message carries MCP-Protocol-Version): closes the
+  // request's stream instead of being sent. False when the message is anything else.
+  bool cancel_by_closing(const jsonrpc::Message& message, const HeaderList& headers);
   net::awaitable<void> post_message(jsonrpc::Message message, HeaderList headers);
 
   net::awaitable<void> post_one(jsonrpc::Message message, HeaderList headers);
@@ -271,6 +275,11 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   std::optional<std::string> protocol_version_;
   std::optional<std::string> initialize_key_;
   std::set<std::string> pending_;  // requests sent and not answered yet
+  // MCP 2026-07-28 cancels a request by closing its response stream (no notifications/cancelled
+  // POST): the connection each request's SSE answer is read from, and the requests cancelled
+  // before their stream began.
+  std::map<std::string, Connection*> streaming_;
+  std::set<std::string> cancelled_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::set<Connection*> active_;
   std::set<std::shared_ptr<AuthWait>> auth_waits_;

@@ -1,6 +1,8 @@
 // MCP 2026-07-28 inputs from the network: a requestState a client echoes (opened against a fixed
 // key; the input may also be a genuine sealed state with bytes flipped), and the header/body
-// agreement check of a sessionless HTTP POST. Input layout: the first line is a header block
+// agreement check of a sessionless HTTP POST, Mcp-Param-* included (against a fixed tool whose
+// inputSchema annotates a string, an integer and a nested boolean). Input layout: the first line is
+// a header block
 // ("Name: value" pairs separated by '|'), the rest a JSON-RPC message and, after a NUL, a
 // requestState. Invariants: no crash; a state opens only when it is one we sealed.
 #include "glassbox/jsonrpc/message.hpp"
@@ -16,6 +18,16 @@ namespace {
 using namespace glassbox;
 
 const mcp::RequestStateOptions kOptions{.key = "fuzz-key-fuzz-key-fuzz-key-32byt"};
+
+json::object annotated_schema() {
+  json::object nested{{"type", "object"},
+                      {"properties", {{"on", {{"type", "boolean"}, {"x-mcp-header", "On"}}}}}};
+  return {{"type", "object"},
+          {"properties",
+           {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+            {"n", {{"type", "integer"}, {"x-mcp-header", "N"}}},
+            {"nested", std::move(nested)}}}};
+}
 
 }  // namespace
 
@@ -38,7 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     header_block.remove_prefix(std::min(bar + 1, header_block.size()));
   }
   jsonrpc::ParseResult parsed = jsonrpc::parse(body);
-  if (parsed.message) (void)mcp::validate_http_request(headers, *parsed.message);
+  if (parsed.message) {
+    (void)mcp::validate_http_request(headers, *parsed.message);
+    static const json::object schema = annotated_schema();
+    (void)mcp::validate_param_headers(headers, *parsed.message, [](std::string_view name) {
+      return name == "t" ? std::optional<json::object>(schema) : std::nullopt;
+    });
+  }
 
   auto opened = mcp::open_request_state(kOptions, "tools/call", "t", state);
   if (opened.index() == 0) {

@@ -11,6 +11,7 @@
 
 #include <future>
 #include <mutex>
+#include <thread>
 
 namespace glassbox::mcp {
 namespace {
@@ -196,6 +197,57 @@ TEST(ClientStateless, FallsBackToInitializeForA2025Server) {
   EXPECT_FALSE(
       json::as_object_or_empty(peer.requests("tools/call").at(0).params).contains("_meta"));
   EXPECT_TRUE(peer.headers().back().empty());
+}
+
+// A 2025-era stdio server that exits on a method it does not know before initialize: the
+// probe costs its life, so connect(factory) opens a second connection for initialize.
+TEST(ClientStateless, AServerThatExitsOnTheProbeIsStartedAgainForInitialize) {
+  auto [probe_client, probe_server] = transport::make_memory_pair();
+  std::promise<std::string> probed;
+  std::promise<void> exited;
+  probe_server->start(
+      {.on_message =
+           [&, server = probe_server.get()](jsonrpc::Message m, transport::MessageContext) {
+             if (auto* r = std::get_if<jsonrpc::Request>(&m)) probed.set_value(r->method);
+             std::thread([server] { server->close(); }).detach();  // as if the process exited
+           },
+       .on_close = [&] { exited.set_value(); }});
+  ScriptedPeer second([](const jsonrpc::Request& r) -> std::optional<Outcome> {
+    if (r.method == "initialize")
+      return json::object{{"protocolVersion", "2025-11-25"}, {"capabilities", json::object{}}};
+    return text_result("ok");
+  });
+  int opened = 0;
+  Client client;
+  client.connect([&]() -> std::shared_ptr<transport::Transport> {
+    ++opened;
+    return opened == 1 ? probe_client : second.client_end();
+  });
+  EXPECT_EQ(opened, 2);
+  EXPECT_EQ(probed.get_future().get(), kMethodServerDiscover);
+  EXPECT_EQ(client.revision(), ProtocolRevision::k2025_11_25);
+  client.call_tool("echo");
+  EXPECT_EQ(second.methods(),
+            (std::vector<std::string>{"initialize", "notifications/initialized", "tools/call"}));
+  exited.get_future().wait();
+}
+
+// A server that refuses the probe but stays up costs one connection only; so does a plain
+// transport, which has no second one to give.
+TEST(ClientStateless, ARefusedProbeKeepsTheConnection) {
+  ScriptedPeer peer([](const jsonrpc::Request& r) -> std::optional<Outcome> {
+    if (r.method == "initialize")
+      return json::object{{"protocolVersion", "2025-11-25"}, {"capabilities", json::object{}}};
+    return jsonrpc::Error{-32601, "method not found: " + r.method, nullptr};
+  });
+  int opened = 0;
+  Client client;
+  client.connect([&] {
+    ++opened;
+    return peer.client_end();
+  });
+  EXPECT_EQ(opened, 1);
+  EXPECT_EQ(client.revision(), ProtocolRevision::k2025_11_25);
 }
 
 TEST(ClientStateless, AnUnansweredDiscoverFallsBackAfterTheProbeTimeout) {
@@ -473,6 +525,25 @@ TEST(ParamHeaders, RefusesNamesThatAreNotTokens) {
   auto read = read_param_headers(nested);
   ASSERT_EQ(read.index(), 0u);
   EXPECT_EQ(std::get<0>(read).at(0).path, (std::vector<std::string>{"outer", "inner"}));
+}
+
+// The server's side of SEP-2243: a nested annotated argument is found through its path, header
+// names ignore case, and the last header of a repeated name is the one compared.
+TEST(ParamHeaders, ChecksHeadersAgainstNestedArguments) {
+  std::vector<ParamHeader> annotations{{"Inner", {"outer", "inner"}}};
+  json::object arguments{{"outer", {{"inner", true}}}};
+  using Views = std::vector<std::pair<std::string_view, std::string_view>>;
+  EXPECT_EQ(check_param_headers(annotations, arguments, Views{{"mcp-param-inner", "true"}}),
+            std::nullopt);
+  EXPECT_EQ(check_param_headers(annotations, arguments, Views{{"Mcp-Param-Inner", "1"}}),
+            "Mcp-Param-Inner header does not match params.arguments");
+  EXPECT_EQ(check_param_headers(annotations, arguments, Views{}),
+            "missing Mcp-Param-Inner header (params.arguments has its value)");
+  // An object or null argument has no header text: no header is expected, and none is allowed.
+  EXPECT_EQ(check_param_headers(annotations, {{"outer", {{"inner", nullptr}}}}, Views{}),
+            std::nullopt);
+  EXPECT_EQ(check_param_headers(annotations, {{"outer", "flat"}}, Views{{"Mcp-Param-Inner", "x"}}),
+            "Mcp-Param-Inner header has no value in params.arguments to agree with");
 }
 
 TEST(ResultCache, KeepsForTtlAndNotPastIt) {

@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 namespace glassbox::mcp {
 namespace {
@@ -57,6 +59,34 @@ TEST(ClientTs2Peer, AutoSettlesOn2026AndPinned2025UsesInitialize) {
   EXPECT_EQ(legacy.revision(), ProtocolRevision::k2025_11_25);
   EXPECT_EQ(init.protocol_version, "2025-11-25");
   EXPECT_EQ(legacy.call_tool("echo", {{"message", "b"}}).content.size(), 1u);
+}
+
+// subscriptions/listen against the SDK's stdio listen router: the update reaches on_notification
+// (as resources/subscribe's did in 2025), stamped with the stream's subscription id.
+TEST(ClientTs2Peer, SubscribeListensForResourceUpdates) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<json::object> updates;
+  ClientOptions options{.revision = ProtocolRevision::k2026_07_28};
+  options.on_notification = [&](const std::string& method, const json::object& params) {
+    if (method != "notifications/resources/updated") return;
+    std::lock_guard lock(mutex);
+    updates.push_back(params);
+    changed.notify_all();
+  };
+  Client client(options);
+  client.connect(spawn_ts2_server());
+  client.subscribe("test://greeting");
+  client.call_tool("touch", {{"uri", "test://greeting"}});
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(20), [&] { return !updates.empty(); }));
+  EXPECT_EQ(json::serialize(updates[0].at("uri")), R"("test://greeting")");
+  const json::object* meta = json::find_object(updates[0], "_meta");
+  ASSERT_NE(meta, nullptr);
+  EXPECT_TRUE(meta->contains("io.modelcontextprotocol/subscriptionId"));
+  lock.unlock();
+  client.unsubscribe("test://greeting");  // cancels the stream; the server takes it
+  EXPECT_EQ(client.call_tool("echo", {{"message", "still here"}}).content.size(), 1u);
 }
 
 }  // namespace

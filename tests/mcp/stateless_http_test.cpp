@@ -21,6 +21,12 @@ class StatelessHttp : public ::testing::Test {
       ctx.elicit({{"message", "?"}}, "q");
       return CallToolResult::text("answered");
     });
+    object region{{"type", "object"},
+                  {"properties",
+                   {{"region", {{"type", "string"}, {kXMcpHeaderAnnotation, "Region"}}},
+                    {"count", {{"type", "integer"}, {kXMcpHeaderAnnotation, "Count"}}}}}};
+    server_.add_tool({.name = "regional", .input_schema = std::move(region)},
+                     [](const object&, RequestContext&) { return CallToolResult::text("ok"); });
     server_.add_tool({.name = "plain"},
                      [](const object&, RequestContext&) { return CallToolResult::text("plain"); });
     http_ = start_http(server_);
@@ -109,6 +115,84 @@ TEST_F(StatelessHttp, ErrorsOfASessionlessRequestCarryTheirHttpStatus) {
   testing::Reply removed = post(body("ping", {}), standard("ping"));
   EXPECT_EQ(removed.status, 404);
   EXPECT_EQ(error_code(removed), jsonrpc::error_code::kMethodNotFound);
+}
+
+// SEP-2243 (http-custom-header-server-validation): Mcp-Param-<Name> against the argument the
+// tool's inputSchema annotates with x-mcp-header. The exact refusal: HTTP 400, a JSON-RPC error
+// with the request's id, -32020, and a message naming the header.
+TEST_F(StatelessHttp, ParamHeadersMustAgreeWithTheAnnotatedArguments) {
+  auto call = [&](object arguments, Headers extra) {
+    Headers h = standard("tools/call", "regional");
+    for (auto& e : extra) h.push_back(std::move(e));
+    return post(body("tools/call", {{"name", "regional"}, {"arguments", std::move(arguments)}}), h);
+  };
+  struct Accepted {
+    const char* what;
+    object arguments;
+    Headers headers;
+  };
+  for (const Accepted& c : {
+           Accepted{"plain value", {{"region", "Hello"}}, {{"Mcp-Param-Region", "Hello"}}},
+           Accepted{"Base64 value",
+                    {{"region", "Hello"}},
+                    {{"mcp-param-region", "=?base64?SGVsbG8=?="}}},
+           Accepted{"spaces around", {{"region", "Hello"}}, {{"Mcp-Param-Region", "  Hello "}}},
+           Accepted{"literal without the wrapper",
+                    {{"region", "SGVsbG8="}},
+                    {{"Mcp-Param-Region", "SGVsbG8="}}},
+           Accepted{"literal without the suffix",
+                    {{"region", "=?base64?SGVsbG8="}},
+                    {{"Mcp-Param-Region", "=?base64?SGVsbG8="}}},
+           Accepted{"integer in decimal",
+                    {{"region", "x"}, {"count", 42}},
+                    {{"Mcp-Param-Region", "x"}, {"MCP-PARAM-COUNT", "42"}}},
+           Accepted{"no argument, no header", {}, {}},
+       }) {
+    testing::Reply r = call(c.arguments, c.headers);
+    EXPECT_EQ(r.status, 200) << c.what << ": " << r.body;
+  }
+  struct Refused {
+    const char* what;
+    object arguments;
+    Headers headers;
+    const char* message;
+  };
+  for (const Refused& c : {
+           Refused{"another value",
+                   {{"region", "Hello"}},
+                   {{"Mcp-Param-Region", "World"}},
+                   "Mcp-Param-Region header does not match params.arguments"},
+           Refused{"missing header",
+                   {{"region", "test-value"}},
+                   {},
+                   "missing Mcp-Param-Region header (params.arguments has its value)"},
+           Refused{"header without argument",
+                   {},
+                   {{"Mcp-Param-Region", "Hello"}},
+                   "Mcp-Param-Region header has no value in params.arguments to agree with"},
+           Refused{"Base64 without padding",
+                   {{"region", "Hello"}},
+                   {{"Mcp-Param-Region", "=?base64?SGVsbG8?="}},
+                   "Mcp-Param-Region header holds invalid Base64"},
+           Refused{"Base64 with other characters",
+                   {{"region", "Hello"}},
+                   {{"Mcp-Param-Region", "=?base64?SGVs!!!bG8=?="}},
+                   "Mcp-Param-Region header holds invalid Base64"},
+           Refused{"integer differs",
+                   {{"region", "x"}, {"count", 42}},
+                   {{"Mcp-Param-Region", "x"}, {"Mcp-Param-Count", "41"}},
+                   "Mcp-Param-Count header does not match params.arguments"},
+       }) {
+    testing::Reply r = call(c.arguments, c.headers);
+    EXPECT_EQ(r.status, 400) << c.what;
+    EXPECT_EQ(r.content_type, "application/json") << c.what;
+    auto v = json::parse(r.body);
+    ASSERT_TRUE(v) << c.what << ": " << r.body;
+    EXPECT_EQ(*v, json::parse(R"({"jsonrpc":"2.0","id":7,"error":{"code":-32020,"message":")" +
+                              std::string(c.message) + R"("}})")
+                      .value())
+        << c.what << ": " << r.body;
+  }
 }
 
 TEST_F(StatelessHttp, SessionsOf2025StillStartWithInitialize) {

@@ -121,6 +121,12 @@ class Client {
   // notifications/initialized. The result holds the server's capabilities, identity and
   // instructions either way (protocol_version says which revision won).
   const InitializeResult& connect(std::shared_ptr<transport::Transport> transport);
+  // The same, with a way to open the transport again (spawning a stdio server anew): in auto
+  // mode, when the connection closes during the server/discover probe (a 2025-era stdio server
+  // that exits on a method it does not know), a second transport is opened and spoken to with
+  // initialize. A server that answers the probe, or refuses it, costs one transport only.
+  using TransportFactory = std::function<std::shared_ptr<transport::Transport>()>;
+  const InitializeResult& connect(const TransportFactory& open);
   const InitializeResult& initialize_result() const;
   const json::object& server_capabilities() const;
   ProtocolRevision revision() const;  // valid after connect()

@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -161,6 +162,9 @@ class Server {
   // anything else or anything unknown. Any thread (authorizers call it on I/O threads).
   std::vector<std::string> required_scopes(std::string_view method,
                                            const json::object& params) const;
+  // A registered tool's inputSchema (nullopt for an unknown name). Any thread (the HTTP
+  // admission checks Mcp-Param-* headers against its x-mcp-header annotations on I/O threads).
+  std::optional<json::object> tool_input_schema(std::string_view name) const;
 
   // Raw prompt: the arguments the client sent (strings; each of prompt.arguments marked
   // required must be present, or prompts/get fails with invalid params).

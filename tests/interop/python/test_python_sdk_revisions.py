@@ -3,6 +3,8 @@ speaks MCP 2026-07-28 beside the 2025 era), over stdio and Streamable HTTP, with
 `--protocol`: 2026-07-28 (server/discover and the per-request _meta), 2025-11-25 (initialize), and
 auto. (Which revision auto settles on with this peer is asserted in-process by
 tests/mcp/client_ts2_peer_test.cpp for the TypeScript peer; the CLI does not print it.)
+Also: a 2025-era stdio server that exits on the server/discover probe (exits_on_discover_server.py)
+is started again for initialize.
 """
 
 import socket
@@ -54,3 +56,23 @@ def test_http(http_url, protocol):
     call = run_glassbox("call", "echo", "message=hi", "--protocol", protocol, "--url", http_url)
     assert call.returncode == 0, call.stderr
     assert "Echo: hi" in call.stdout
+
+
+def test_a_server_that_exits_on_the_probe_is_started_again(tmp_path):
+    # `auto` probes with server/discover; this 2025-era server exits on it, so the CLI starts it
+    # again and speaks initialize (two starts). Pinned to 2025-11-25 there is no probe (one).
+    starts = tmp_path / "starts"
+    env = {"EXITS_ON_DISCOVER_LOG": str(starts)}
+    target = ["--", sys.executable, str(HERE / "exits_on_discover_server.py")]
+    call = run_glassbox("call", "echo", "message=hi", "--protocol", "auto", *target, env=env)
+    assert call.returncode == 0, call.stderr
+    assert "Echo: hi" in call.stdout
+    assert starts.read_text().count("start") == 2
+    starts.unlink()
+    pinned = run_glassbox("call", "echo", "message=hi", "--protocol", "2025-11-25", *target, env=env)
+    assert pinned.returncode == 0, pinned.stderr
+    assert starts.read_text().count("start") == 1
+    # Pinned to 2026-07-28 the probe is the connection: no fallback, a clear error.
+    modern = run_glassbox("call", "echo", "message=hi", "--protocol", "2026-07-28", *target, env=env)
+    assert modern.returncode != 0
+    assert "2026-07-28" in modern.stderr

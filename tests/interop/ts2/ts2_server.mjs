@@ -6,7 +6,8 @@
 //
 // Tools: echo {message}; confirm {env} asks for an elicitation with inputRequired, then answers
 // with what the user said; where lists the client's roots the same way; meta echoes the _meta
-// the request arrived with (so a test sees what the client sent: passback's ask, traceparent).
+// the request arrived with (so a test sees what the client sent: passback's ask, traceparent);
+// touch {uri} sends notifications/resources/updated for uri (subscriptions/listen delivers it).
 import { McpServer, acceptedContent, inputRequired } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 
@@ -15,7 +16,7 @@ const TELEMETRY = 'io.modelcontextprotocol/server-execution-telemetry';
 export function makeServer() {
   const server = new McpServer(
     { name: 'ts2-server', version: '2.4.0' },
-    { capabilities: { tools: {}, resources: {}, extensions: { [TELEMETRY]: {} } } },
+    { capabilities: { tools: {}, resources: { subscribe: true }, extensions: { [TELEMETRY]: {} } } },
   );
   server.registerTool(
     'echo',
@@ -44,6 +45,14 @@ export function makeServer() {
     async (_args, ctx) => ({
       content: [{ type: 'text', text: JSON.stringify(ctx.mcpReq._meta ?? null) }],
     }),
+  );
+  server.registerTool(
+    'touch',
+    { description: 'Says that a resource changed', inputSchema: z.object({ uri: z.string() }) },
+    async ({ uri }) => {
+      await server.server.sendResourceUpdated({ uri });
+      return { content: [{ type: 'text', text: `touched ${uri}` }] };
+    },
   );
   server.registerResource(
     'greeting',

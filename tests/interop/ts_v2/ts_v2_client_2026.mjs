@@ -2,12 +2,13 @@
 // the revision and in auto mode (server/discover probe), over stdio and Streamable HTTP. Checks
 // the negotiated revision, the discover result (passback's extension identifier), a plain call,
 // a multi round-trip call answered by the client's own elicitation handler, and passback: the
-// SERVER span of the returned spans names the protocol version and no session.
+// SERVER span of the returned spans names the protocol version and no session. The same client
+// also calls through `glassbox proxy --http` (the proxy's HTTP front, stdio child behind it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { glassbox, startGlassboxServer } from '../http/common.mjs';
+import { glassbox, startGlassboxHttp, startGlassboxServer } from '../http/common.mjs';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const traceparent = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -37,7 +38,7 @@ function serverSpan(traces) {
 
 const attribute = (span, key) => span.attributes.find((a) => a.key === key)?.value?.stringValue;
 
-async function exercise(client) {
+async function exercise(client, { inputRequired = true } = {}) {
   assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
   const discover = client.getDiscoverResult();
   assert.ok(discover, 'the connect-time server/discover result is kept');
@@ -52,8 +53,10 @@ async function exercise(client) {
   assert.equal(simple.content[0].text, 'This is a simple text response for testing.');
 
   // The server answers input_required; the SDK runs its elicitation handler and retries.
-  const asked = await client.callTool({ name: 'test_input_required_result_elicitation', arguments: {} });
-  assert.equal(asked.content[0].text, 'Hello, Ada (asked: What is your name?)!');
+  if (inputRequired) {
+    const asked = await client.callTool({ name: 'test_input_required_result_elicitation', arguments: {} });
+    assert.equal(asked.content[0].text, 'Hello, Ada (asked: What is your name?)!');
+  }
 
   // Passback, requested per request (C2) with a traceparent (S3).
   const traced = await client.callTool({
@@ -82,6 +85,23 @@ for (const mode of [{ pin: '2026-07-28' }, 'auto']) {
       await exercise(client);
     } finally {
       await client.close();
+    }
+  });
+
+  test(`proxy HTTP front, ${label}`, async () => {
+    // P1: what the client sends and receives crosses the proxy unchanged (discover, the
+    // per-request _meta); passback (S1-S4) still comes back to the front. Not input_required:
+    // the proxy opens a back (a new stdio child) per sessionless POST, so the retry reaches a
+    // child whose request-state key never sealed the state (-32602); see docs/protocol-2026.md.
+    const proxy = await startGlassboxHttp(
+      ['proxy', '--http', '127.0.0.1:0', '--', glassbox, 'serve', 'everything', '--stdio']);
+    const client = newClient(mode);
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+      await exercise(client, { inputRequired: false });
+    } finally {
+      await client.close();
+      assert.equal(await proxy.stop(), 0, proxy.log());
     }
   });
 
