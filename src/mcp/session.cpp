@@ -3,6 +3,8 @@
 #include "glassbox/json/non_finite.hpp"
 #include "glassbox/mcp/request_context.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <utility>
 
@@ -211,6 +213,7 @@ void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
     pending = std::move(it->second);
     pending_.erase(it);
   }
+  pending->answered.store(true);
   pending->promise.set_value(std::move(outcome));
 }
 
@@ -225,6 +228,7 @@ void Session::on_input_closed() {
     finished = take_finished_locked();
   }
   for (auto& [id, p] : pending) {
+    p->answered.store(true);
     p->promise.set_value(
         jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});
   }
@@ -279,15 +283,29 @@ Outcome Session::request(std::string_view method, json::object params,
     on_cancel.emplace(
         options.cancel, std::function<void()>([&] {
           if (auto taken = abandon("cancelled")) {
+            taken->answered.store(true);
             taken->promise.set_value(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
                                                     "request cancelled", nullptr});
           }
         }));
   }
-  // The answer arrives through this transport: when this thread is its reader, reading must
-  // move elsewhere while it waits.
+  // A lone caller reads its answer itself when it can (no reader thread to wake, then wake it);
+  // not when a cancel may answer it from another thread. Else the answer arrives through this
+  // transport's reader: when this thread is that reader, reading must move elsewhere while it
+  // waits.
+  auto deadline =
+      std::chrono::steady_clock::now() +
+      std::min<std::chrono::milliseconds>(options.timeout, std::chrono::hours(24 * 365));
+  waiting_->fetch_add(1);
+  if (!options.cancel.stop_possible()) {
+    transport_->read_on_caller({.done = [pending] { return pending->answered.load(); },
+                                .alone = [waiting = waiting_] { return waiting->load() <= 1; },
+                                .deadline = deadline});
+  }
   transport_->will_block();
-  if (answer.wait_for(options.timeout) == std::future_status::timeout && abandon("timed out")) {
+  std::future_status status = answer.wait_until(deadline);
+  waiting_->fetch_sub(1);
+  if (status == std::future_status::timeout && abandon("timed out")) {
     return jsonrpc::Error{
         jsonrpc::error_code::kRequestTimeout,
         "request timed out after " + std::to_string(options.timeout.count()) + " ms", nullptr};

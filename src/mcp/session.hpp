@@ -80,6 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   struct Pending {
     std::promise<Outcome> promise;
+    std::atomic<bool> answered{false};  // set before the promise: the caller may read it alone
     std::function<void(const ProgressUpdate&)> on_progress;
   };
 
@@ -107,6 +108,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::map<jsonrpc::Id, std::stop_source> in_flight_;        // incoming, by id
   std::size_t answering_ = 0;  // incoming requests whose answer is being written
   std::int64_t next_id_ = 0;
+  // Callers inside request(): a lone caller reads its own answer (Transport::read_on_caller).
+  std::shared_ptr<std::atomic<int>> waiting_ = std::make_shared<std::atomic<int>>(0);
   std::atomic<bool> input_closed_{false};
 
   json::object peer_capabilities_;

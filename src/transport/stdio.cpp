@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -106,6 +107,10 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     on_close_requested();
     char byte = 1;
     [[maybe_unused]] ssize_t n = ::write(wake_[1], &byte, 1);
+    // A leader in standby reads again, to see the end.
+    std::lock_guard lock(lead_mutex_);
+    resume_now_ = true;
+    standby_cv_.notify_all();
   }
 
   bool callbacks_may_block() const noexcept override { return !ordered_; }
@@ -114,6 +119,32 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     if (ordered_) return;
     std::lock_guard lock(lead_mutex_);
     if (delivering_ && leader_thread_ == std::this_thread::get_id()) promote_locked();
+  }
+
+  // The caller leads in the leader's place while the leader is in standby (see lead()); a lone
+  // caller that finds the leader reading asks it to stand by after its answer, for the next call.
+  bool read_on_caller(const CallerRead& read) override {
+    if (ordered_) return false;
+    std::unique_lock lock(lead_mutex_);
+    if (ended_) return false;
+    bool alone = read.alone();
+    // A leader promoted past stays flagged until it wakes: its epoch says whether it still leads.
+    const bool standby = standby_ && standby_epoch_ == leader_epoch_;
+    if (!standby || caller_leading_ || !alone) {
+      if (standby && !caller_leading_) resume_locked();  // another caller waits: read now
+      if (alone && !standby) caller_wait_ = read;
+      return false;
+    }
+    const std::uint64_t epoch = leader_epoch_;
+    caller_leading_ = true;
+    caller_led_ = true;
+    lead_for_caller(lock, epoch, read);
+    caller_leading_ = false;
+    // Reading goes back to the leader at once unless this was the only caller and its answer
+    // was all there was; else the leader waits a tick for the next call's caller.
+    if (epoch == leader_epoch_ && !ended_ && (!read.done() || !queue_.empty() || !read.alone()))
+      resume_locked();
+    return true;
   }
 
  protected:
@@ -178,48 +209,116 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   }
 
   // Called with the lock held; returns with it held, when this thread retired or input ended.
+  // When a lone caller's answer has come, the leader stands by instead of reading on: the
+  // caller's next call reads its own answer (read_on_caller), which saves two thread switches.
   void lead(std::unique_lock<std::mutex>& lock, std::uint64_t epoch) {
     for (;;) {
-      while (!queue_.empty()) {
-        jsonrpc::Message message = std::move(queue_.front());
-        queue_.pop_front();
-        delivering_ = true;
-        leader_thread_ = std::this_thread::get_id();
-        if (!queue_.empty()) batch_answers(leader_thread_);
-        ++deliveries_;
-        if (watchdog_asleep_) watch_cv_.notify_one();
-        lock.unlock();
-        if (callbacks_.on_message) callbacks_.on_message(std::move(message), MessageContext{});
-        lock.lock();
-        if (epoch != leader_epoch_) return;  // promoted past: another thread leads now
-        delivering_ = false;
-      }
-      batch_answers({});
+      if (!deliver_queued(lock, epoch, nullptr)) return;  // promoted past
       if (input_ended_) {
         finish(lock);
         return;
       }
-      lock.unlock();
-      std::vector<jsonrpc::Message> batch;
-      bool more = read_some(batch);
-      lock.lock();
-      for (auto& m : batch) queue_.push_back(std::move(m));
-      input_ended_ = !more;
+      if (caller_wait_ && caller_wait_->done()) {
+        bool alone = caller_wait_->alone();
+        caller_wait_.reset();
+        if (alone && !stand_by(lock, epoch)) return;
+        continue;
+      }
+      read_into_queue(lock, -1);
     }
   }
 
-  // Reads one chunk into `batch` (parse errors are answered here); false at end of input.
-  bool read_some(std::vector<jsonrpc::Message>& batch) {
+  // The caller's turn as leader (lock held): until its answer, its deadline, end of input or a
+  // promotion past `epoch`.
+  void lead_for_caller(std::unique_lock<std::mutex>& lock, std::uint64_t epoch,
+                       const CallerRead& read) {
+    for (;;) {
+      if (!deliver_queued(lock, epoch, &read.done) || read.done()) return;
+      if (input_ended_) {
+        finish(lock);
+        return;
+      }
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(read.deadline -
+                                                               std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      read_into_queue(lock, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+    }
+  }
+
+  // Delivers what is queued, stopping early once `until` holds; false when promoted past.
+  bool deliver_queued(std::unique_lock<std::mutex>& lock, std::uint64_t epoch,
+                      const std::function<bool()>* until) {
+    while (!queue_.empty() && !(until && (*until)())) {
+      jsonrpc::Message message = std::move(queue_.front());
+      queue_.pop_front();
+      delivering_ = true;
+      leader_thread_ = std::this_thread::get_id();
+      if (!queue_.empty()) batch_answers(leader_thread_);
+      ++deliveries_;
+      if (watchdog_asleep_) watch_cv_.notify_one();
+      lock.unlock();
+      if (callbacks_.on_message) callbacks_.on_message(std::move(message), MessageContext{});
+      lock.lock();
+      if (epoch != leader_epoch_) return false;  // another thread leads now
+      delivering_ = false;
+    }
+    batch_answers({});
+    return true;
+  }
+
+  // Reads one chunk without the lock; false when the wait timed out with nothing read.
+  bool read_into_queue(std::unique_lock<std::mutex>& lock, int timeout_ms) {
+    lock.unlock();
+    std::vector<jsonrpc::Message> batch;
+    Read r = read_some(batch, timeout_ms);
+    lock.lock();
+    for (auto& m : batch) queue_.push_back(std::move(m));
+    if (r == Read::kEnded) input_ended_ = true;
+    return r != Read::kTimedOut;
+  }
+
+  // The leader lends its turn to callers: it wakes each tick, and leads again when asked, or when
+  // no caller read during a whole tick. False when promoted past or at the end.
+  bool stand_by(std::unique_lock<std::mutex>& lock, std::uint64_t epoch) {
+    standby_ = true;
+    standby_epoch_ = epoch;
+    caller_led_ = false;
+    for (;;) {
+      standby_cv_.wait_for(lock, handoff_after_,
+                           [&] { return ended_ || resume_now_ || epoch != leader_epoch_; });
+      if (ended_ || epoch != leader_epoch_) break;
+      if (caller_leading_) {
+        resume_now_ = false;
+        continue;
+      }
+      if (resume_now_ || !caller_led_) break;
+      caller_led_ = false;
+    }
+    standby_ = false;
+    resume_now_ = false;
+    return !ended_ && epoch == leader_epoch_;
+  }
+
+  void resume_locked() {
+    resume_now_ = true;
+    standby_cv_.notify_one();
+  }
+
+  enum class Read { kSome, kEnded, kTimedOut };
+
+  // Reads one chunk into `batch` (parse errors are answered here); kEnded at end of input.
+  Read read_some(std::vector<jsonrpc::Message>& batch, int timeout_ms) {
     char buffer[64 * 1024];
     for (;;) {
-      if (closed_.load()) return false;
+      if (closed_.load()) return Read::kEnded;
       pollfd fds[2] = {{read_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-      int ready = ::poll(fds, 2, -1);
+      int ready = ::poll(fds, 2, timeout_ms);
       if (ready < 0) {
         if (errno == EINTR) continue;
-        return false;
+        return Read::kEnded;
       }
-      if (fds[1].revents != 0) return false;
+      if (ready == 0) return Read::kTimedOut;
+      if (fds[1].revents != 0) return Read::kEnded;
       if (fds[0].revents == 0) continue;
       ssize_t n = ::read(read_fd_, buffer, sizeof buffer);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
@@ -227,7 +326,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         // A last line without its newline still counts at end of input: a piped
         // `echo request | server` gets its answer (sends work until close()).
         if (!closed_.load() && !reader_.blank()) take(reader_.finish(), batch);
-        return false;
+        return Read::kEnded;
       }
       // Lines are read as they arrive: a line's telemetry over its bound is dropped while read,
       // and a line too large to keep is still answered, with its id when it was an answer.
@@ -239,7 +338,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         take(reader_.finish(), batch);
         data.remove_prefix(nl + 1);
       }
-      if (!batch.empty()) return true;
+      if (!batch.empty()) return Read::kSome;
     }
   }
 
@@ -255,6 +354,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     ended_ = true;
     lead_cv_.notify_all();
     watch_cv_.notify_all();
+    standby_cv_.notify_all();
     lock.unlock();
     if (callbacks_.on_close) callbacks_.on_close();
     lock.lock();
@@ -316,6 +416,13 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   bool input_ended_ = false;
   bool ended_ = false;  // on_close has been called (or is being called)
   bool watchdog_asleep_ = false;
+  std::condition_variable standby_cv_;
+  bool standby_ = false;                   // the leader lends its turn to callers
+  std::uint64_t standby_epoch_ = 0;        // ...the leader of this epoch
+  bool caller_leading_ = false;            // a caller reads in its place
+  bool caller_led_ = false;                // a caller read during this standby tick
+  bool resume_now_ = false;                // the leader in standby is asked to read again
+  std::optional<CallerRead> caller_wait_;  // a lone caller waiting while the leader reads
 };
 
 class ProcessTransport final : public FdTransport {

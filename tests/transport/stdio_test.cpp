@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace glassbox::transport {
@@ -212,6 +213,60 @@ TEST(StdioTransport, WillBlockMovesReadingBeforeTheCallbackWaits) {
   lock.unlock();
   t->close();
   s->wait_closed();
+}
+
+// A lone caller reads its own answer on its own thread once the reader stands by, and a caller
+// that is not alone hands reading back to the reader thread.
+TEST(StdioTransport, ALoneCallerReadsItsOwnAnswer) {
+  Pipes pipes;
+  // No standby tick within the test's life: only callers move reading.
+  auto t = make_stdio_transport(
+      {.read_fd = pipes.in[0], .write_fd = pipes.out[1], .handoff_after = std::chrono::hours(1)});
+  struct Seen {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::thread::id> threads;
+  };
+  auto seen = std::make_shared<Seen>();
+  t->start({.on_message = [seen](jsonrpc::Message, MessageContext) {
+    std::lock_guard lock(seen->m);
+    seen->threads.push_back(std::this_thread::get_id());
+    seen->cv.notify_all();
+  }});
+  auto count = [seen] {
+    std::lock_guard lock(seen->m);
+    return seen->threads.size();
+  };
+  auto caller = [&](std::size_t answers, bool alone) {
+    return Transport::CallerRead{.done = [count, answers] { return count() >= answers; },
+                                 .alone = [alone] { return alone; },
+                                 .deadline = std::chrono::steady_clock::now() + 10s};
+  };
+  // The reader reads the first answer; the lone caller waiting for it asks it to stand by next.
+  EXPECT_FALSE(t->read_on_caller(caller(1, true)));
+  pipes.write(R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  {
+    std::unique_lock lock(seen->m);
+    ASSERT_TRUE(seen->cv.wait_for(lock, 10s, [&] { return seen->threads.size() == 1; }));
+    EXPECT_NE(seen->threads[0], std::this_thread::get_id());
+  }
+  // Once the reader stands by, a caller whose answer is in leads at once and returns.
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!t->read_on_caller(caller(1, true)) && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  pipes.write(R"({"jsonrpc":"2.0","id":2,"result":{}})");
+  EXPECT_TRUE(t->read_on_caller(caller(2, true)));
+  ASSERT_EQ(count(), 2u);
+  EXPECT_EQ(seen->threads[1], std::this_thread::get_id());  // read and delivered right here
+  // Not alone: the reader thread reads again, and delivers what comes on its own thread.
+  EXPECT_FALSE(t->read_on_caller(caller(3, false)));
+  pipes.write(R"({"jsonrpc":"2.0","method":"notifications/message","params":{}})");
+  {
+    std::unique_lock lock(seen->m);
+    ASSERT_TRUE(seen->cv.wait_for(lock, 10s, [&] { return seen->threads.size() == 3; }));
+    EXPECT_NE(seen->threads[2], std::this_thread::get_id());
+  }
+  t->close();
 }
 
 // ordered_delivery (a relay's need): a slow callback holds the next message back instead of

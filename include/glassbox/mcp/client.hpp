@@ -49,8 +49,9 @@ struct LogMessage {
 // Per-call options.
 struct CallOptions {
   std::optional<std::chrono::milliseconds> timeout;  // default: ClientOptions::request_timeout
-  // Called on the client's reader thread for each notifications/progress of this call; setting
-  // it sends a progressToken with the request.
+  // Called on the thread reading the client's input (over stdio the calling thread itself while
+  // it reads its own answer) for each notifications/progress of this call; setting it sends a
+  // progressToken with the request.
   std::function<void(const ProgressUpdate&)> on_progress;
   json::object meta;  // merged into params._meta (traceparent, otel, ...)
   // Called on the calling thread with the JSON-RPC id of the request, just before it is sent

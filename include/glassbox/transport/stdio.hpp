@@ -3,6 +3,8 @@
 // Threads: the thread that reads a message delivers it, and the session runs a request right
 // there (callbacks_may_block() is true): when a callback runs past 1 ms, or calls will_block(),
 // another thread takes over reading, so callbacks may then overlap (not with ordered_delivery).
+// A lone caller waiting for an answer reads it itself (read_on_caller): after such an answer the
+// reader thread stands by for one handoff_after tick, so sequential calls wake no other thread.
 // send() takes a mutex and writes the whole line (a slow reader on the other side blocks senders,
 // never the reading); answers sent while a batch of messages read together is delivered leave in
 // one write.

@@ -21,6 +21,7 @@
 #include "glassbox/jsonrpc/message.hpp"
 
 #include <any>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -76,6 +77,18 @@ class Transport {
   // Called from inside a callback that is about to wait for another message of this transport
   // (a handler's request to the client): reading moves to another thread now, not after a delay.
   virtual void will_block() noexcept {}
+
+  // A caller waiting for an answer may read it itself: no wake-up of a reader thread that then
+  // wakes the caller. `done` says the answer is in; `alone` that no other caller waits for input.
+  struct CallerRead {
+    std::function<bool()> done;
+    std::function<bool()> alone;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  // Reads and delivers messages on the calling thread until done(), the deadline, the end of
+  // input or a slow delivery moves reading elsewhere, when no other thread reads at the moment;
+  // returns false at once when it cannot. Either way some thread keeps reading afterwards.
+  virtual bool read_on_caller(const CallerRead& /*read*/) { return false; }
 };
 
 }  // namespace glassbox::transport
