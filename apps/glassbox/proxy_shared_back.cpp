@@ -2,6 +2,8 @@
 // proxy_shared_back.hpp.
 #include "proxy_shared_back.hpp"
 
+#include "glassbox/mcp/protocol_revision.hpp"
+
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -86,7 +88,9 @@ class SharedBack::Port : public transport::Transport {
   bool closed_ = false;  // on_close ran, or runs in start()
 };
 
-SharedBack::~SharedBack() { close(); }
+SharedBack::~SharedBack() {
+  close();
+}
 
 std::shared_ptr<transport::Transport> SharedBack::port() {
   for (int attempt = 1;; ++attempt) {
@@ -106,19 +110,18 @@ std::shared_ptr<transport::Transport> SharedBack::port() {
     if (fresh) {
       std::weak_ptr<SharedBack> weak = weak_from_this();
       std::weak_ptr<Link> weak_link = link;
-      link->transport->start(
-          {.on_message =
-               [weak, weak_link](jsonrpc::Message m, transport::MessageContext) {
-                 auto self = weak.lock();
-                 auto l = weak_link.lock();
-                 if (self && l) self->from_back(l, std::move(m));
-               },
-           .on_close =
-               [weak, weak_link] {
-                 auto self = weak.lock();
-                 auto l = weak_link.lock();
-                 if (self && l) self->back_closed(l);
-               }});
+      link->transport->start({.on_message =
+                                  [weak, weak_link](jsonrpc::Message m, transport::MessageContext) {
+                                    auto self = weak.lock();
+                                    auto l = weak_link.lock();
+                                    if (self && l) self->from_back(l, std::move(m));
+                                  },
+                              .on_close =
+                                  [weak, weak_link] {
+                                    auto self = weak.lock();
+                                    auto l = weak_link.lock();
+                                    if (self && l) self->back_closed(l);
+                                  }});
     }
     auto port = std::make_shared<Port>(shared_from_this(), link);
     std::lock_guard lock(mutex_);
@@ -153,6 +156,8 @@ bool SharedBack::send(Port& port, const std::shared_ptr<Link>& link, const jsonr
     if (auto* r = std::get_if<jsonrpc::Request>(&out)) {
       std::int64_t back_id = next_id_++;
       Route route{.port = link->ports[&port], .front_id = r->id, .front_token = nullptr};
+      const json::object* meta = json::find_object(json::as_object_or_empty(r->params), "_meta");
+      route.wants_log = meta && meta->contains(mcp::kMetaLogLevel);
       if (json::value* token = progress_token(r->params)) {
         route.front_token = *token;
         *token = back_id;  // unique among the back's requests, as the back id is
@@ -239,8 +244,11 @@ void SharedBack::from_back(const std::shared_ptr<Link>& link, jsonrpc::Message m
         target = it->second.port.lock();
         *token = it->second.front_token;
       } else {
-        // Not tied to a request by anything on the wire: only an unambiguous front gets it.
+        // Not tied to a request by anything on the wire: only an unambiguous front gets it (a
+        // log message, only a front whose request asked for log messages, 2026-07-28).
+        bool log = n.method == "notifications/message";
         for (const auto& [id, route] : link->routes) {
+          if (log && !route.wants_log) continue;
           auto p = route.port.lock();
           if (target && p != target) return;
           target = p;

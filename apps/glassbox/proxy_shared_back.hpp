@@ -11,8 +11,9 @@
 // - closing a port cancels its requests still in flight on the back, and drops their responses;
 // - a request from the back (a 2026-07-28 server asks through input_required instead) is refused
 //   with -32601: no single client stands behind the shared back;
-// - a notification without a progress token goes to the only port with a request in flight, or
-//   nowhere.
+// - a notification without a progress token goes to the only port with a request in flight (a log
+//   message: the only one whose request named a logLevel), or nowhere: stdio does not say which
+//   request it belongs to.
 // 2025-11-25 sessions do not use it: their back is their own (proxy.cpp).
 //
 // Threads: every member, and every Port member, may be called from any thread. A port's callbacks
@@ -53,6 +54,7 @@ class SharedBack : public std::enable_shared_from_this<SharedBack> {
     std::weak_ptr<Port> port;
     jsonrpc::Id front_id;
     json::value front_token;  // null: none asked for
+    bool wants_log = false;   // _meta names a logLevel
   };
   struct Link {
     std::shared_ptr<transport::Transport> transport;
