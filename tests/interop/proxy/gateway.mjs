@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from '@modelcontextprotocol/client';
 import { bin, connectThroughProxy, newSpanId, newTraceId, passbackSpans, startReceiver } from './common.mjs';
 import { startGlassboxHttp } from '../http/common.mjs';
 
@@ -95,6 +96,35 @@ test('--http front: plain results, the stitched trace exported, a clean exit on 
       assert.equal(r._meta, undefined);
     }
     await expectStitched(traceId, hostSpan);
+    await client.close();
+  } finally {
+    assert.equal(await proxy.stop(), 0, `exit 0 on SIGTERM; log: ${proxy.log()}`);
+  }
+});
+
+// covers P2: sessionless 2026-07-28 POSTs, which share one back, are taken over all the same
+test('--http front, MCP 2026-07-28 (TypeScript SDK v2 client): concurrent calls stitched on the shared back', async () => {
+  const proxy = await startGlassboxHttp(['proxy', '--http', '127.0.0.1:0', '--otlp', receiver.url, '--', ...demo]);
+  const client = new ClientV2({ name: 'ts-v2-proxy-http', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  try {
+    await client.connect(new StreamableHTTPClientTransportV2(new URL(proxy.url)));
+    assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+    const traceId = newTraceId();
+    const hostSpan = newSpanId();
+    const results = await Promise.all([0, 1, 2].map(() =>
+      client.callTool({ ...search, _meta: { traceparent: `00-${traceId}-${hostSpan}-01` } })));
+    for (const r of results) {
+      assert.match(r.content[0].text, /acme-corp/);
+      assert.equal(r._meta, undefined);
+    }
+    await expectStitched(traceId, hostSpan);
+    // One proxy CLIENT span per call, each with the server's SERVER span under it.
+    await receiver.waitFor((all) => {
+      const clients = all.filter((s) => s.traceId === traceId && s.service === 'glassbox-proxy');
+      return clients.length === 3 &&
+        clients.every((c) => all.some((s) => s.parentSpanId === c.spanId && s.kind === 2));
+    });
     await client.close();
   } finally {
     assert.equal(await proxy.stop(), 0, `exit 0 on SIGTERM; log: ${proxy.log()}`);
