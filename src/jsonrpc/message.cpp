@@ -126,6 +126,58 @@ void append_json(std::string& out, const json::value& v) {
   }
 }
 
+void append_key(std::string& out, std::string_view key) {
+  boost::json::serializer serializer;
+  serializer.reset(key);
+  char buf[256];
+  while (!serializer.done()) out.append(serializer.read(buf, sizeof buf));
+  out += ':';
+}
+
+// Writes `o` member by member down raw.path, the text of `raw` in place of its member and
+// every other member as it is. True when the member was found (and the text spliced).
+bool append_with_raw(std::string& out, const json::object& o, const RawMember& raw,
+                     std::size_t depth) {
+  const bool last = depth == raw.path.size();
+  const std::string_view want = last ? std::string_view(raw.key) : raw.path[depth];
+  bool spliced = false;
+  out += '{';
+  bool first = true;
+  for (const auto& member : o) {
+    if (!first) out += ',';
+    first = false;
+    append_key(out, member.key());
+    if (!spliced && member.key() == want) {
+      if (last && member.value().is_null()) {
+        out += raw.json;
+        spliced = true;
+        continue;
+      }
+      if (const json::object* inner = last ? nullptr : member.value().if_object()) {
+        spliced = append_with_raw(out, *inner, raw, depth + 1);
+        continue;
+      }
+    }
+    append_json(out, member.value());
+  }
+  out += '}';
+  return spliced;
+}
+
+void append_result(std::string& out, const Response& response) {
+  const json::object* result = response.result.if_object();
+  if (response.raw && result != nullptr) {
+    std::size_t start = out.size();
+    if (append_with_raw(out, *result, *response.raw, 0)) return;
+    out.resize(start);  // no place for it: the result as it is
+  }
+  if (response.result.is_null()) {
+    out += "{}";
+  } else {
+    append_json(out, response.result);
+  }
+}
+
 void append_id(std::string& out, const Id& id) {
   if (const auto* i = std::get_if<std::int64_t>(&id)) {
     out += std::to_string(*i);
@@ -138,7 +190,8 @@ void append_id(std::string& out, const Id& id) {
 
 std::string serialize(const Message& m) {
   std::string out;
-  out.reserve(256);
+  const auto* response = std::get_if<Response>(&m);
+  out.reserve(256 + (response && response->raw ? response->raw->json.size() : 0));
   out += R"({"jsonrpc":"2.0",)";
   std::visit(
       [&](const auto& msg) {
@@ -159,11 +212,7 @@ std::string serialize(const Message& m) {
           out += R"("id":)";
           append_id(out, msg.id);
           out += R"(,"result":)";
-          if (msg.result.is_null()) {
-            out += "{}";
-          } else {
-            append_json(out, msg.result);
-          }
+          append_result(out, msg);
         } else {
           out += R"("id":)";
           if (msg.id) {

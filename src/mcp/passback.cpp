@@ -124,15 +124,21 @@ Middleware make_passback_middleware(PassbackOptions options) {
     trace::CurationReport report;
     const trace::TracerProvider& provider = *recorder->provider();
     std::vector<NestedHop> nested = call->take();
+    if (!stream && nested.empty()) {
+      // The common case: written straight as text, spliced into the response as it is.
+      std::string text = trace::curate_to_otlp_json_string(
+          recorder->take(), root_id, provider.resource(), provider.scope(), curation, &report);
+      passback_wire::attach_text(
+          outcome, ctx,
+          passback_wire::finish_payload_text(std::move(text), std::move(report),
+                                             recorder->dropped_span_count()));
+      return outcome;
+    }
     json::object nested_report;
-    json::object traces =
-        stream ? finish_streamed(*stream, recorder->take(), root_id, provider, std::move(nested),
-                                 &report, &nested_report)
-        : nested.empty()
-            ? trace::curate_to_otlp_json(recorder->take(), root_id, provider.resource(),
-                                         provider.scope(), curation, &report)
-            : curate_with_nested(recorder->take(), root_id, provider, curation, std::move(nested),
-                                 &report, &nested_report);
+    json::object traces = stream ? finish_streamed(*stream, recorder->take(), root_id, provider,
+                                                   std::move(nested), &report, &nested_report)
+                                 : curate_with_nested(recorder->take(), root_id, provider, curation,
+                                                      std::move(nested), &report, &nested_report);
     passback_wire::finish_payload(traces, report, recorder->dropped_span_count());
     if (!nested_report.empty()) traces["policy"].get_object()["nested"] = std::move(nested_report);
     passback_wire::attach(outcome, std::move(traces));

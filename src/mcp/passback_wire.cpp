@@ -15,7 +15,7 @@ json::object& object_at(json::object& holder, std::string_view key) {
 }
 
 // _meta.otel of `meta`'s owner, made an object when it is not one.
-void put_traces(json::object& meta, json::object payload) {
+void put_traces(json::object& meta, json::value payload) {
   object_at(meta, "otel")["traces"] = std::move(payload);
 }
 
@@ -70,6 +70,30 @@ void finish_payload(json::object& payload, trace::CurationReport report,
   payload["truncated"] = report.truncated || recorder_dropped > 0;
   payload["droppedSpanCount"] = report.dropped_span_count;
   payload["policy"] = report.to_json();  // S15
+}
+
+std::string finish_payload_text(std::string curated, trace::CurationReport report,
+                                std::uint64_t recorder_dropped) {
+  report.dropped_span_count += recorder_dropped;
+  curated.pop_back();  // the closing brace of {"resourceSpans":[...]}
+  curated +=
+      report.truncated || recorder_dropped > 0 ? R"(,"truncated":true)" : R"(,"truncated":false)";
+  curated += R"(,"droppedSpanCount":)";
+  curated += std::to_string(report.dropped_span_count);
+  curated += R"(,"policy":)";
+  curated += json::serialize(report.to_json());  // S15
+  curated += '}';
+  return curated;
+}
+
+void attach_text(Outcome& outcome, RequestContext& ctx, std::string payload) {
+  if (outcome.index() != 0) {
+    attach(outcome, std::move(boost::json::parse(payload).get_object()));
+    return;
+  }
+  put_traces(outcome_meta(outcome), nullptr);  // keeps the payload's place among the members
+  set_raw_result_member(ctx,
+                        {.path = {"_meta", "otel"}, .key = "traces", .json = std::move(payload)});
 }
 
 void attach(Outcome& outcome, json::object payload) {

@@ -54,6 +54,16 @@ json::object build_payload(trace::Recorder& recorder, const trace::SpanId& root,
 void finish_payload(json::object& payload, trace::CurationReport report,
                     std::uint64_t recorder_dropped);
 
+// The same payload as JSON text, for a response that carries it as it is (no tree): `curated`
+// is trace::curate_to_otlp_json_string's text; the members are finish_payload's.
+std::string finish_payload_text(std::string curated, trace::CurationReport report,
+                                std::uint64_t recorder_dropped);
+
+// Puts the payload text in result._meta.otel.traces: a null placeholder in the tree, and the
+// text for the session to splice in its place when it writes the response (jsonrpc::RawMember).
+// On an error outcome (S10) it is parsed and attached as attach() does.
+void attach_text(Outcome& outcome, RequestContext& ctx, std::string payload);
+
 // Puts the payload in result._meta.otel.traces, or error.data._meta.otel.traces (S10), keeping
 // what else _meta and otel hold.
 void attach(Outcome& outcome, json::object payload);

@@ -1,14 +1,13 @@
 #include "glassbox/mcp/server.hpp"
 
 #include "glassbox/json/non_finite.hpp"
+#include "glassbox/transport/secure_random.hpp"
 #include "glassbox/transport/stdio.hpp"
 #include "mcp/input_required.hpp"
 #include "mcp/session.hpp"
 #include "mcp/stateless.hpp"
 #include "mcp/subscriptions.hpp"
 #include "mcp/worker_pool.hpp"
-
-#include <openssl/rand.h>
 
 #include <charconv>
 #include <shared_mutex>
@@ -140,8 +139,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                      .max_bytes = options.stateless.max_request_state_bytes};
     if (request_state.key.empty()) {
       request_state.key.resize(32);
-      if (RAND_bytes(reinterpret_cast<unsigned char*>(request_state.key.data()), 32) != 1)
-        throw std::runtime_error("RAND_bytes failed");
+      transport::secure_random_bytes(request_state.key.data(), 32);
     }
     install_methods();
   }

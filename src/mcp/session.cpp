@@ -106,12 +106,14 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
                           std::stop_token token) {
   jsonrpc::Id id = request.id;
   Outcome outcome;
+  std::optional<jsonrpc::RawMember> raw;  // passback's payload text, spliced into the result
   if (auto problem = bad_progress_token(request)) {
     // Refused where it enters: it would be echoed in every progress notification.
     outcome = jsonrpc::Error{jsonrpc::error_code::kInvalidParams, std::move(*problem), nullptr};
   } else {
     RequestContext ctx(shared_from_this(), std::move(request), std::move(context), token);
     outcome = invoke_handler(dispatch_, ctx);
+    raw = take_raw_result_member(ctx);
   }
   bool cancelled = false;
   {
@@ -137,7 +139,8 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
       }
     }
     if (outcome.index() == 0) {
-      transport_->send(jsonrpc::Response{id, std::move(std::get<0>(outcome))}, options);
+      transport_->send(jsonrpc::Response{id, std::move(std::get<0>(outcome)), std::move(raw)},
+                       options);
     } else {
       transport_->send(jsonrpc::ErrorResponse{id, std::move(std::get<1>(outcome))}, options);
     }

@@ -4,6 +4,7 @@
 
 #include "glassbox/trace/otlp.hpp"
 
+#include "trace/otlp_json_writer.hpp"
 #include "trace/redaction.hpp"
 
 #include <algorithm>
@@ -229,16 +230,6 @@ class Curator {
   std::vector<std::string> allow_;
 };
 
-// The serialized size, by streaming through a stack buffer (no allocation).
-std::size_t json_size(const json::object& o) {
-  boost::json::serializer serializer;
-  serializer.reset(&o);
-  char buf[4096];
-  std::size_t n = 0;
-  while (!serializer.done()) n += serializer.read(buf, sizeof buf).size();
-  return n;
-}
-
 void add_reason(std::string& reason, std::string_view text) {
   if (!reason.empty()) reason += "; ";
   reason += text;
@@ -269,10 +260,9 @@ json::object CurationReport::to_json() const {
   return o;
 }
 
-json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,
-                                 const Resource& resource, const InstrumentationScope& scope,
-                                 const CurationOptions& options, CurationReport* report_out,
-                                 boost::json::storage_ptr sp) {
+std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
+                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const CurationOptions& options, CurationReport* report_out) {
   CurationReport report;
   const std::size_t total = spans.size();
   const bool detailed = options.detailed && options.allow_detailed;
@@ -361,20 +351,29 @@ json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root
     add_reason(report.reason, "span count limit " + std::to_string(max_spans));
   }
 
-  // Redact and bound each kept span, encode it, and stop at the byte bound.
+  // Redact and bound each kept span, write it, and stop at the byte bound: the bound is on the
+  // text itself (resource, scope, framing and spans), each span measured as it is written and
+  // taken back when it does not fit.
   Curator curator(options, report);
-  json::object resource_json = resource_to_otlp_json(resource, sp);
-  json::object scope_json = scope_to_otlp_json(scope, sp);
-  std::size_t bytes = json_size(resource_json) + json_size(scope_json) + 64;
-  json::array out_spans(sp);
-  out_spans.reserve(order.size());
-  std::size_t over_bytes = 0;
+  otlp_json::JsonWriter w;
+  w.out.reserve(512 + order.size() * 640);
+  w.raw(R"({"resourceSpans":[{"resource":)");
+  w.resource_object(resource);
+  w.raw(R"(,"scopeSpans":[{"scope":)");
+  w.scope_object(scope);
+  w.raw(R"(,"spans":[)");
+  constexpr std::string_view kClose = "]}]}]}";
+  std::size_t bytes = w.out.size() + kClose.size();
+  std::size_t over_bytes = 0, kept = 0;
   for (std::size_t k = 0; k < order.size(); ++k) {
     SpanData& s = spans[order[k]];
     curator.span(s);
-    json::object encoded = span_to_otlp_json(s, sp);
-    std::size_t size = json_size(encoded) + 1;
+    const std::size_t mark = w.out.size();
+    if (kept) w.out += ',';
+    w.span(s);
+    std::size_t size = w.out.size() - mark;  // with its separator
     if (bytes + size > options.max_bytes) {
+      w.out.resize(mark);
       if (k == 0) {
         // The first span (the root) always goes out: shed its events, links, attributes.
         std::size_t shed = s.events.size() + s.links.size() + s.attributes.size();
@@ -385,16 +384,17 @@ json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root
         s.links.clear();
         s.attributes.clear();
         report.truncated_attribute_count += shed;
-        encoded = span_to_otlp_json(s, sp);
-        size = json_size(encoded) + 1;
+        w.span(s);
+        size = w.out.size() - mark;
       } else {
         over_bytes = order.size() - k;
         break;
       }
     }
     bytes += size;
-    out_spans.push_back(std::move(encoded));
+    ++kept;
   }
+  w.raw(kClose);
   if (over_bytes) {
     report.truncated = true;
     add_reason(report.reason, "byte limit " + std::to_string(options.max_bytes));
@@ -402,24 +402,21 @@ json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root
   if (!detailed && filtered && !(options.detailed && !options.allow_detailed))
     add_reason(report.reason, "top level only (detailed not requested)");
 
-  report.kept_span_count = out_spans.size();
-  report.dropped_span_count = total - out_spans.size();
+  report.kept_span_count = kept;
+  report.dropped_span_count = total - kept;
   (void)over_count;
-
-  json::object scope_spans(sp);
-  scope_spans.emplace("scope", std::move(scope_json));
-  scope_spans.emplace("spans", std::move(out_spans));
-  json::array scope_spans_array(sp);
-  scope_spans_array.push_back(std::move(scope_spans));
-  json::object resource_spans(sp);
-  resource_spans.emplace("resource", std::move(resource_json));
-  resource_spans.emplace("scopeSpans", std::move(scope_spans_array));
-  json::array resource_spans_array(sp);
-  resource_spans_array.push_back(std::move(resource_spans));
-  json::object out(sp);
-  out.emplace("resourceSpans", std::move(resource_spans_array));
   if (report_out) *report_out = std::move(report);
-  return out;
+  return std::move(w.out);
+}
+
+json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,
+                                 const Resource& resource, const InstrumentationScope& scope,
+                                 const CurationOptions& options, CurationReport* report_out,
+                                 boost::json::storage_ptr sp) {
+  std::string text =
+      curate_to_otlp_json_string(std::move(spans), root, resource, scope, options, report_out);
+  json::value tree = boost::json::parse(text, std::move(sp));
+  return std::move(tree.get_object());
 }
 
 }  // namespace glassbox::trace

@@ -11,6 +11,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <optional>
+#include <string_view>
+
 // GCC 12 warns, wrongly, that the frame of a coroutine defined outside its class (or a free
 // coroutine template) is freed by a mismatched operator delete: Asio's frame allocator pairs its
 // own new and delete. For the files that include this header only.
@@ -34,5 +37,11 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // A request as the server reads it.
 using Request = http::request<http::string_body>;
+
+inline std::optional<std::string_view> header_of(const Request& request, std::string_view name) {
+  auto it = request.find(name);
+  if (it == request.end()) return std::nullopt;
+  return std::string_view(it->value());
+}
 
 }  // namespace glassbox::transport::http_detail

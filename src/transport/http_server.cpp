@@ -14,6 +14,7 @@
 #include "transport/http_admission.hpp"
 #include "transport/http_authorizer_bridge.hpp"
 #include "transport/http_common.hpp"
+#include "transport/http_inline.hpp"
 #include "transport/http_public_document.hpp"
 #include "transport/http_session.hpp"
 
@@ -51,12 +52,6 @@ constexpr std::chrono::seconds kHandshakeTimeout{10};
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-std::optional<std::string_view> header_of(const Request& request, std::string_view name) {
-  auto it = request.find(name);
-  if (it == request.end()) return std::nullopt;
-  return std::string_view(it->value());
-}
-
 }  // namespace
 
 class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this<HttpServer::Impl> {
@@ -92,6 +87,7 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
     return true;
   }
   void forget_session(const std::string& id) override { sessions_.forget(id); }
+  InlineWatch& inline_watch() override { return inline_; }
 
  private:
   // What stop() needs of a connection. `lowest` and `alive` are touched only on its strand.
@@ -192,6 +188,7 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
   std::optional<tcp::acceptor> acceptor_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
+  InlineWatch inline_{io_};  // relief for a callback that runs long on an I/O thread
 };
 
 // ---- HttpServer::Impl -------------------------------------------------------------------------
@@ -346,6 +343,7 @@ void HttpServer::Impl::stop() {
     io_finished_ = true;
   }
   io_.stop();
+  inline_.stop();
   for (auto& thread : threads_) {
     if (thread.get_id() == std::this_thread::get_id()) {
       thread.detach();

@@ -2,11 +2,13 @@
 // SSE writer that puts a stream on a connection.
 #include "transport/http_session.hpp"
 
+#include "glassbox/transport/secure_random.hpp"
+
 #include "transport/http_common.hpp"
 #include "transport/sse.hpp"
 
-#include <openssl/rand.h>
 #include <sys/ioctl.h>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -81,7 +83,13 @@ void HttpSession::deliver(jsonrpc::Message message, MessageContext context) {
     if (closed_) return;
     inbox_.push_back({std::move(message), std::move(context)});
   }
-  drain();
+  // A one-shot session's request runs on an I/O thread, but not inside the connection's
+  // coroutine: that one must be free to write the request's notifications as they come.
+  if (one_shot()) {
+    schedule_drain();
+  } else {
+    drain();
+  }
 }
 
 std::shared_ptr<Stream> HttpSession::open_request_stream(const std::string& key,
@@ -257,6 +265,10 @@ void HttpSession::schedule_drain() {
   drain();
 }
 
+void HttpSession::will_block() {
+  if (auto server = server_.lock()) server->inline_watch().will_block();
+}
+
 void HttpSession::drain() {
   std::unique_lock lock(mutex_);
   if (!started_ || draining_) return;
@@ -266,6 +278,10 @@ void HttpSession::drain() {
     inbox_.pop_front();
     std::shared_ptr<const Callbacks> callbacks = callbacks_;
     lock.unlock();
+    // A one-shot session's request runs right here, on the I/O thread: watched, so that a
+    // slow one gets a relief thread.
+    std::shared_ptr<SessionHost> watcher = one_shot() ? server_.lock() : nullptr;
+    std::uint64_t token = watcher ? watcher->inline_watch().begin() : 0;
     try {
       if (!callbacks) {
       } else if (item.message) {
@@ -278,6 +294,7 @@ void HttpSession::drain() {
     } catch (...) {
       // A callback's failure must not stall the inbox; the MCP layer maps its own errors.
     }
+    if (watcher) watcher->inline_watch().end(token);
     lock.lock();
   }
   draining_ = false;
@@ -331,6 +348,7 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
 }
 
 void HttpSession::close(bool inline_drain) {
+  std::shared_ptr<const Callbacks> close_now;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
@@ -341,10 +359,24 @@ void HttpSession::close(bool inline_drain) {
         stream->sink->wake();
       }
     }
-    inbox_.push_back({std::nullopt, {}});
+    // A one-shot session's request may be running in the drain (subscriptions/listen runs
+    // until its client goes away): the close notice must reach it now, not after it returns.
+    if (one_shot() && draining_) {
+      close_now = callbacks_;
+    } else {
+      inbox_.push_back({std::nullopt, {}});
+    }
   }
   auto server = server_.lock();
   if (server) server->forget_session(id_);
+  if (close_now) {
+    try {
+      if (close_now->on_close) close_now->on_close();
+    } catch (...) {
+      // As in drain(): the MCP layer maps its own errors.
+    }
+    return;
+  }
   if (inline_drain) {
     drain();
   } else {
@@ -358,7 +390,7 @@ namespace {
 
 std::string random_session_id() {
   unsigned char bytes[24];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  secure_random_bytes(bytes, sizeof bytes);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   id.reserve(sizeof bytes * 2);
@@ -531,6 +563,11 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
     }
   } cancel_wait{lowest.socket(), armed};
 
+  if (session->one_shot() && !resumed) {
+    // Its request was posted to run on an I/O thread (deliver()): let it go first, so that a
+    // quick answer leaves in the same write as the head instead of a write and a wake-up later.
+    co_await net::post(co_await net::this_coro::executor, kTuple);
+  }
   bool finished = false;
   bool may_hold = session->id().empty() && timing.hold_head_for_plain_errors;
   for (;;) {

@@ -14,6 +14,7 @@
 #include "glassbox/transport/http_server.hpp"
 
 #include "transport/asio_net.hpp"
+#include "transport/http_inline.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
@@ -53,6 +54,8 @@ class SessionHost {
   // Runs `fn` on an I/O thread unless the server is stopped; false when it did not.
   virtual bool post(std::function<void()> fn) = 0;
   virtual void forget_session(const std::string& id) = 0;
+  // Watches callbacks that run on an I/O thread (http_inline.hpp).
+  virtual InlineWatch& inline_watch() = 0;
 };
 
 // The connection side of an SSE stream. Guarded by its session's mutex, except `timer`, which
@@ -108,6 +111,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
               std::weak_ptr<SessionHost> server, std::string owner = {});
 
   const std::string& id() const { return id_; }
+  // One POST's session (no id): its one request runs on the I/O thread that read it.
+  bool one_shot() const { return id_.empty(); }
+  void will_block();
   // Who created it, as the authorizer named them (AuthorizationDecision::session_owner).
   const std::string& owner() const { return owner_; }
 
@@ -206,6 +212,8 @@ class SessionTransport : public Transport {
     return session_->send(message, options);
   }
   void close() override { session_->close(false); }
+  bool callbacks_may_block() const noexcept override { return session_->one_shot(); }
+  void will_block() noexcept override { session_->will_block(); }
   HttpSession& session() { return *session_; }
 
  private:

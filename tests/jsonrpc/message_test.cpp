@@ -100,6 +100,40 @@ TEST(MessageSerialize, RoundTrip) {
   EXPECT_EQ(serialize(*r.message), text);
 }
 
+// A raw member replaces its null placeholder in place, as text; other members stay as they are.
+TEST(MessageSerialize, RawMemberIsSplicedInPlace) {
+  json::object result{{"content", json::array{"x"}},
+                      {"_meta", {{"a", 1}, {"otel", {{"logs", true}, {"traces", nullptr}}}}},
+                      {"after", "y"}};
+  Response response{Id{3}, result, RawMember{{"_meta", "otel"}, "traces", R"({"spans":[1,2]})"}};
+  const std::string text = serialize(response);
+  EXPECT_EQ(text, R"({"jsonrpc":"2.0","id":3,"result":{"content":["x"],"_meta":{"a":1,"otel":)"
+                  R"({"logs":true,"traces":{"spans":[1,2]}}},"after":"y"}})");
+  // What reaches the other end is the result with the text in place of the placeholder.
+  auto back = parse(text);
+  ASSERT_TRUE(back.message);
+  result["_meta"].as_object()["otel"].as_object()["traces"] = json::object{{"spans", {1, 2}}};
+  EXPECT_EQ(std::get<Response>(*back.message).result, json::value(result));
+}
+
+// Without its placeholder (something replaced the result) nothing is spliced: never a second
+// member of the same name, never text outside its place.
+TEST(MessageSerialize, RawMemberWithoutItsPlaceIsLeftOut) {
+  RawMember raw{{"_meta", "otel"}, "traces", R"({"spans":[]})"};
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"k", 1}}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"k":1}})");
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", 5}}}}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":5}}})");
+  EXPECT_EQ(serialize(Response{Id{4}, nullptr, raw}), R"({"jsonrpc":"2.0","id":4,"result":{}})");
+  // A member that no longer holds the placeholder was set by someone after the text was made.
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", {{"traces", 7}}}}}}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":7}}}})");
+  // Keys on the path are escaped as any key is.
+  RawMember quoted{{"a\"b"}, "t\n", "true"};
+  EXPECT_EQ(serialize(Response{Id{5}, json::object{{"a\"b", {{"t\n", nullptr}}}}, quoted}),
+            R"({"jsonrpc":"2.0","id":5,"result":{"a\"b":{"t\n":true}}})");
+}
+
 TEST(Id, ToString) {
   EXPECT_EQ(to_string(Id{42}), "42");
   EXPECT_EQ(to_string(Id{"a\"b"}), R"("a\"b")");

@@ -354,5 +354,58 @@ TEST(CurateTest, ByteBound) {
   EXPECT_EQ(out.dropped_events_count, 100u);
 }
 
+// covers S12: the byte bound is on the text that leaves, to the byte: every bound from below the
+// root's own size up to the whole payload gives a text no longer than the bound (a root alone
+// over it excepted), and one byte more never keeps fewer spans.
+TEST(CurateTest, ByteBoundIsExactOnTheText) {
+  Tree t;
+  for (int i = 0; i < 12; ++i)
+    t.add("child", t.root, 1000 + static_cast<std::uint64_t>(i))
+        .attributes.push_back({"k", std::string(static_cast<std::size_t>(40 + i * 7), 'v')});
+  const CurationOptions whole{.detailed = true};
+  const std::size_t full =
+      curate_to_otlp_json_string(t.spans, t.root, resource(), {}, whole).size();
+  CurationReport root_only;
+  const std::size_t root_size =
+      curate_to_otlp_json_string(t.spans, t.root, resource(), {}, {.max_bytes = 1}, &root_only)
+          .size();
+  EXPECT_EQ(root_only.kept_span_count, 1u);
+  std::size_t previous_kept = 0;
+  for (std::size_t bound = root_size - 20; bound <= full + 2; ++bound) {
+    CurationOptions options = whole;
+    options.max_bytes = bound;
+    CurationReport report;
+    std::string text =
+        curate_to_otlp_json_string(t.spans, t.root, resource(), {}, options, &report);
+    if (bound >= root_size) {
+      ASSERT_LE(text.size(), bound) << "bound " << bound;
+    } else {
+      EXPECT_EQ(report.kept_span_count, 1u);
+    }
+    ASSERT_GE(report.kept_span_count, previous_kept) << "bound " << bound;
+    previous_kept = report.kept_span_count;
+    EXPECT_EQ(report.truncated, bound < full) << "bound " << bound;
+  }
+  EXPECT_EQ(previous_kept, 17u);  // the whole tree: 5 spans and 12 children (not the stray)
+}
+
+// The text and the tree are the same payload; the text is what the streaming encoder writes for
+// the kept spans (one writer for both).
+TEST(CurateTest, TextIsTheStreamingEncodersOutput) {
+  Tree t;
+  t.spans[0].attributes.push_back({"password", "hunter2"});
+  t.spans[1].attributes.push_back({"ratio", 0.25});
+  CurationReport report;
+  std::string text = curate_to_otlp_json_string(t.spans, t.root, resource(), {}, {}, &report);
+  EXPECT_EQ(report.redacted_attribute_count, 1u);
+  auto decoded = decode_otlp_json(std::string_view(text));
+  ASSERT_TRUE(decoded);
+  const auto& kept = decoded->resource_spans.at(0).scope_spans.at(0).spans;
+  ASSERT_EQ(kept.size(), 3u);  // root, a, b
+  EXPECT_EQ(text, encode_otlp_json_string(kept, resource(), InstrumentationScope{}));
+  EXPECT_EQ(json::value(curate_to_otlp_json(t.spans, t.root, resource(), {}, {})),
+            json::parse(text).value());
+}
+
 }  // namespace
 }  // namespace glassbox::trace

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace glassbox::jsonrpc {
 
@@ -55,9 +56,24 @@ struct Notification {
   json::value params;
 };
 
+// A member of a result written as JSON text, as it is: a payload made by a direct writer
+// (passback's spans, src/mcp/passback_wire.hpp) goes out without being built as a tree and
+// serialized again. It replaces the member `key` of the object that `path` names from the
+// result ({"_meta", "otel"} -> result._meta.otel.traces); that member must be there and null
+// (the placeholder), so that the spliced text keeps its place. When the path is missing or the
+// member holds anything else (something replaced it after the text was made: it has the last
+// word), nothing is spliced.
+// `json` must be one well-formed JSON value: it is not checked.
+struct RawMember {
+  std::vector<std::string> path;
+  std::string key;
+  std::string json;
+};
+
 struct Response {
   Id id;
   json::value result;
+  std::optional<RawMember> raw{};  // spliced into result by serialize()
 };
 
 struct ErrorResponse {

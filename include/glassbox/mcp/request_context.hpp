@@ -119,6 +119,15 @@ class RequestContext {
     return context.input_round_.get();
   }
 
+  // A member of the result the session splices in as JSON text when it answers
+  // (jsonrpc::Response::raw): passback's payload (src/mcp/passback_wire.hpp).
+  friend void set_raw_result_member(RequestContext& context, jsonrpc::RawMember member) {
+    context.raw_result_ = std::move(member);
+  }
+  friend std::optional<jsonrpc::RawMember> take_raw_result_member(RequestContext& context) {
+    return std::exchange(context.raw_result_, std::nullopt);
+  }
+
   // 2026-07-28: the recorded question (unwinding with InputRequired) or the client's answer.
   json::value stateless_request(std::string_view method, json::object params, std::string_view key);
 
@@ -129,6 +138,7 @@ class RequestContext {
   std::shared_ptr<InputRound> input_round_;
   std::mutex progress_mutex_;
   double last_progress_ = 0;  // under progress_mutex_
+  std::optional<jsonrpc::RawMember> raw_result_;
 };
 
 }  // namespace glassbox::mcp

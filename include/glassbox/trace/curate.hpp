@@ -51,8 +51,8 @@ struct CurationOptions {
   bool detailed = false;       // the caller asked for the whole tree (S6)
   bool allow_detailed = true;  // server policy: may the whole tree leave? (else top level, S15)
   Redaction redaction{};
-  std::size_t max_spans = 256;                    // root included; the root is never dropped
-  std::size_t max_bytes = 256 * 1024;             // serialized size of the spans, approximately
+  std::size_t max_spans = 256;         // root included; the root is never dropped
+  std::size_t max_bytes = 256 * 1024;  // the curated OTLP JSON text (only a root alone is over)
   std::size_t max_attribute_value_length = 1024;  // strings and bytes; longer ones are cut
   std::size_t max_attributes = 128;               // per span, event and link (S12)
   std::size_t max_events = 128;                   // per span
@@ -86,11 +86,20 @@ struct CurationReport {
 // `scope`. Spans come out root first, then by depth and start time. Resource attributes are the
 // server's own configuration and are not redacted. The result is built in `sp` (the default
 // resource unless given; pass the storage of the JSON document it will be inserted into, so
-// that inserting it moves instead of copying).
+// that inserting it moves instead of copying). A caller that writes the result out anyway
+// takes the text instead (curate_to_otlp_json_string, below): no tree at all.
 json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,
                                  const Resource& resource, const InstrumentationScope& scope,
                                  const CurationOptions& options, CurationReport* report = nullptr,
                                  boost::json::storage_ptr sp = {});
+
+// The same curation written straight as OTLP JSON text by the direct writer (no tree): the
+// text serialize(curate_to_otlp_json(...)) would give, each span's size measured as it is
+// written for the byte bound. curate_to_otlp_json is this text, parsed.
+std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
+                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const CurationOptions& options,
+                                       CurationReport* report = nullptr);
 
 // The redaction rules on their own (the same the curation applies). Returns true when the
 // attribute `key` with string `value` (may be empty for a non-string) must be redacted.
