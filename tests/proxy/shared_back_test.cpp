@@ -51,6 +51,16 @@ struct Backs {
   }
 };
 
+// Two fronts on one shared back, started.
+struct Fronts {
+  explicit Fronts(SharedBack& shared) : a(shared.port()), b(shared.port()) {
+    a->start(front_a.callbacks());
+    b->start(front_b.callbacks());
+  }
+  Inbox front_a, front_b;
+  std::shared_ptr<transport::Transport> a, b;
+};
+
 jsonrpc::Request call(std::int64_t id, json::value token = nullptr) {
   json::object params{{"name", "echo"}};
   if (!token.is_null()) params["_meta"] = json::object{{"progressToken", token}};
@@ -66,11 +76,8 @@ jsonrpc::Request at_back(Inbox& inbox, std::size_t nth) {
 TEST(SharedBack, FrontsWithTheSameIdAndTokenEachGetTheirOwnAnswers) {
   Backs backs;
   auto shared = backs.make();
-  Inbox front_a, front_b;
-  auto a = shared->port();
-  auto b = shared->port();
-  a->start(front_a.callbacks());
-  b->start(front_b.callbacks());
+  Fronts fronts(*shared);
+  auto& [front_a, front_b, a, b] = fronts;
   ASSERT_TRUE(a->send(call(1, "p")));
   ASSERT_TRUE(b->send(call(1, "p")));
   jsonrpc::Request first = at_back(backs.inbox(0), 0);
@@ -106,11 +113,8 @@ TEST(SharedBack, FrontsWithTheSameIdAndTokenEachGetTheirOwnAnswers) {
 TEST(SharedBack, AFrontThatClosesCancelsItsRequestAndItsAnswerIsDropped) {
   Backs backs;
   auto shared = backs.make();
-  Inbox front_a, front_b;
-  auto a = shared->port();
-  auto b = shared->port();
-  a->start(front_a.callbacks());
-  b->start(front_b.callbacks());
+  Fronts fronts(*shared);
+  auto& [front_a, front_b, a, b] = fronts;
   ASSERT_TRUE(a->send(call(7)));
   ASSERT_TRUE(b->send(call(7)));
   jsonrpc::Request of_a = at_back(backs.inbox(0), 0);
@@ -182,11 +186,8 @@ TEST(SharedBack, ABackThatClosesClosesItsFrontsAndTheNextFrontOpensAnother) {
 TEST(SharedBack, RequestsFromTheBackAreRefusedAndUnrelatedNotificationsNeedOneFront) {
   Backs backs;
   auto shared = backs.make();
-  Inbox front_a, front_b;
-  auto a = shared->port();
-  auto b = shared->port();
-  a->start(front_a.callbacks());
-  b->start(front_b.callbacks());
+  Fronts fronts(*shared);
+  auto& [front_a, front_b, a, b] = fronts;
   auto server = backs.server(0);
   Inbox& back = backs.inbox(0);
 

@@ -37,6 +37,20 @@ async function expectStitched(traceId, parentSpanId) {
   return { client, root, spans: mine };
 }
 
+// Three calls at once under one host span: plain results, and the stitched trace exported.
+async function threeCallsStitched(client) {
+  const traceId = newTraceId();
+  const hostSpan = newSpanId();
+  const results = await Promise.all([0, 1, 2].map(() =>
+    client.callTool({ ...search, _meta: { traceparent: `00-${traceId}-${hostSpan}-01` } })));
+  for (const r of results) {
+    assert.match(r.content[0].text, /acme-corp/);
+    assert.equal(r._meta, undefined);
+  }
+  await expectStitched(traceId, hostSpan);
+  return traceId;
+}
+
 // covers P2, P1
 test('stdio front: plain results for a host that asks nothing; the stitched trace is exported', async () => {
   const proxy = await connectThroughProxy(['--otlp', receiver.url], demo);
@@ -87,15 +101,7 @@ test('--http front: plain results, the stitched trace exported, a clean exit on 
     await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
     const tools = await client.listTools();
     assert.ok(tools.tools.some((t) => t.name === 'search_tickets'), 'tools/list passes through');
-    const traceId = newTraceId();
-    const hostSpan = newSpanId();
-    const results = await Promise.all([0, 1, 2].map(() =>
-      client.callTool({ ...search, _meta: { traceparent: `00-${traceId}-${hostSpan}-01` } })));
-    for (const r of results) {
-      assert.match(r.content[0].text, /acme-corp/);
-      assert.equal(r._meta, undefined);
-    }
-    await expectStitched(traceId, hostSpan);
+    await threeCallsStitched(client);
     await client.close();
   } finally {
     assert.equal(await proxy.stop(), 0, `exit 0 on SIGTERM; log: ${proxy.log()}`);
@@ -110,15 +116,7 @@ test('--http front, MCP 2026-07-28 (TypeScript SDK v2 client): concurrent calls 
   try {
     await client.connect(new StreamableHTTPClientTransportV2(new URL(proxy.url)));
     assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
-    const traceId = newTraceId();
-    const hostSpan = newSpanId();
-    const results = await Promise.all([0, 1, 2].map(() =>
-      client.callTool({ ...search, _meta: { traceparent: `00-${traceId}-${hostSpan}-01` } })));
-    for (const r of results) {
-      assert.match(r.content[0].text, /acme-corp/);
-      assert.equal(r._meta, undefined);
-    }
-    await expectStitched(traceId, hostSpan);
+    const traceId = await threeCallsStitched(client);
     // One proxy CLIENT span per call, each with the server's SERVER span under it.
     await receiver.waitFor((all) => {
       const clients = all.filter((s) => s.traceId === traceId && s.service === 'glassbox-proxy');
