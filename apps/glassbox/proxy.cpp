@@ -1,6 +1,7 @@
 // `glassbox proxy`: forwarding (P1), and the calls that the gateway (P2) and the sidecar (P3)
 // take over. See proxy.hpp and docs/proxy.md.
 #include "proxy.hpp"
+#include "proxy_shared_back.hpp"
 
 #include "cli_telemetry.hpp"
 #include "collector.hpp"
@@ -70,15 +71,37 @@ struct Roles {
   }
 };
 
-// One front connection and its back connection. Ids are not rewritten: the front is the back's
-// only client, so its ids are unique on the back, and the back's requests reach only the front.
+// Picks the back of a front from its first message (on the front's reader thread); throws when
+// the back cannot be opened.
+using BackChooser =
+    std::function<std::shared_ptr<transport::Transport>(const transport::MessageContext&)>;
+
+// One front connection and its back connection. Ids are not rewritten here: a front with a back
+// of its own is the back's only client, so its ids are unique on the back, and the back's
+// requests reach only the front; a front on the shared back (SharedBack) has them rewritten there.
 class ProxySession : public std::enable_shared_from_this<ProxySession> {
  public:
   ProxySession(Roles& roles, std::shared_ptr<transport::Transport> front,
                std::shared_ptr<transport::Transport> back)
       : roles_(roles), front_(std::move(front)), back_(std::move(back)) {}
+  // The back is chosen when the front's first message arrives.
+  ProxySession(Roles& roles, std::shared_ptr<transport::Transport> front, BackChooser choose)
+      : roles_(roles), front_(std::move(front)), choose_back_(std::move(choose)) {}
 
   void start() {
+    std::weak_ptr<ProxySession> weak = weak_from_this();
+    if (back_) start_back();
+    front_->start({.on_message =
+                       [weak](jsonrpc::Message m, transport::MessageContext context) {
+                         if (auto self = weak.lock()) self->from_front(std::move(m), context);
+                       },
+                   .on_close =
+                       [weak] {
+                         if (auto self = weak.lock()) self->front_closed();
+                       }});
+  }
+
+  void start_back() {
     std::weak_ptr<ProxySession> weak = weak_from_this();
     back_->start({.on_message =
                       [weak](jsonrpc::Message m, transport::MessageContext) {
@@ -88,14 +111,6 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
                       [weak] {
                         if (auto self = weak.lock()) self->back_closed();
                       }});
-    front_->start({.on_message =
-                       [weak](jsonrpc::Message m, transport::MessageContext) {
-                         if (auto self = weak.lock()) self->from_front(std::move(m));
-                       },
-                   .on_close =
-                       [weak] {
-                         if (auto self = weak.lock()) self->front_closed();
-                       }});
   }
 
   // Blocks until either side has closed and every call taken over has been answered.
@@ -117,7 +132,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
 
   void close() {
     front_->close();
-    back_->close();
+    if (auto back = back_of()) back->close();
   }
 
  private:
@@ -141,7 +156,44 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     return std::nullopt;
   }
 
-  void from_front(jsonrpc::Message m) {
+  std::shared_ptr<transport::Transport> back_of() const {
+    std::lock_guard lock(mutex_);
+    return back_;
+  }
+
+  // The back for the front's first message, chosen and started now; false (the front closed)
+  // when it cannot be opened.
+  bool choose_back(const jsonrpc::Message& m, const transport::MessageContext& context) {
+    if (!choose_back_) return true;
+    std::shared_ptr<transport::Transport> back;
+    try {
+      back = choose_back_(context);
+    } catch (const std::exception& e) {
+      log(std::string("cannot start the server: ") + e.what());
+      if (const auto* r = std::get_if<jsonrpc::Request>(&m)) {
+        front_->send(jsonrpc::ErrorResponse{r->id,
+                                            {jsonrpc::error_code::kConnectionClosed,
+                                             std::string("glassbox proxy: cannot start the "
+                                                         "server: ") +
+                                                 e.what(),
+                                             nullptr}},
+                     {.related_request = r->id});
+      }
+      front_->close();
+      return false;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      back_ = std::move(back);
+      choose_back_ = nullptr;
+    }
+    start_back();
+    return true;
+  }
+
+  void from_front(jsonrpc::Message m, const transport::MessageContext& context) {
+    if (!choose_back(m, context)) return;
+    std::shared_ptr<transport::Transport> back = back_of();
     if (auto* r = std::get_if<jsonrpc::Request>(&m)) {
       bool take_over = traced_method(r->method) && (roles_.gateway || roles_.sidecar);
       {
@@ -162,7 +214,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
         }).detach();
         return;
       }
-      if (!back_->send(m)) answer_closed(r->id);
+      if (!back->send(m)) answer_closed(r->id);
       return;
     }
     if (auto* n = std::get_if<jsonrpc::Notification>(&m);
@@ -180,7 +232,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
         }
       }
     }
-    back_->send(m);  // notifications, and the front's answers to the back's requests
+    back->send(m);  // notifications, and the front's answers to the back's requests
   }
 
   void from_back(jsonrpc::Message m) {
@@ -267,7 +319,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
       answer = it->second.answer;
     }
     std::future<std::optional<mcp::Outcome>> future = answer->get_future();
-    if (!back_->send(jsonrpc::Request{id, method, params})) {
+    if (!back_of()->send(jsonrpc::Request{id, method, params})) {
       std::lock_guard lock(mutex_);
       if (auto it = in_flight_.find(id); it != in_flight_.end()) {
         forget(it);
@@ -463,14 +515,17 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
       std::lock_guard lock(mutex_);
       front_closed_ = true;
     }
-    back_->close();  // the child gets end of input, then SIGTERM if it lingers (MCP stdio)
+    // The child gets end of input, then SIGTERM if it lingers (MCP stdio); a port of the shared
+    // back cancels what this front still had in flight.
+    if (auto back = back_of()) back->close();
     std::lock_guard lock(mutex_);
     done_.notify_all();
   }
 
   Roles& roles_;
   std::shared_ptr<transport::Transport> front_;
-  std::shared_ptr<transport::Transport> back_;
+  std::shared_ptr<transport::Transport> back_;  // set once (at once, or by choose_back)
+  BackChooser choose_back_;                     // the front's reader thread only
   mutable std::mutex mutex_;
   std::condition_variable done_;
   std::map<Id, InFlight> in_flight_;
@@ -500,22 +555,23 @@ int serve_stdio_front(Roles& roles) {
 
 // `stop_signals` are blocked in every thread (run_proxy blocks them before it starts any), so
 // that SIGINT/SIGTERM reach only the sigwait below.
+//
+// A 2025-11-25 session gets a back of its own. A sessionless POST (2026-07-28; the transport
+// gives its messages no session id) shares the one back of SharedBack, so that every such request
+// reaches the same server: one child for them all, and a multi-round call's retry reaches the
+// process that sealed its requestState.
 int serve_http_front(Roles& roles, const std::string& host, std::uint16_t port,
                      sigset_t stop_signals) {
+  auto shared = std::make_shared<SharedBack>([&roles] { return roles.open_back(); });
+  BackChooser choose = [&roles, shared](const transport::MessageContext& context) {
+    return context.session_id ? roles.open_back() : shared->port();
+  };
   std::mutex mutex;
   std::list<std::shared_ptr<ProxySession>> sessions;
   transport::HttpServer http({.host = host, .port = port, .endpoint = "/mcp"},
                              [&](std::shared_ptr<transport::Transport> front) {
-                               std::shared_ptr<transport::Transport> back;
-                               try {
-                                 back = roles.open_back();
-                               } catch (const std::exception& e) {
-                                 log(std::string("cannot start the server: ") + e.what());
-                                 front->close();
-                                 return;
-                               }
-                               auto session = std::make_shared<ProxySession>(
-                                   roles, std::move(front), std::move(back));
+                               auto session =
+                                   std::make_shared<ProxySession>(roles, std::move(front), choose);
                                session->start();
                                std::lock_guard lock(mutex);
                                sessions.remove_if([](const auto& s) { return s->finished(); });
@@ -530,6 +586,7 @@ int serve_http_front(Roles& roles, const std::string& host, std::uint16_t port,
   std::lock_guard lock(mutex);
   for (auto& session : sessions) session->close();
   for (auto& session : sessions) session->wait();
+  shared->close();
   return kExitOk;
 }
 

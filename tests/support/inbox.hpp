@@ -55,6 +55,11 @@ class Inbox {
     });
     return found;
   }
+  // Waits until at least `n` messages were delivered; false when the time ran out.
+  bool wait_count(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return messages_.size() >= n; });
+  }
   // Everything delivered so far, in order.
   std::vector<jsonrpc::Message> snapshot() {
     std::lock_guard lock(mutex_);

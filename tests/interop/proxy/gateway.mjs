@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from '@modelcontextprotocol/client';
 import { bin, connectThroughProxy, newSpanId, newTraceId, passbackSpans, startReceiver } from './common.mjs';
 import { startGlassboxHttp } from '../http/common.mjs';
 
@@ -34,6 +35,20 @@ async function expectStitched(traceId, parentSpanId) {
   assert.ok(mine.some((s) => s.parentSpanId === root.spanId && s.name === 'kb.search'), 'the stages under it');
   assert.deepEqual(client.attrs['mcp.server.root_span_id'], { string: root.spanId }, 'joined (C6)');
   return { client, root, spans: mine };
+}
+
+// Three calls at once under one host span: plain results, and the stitched trace exported.
+async function threeCallsStitched(client) {
+  const traceId = newTraceId();
+  const hostSpan = newSpanId();
+  const results = await Promise.all([0, 1, 2].map(() =>
+    client.callTool({ ...search, _meta: { traceparent: `00-${traceId}-${hostSpan}-01` } })));
+  for (const r of results) {
+    assert.match(r.content[0].text, /acme-corp/);
+    assert.equal(r._meta, undefined);
+  }
+  await expectStitched(traceId, hostSpan);
+  return traceId;
 }
 
 // covers P2, P1
@@ -86,15 +101,28 @@ test('--http front: plain results, the stitched trace exported, a clean exit on 
     await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
     const tools = await client.listTools();
     assert.ok(tools.tools.some((t) => t.name === 'search_tickets'), 'tools/list passes through');
-    const traceId = newTraceId();
-    const hostSpan = newSpanId();
-    const results = await Promise.all([0, 1, 2].map(() =>
-      client.callTool({ ...search, _meta: { traceparent: `00-${traceId}-${hostSpan}-01` } })));
-    for (const r of results) {
-      assert.match(r.content[0].text, /acme-corp/);
-      assert.equal(r._meta, undefined);
-    }
-    await expectStitched(traceId, hostSpan);
+    await threeCallsStitched(client);
+    await client.close();
+  } finally {
+    assert.equal(await proxy.stop(), 0, `exit 0 on SIGTERM; log: ${proxy.log()}`);
+  }
+});
+
+// covers P2: sessionless 2026-07-28 POSTs, which share one back, are taken over all the same
+test('--http front, MCP 2026-07-28 (TypeScript SDK v2 client): concurrent calls stitched on the shared back', async () => {
+  const proxy = await startGlassboxHttp(['proxy', '--http', '127.0.0.1:0', '--otlp', receiver.url, '--', ...demo]);
+  const client = new ClientV2({ name: 'ts-v2-proxy-http', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  try {
+    await client.connect(new StreamableHTTPClientTransportV2(new URL(proxy.url)));
+    assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+    const traceId = await threeCallsStitched(client);
+    // One proxy CLIENT span per call, each with the server's SERVER span under it.
+    await receiver.waitFor((all) => {
+      const clients = all.filter((s) => s.traceId === traceId && s.service === 'glassbox-proxy');
+      return clients.length === 3 &&
+        clients.every((c) => all.some((s) => s.parentSpanId === c.spanId && s.kind === 2));
+    });
     await client.close();
   } finally {
     assert.equal(await proxy.stop(), 0, `exit 0 on SIGTERM; log: ${proxy.log()}`);

@@ -90,15 +90,15 @@ for (const mode of [{ pin: '2026-07-28' }, 'auto']) {
 
   test(`proxy HTTP front, ${label}`, async () => {
     // P1: what the client sends and receives crosses the proxy unchanged (discover, the
-    // per-request _meta); passback (S1-S4) still comes back to the front. Not input_required:
-    // the proxy opens a back (a new stdio child) per sessionless POST, so the retry reaches a
-    // child whose request-state key never sealed the state (-32602); see docs/protocol-2026.md.
+    // per-request _meta); passback (S1-S4) still comes back to the front. The sessionless POSTs
+    // share one stdio child, so input_required's retry reaches the child that sealed its
+    // requestState.
     const proxy = await startGlassboxHttp(
       ['proxy', '--http', '127.0.0.1:0', '--', glassbox, 'serve', 'everything', '--stdio']);
     const client = newClient(mode);
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
-      await exercise(client, { inputRequired: false });
+      await exercise(client);
     } finally {
       await client.close();
       assert.equal(await proxy.stop(), 0, proxy.log());
