@@ -24,7 +24,7 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string start = {}) : buf_(std::move(start)) {
     std::size_t used = buf_.size();
-    buf_.resize(std::max<std::size_t>(buf_.capacity(), 64));
+    buf_.resize(buf_.capacity());  // no allocation: room it already has
     at_ = buf_.data() + used;
     end_ = buf_.data() + buf_.size();
   }
