@@ -42,11 +42,11 @@ class JsonWriter {
     return std::move(buf_);
   }
 
-  void put(char c) {
+  [[gnu::always_inline]] void put(char c) {
     ensure(1);
     *at_++ = c;
   }
-  void raw(std::string_view s) {
+  [[gnu::always_inline]] void raw(std::string_view s) {
     if (s.empty()) return;
     ensure(s.size());
     std::memcpy(at_, s.data(), s.size());
@@ -324,11 +324,11 @@ class JsonWriter {
  private:
   // Room for `n` more bytes: the buffer is sized ahead (its bytes are overwritten, never
   // appended one by one), and the text is cut to size() when taken.
-  void ensure(std::size_t n) {
+  [[gnu::always_inline]] void ensure(std::size_t n) {
     if (static_cast<std::size_t>(end_ - at_) < n) [[unlikely]]
       grow(n);
   }
-  void grow(std::size_t n) {
+  [[gnu::noinline]] void grow(std::size_t n) {
     std::size_t used = size();
     buf_.resize(std::max(buf_.size() * 2, used + n + 256));
     at_ = buf_.data() + used;
