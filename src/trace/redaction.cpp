@@ -196,12 +196,32 @@ constexpr std::array<KeyFormat, 20> kKeyFormats{{
     {"npm_", 36, 36, false},   // npm access tokens
 }};
 
+// kKeyFormats by first byte: the formats starting with byte c are order[start[c]..start[c+1]).
+struct KeyFormatIndex {
+  std::array<std::uint8_t, kKeyFormats.size()> order{};
+  std::array<std::uint8_t, 257> start{};
+};
+constexpr KeyFormatIndex make_key_format_index() {
+  KeyFormatIndex index;
+  std::array<std::uint8_t, 256> count{};
+  for (const KeyFormat& format : kKeyFormats) ++count[static_cast<unsigned char>(format.prefix[0])];
+  for (int c = 0; c < 256; ++c) index.start[c + 1] = index.start[c] + count[c];
+  std::array<std::uint8_t, 256> next{};
+  for (int c = 0; c < 256; ++c) next[c] = index.start[c];
+  for (std::size_t k = 0; k < kKeyFormats.size(); ++k)
+    index.order[next[static_cast<unsigned char>(kKeyFormats[k].prefix[0])]++] =
+        static_cast<std::uint8_t>(k);
+  return index;
+}
+constexpr KeyFormatIndex kKeyFormatIndex = make_key_format_index();
+
 // A provider's key format (a known prefix, then enough key characters) starting at `i`.
 bool key_format_at(std::string_view text, std::size_t i) {
   if (!boundary_before(text, i)) return false;
-  for (const KeyFormat& format : kKeyFormats) {
-    if (format.prefix[0] != text[i] || text.compare(i, format.prefix.size(), format.prefix) != 0)
-      continue;
+  const auto first = static_cast<unsigned char>(text[i]);
+  for (std::size_t k = kKeyFormatIndex.start[first]; k < kKeyFormatIndex.start[first + 1]; ++k) {
+    const KeyFormat& format = kKeyFormats[kKeyFormatIndex.order[k]];
+    if (text.compare(i, format.prefix.size(), format.prefix) != 0) continue;
     std::size_t j = i + format.prefix.size();
     std::size_t n = 0;
     while (j < text.size()) {
