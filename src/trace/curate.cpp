@@ -437,7 +437,12 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   report.dropped_span_count = total - kept;
   (void)over_count;
   if (report_out) *report_out = std::move(report);
-  std::string text(w.view());
+  // Room for the passback framing and policy report appended next (a second allocation and
+  // copy of the whole text otherwise).
+  constexpr std::size_t kTail = 256;
+  std::string text;
+  text.reserve(w.size() + kTail);
+  text.assign(w.view());
   std::string room = w.release();
   if (room.size() <= kCurationRoomKept) t_curation_room = std::move(room);
   return text;
