@@ -12,6 +12,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <charconv>
+#include <vector>
+
 namespace glassbox::transport::http_detail {
 
 net::awaitable<boost::system::error_code> write_request(Connection& c,
@@ -56,11 +59,23 @@ net::awaitable<std::pair<boost::system::error_code, std::size_t>> read_body_some
 
 net::awaitable<std::unique_ptr<Connection>> HttpClientImpl::connect(boost::system::error_code& ec) {
   auto executor = co_await net::this_coro::executor;
-  tcp::resolver resolver(executor);
-  auto [rec, endpoints] = co_await resolver.async_resolve(target_.host, target_.port, kTuple);
-  if (rec) {
-    ec = rec;
-    co_return nullptr;
+  // An address needs no resolver (whose lookups run on a thread of their own: two hand-offs).
+  std::vector<tcp::endpoint> endpoints;
+  boost::system::error_code not_ip;
+  net::ip::address address = net::ip::make_address(target_.host, not_ip);
+  unsigned port = 0;
+  const char* port_end = target_.port.data() + target_.port.size();
+  auto [digits_end, bad_port] = std::from_chars(target_.port.data(), port_end, port);
+  if (!not_ip && bad_port == std::errc() && digits_end == port_end && port <= 65535) {
+    endpoints.emplace_back(address, static_cast<unsigned short>(port));
+  } else {
+    tcp::resolver resolver(executor);
+    auto [rec, results] = co_await resolver.async_resolve(target_.host, target_.port, kTuple);
+    if (rec) {
+      ec = rec;
+      co_return nullptr;
+    }
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   }
   std::unique_ptr<Connection> c;
   if (ssl_) {
@@ -77,8 +92,6 @@ net::awaitable<std::unique_ptr<Connection>> HttpClientImpl::connect(boost::syste
   boost::system::error_code ignored;
   c->lowest().socket().set_option(tcp::no_delay(true), ignored);
   if (auto* tls = std::get_if<TlsStream>(&c->stream)) {
-    boost::system::error_code not_ip;
-    net::ip::make_address(target_.host, not_ip);
     if (not_ip && !SSL_set_tlsext_host_name(tls->native_handle(), target_.host.c_str())) {
       ec = boost::system::error_code(static_cast<int>(::ERR_get_error()),
                                      net::error::get_ssl_category());

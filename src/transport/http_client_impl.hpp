@@ -23,6 +23,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <future>
 #include <map>
@@ -57,6 +58,10 @@ struct Connection {
 };
 
 using Parser = http::response_parser<http::buffer_body>;
+
+// How long the end of a POST's SSE stream may take once its answer is in (then the connection
+// is dropped instead of reused).
+inline constexpr std::chrono::seconds kSseTailWait{5};
 
 // One operation on a connection, plain or TLS; the error, and for a body read the byte count.
 net::awaitable<boost::system::error_code> write_request(Connection& c,
