@@ -71,16 +71,7 @@ void HttpClientImpl::start(Callbacks callbacks) {
   callbacks_ = std::move(callbacks);
   work_.emplace(io_.get_executor());
   // The thread keeps the impl alive: the transport may be destroyed on this very thread.
-  thread_ = std::thread([self = shared_from_this()] {
-    for (;;) {
-      try {
-        self->io_.run();
-        break;
-      } catch (const std::exception& e) {
-        std::cerr << "glassbox http client: " << e.what() << "\n";
-      }
-    }
-  });
+  thread_ = std::thread([self = shared_from_this()] { self->run_io_thread(); });
   thread_id_ = thread_.get_id();
 }
 
@@ -103,7 +94,8 @@ void HttpClientImpl::close() {
   net::post(io_, [self = shared_from_this(), done] {
     net::co_spawn(self->io_, self->shutdown(done), net::detached);
   });
-  if (std::this_thread::get_id() != thread_id_) {
+  resume_io_thread();
+  if (!runs_io_here()) {
     finished.wait_for(options_.delete_timeout + options_.connect_timeout + std::chrono::seconds(1));
   }
 }
@@ -112,6 +104,11 @@ void HttpClientImpl::release() {
   close();
   join_auth_threads();
   if (!started_.load()) return;
+  {
+    std::lock_guard lock(lead_mutex_);
+    ended_ = true;
+    standby_cv_.notify_all();
+  }
   if (std::this_thread::get_id() == thread_id_) {
     io_.stop();
     thread_.detach();
@@ -462,6 +459,7 @@ class HttpClientTransport : public Transport {
     return impl_->send(message, options.headers);
   }
   void close() override { impl_->close(); }
+  bool read_on_caller(const CallerRead& read) override { return impl_->read_on_caller(read); }
 
  private:
   std::shared_ptr<HttpClientImpl> impl_;

@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
 #include <map>
@@ -96,6 +97,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
 
   void start(Callbacks callbacks);
 
+  // Transport::read_on_caller (http_client_lead.cpp): a lone caller runs the I/O itself while
+  // the I/O thread stands by.
+  bool read_on_caller(const Transport::CallerRead& read);
+
   bool send(const jsonrpc::Message& message, HeaderList headers);
 
   // Any thread. Sends the DELETE (bounded), ends every stream, then on_close.
@@ -112,6 +117,38 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   }
 
  private:
+  // ---- who runs the I/O (http_client_lead.cpp) ----
+  //
+  // One thread at a time runs io_, so all the state below marked "I/O thread" needs no lock:
+  // the I/O thread, or a caller waiting alone for its answer (read_on_caller) while the I/O
+  // thread stands by. After it delivers the answer a lone caller waits for, the I/O thread
+  // stands by for a tick: the caller's next call then does its own I/O, and a sequential call
+  // wakes no other thread. The I/O thread runs again when asked or after a tick nobody led.
+
+  enum class Runner { kIoThread, kStandby, kCaller };
+
+  // The I/O thread's body: runs io_ one handler at a time, standing by when a lone caller's
+  // answer has come.
+  void run_io_thread();
+  // I/O thread, after a handler: stands by when the lone caller's answer is in.
+  void stand_by_if_answered();
+  void stand_by(std::unique_lock<std::mutex>& lock);
+  // Any thread: the I/O thread, if it stands by, runs io_ again now.
+  void resume_io_thread();
+  // Runs io_ on the calling caller's thread until its answer, its deadline or the end.
+  void lead(const Transport::CallerRead& read);
+  // True on the thread that runs io_ at the moment (the I/O thread or a leading caller).
+  bool runs_io_here() const;
+
+  std::mutex lead_mutex_;  // guards the four below
+  std::condition_variable standby_cv_;
+  Runner runner_ = Runner::kIoThread;
+  bool resume_now_ = false;
+  bool caller_led_ = false;  // a caller led during this standby tick
+  bool ended_ = false;       // the I/O thread is gone or going
+  std::optional<Transport::CallerRead> caller_wait_;  // a lone caller waits while the thread runs
+  std::atomic<bool> caller_waiting_{false};            // caller_wait_ is set
+
   // ---- delivery (I/O thread) ----
 
   void deliver(jsonrpc::Message message);
