@@ -133,7 +133,7 @@ net::awaitable<std::unique_ptr<Connection>> HttpClientImpl::exchange(
     parser->body_limit(boost::none);
     bool pooled = false;
     std::unique_ptr<Connection> c;
-    if (attempt == 0) c = take_idle();
+    if (attempt == 0) c = co_await take_pooled();
     if (c) {
       pooled = true;
     } else {
@@ -147,6 +147,21 @@ net::awaitable<std::unique_ptr<Connection>> HttpClientImpl::exchange(
     if (!pooled || closing_) co_return nullptr;
   }
   co_return nullptr;
+}
+
+net::awaitable<std::unique_ptr<Connection>> HttpClientImpl::take_pooled() {
+  std::unique_ptr<Connection> c = take_idle();
+  if (c || draining_ == 0) co_return c;
+  net::steady_timer timer(io_, drain_started_ + kPoolWait);
+  pool_waiters_.push_back(&timer);
+  while (!c && draining_ > 0 && !closing_ &&
+         std::chrono::steady_clock::now() < drain_started_ + kPoolWait) {
+    timer.expires_at(drain_started_ + kPoolWait);
+    co_await timer.async_wait(kTuple);
+    c = take_idle();
+  }
+  std::erase(pool_waiters_, &timer);
+  co_return c;
 }
 
 net::awaitable<std::string> HttpClientImpl::read_small_body(Connection& c, Parser& parser,

@@ -63,6 +63,9 @@ using Parser = http::response_parser<http::buffer_body>;
 // How long the end of a POST's SSE stream may take once its answer is in (then the connection
 // is dropped instead of reused).
 inline constexpr std::chrono::seconds kSseTailWait{5};
+// How long a request waits for such a connection before it opens one of its own: the end of a
+// stream normally follows its answer at once (in the same packet, or the next).
+inline constexpr std::chrono::milliseconds kPoolWait{20};
 
 // One operation on a connection, plain or TLS; the error, and for a body read the byte count.
 net::awaitable<boost::system::error_code> write_request(Connection& c,
@@ -144,10 +147,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   std::condition_variable standby_cv_;
   Runner runner_ = Runner::kIoThread;
   bool resume_now_ = false;
-  bool caller_led_ = false;  // a caller led during this standby tick
-  bool ended_ = false;       // the I/O thread is gone or going
+  bool caller_led_ = false;                           // a caller led during this standby tick
+  bool ended_ = false;                                // the I/O thread is gone or going
   std::optional<Transport::CallerRead> caller_wait_;  // a lone caller waits while the thread runs
-  std::atomic<bool> caller_waiting_{false};            // caller_wait_ is set
+  std::atomic<bool> caller_waiting_{false};           // caller_wait_ is set
 
   // ---- delivery (I/O thread) ----
 
@@ -193,7 +196,30 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   void give_back(std::unique_ptr<Connection> c) {
     if (closing_ || idle_.size() >= 8) return;
     idle_.push_back(std::move(c));
+    wake_pool_waiters();
   }
+
+  // A connection whose answer is in while the end of its SSE stream is still being read (as
+  // long as one lives): a request sent meanwhile waits a moment for it rather than connecting.
+  struct Drain {
+    HttpClientImpl* self;
+    explicit Drain(HttpClientImpl* s) : self(s) {
+      ++self->draining_;
+      self->drain_started_ = std::chrono::steady_clock::now();
+    }
+    ~Drain() {
+      --self->draining_;
+      self->wake_pool_waiters();
+    }
+  };
+
+  void wake_pool_waiters() {
+    for (net::steady_timer* t : pool_waiters_) t->cancel();
+  }
+
+  // An idle connection, else one that is finishing its stream, waited for at most kPoolWait
+  // after its answer; null when neither (the caller connects).
+  net::awaitable<std::unique_ptr<Connection>> take_pooled();
 
   // `sent_token` receives the access token the request carries, for a later challenge.
   http::request<http::string_body> make_request(http::verb verb, std::string* sent_token = nullptr);
@@ -300,6 +326,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
 
   HttpClientOptions options_;
   Target target_;
+  // I/O thread; before io_, whose destruction ends the coroutines that use them.
+  std::size_t draining_ = 0;  // connections reading the end of an answered SSE stream
+  std::chrono::steady_clock::time_point drain_started_;  // when the latest of them began
+  std::vector<net::steady_timer*> pool_waiters_;         // requests waiting in take_pooled()
   net::io_context io_;
   std::optional<net::ssl::context> ssl_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
