@@ -8,10 +8,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <charconv>
 #include <vector>
 
@@ -19,11 +21,20 @@ namespace glassbox::transport::http_detail {
 
 net::awaitable<boost::system::error_code> write_request(Connection& c,
                                                         http::request<http::string_body>& req) {
+  // The head written out by hand, fields in order, and the body beside it in one write: Beast's
+  // serializer costs more than the rest of a small call's write path.
+  std::string head;
+  head.reserve(256);
+  head.append(req.method_string()).append(" ").append(req.target()).append(" HTTP/1.1\r\n");
+  for (const auto& field : req)
+    head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  head.append("\r\n");
+  std::array<net::const_buffer, 2> bytes{net::buffer(head), net::buffer(req.body())};
   if (auto* plain = std::get_if<PlainStream>(&c.stream)) {
-    auto [ec, n] = co_await http::async_write(*plain, req, kTuple);
+    auto [ec, n] = co_await net::async_write(*plain, bytes, kTuple);
     co_return ec;
   }
-  auto [ec, n] = co_await http::async_write(std::get<TlsStream>(c.stream), req, kTuple);
+  auto [ec, n] = co_await net::async_write(std::get<TlsStream>(c.stream), bytes, kTuple);
   co_return ec;
 }
 

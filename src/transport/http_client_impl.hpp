@@ -86,6 +86,18 @@ Target parse_target(const std::string& url);
 jsonrpc::ErrorResponse transport_error(const std::string& key_json, int code, std::string message,
                                        json::value data = nullptr);
 
+// A message to POST, as the caller's send() prepared it: serialized on the caller's thread, so
+// the I/O side copies no JSON tree; with what the I/O side needs to know about it.
+struct Outgoing {
+  std::string body;
+  std::optional<std::string> key;         // a request's id, canonical text
+  bool initialize = false;                // an initialize request
+  bool initialized = false;               // notifications/initialized
+  bool cancel = false;                    // notifications/cancelled
+  std::optional<std::string> cancel_key;  // its requestId, when it names one
+  HeaderList headers;                     // SendOptions::headers
+};
+
 class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
  public:
   explicit HttpClientImpl(HttpClientOptions options)
@@ -310,10 +322,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // first: what is sent after it waits until the notice's POST has been answered.
   // A 2026-07-28 notifications/cancelled (its message carries MCP-Protocol-Version): closes the
   // request's stream instead of being sent. False when the message is anything else.
-  bool cancel_by_closing(const jsonrpc::Message& message, const HeaderList& headers);
-  net::awaitable<void> post_message(jsonrpc::Message message, HeaderList headers);
+  bool cancel_by_closing(const Outgoing& out);
+  net::awaitable<void> post_message(Outgoing out);
 
-  net::awaitable<void> post_one(jsonrpc::Message message, HeaderList headers);
+  net::awaitable<void> post_one(Outgoing out);
 
   // GET streams: the standalone stream (no await_key) or the resumption of a request's stream.
   // Reconnects after `retry` (the server's, else the default) up to max_reconnects failures in a
