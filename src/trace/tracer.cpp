@@ -227,8 +227,13 @@ class StateStorage {
   }
 
  private:
+#if defined(__SANITIZE_ADDRESS__)  // g++ and clang++ alike
+  // AddressSanitizer must see each State freed, or a use after its span ended goes unnoticed.
+  static constexpr std::size_t kKept = 0;
+#else
   static constexpr std::size_t kKept = 16;
-  void* slots_[kKept];
+#endif
+  void* slots_[kKept > 0 ? kKept : 1];
   std::size_t n_ = 0;
   bool alive_ = true;
 };
