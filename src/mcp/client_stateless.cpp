@@ -174,9 +174,10 @@ Outcome Client::Impl::send_stateless(OutgoingRequest& request, const RequestOpti
   add_request_meta(request.params);
   const std::string& method = request.method;
   if (auto hit = cache.get(method, request.params)) return std::move(*hit);
-  json::object params = request.params;
+  json::object params;  // a later round's: the original with that round's answers
   for (int round = 0;; ++round) {
-    Outcome out = live_session().request(method, params, sending);
+    Outcome out =
+        live_session().request(method, round == 0 ? request.params : std::move(params), sending);
     if (out.index() == 1) return out;
     json::value& result = std::get<0>(out);
     const json::object* r = result.if_object();
