@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The layer rule as a check: a library file may include its own layer and the layers below it,
 # never one above or beside it. Ranks, lowest first:
-#   json < jsonrpc, trace (siblings: neither includes the other) < transport < auth < mcp
+#   json < jsonrpc, trace (siblings: neither includes the other) < transport < tls < auth < mcp
 # apps/, examples/, bench/ and tests/ sit above every layer and are not checked. A library file is
 # include/glassbox/<layer>/... or src/<layer>/...; includes are "glassbox/<layer>/..." (public) or
 # "<layer>/..." (a private header under src/). A linker does not catch this: every target sees all
@@ -17,8 +17,9 @@ rank() {
   asio | json) echo 0 ;;
   jsonrpc | trace) echo 1 ;;
   transport) echo 2 ;;
-  auth) echo 3 ;;
-  mcp) echo 4 ;;
+  tls) echo 3 ;;
+  auth) echo 4 ;;
+  mcp) echo 5 ;;
   *) echo "" ;;
   esac
 }

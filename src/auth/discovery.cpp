@@ -2,6 +2,7 @@
 
 #include "glassbox/json/ascii.hpp"
 #include "glassbox/json/json.hpp"
+#include "glassbox/tls/tls.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
 #include <boost/url/parse.hpp>
@@ -107,6 +108,7 @@ Fetched get_json(std::string url, std::string_view what, const DiscoveryOptions&
     if (!is_secure_or_loopback(url))
       throw DiscoveryError(std::string(what) + " URL " + url +
                            " is plain http to a host that is not loopback; refusing");
+    tls::enable();  // https:// needs glassbox_tls (auth links it)
     transport::FetchResponse r = transport::fetch({.url = url,
                                                    .headers = {{"Accept", "application/json"}},
                                                    .timeout = options.timeout,

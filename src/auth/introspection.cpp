@@ -1,6 +1,7 @@
 #include "glassbox/auth/introspection.hpp"
 
 #include "auth/scopes.hpp"
+#include "glassbox/tls/tls.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 #include "json/base64.hpp"
 
@@ -220,6 +221,7 @@ VerifyResult IntrospectionVerifier::verify(std::string_view token, std::string_v
     }
     transport::FetchResponse response;
     try {
+      tls::enable();  // https:// needs glassbox_tls (auth links it)
       response = transport::fetch(request);
     } catch (const transport::FetchError&) {
       return refuse(Reason::introspection_failed, "the introspection endpoint could not be reached",

@@ -3,6 +3,7 @@
 #include "auth/base64url.hpp"
 #include "auth/scopes.hpp"
 #include "glassbox/json/ascii.hpp"
+#include "glassbox/tls/tls.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 
 #include <openssl/evp.h>
@@ -383,6 +384,7 @@ std::optional<std::string> JwtVerifier::Impl::read_source(std::string* error) co
     return text;
   }
   try {
+    tls::enable();  // https:// needs glassbox_tls (auth links it)
     transport::FetchResponse response = transport::fetch({
         .method = "GET",
         .url = options.jwks_url,

@@ -7,6 +7,7 @@
 #include "glassbox/auth/token_store.hpp"
 #include "glassbox/json/ascii.hpp"
 #include "glassbox/json/json.hpp"
+#include "glassbox/tls/tls.hpp"
 #include "glassbox/transport/http_fetch.hpp"
 #include "json/base64.hpp"
 
@@ -123,6 +124,7 @@ struct OAuthClient::Impl {
       throw OAuthError("refusing to send credentials over plain http to " + url);
     headers.emplace_back("Content-Type", std::move(content_type));
     headers.emplace_back("Accept", "application/json");
+    tls::enable();  // https:// needs glassbox_tls (auth links it)
     transport::FetchResponse r = transport::fetch({.method = "POST",
                                                    .url = url,
                                                    .headers = std::move(headers),
@@ -674,6 +676,7 @@ std::function<void(const std::string&)> headless_user_agent(HeadlessUserAgentOpt
   return [options](const std::string& start) {
     std::string url = start;
     for (std::size_t hop = 0;; ++hop) {
+      tls::enable();  // https:// needs glassbox_tls (auth links it)
       transport::FetchResponse r = transport::fetch({.url = url,
                                                      .timeout = options.timeout,
                                                      .verify_peer = options.verify_peer,

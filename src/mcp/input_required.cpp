@@ -3,11 +3,12 @@
 #include "glassbox/mcp/protocol_revision.hpp"
 #include "glassbox/trace/otlp.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <dlfcn.h>
+#include <openssl/evp.h>  // types only: libcrypto is loaded on first use (below)
 #include <openssl/hmac.h>
 
 #include <array>
+#include <stdexcept>
 
 namespace glassbox::mcp {
 namespace {
@@ -16,12 +17,53 @@ jsonrpc::Error invalid_params(std::string message) {
   return {jsonrpc::error_code::kInvalidParams, std::move(message), nullptr};
 }
 
+// OpenSSL's HMAC-SHA-256, from libcrypto loaded on the first seal or check rather than linked:
+// a server that never answers input_required (or serves 2025-era clients only) maps no
+// libcrypto, about 1.4 MiB resident (docs/benchmarks.md, "Peak RSS").
+struct Libcrypto {
+  decltype(&::HMAC) hmac = nullptr;
+  decltype(&::EVP_sha256) sha256 = nullptr;
+  std::string error;  // why it could not be loaded
+};
+
+const Libcrypto& libcrypto() {
+  static const Libcrypto loaded = [] {
+    Libcrypto c;
+    // Never closed: the functions stay in use for the life of the process.
+    void* handle = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (handle) {
+      c.hmac = reinterpret_cast<decltype(&::HMAC)>(::dlsym(handle, "HMAC"));
+      c.sha256 = reinterpret_cast<decltype(&::EVP_sha256)>(::dlsym(handle, "EVP_sha256"));
+    }
+    if (!c.hmac || !c.sha256) {
+      const char* why = ::dlerror();
+      c.error = std::string("requestState needs HMAC-SHA-256 from OpenSSL 3's libcrypto.so.3: ") +
+                (why ? why : "HMAC or EVP_sha256 not found");
+    }
+    return c;
+  }();
+  return loaded;
+}
+
 std::string mac(const RequestStateOptions& options, std::string_view payload) {
+  const Libcrypto& crypto = libcrypto();
+  if (!crypto.error.empty()) throw std::runtime_error(crypto.error);
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int length = 0;
-  HMAC(EVP_sha256(), options.key.data(), static_cast<int>(options.key.size()),
-       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), out.data(), &length);
+  if (!crypto.hmac(crypto.sha256(), options.key.data(), static_cast<int>(options.key.size()),
+                   reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
+                   out.data(), &length))
+    throw std::runtime_error("requestState: HMAC-SHA-256 failed");
   return trace::base64_encode(std::string_view(reinterpret_cast<const char*>(out.data()), length));
+}
+
+// Compares in time independent of where the two differ (the MAC must not leak by timing).
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
+  return diff == 0;
 }
 
 std::int64_t now_ms() {
@@ -68,8 +110,7 @@ std::variant<json::object, std::string> open_request_state(const RequestStateOpt
   std::string_view payload = sealed.substr(0, dot);
   std::string expected = mac(options, payload);
   std::string_view given = sealed.substr(dot + 1);
-  if (given.size() != expected.size() ||
-      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+  if (!equal_in_constant_time(given, expected)) {
     return std::string("requestState failed its integrity check");
   }
   std::optional<std::string> text = trace::base64_decode(payload);

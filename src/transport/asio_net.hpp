@@ -9,7 +9,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <optional>
 #include <string_view>
@@ -20,6 +19,14 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
+
+// Declared, not included: Asio's SSL headers make every file that includes them reference
+// OpenSSL (static error categories), and a plain HTTP server must not (docs/architecture.md,
+// "TLS"). The files that use TlsStream include <boost/beast/ssl.hpp> themselves.
+namespace boost::beast {
+template <class NextLayer>
+class ssl_stream;
+}  // namespace boost::beast
 
 namespace glassbox::transport::http_detail {
 

@@ -1,20 +1,10 @@
 #include "glassbox/transport/http_fetch.hpp"
 
 #include "glassbox/json/ascii.hpp"
+#include "transport/http_fetch_exchange.hpp"
 #include "transport/http_url.hpp"
 
-#include <openssl/ssl.h>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -22,43 +12,9 @@
 
 namespace glassbox::transport {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-
-// One open connection with the io_context it lives on (a socket belongs to its context).
-struct FetchClient::Connection {
-  std::string key;  // origin and TLS settings: who may reuse it
-  std::chrono::steady_clock::time_point idle_since;
-  asio::io_context io;
-  std::optional<asio::ssl::context> tls_context;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<asio::ssl::stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;
-
-  beast::tcp_stream& layer() { return plain ? *plain : tls->next_layer(); }
-  void close() {
-    beast::error_code ignored;
-    layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    layer().socket().close(ignored);
-  }
-};
-
 namespace {
 
-using Connection = FetchClient::Connection;
-
-// Runs one asynchronous operation on the connection's io_context; the stream's expiry bounds
-// it, which the synchronous Beast calls would not honour.
-template <typename Start>
-beast::error_code run(asio::io_context& io, Start&& start) {
-  beast::error_code ec;
-  start(ec);
-  io.restart();
-  io.run();
-  return ec;
-}
+using namespace fetch_detail;
 
 std::string connection_key(const http_detail::HttpUrl& url, const FetchRequest& request) {
   std::string key = url.origin();
@@ -82,19 +38,7 @@ std::unique_ptr<Connection> open(const http_detail::HttpUrl& url, const FetchReq
       }))
     throw FetchError("resolve " + url.host + ": " + ec.message());
   if (url.tls) {
-    c->tls_context.emplace(asio::ssl::context::tls_client);
-    if (request.verify_peer) {
-      c->tls_context->set_default_verify_paths();
-      if (!request.ca_file.empty()) c->tls_context->load_verify_file(request.ca_file);
-      c->tls_context->set_verify_mode(asio::ssl::verify_peer);
-    } else {
-      c->tls_context->set_verify_mode(asio::ssl::verify_none);
-    }
-    c->tls.emplace(c->io, *c->tls_context);
-    if (!SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str()))
-      throw FetchError("TLS: cannot set SNI for " + url.host);
-    if (request.verify_peer)
-      c->tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
+    c->tls = http_detail::tls_seam("an https:// request").open_fetch(c->io, url, request);
   } else {
     c->plain.emplace(c->io);
   }
@@ -104,47 +48,8 @@ std::unique_ptr<Connection> open(const http_detail::HttpUrl& url, const FetchReq
         layer.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { out = e; });
       }))
     throw FetchError("connect " + url.host + ":" + url.port + ": " + ec.message());
-  if (c->tls) {
-    if (auto ec = run(c->io, [&](beast::error_code& out) {
-          c->tls->async_handshake(asio::ssl::stream_base::client,
-                                  [&](beast::error_code e) { out = e; });
-        }))
-      throw FetchError("TLS handshake with " + url.host + ": " + ec.message());
-  }
+  if (c->tls) c->tls->handshake(*c, url);
   return c;
-}
-
-// A failure on a reused connection before any byte of the response: the server had closed it.
-struct StaleConnection {};
-
-template <typename Stream>
-FetchResponse exchange(Connection& c, Stream& stream, http::request<http::string_body>& request,
-                       std::size_t max_bytes, bool reused, bool& keep_alive) {
-  if (auto ec = run(c.io, [&](beast::error_code& out) {
-        http::async_write(stream, request, [&](beast::error_code e, std::size_t) { out = e; });
-      })) {
-    if (reused) throw StaleConnection{};
-    throw FetchError("write: " + ec.message());
-  }
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(max_bytes);
-  if (auto ec = run(c.io, [&](beast::error_code& out) {
-        http::async_read(stream, c.buffer, parser,
-                         [&](beast::error_code e, std::size_t) { out = e; });
-      })) {
-    if (reused && !parser.got_some()) throw StaleConnection{};
-    if (ec == http::error::body_limit)
-      throw FetchError("response body over " + std::to_string(max_bytes) + " bytes");
-    throw FetchError("read: " + ec.message());
-  }
-  auto& response = parser.get();
-  keep_alive = response.keep_alive() && c.buffer.size() == 0;
-  FetchResponse out;
-  out.status = static_cast<int>(response.result_int());
-  for (const auto& field : response)
-    out.headers.emplace_back(json::ascii_lower(field.name_string()), std::string(field.value()));
-  out.body = std::move(response.body());
-  return out;
 }
 
 // One request on `c`; keep_alive says whether `c` may carry another.
@@ -152,7 +57,7 @@ FetchResponse send(Connection& c, http::request<http::string_body>& message,
                    const FetchRequest& request, std::chrono::steady_clock::time_point deadline,
                    bool reused, bool& keep_alive) {
   c.layer().expires_at(deadline);
-  if (c.tls) return exchange(c, *c.tls, message, request.max_response_bytes, reused, keep_alive);
+  if (c.tls) return c.tls->exchange(c, message, request.max_response_bytes, reused, keep_alive);
   return exchange(c, *c.plain, message, request.max_response_bytes, reused, keep_alive);
 }
 

@@ -283,9 +283,5 @@ extern template net::awaitable<bool> serve_sse(PlainStream&, const Request&,
                                                const std::shared_ptr<HttpSession>&,
                                                const std::shared_ptr<Stream>&,
                                                const std::shared_ptr<Sink>&, bool, SseTiming);
-extern template net::awaitable<bool> serve_sse(TlsStream&, const Request&,
-                                               const std::shared_ptr<HttpSession>&,
-                                               const std::shared_ptr<Stream>&,
-                                               const std::shared_ptr<Sink>&, bool, SseTiming);
 
 }  // namespace glassbox::transport::http_detail

@@ -51,6 +51,16 @@ expected=$'tool: greet\nHello, {"name":"Ada"}'
 echo "ok: hello-client called hello-server: $(tail -1 <<<"$out")"
 
 # The installed CLI works from the prefix, against the consumer's server.
+# TLS only where it is used (docs/architecture.md, "TLS"): the stdio server links glassbox::mcp
+# and records no OpenSSL; the glassbox program (glassbox::glassbox) does.
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
+server_needs=$(needed "$work/hello/hello-server")
+[[ $server_needs != *libssl* && $server_needs != *libcrypto* ]] ||
+  fail "hello-server (glassbox::mcp) needs OpenSSL: $server_needs"
+cli_needs=$(needed "$prefix/bin/glassbox")
+[[ $cli_needs == *libssl* && $cli_needs == *libcrypto* ]] || fail "bin/glassbox lacks OpenSSL: $cli_needs"
+echo "ok: hello-server needs $server_needs(no OpenSSL); bin/glassbox links libssl and libcrypto"
+
 tools=$("$prefix/bin/glassbox" tools -- "$work/hello/hello-server" 2>/dev/null)
 grep -q greet <<<"$tools" || fail "installed glassbox tools printed: $tools"
 echo "ok: the installed glassbox lists the consumer's tools"

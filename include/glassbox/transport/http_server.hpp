@@ -172,8 +172,11 @@ class HttpServer {
   std::size_t session_count() const;
   std::size_t connection_count() const;
 
- private:
+  // Defined only inside the library; named here so that the HTTPS half (glassbox::tls) can
+  // serve its connections.
   class Impl;
+
+ private:
   std::shared_ptr<Impl> impl_;
 };
 

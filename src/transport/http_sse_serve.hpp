@@ -1,0 +1,150 @@
+// The body of serve_sse (declared in http_session.hpp), templated on the stream: http_session.cpp
+// instantiates it for a plain TCP stream, glassbox_tls (src/tls/https_server.cpp) for a TLS one.
+#pragma once
+
+#include "transport/http_common.hpp"
+#include "transport/http_session.hpp"
+#include "transport/sse.hpp"
+
+#include <sys/ioctl.h>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <string>
+#include <tuple>
+
+namespace glassbox::transport::http_detail {
+
+namespace sse_detail {
+
+// A sessionless error answered before anything else: plain JSON with its own status.
+template <class S>
+net::awaitable<bool> reply_plain(S& stream, const Request& request, int status, std::string body) {
+  http::response<http::string_body> res{static_cast<http::status>(status), request.version()};
+  res.set(http::field::content_type, "application/json");
+  res.body() = std::move(body);
+  res.keep_alive(request.keep_alive());
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
+  auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+  co_return !ec && res.keep_alive();
+}
+
+}  // namespace sse_detail
+
+template <class S>
+net::awaitable<bool> serve_sse(S& stream, const Request& request,
+                               const std::shared_ptr<HttpSession>& session,
+                               const std::shared_ptr<Stream>& sse,
+                               const std::shared_ptr<Sink>& sink, bool resumed, SseTiming timing) {
+  // Detach on every exit, including the frame's destruction when the server is torn down.
+  struct Detach {
+    std::shared_ptr<HttpSession> session;
+    std::shared_ptr<Stream> sse;
+    std::shared_ptr<Sink> sink;
+    ~Detach() { session->detach(sse, sink); }
+  } detach{session, sse, sink};
+
+  auto& lowest = beast::get_lowest_layer(stream);
+  // The head, the priming event and (for a quick handler) the whole answer and the last chunk
+  // go out in one write: one TCP segment for a typical call.
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
+  if (!session->id().empty()) head += std::string(kSessionHeader) + ": " + session->id() + "\r\n";
+  if (!request.keep_alive()) head += "Connection: close\r\n";
+  head += "Transfer-Encoding: chunked\r\n\r\n";
+  // SEP-1699: the priming event carries an id (so the client can resume even before the first
+  // message) and the reconnection delay; a resumed stream just restates the delay.
+  std::string pending = resumed ? "retry: " + std::to_string(timing.retry.count()) + "\n\n"
+                                : sse::format_priming_event(event_id(sse->number, 0), timing.retry);
+
+  bool armed = false;
+  struct CancelWait {
+    tcp::socket& socket;
+    bool& armed;
+    ~CancelWait() {
+      boost::system::error_code ignored;
+      if (armed) socket.cancel(ignored);
+    }
+  } cancel_wait{lowest.socket(), armed};
+
+  if (session->one_shot() && !resumed) {
+    // Its request was posted to run on an I/O thread (deliver()): let it go first, so that a
+    // quick answer leaves in the same write as the head instead of a write and a wake-up later.
+    co_await net::post(co_await net::this_coro::executor, kTuple);
+  }
+  bool finished = false;
+  bool may_hold = session->id().empty() && timing.hold_head_for_plain_errors;
+  for (;;) {
+    HttpSession::Pull pull = session->pull(*sse, *sink);
+    if (pull.dropped) break;
+    if (pull.plain_status != 0 && !head.empty()) {
+      // Nothing went out yet: the error travels with its HTTP status (2026-07-28).
+      co_return co_await sse_detail::reply_plain(stream, request, pull.plain_status,
+                                                 std::move(pull.plain_body));
+    }
+    pending += pull.frames;
+    if (pull.released) {
+      // The retry field right before the end tells the client when to come back (SEP-1699).
+      pending += "retry: " + std::to_string(timing.retry.count()) + "\n\n";
+      pull.done = true;
+    }
+    bool hold = may_hold && !head.empty() && pull.frames.empty() && !pull.done;
+    bool wrote = !pending.empty() && !hold;
+    if (wrote || pull.done) {
+      lowest.expires_after(kWriteTimeout);
+      boost::system::error_code ec;
+      if (pending.empty()) {  // a resumed stream whose answer was already read: just end it
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            stream, beast::buffers_cat(net::buffer(head), http::make_chunk_last()), kTuple);
+      } else if (pull.done) {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            stream,
+            beast::buffers_cat(net::buffer(head), http::make_chunk(net::buffer(pending)),
+                               http::make_chunk_last()),
+            kTuple);
+      } else {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            stream, beast::buffers_cat(net::buffer(head), http::make_chunk(net::buffer(pending))),
+            kTuple);
+      }
+      head.clear();
+      pending.clear();
+      if (ec) break;
+    }
+    if (pull.done) {
+      finished = true;
+      break;
+    }
+    if (!armed) {
+      // A client that goes away while the stream is idle is noticed at once: the socket turns
+      // readable with nothing to read (EOF) or fails. Bytes waiting to be read are the next
+      // pipelined request (HTTP/1.1 allows it): left in the socket for the loop in serve(), and
+      // the watch ends there (a closing peer is then seen at the next write or read).
+      armed = true;
+      // (The handler may run after this frame is gone: it holds the descriptor, not the socket.)
+      lowest.socket().async_wait(
+          tcp::socket::wait_read,
+          [sink, fd = lowest.socket().native_handle()](boost::system::error_code ec) {
+            if (ec == net::error::operation_aborted) return;
+            int available = 0;
+            if (!ec && ::ioctl(fd, FIONREAD, &available) == 0 && available > 0) return;
+            sink->peer_gone = true;
+            sink->timer.cancel();
+          });
+    }
+    if (wrote) continue;  // more may have arrived while writing
+    sink->timer.expires_after(timing.keepalive.count() > 0
+                                  ? std::chrono::duration_cast<Clock::duration>(timing.keepalive)
+                                  : Clock::duration(std::chrono::hours(24)));
+    auto [ec] = co_await sink->timer.async_wait(kTuple);
+    if (!ec && timing.keepalive.count() > 0) {
+      pending += sse::format_comment("keepalive");
+      may_hold = false;
+    }
+  }
+  co_return finished&& request.keep_alive() && !sink->peer_gone;
+}
+
+}  // namespace glassbox::transport::http_detail
