@@ -55,8 +55,8 @@ struct Roles {
   ServerTarget target;
   std::shared_ptr<mcp::ClientTelemetry> gateway;  // null: no gateway role
   std::shared_ptr<trace::TracerProvider> provider;
-  std::shared_ptr<ExportQueue> export_queue;  // null: no exporter configured
-  std::unique_ptr<Sidecar> sidecar;           // null: no sidecar role
+  std::shared_ptr<mcp::TelemetryForwarder> export_queue;  // null: no exporter configured
+  std::unique_ptr<Sidecar> sidecar;                       // null: no sidecar role
 
   std::shared_ptr<transport::Transport> open_back() const {
     if (!target.command.empty()) {
@@ -613,7 +613,10 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
     Roles roles{.options = options, .target = target};
     std::shared_ptr<transport::OtlpHttpExporter> exporter =
         make_command_exporter(options.otlp_endpoint, options.otlp_protocol);
-    if (exporter) roles.export_queue = std::make_shared<ExportQueue>(exporter, 65536);
+    if (exporter) {
+      roles.export_queue = std::make_shared<mcp::TelemetryForwarder>(
+          mcp::TelemetryForwarderOptions{.exporter = exporter, .max_queued_spans = 65536});
+    }
     if (options.passback_from_otlp) {
       roles.sidecar = std::make_unique<Sidecar>(
           SidecarOptions{.wait = options.passback_wait, .forward = roles.export_queue});
@@ -626,7 +629,7 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
       trace::TracerProviderOptions provider_options;
       provider_options.resource = trace::resource_from_environment(std::move(defaults));
       roles.provider = std::make_shared<trace::TracerProvider>(std::move(provider_options));
-      std::shared_ptr<ExportQueue> queue = roles.export_queue;
+      std::shared_ptr<mcp::TelemetryForwarder> queue = roles.export_queue;
       bool sidecar = options.passback_from_otlp;
       roles.gateway = std::make_shared<mcp::ClientTelemetry>(mcp::ClientTelemetryOptions{
           .passback = mcp::PassbackMode::always,
@@ -651,6 +654,8 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
                        : serve_stdio_front(roles);
     if (roles.gateway) roles.gateway->force_flush();
     if (roles.export_queue) roles.export_queue->flush(std::chrono::seconds(5));
+    // Cuts short an export still waiting to retry: the proxy is leaving.
+    if (exporter) exporter->shutdown();
     if (exporter && exporter->stats().failed_spans > 0) {
       log(std::to_string(exporter->stats().failed_spans) + " span(s) could not be exported to " +
           exporter->options().endpoint + ": " + exporter->last_error());

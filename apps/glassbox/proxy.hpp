@@ -14,6 +14,7 @@
 #include "commands.hpp"
 
 #include "glassbox/json/json.hpp"
+#include "glassbox/mcp/telemetry_forwarder.hpp"
 #include "glassbox/trace/curate.hpp"
 #include "glassbox/trace/otlp.hpp"
 #include "glassbox/transport/otlp_http_exporter.hpp"
@@ -27,7 +28,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -51,30 +51,6 @@ struct ProxyCommandOptions {
 // Returns the exit code: 0 when the front closed, 3 when the back failed or went away, 2 on misuse.
 int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target);
 
-// Exports whole payloads on one background thread, so that neither a receiver's I/O thread nor a
-// call waits for the network. Bounded: past max_queued_spans, batches are dropped and counted.
-class ExportQueue {
- public:
-  ExportQueue(std::shared_ptr<transport::OtlpHttpExporter> exporter, std::size_t max_queued_spans);
-  ~ExportQueue();  // flushes (bounded), then stops
-  void enqueue(trace::TracesData traces);
-  void flush(std::chrono::milliseconds timeout);
-  std::uint64_t dropped_spans() const;
-
- private:
-  void run();
-  std::shared_ptr<transport::OtlpHttpExporter> exporter_;
-  std::size_t max_queued_spans_;
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<trace::TracesData> queue_;
-  std::size_t queued_spans_ = 0;
-  bool busy_ = false;
-  bool stopping_ = false;
-  std::uint64_t dropped_ = 0;
-  std::thread thread_;
-};
-
 // The sidecar's span side (P3): a loopback OTLP/HTTP receiver (the collector's, JSON and
 // protobuf) whose spans are routed by trace id to the calls waiting for them.
 //
@@ -83,7 +59,8 @@ class ExportQueue {
 struct SidecarOptions {
   std::chrono::milliseconds wait{1000};
   trace::CurationOptions curation{};
-  std::shared_ptr<ExportQueue> forward;  // S13: every span the child exports goes here too
+  std::shared_ptr<mcp::TelemetryForwarder>
+      forward;  // S13: every span the child exports goes here too
   std::size_t max_spans_per_trace = 10'000;
   std::size_t remembered_traces = 4096;  // answered traces whose late spans are still counted
 };

@@ -1,5 +1,5 @@
 // The sidecar role of `glassbox proxy` (P3): spans a stdio child exports over OTLP become the
-// passback of the call they belong to. Also the proxy's export queue.
+// passback of the call they belong to.
 #include "proxy.hpp"
 
 #include "collector.hpp"
@@ -8,67 +8,6 @@
 #include <iostream>
 
 namespace glassbox::cli {
-
-// ---- ExportQueue ---------------------------------------------------------------------------
-
-ExportQueue::ExportQueue(std::shared_ptr<transport::OtlpHttpExporter> exporter,
-                         std::size_t max_queued_spans)
-    : exporter_(std::move(exporter)), max_queued_spans_(max_queued_spans) {
-  thread_ = std::thread([this] { run(); });
-}
-
-ExportQueue::~ExportQueue() {
-  flush(std::chrono::seconds(5));
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (exporter_) exporter_->shutdown();  // interrupts a retry wait
-  thread_.join();
-}
-
-void ExportQueue::enqueue(trace::TracesData traces) {
-  std::size_t spans = traces.span_count();
-  if (spans == 0) return;
-  {
-    std::lock_guard lock(mutex_);
-    if (queued_spans_ + spans > max_queued_spans_) {
-      dropped_ += spans;
-      return;
-    }
-    queued_spans_ += spans;
-    queue_.push_back(std::move(traces));
-  }
-  cv_.notify_all();
-}
-
-void ExportQueue::flush(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  cv_.wait_for(lock, timeout, [&] { return queue_.empty() && !busy_; });
-}
-
-std::uint64_t ExportQueue::dropped_spans() const {
-  std::lock_guard lock(mutex_);
-  return dropped_;
-}
-
-void ExportQueue::run() {
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, nothing left
-    trace::TracesData next = std::move(queue_.front());
-    queue_.pop_front();
-    queued_spans_ -= next.span_count();
-    busy_ = true;
-    lock.unlock();
-    if (exporter_) exporter_->export_traces(next);
-    lock.lock();
-    busy_ = false;
-    cv_.notify_all();
-  }
-}
 
 // ---- Sidecar -------------------------------------------------------------------------------
 

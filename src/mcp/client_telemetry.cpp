@@ -4,9 +4,9 @@
 #include "glassbox/mcp/client_telemetry.hpp"
 
 #include "glassbox/mcp/passback.hpp"
+#include "glassbox/mcp/telemetry_forwarder.hpp"
 #include "mcp/client_stream.hpp"
 #include "mcp/passback_wire.hpp"
-#include "mcp/telemetry_forwarder.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -58,7 +58,8 @@ struct ClientTelemetry::State {
   explicit State(ClientTelemetryOptions o) : options(std::move(o)) {
     if (!options.provider) options.provider = trace::tracer_provider();
     if (options.exporter)
-      forwarder = std::make_unique<TelemetryForwarder>(options.exporter, options.max_queued_spans);
+      forwarder = std::make_unique<TelemetryForwarder>(TelemetryForwarderOptions{
+          .exporter = options.exporter, .max_queued_spans = options.max_queued_spans});
   }
 
   Outcome run(OutgoingRequest& request, const OutgoingHandler& send, const Client* client);

@@ -3,6 +3,7 @@
 #include "glassbox/jsonrpc/envelope.hpp"
 #include "mcp/passback_forward.hpp"
 
+#include <charconv>
 #include <utility>
 
 namespace glassbox::mcp::passback_wire {
@@ -79,9 +80,11 @@ std::string finish_payload_text(std::string curated, trace::CurationReport repor
   curated +=
       report.truncated || recorder_dropped > 0 ? R"(,"truncated":true)" : R"(,"truncated":false)";
   curated += R"(,"droppedSpanCount":)";
-  curated += std::to_string(report.dropped_span_count);
+  char digits[24];
+  curated.append(digits,
+                 std::to_chars(digits, digits + sizeof digits, report.dropped_span_count).ptr);
   curated += R"(,"policy":)";
-  curated += json::serialize(report.to_json());  // S15
+  report.append_json(curated);  // S15
   curated += '}';
   return curated;
 }

@@ -232,6 +232,7 @@ void Session::on_input_closed() {
     p->promise.set_value(
         jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});
   }
+  input_closed_source_.request_stop();
   if (finished) finished();
 }
 

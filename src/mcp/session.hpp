@@ -70,6 +70,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Blocks until input has ended and every in-flight incoming request has been answered.
   void wait_until_drained();
   bool input_closed() const { return input_closed_.load(); }
+  // Stopped once input has ended, after input_closed() turns true: a handler that outlives its
+  // caller's stream (subscriptions/listen) waits on it instead of polling.
+  std::stop_token input_closed_token() const { return input_closed_source_.get_token(); }
 
   // State negotiated in initialize (set by the server or client layer).
   void set_peer(json::object capabilities, Implementation info, std::string protocol_version);
@@ -116,6 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Callers inside request(): a lone caller reads its own answer (Transport::read_on_caller).
   std::shared_ptr<std::atomic<int>> waiting_ = std::make_shared<std::atomic<int>>(0);
   std::atomic<bool> input_closed_{false};
+  std::stop_source input_closed_source_;
 
   json::object peer_capabilities_;
   Implementation peer_info_;

@@ -86,13 +86,14 @@ Outcome ListenRegistry::listen(RequestContext& ctx, const json::object& capabili
                    {{"notifications", listener->filter}, {"_meta", tag}}, ctx.request_id());
     listeners_.push_back(listener);
   }
+  // The client ends the stream by cancelling (the request's stop token) or by going away (the
+  // session's input closed, which wakes the wait through this callback).
+  std::stop_callback on_input_closed(session.input_closed_token(), [this] {
+    std::lock_guard lock(mutex_);
+    cv_.notify_all();
+  });
   std::unique_lock lock(mutex_);
-  // The client ends the stream by cancelling (stop token) or by going away (input closed,
-  // which has no callback here: checked every half second).
-  std::stop_token stop = ctx.stop_token();
-  while (!stopping_ && !stop.stop_requested() && !session.input_closed()) {
-    cv_.wait_for(lock, stop, std::chrono::milliseconds(500), [&] { return stopping_; });
-  }
+  cv_.wait(lock, ctx.stop_token(), [&] { return stopping_ || session.input_closed(); });
   listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), listener), listeners_.end());
   return json::object{{kResultTypeField, kResultTypeComplete}, {"_meta", tag}};
 }

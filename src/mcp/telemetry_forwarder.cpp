@@ -1,20 +1,22 @@
-#include "mcp/telemetry_forwarder.hpp"
+#include "glassbox/mcp/telemetry_forwarder.hpp"
 
 #include "glassbox/transport/otlp_http_exporter.hpp"
 
 namespace glassbox::mcp {
 
-TelemetryForwarder::TelemetryForwarder(std::shared_ptr<trace::SpanExporter> exporter,
-                                       std::size_t max_queued_spans)
-    : exporter_(std::move(exporter)),
-      otlp_(dynamic_cast<transport::OtlpHttpExporter*>(exporter_.get())),
-      max_queued_spans_(max_queued_spans),
+TelemetryForwarder::TelemetryForwarder(TelemetryForwarderOptions options)
+    : options_(std::move(options)),
+      otlp_(dynamic_cast<transport::OtlpHttpExporter*>(options_.exporter.get())),
       worker_([this] { run(); }) {}
 
 TelemetryForwarder::~TelemetryForwarder() {
+  flush(options_.drain_timeout);
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    for (const auto& job : queue_) failed_ += job.span_count();
+    queue_.clear();
+    queued_spans_ = 0;
   }
   wake_.notify_all();
   worker_.join();
@@ -25,7 +27,7 @@ void TelemetryForwarder::enqueue(trace::TracesData job) {
   if (n == 0) return;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || queued_spans_ + n > max_queued_spans_) {
+    if (stopping_ || queued_spans_ + n > options_.max_queued_spans) {
       failed_ += n;
       return;
     }
@@ -44,7 +46,7 @@ void TelemetryForwarder::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and drained
+    if (queue_.empty()) return;  // stopping
     trace::TracesData job = std::move(queue_.front());
     queue_.pop_front();
     std::size_t n = job.span_count();
@@ -66,7 +68,7 @@ void TelemetryForwarder::export_job(const trace::TracesData& job) {
   }
   for (const auto& rs : job.resource_spans) {
     for (const auto& ss : rs.scope_spans) {
-      auto result = exporter_->export_spans(ss.spans, rs.resource, ss.scope);
+      auto result = options_.exporter->export_spans(ss.spans, rs.resource, ss.scope);
       (result == trace::ExportResult::success ? forwarded_ : failed_) += ss.spans.size();
     }
   }

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -156,10 +157,16 @@ std::optional<Id<N>> Id<N>::from_bytes(std::string_view raw) noexcept {
 
 template <std::size_t N>
 void Id<N>::to_hex(char* out) const noexcept {
-  for (std::size_t i = 0; i < N; ++i) {
-    out[2 * i] = kHexDigits[bytes_[i] >> 4];
-    out[2 * i + 1] = kHexDigits[bytes_[i] & 0xf];
-  }
+  // Two digits per byte from one table: ids are written for every span of every passback.
+  static constexpr auto kPairs = [] {
+    std::array<char, 512> t{};
+    for (int b = 0; b < 256; ++b) {
+      t[2 * b] = kHexDigits[b >> 4];
+      t[2 * b + 1] = kHexDigits[b & 0xf];
+    }
+    return t;
+  }();
+  for (std::size_t i = 0; i < N; ++i) std::memcpy(out + 2 * i, &kPairs[2 * bytes_[i]], 2);
 }
 
 template <std::size_t N>

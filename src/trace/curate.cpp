@@ -260,6 +260,23 @@ json::object CurationReport::to_json() const {
   return o;
 }
 
+void CurationReport::append_json(std::string& out) const {
+  otlp_json::JsonWriter w{std::move(out)};
+  w.raw(detailed ? R"({"detailed":true)" : R"({"detailed":false)");
+  w.raw(R"(,"droppedSpanCount":)");
+  w.number(dropped_span_count);
+  w.raw(R"(,"redactedAttributeCount":)");
+  w.number(redacted_attribute_count);
+  w.raw(R"(,"truncatedAttributeCount":)");
+  w.number(truncated_attribute_count);
+  if (!reason.empty()) {
+    w.raw(R"(,"reason":)");
+    w.str(reason);
+  }
+  w.put('}');
+  out = w.take();
+}
+
 std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
                                        const Resource& resource, const InstrumentationScope& scope,
                                        const CurationOptions& options, CurationReport* report_out) {
@@ -271,13 +288,20 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
     add_reason(report.reason, "detailed passback is disabled by server policy; top level only");
 
   // Depth of each span below the root (the root is 0); -1: not under the root.
-  std::unordered_map<std::uint64_t, std::size_t> index;
+  // Span id -> the first span with it: sorted (id, position) pairs, one allocation.
+  std::vector<std::pair<std::uint64_t, std::size_t>> index;
   index.reserve(spans.size());
   std::size_t root_index = SIZE_MAX;
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    index.emplace(id_key(spans[i].span_id), i);
+    index.emplace_back(id_key(spans[i].span_id), i);
     if (root_index == SIZE_MAX && spans[i].span_id == root) root_index = i;
   }
+  std::sort(index.begin(), index.end());
+  auto find_span = [&index](const SpanId& id) -> std::size_t {
+    std::uint64_t key = id_key(id);
+    auto it = std::lower_bound(index.begin(), index.end(), std::pair{key, std::size_t{0}});
+    return it != index.end() && it->first == key ? it->second : SIZE_MAX;
+  };
   report.root_found = root_index != SIZE_MAX;
   constexpr long kUnknown = -2, kOutside = -1, kVisiting = -3;
   std::vector<long> depth(spans.size(), kUnknown);
@@ -298,9 +322,9 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
         base = 0;
         break;
       }
-      auto parent = spans[j].parent_span_id.is_valid() ? index.find(id_key(spans[j].parent_span_id))
-                                                       : index.end();
-      if (parent == index.end() || parent->second == j) {
+      std::size_t parent =
+          spans[j].parent_span_id.is_valid() ? find_span(spans[j].parent_span_id) : SIZE_MAX;
+      if (parent == SIZE_MAX || parent == j) {
         // A top-level span: outside the tree when the root is known, a root of its own if not.
         if (root_index == SIZE_MAX) {
           depth[j] = 0;
@@ -310,7 +334,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
       }
       depth[j] = kVisiting;
       chain.push_back(j);
-      j = parent->second;
+      j = parent;
     }
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       base = base == kOutside ? kOutside : base + 1;
@@ -356,24 +380,24 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   // taken back when it does not fit.
   Curator curator(options, report);
   otlp_json::JsonWriter w;
-  w.out.reserve(512 + order.size() * 640);
+  w.reserve(512 + order.size() * 640);
   w.raw(R"({"resourceSpans":[{"resource":)");
   w.resource_object(resource);
   w.raw(R"(,"scopeSpans":[{"scope":)");
   w.scope_object(scope);
   w.raw(R"(,"spans":[)");
   constexpr std::string_view kClose = "]}]}]}";
-  std::size_t bytes = w.out.size() + kClose.size();
+  std::size_t bytes = w.size() + kClose.size();
   std::size_t over_bytes = 0, kept = 0;
   for (std::size_t k = 0; k < order.size(); ++k) {
     SpanData& s = spans[order[k]];
     curator.span(s);
-    const std::size_t mark = w.out.size();
-    if (kept) w.out += ',';
+    const std::size_t mark = w.size();
+    if (kept) w.put(',');
     w.span(s);
-    std::size_t size = w.out.size() - mark;  // with its separator
+    std::size_t size = w.size() - mark;  // with its separator
     if (bytes + size > options.max_bytes) {
-      w.out.resize(mark);
+      w.truncate(mark);
       if (k == 0) {
         // The first span (the root) always goes out: shed its events, links, attributes.
         std::size_t shed = s.events.size() + s.links.size() + s.attributes.size();
@@ -385,7 +409,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
         s.attributes.clear();
         report.truncated_attribute_count += shed;
         w.span(s);
-        size = w.out.size() - mark;
+        size = w.size() - mark;
       } else {
         over_bytes = order.size() - k;
         break;
@@ -406,7 +430,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   report.dropped_span_count = total - kept;
   (void)over_count;
   if (report_out) *report_out = std::move(report);
-  return std::move(w.out);
+  return w.take();
 }
 
 json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,

@@ -9,20 +9,20 @@ using otlp_json::JsonWriter;
 std::string encode_otlp_json_string(std::span<const SpanData> spans, const Resource& resource,
                                     const InstrumentationScope& scope) {
   JsonWriter w;
-  w.out.reserve(256 + spans.size() * 512);
+  w.reserve(256 + spans.size() * 512);
   w.raw(R"({"resourceSpans":[)");
   w.resource_spans(resource, scope, spans, {}, {}, true, true);
   w.raw("]}");
-  return std::move(w.out);
+  return w.take();
 }
 
 std::string encode_otlp_json_string(const TracesData& traces) {
   JsonWriter w;
-  w.out.reserve(256 + traces.span_count() * 512);
+  w.reserve(256 + traces.span_count() * 512);
   w.raw(R"({"resourceSpans":[)");
   for (std::size_t r = 0; r < traces.resource_spans.size(); ++r) {
     const ResourceSpans& rs = traces.resource_spans[r];
-    if (r) w.out += ',';
+    if (r) w.put(',');
     if (rs.scope_spans.empty()) {
       w.raw(R"({"resource":)");
       w.resource_object(rs.resource);
@@ -31,7 +31,7 @@ std::string encode_otlp_json_string(const TracesData& traces) {
         w.raw(R"(,"schemaUrl":)");
         w.str(rs.schema_url);
       }
-      w.out += '}';
+      w.put('}');
     }
     for (std::size_t i = 0; i < rs.scope_spans.size(); ++i) {
       const ScopeSpans& ss = rs.scope_spans[i];
@@ -40,7 +40,7 @@ std::string encode_otlp_json_string(const TracesData& traces) {
     }
   }
   w.raw("]}");
-  return std::move(w.out);
+  return w.take();
 }
 
 }  // namespace glassbox::trace

@@ -1,16 +1,19 @@
 // The OTLP JSON direct writer: spans, resources and scopes straight to JSON text, the same text
 // serialize() of the tree encoder (otlp_json.cpp) gives (same members, same order; doubles in
-// shortest round-trip form), with no tree and no allocation per node. Its users: the streaming
-// encoder (otlp_json_stream.cpp) and passback curation (curate.cpp), which measures each span's
-// size as it writes it. Private to src/trace.
+// shortest round-trip form), with no tree and no allocation per node: it writes through a
+// cursor into a buffer sized ahead, so a member costs a bounds check and a copy. Its users: the
+// streaming encoder (otlp_json_stream.cpp) and passback curation (curate.cpp), which measures each
+// span's size as it writes it. Private to src/trace.
 //
 // Threads: a value; one thread at a time.
 #pragma once
 
 #include "glassbox/trace/otlp.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,67 +22,106 @@ namespace glassbox::trace::otlp_json {
 
 class JsonWriter {
  public:
-  std::string out;
+  explicit JsonWriter(std::string start = {}) : buf_(std::move(start)) {
+    std::size_t used = buf_.size();
+    buf_.resize(buf_.capacity());  // no allocation: room it already has
+    at_ = buf_.data() + used;
+    end_ = buf_.data() + buf_.size();
+  }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
-  void raw(std::string_view s) { out.append(s); }
+  // Bytes written so far; truncate() takes back what came after a size() mark.
+  std::size_t size() const noexcept { return static_cast<std::size_t>(at_ - buf_.data()); }
+  void truncate(std::size_t size) noexcept { at_ = buf_.data() + size; }
+  void reserve(std::size_t n) { ensure(n); }
+  // The text, leaving the writer empty.
+  std::string take() {
+    buf_.resize(size());
+    at_ = end_ = nullptr;
+    return std::move(buf_);
+  }
+
+  [[gnu::always_inline]] void put(char c) {
+    ensure(1);
+    *at_++ = c;
+  }
+  [[gnu::always_inline]] void raw(std::string_view s) {
+    if (s.empty()) return;
+    ensure(s.size());
+    std::memcpy(at_, s.data(), s.size());
+    at_ += s.size();
+  }
   void str(std::string_view s) {
-    out += '"';
+    ensure(s.size() * 6 + 2);  // every byte escaped as \u00XX at worst
+    char* p = at_;
+    *p++ = '"';
+    if (s.empty()) {
+      *p++ = '"';
+      at_ = p;
+      return;
+    }
     std::size_t start = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out.append(s.data() + start, i - start);
+      std::memcpy(p, s.data() + start, i - start);
+      p += i - start;
+      *p++ = '\\';
       switch (c) {
         case '"':
-          out += "\\\"";
+          *p++ = '"';
           break;
         case '\\':
-          out += "\\\\";
+          *p++ = '\\';
           break;
         case '\n':
-          out += "\\n";
+          *p++ = 'n';
           break;
         case '\r':
-          out += "\\r";
+          *p++ = 'r';
           break;
         case '\t':
-          out += "\\t";
+          *p++ = 't';
           break;
         case '\b':
-          out += "\\b";
+          *p++ = 'b';
           break;
         case '\f':
-          out += "\\f";
+          *p++ = 'f';
           break;
         default: {
           static constexpr char kHex[] = "0123456789abcdef";
-          char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          out.append(esc, 6);
+          const char esc[5] = {'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          std::memcpy(p, esc, 5);
+          p += 5;
         }
       }
       start = i + 1;
     }
-    out.append(s.data() + start, s.size() - start);
-    out += '"';
+    std::memcpy(p, s.data() + start, s.size() - start);
+    p += s.size() - start;
+    *p++ = '"';
+    at_ = p;
   }
   template <typename T>
   void number(T v) {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+    ensure(32);
+    at_ = std::to_chars(at_, at_ + 32, v).ptr;
   }
   template <typename T>
   void quoted_number(T v) {
-    out += '"';
-    number(v);
-    out += '"';
+    ensure(34);
+    *at_++ = '"';
+    at_ = std::to_chars(at_, at_ + 32, v).ptr;
+    *at_++ = '"';
   }
   template <std::size_t N>
   void id(const Id<N>& id) {
-    char buf[2 * N + 2];
-    buf[0] = buf[2 * N + 1] = '"';
-    id.to_hex(buf + 1);
-    out.append(buf, sizeof buf);
+    ensure(2 * N + 2);
+    at_[0] = at_[2 * N + 1] = '"';
+    id.to_hex(at_ + 1);
+    at_ += 2 * N + 2;
   }
 
   void any_value(const AttributeValue& value) {
@@ -105,7 +147,7 @@ class JsonWriter {
           } else if constexpr (std::is_same_v<T, ArrayValue>) {
             raw(R"({"arrayValue":{"values":[)");
             for (std::size_t i = 0; i < v.values.size(); ++i) {
-              if (i) out += ',';
+              if (i) put(',');
               any_value(v.values[i]);
             }
             raw("]}");
@@ -117,35 +159,35 @@ class JsonWriter {
             raw(R"({"bytesValue":)");
             str(base64_encode(v.data));
           } else {
-            out += '{';
+            put('{');
           }
         },
         value.value);
-    out += '}';
+    put('}');
   }
 
   void attributes(const Attributes& attributes) {
-    out += '[';
+    put('[');
     for (std::size_t i = 0; i < attributes.size(); ++i) {
-      if (i) out += ',';
+      if (i) put(',');
       raw(R"({"key":)");
       str(attributes[i].key);
       raw(R"(,"value":)");
       any_value(attributes[i].value);
-      out += '}';
+      put('}');
     }
-    out += ']';
+    put(']');
   }
 
   // [a,b,...], each element written by `write`.
   template <typename List, typename Write>
   void list(const List& items, Write write) {
-    out += '[';
+    put('[');
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (i) out += ',';
+      if (i) put(',');
       write(items[i]);
     }
-    out += ']';
+    put(']');
   }
 
   // ,"attributes":[...] when there are any, then droppedAttributesCount when not zero.
@@ -187,7 +229,7 @@ class JsonWriter {
         raw(R"(,"name":)");
         str(e.name);
         attributes_member(e.attributes, e.dropped_attributes_count);
-        out += '}';
+        put('}');
       });
     }
     count("droppedEventsCount", s.dropped_events_count);
@@ -203,7 +245,7 @@ class JsonWriter {
           str(l.context.tracestate);
         }
         attributes_member(l.attributes, l.dropped_attributes_count);
-        out += '}';
+        put('}');
       });
     }
     count("droppedLinksCount", s.dropped_links_count);
@@ -211,7 +253,7 @@ class JsonWriter {
     if (!s.status_message.empty()) {
       raw(R"("message":)");
       str(s.status_message);
-      out += ',';
+      put(',');
     }
     raw(R"("code":)");
     number(static_cast<int>(s.status_code));
@@ -231,7 +273,7 @@ class JsonWriter {
     raw(R"({"attributes":)");
     attributes(resource.attributes);
     count("droppedAttributesCount", resource.dropped_attributes_count);
-    out += '}';
+    put('}');
   }
 
   // {"name":...,"version":...,"attributes":[...]}, as scope_to_otlp_json has it.
@@ -243,7 +285,7 @@ class JsonWriter {
       str(scope.version);
     }
     attributes_member(scope.attributes, 0);
-    out += '}';
+    put('}');
   }
 
   void resource_spans(const Resource& resource, const InstrumentationScope& scope,
@@ -254,30 +296,48 @@ class JsonWriter {
       resource_object(resource);
       raw(R"(,"scopeSpans":[)");
     } else {
-      out += ',';
+      put(',');
     }
     raw(R"({"scope":)");
     scope_object(scope);
     raw(R"(,"spans":[)");
     for (std::size_t i = 0; i < spans.size(); ++i) {
-      if (i) out += ',';
+      if (i) put(',');
       span(spans[i]);
     }
-    out += ']';
+    put(']');
     if (!scope_schema.empty()) {
       raw(R"(,"schemaUrl":)");
       str(scope_schema);
     }
-    out += '}';
+    put('}');
     if (last_scope) {
-      out += ']';
+      put(']');
       if (!resource_schema.empty()) {
         raw(R"(,"schemaUrl":)");
         str(resource_schema);
       }
-      out += '}';
+      put('}');
     }
   }
+
+ private:
+  // Room for `n` more bytes: the buffer is sized ahead (its bytes are overwritten, never
+  // appended one by one), and the text is cut to size() when taken.
+  [[gnu::always_inline]] void ensure(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - at_) < n) [[unlikely]]
+      grow(n);
+  }
+  [[gnu::noinline]] void grow(std::size_t n) {
+    std::size_t used = size();
+    buf_.resize(std::max(buf_.size() * 2, used + n + 256));
+    at_ = buf_.data() + used;
+    end_ = buf_.data() + buf_.size();
+  }
+
+  std::string buf_;
+  char* at_ = nullptr;
+  char* end_ = nullptr;
 };
 
 }  // namespace glassbox::trace::otlp_json

@@ -20,16 +20,16 @@ namespace redaction {
 
 // ---- key rules -------------------------------------------------------------------------------
 
-bool is_upper(char c) {
+constexpr bool is_upper(char c) {
   return c >= 'A' && c <= 'Z';
 }
-bool is_lower(char c) {
+constexpr bool is_lower(char c) {
   return c >= 'a' && c <= 'z';
 }
-bool is_digit(char c) {
+constexpr bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
-bool is_alnum(char c) {
+constexpr bool is_alnum(char c) {
   return is_upper(c) || is_lower(c) || is_digit(c);
 }
 
@@ -134,49 +134,43 @@ bool boundary_before(std::string_view text, std::size_t pos) {
   return pos == 0 || !is_alnum(text[pos - 1]);
 }
 
+// Each value rule, checked at one position of `text`: whether a credential starts there.
+
 // "Bearer <token68>" (at least 8 characters) or "Basic <base64 of user:password>".
-bool has_auth_scheme(std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    bool bearer = iequals_at(text, i, "bearer");
-    bool basic = !bearer && iequals_at(text, i, "basic");
-    if ((!bearer && !basic) || !boundary_before(text, i)) continue;
-    std::size_t j = i + (bearer ? 6 : 5);
-    if (j >= text.size() || (text[j] != ' ' && text[j] != '\t')) continue;
-    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-    std::size_t start = j;
-    while (j < text.size() && is_token68(text[j])) ++j;
-    while (j < text.size() && text[j] == '=') ++j;
-    std::string_view token = text.substr(start, j - start);
-    if (bearer) {
-      if (token.size() >= 8) return true;
-    } else if (token.size() >= 4) {
-      auto decoded = json::base64_decode(token);
-      if (decoded && decoded->find(':') != std::string::npos) return true;
-    }
-  }
-  return false;
+bool auth_scheme_at(std::string_view text, std::size_t i) {
+  bool bearer = iequals_at(text, i, "bearer");
+  bool basic = !bearer && iequals_at(text, i, "basic");
+  if ((!bearer && !basic) || !boundary_before(text, i)) return false;
+  std::size_t j = i + (bearer ? 6 : 5);
+  if (j >= text.size() || (text[j] != ' ' && text[j] != '\t')) return false;
+  while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+  std::size_t start = j;
+  while (j < text.size() && is_token68(text[j])) ++j;
+  while (j < text.size() && text[j] == '=') ++j;
+  std::string_view token = text.substr(start, j - start);
+  if (bearer) return token.size() >= 8;
+  if (token.size() < 4) return false;
+  auto decoded = json::base64_decode(token);
+  return decoded && decoded->find(':') != std::string::npos;
 }
 
 // Three base64url segments, the first a JSON object ("eyJ" is base64 of '{"').
-bool has_jwt(std::string_view text) {
-  for (std::size_t i = text.find("eyJ"); i != std::string_view::npos; i = text.find("eyJ", i + 1)) {
-    if (i > 0 && is_b64url(text[i - 1])) continue;
-    std::size_t j = i;
-    std::size_t lengths[3] = {0, 0, 0};
-    int segment = 0;
-    while (j < text.size()) {
-      if (is_b64url(text[j])) {
-        ++lengths[segment];
-      } else if (text[j] == '.' && segment < 2) {
-        ++segment;
-      } else {
-        break;
-      }
-      ++j;
+bool jwt_at(std::string_view text, std::size_t i) {
+  if (text.compare(i, 3, "eyJ") != 0 || (i > 0 && is_b64url(text[i - 1]))) return false;
+  std::size_t j = i;
+  std::size_t lengths[3] = {0, 0, 0};
+  int segment = 0;
+  while (j < text.size()) {
+    if (is_b64url(text[j])) {
+      ++lengths[segment];
+    } else if (text[j] == '.' && segment < 2) {
+      ++segment;
+    } else {
+      break;
     }
-    if (segment == 2 && lengths[0] >= 10 && lengths[1] >= 2) return true;
+    ++j;
   }
-  return false;
+  return segment == 2 && lengths[0] >= 10 && lengths[1] >= 2;
 }
 
 struct KeyFormat {
@@ -202,59 +196,116 @@ constexpr std::array<KeyFormat, 20> kKeyFormats{{
     {"npm_", 36, 36, false},   // npm access tokens
 }};
 
-bool has_key_format(std::string_view text) {
-  for (const KeyFormat& format : kKeyFormats) {
-    for (std::size_t i = text.find(format.prefix); i != std::string_view::npos;
-         i = text.find(format.prefix, i + 1)) {
-      if (!boundary_before(text, i)) continue;
-      std::size_t j = i + format.prefix.size();
-      std::size_t n = 0;
-      while (j < text.size()) {
-        char c = text[j];
-        bool ok = format.upper_alnum_only ? (is_upper(c) || is_digit(c))
-                                          : (is_alnum(c) || c == '_' || c == '-');
-        if (!ok) break;
-        ++n;
-        ++j;
-      }
-      if (n >= format.min_length && (format.max_length == 0 || n == format.max_length)) return true;
+// kKeyFormats by first byte: the formats starting with byte c are order[start[c]..start[c+1]).
+struct KeyFormatIndex {
+  std::array<std::uint8_t, kKeyFormats.size()> order{};
+  std::array<std::uint8_t, 257> start{};
+};
+constexpr KeyFormatIndex make_key_format_index() {
+  KeyFormatIndex index;
+  std::array<std::uint8_t, 256> count{};
+  for (const KeyFormat& format : kKeyFormats) ++count[static_cast<unsigned char>(format.prefix[0])];
+  for (int c = 0; c < 256; ++c) index.start[c + 1] = index.start[c] + count[c];
+  std::array<std::uint8_t, 256> next{};
+  for (int c = 0; c < 256; ++c) next[c] = index.start[c];
+  for (std::size_t k = 0; k < kKeyFormats.size(); ++k)
+    index.order[next[static_cast<unsigned char>(kKeyFormats[k].prefix[0])]++] =
+        static_cast<std::uint8_t>(k);
+  return index;
+}
+constexpr KeyFormatIndex kKeyFormatIndex = make_key_format_index();
+
+// A provider's key format (a known prefix, then enough key characters) starting at `i`.
+bool key_format_at(std::string_view text, std::size_t i) {
+  if (!boundary_before(text, i)) return false;
+  const auto first = static_cast<unsigned char>(text[i]);
+  for (std::size_t k = kKeyFormatIndex.start[first]; k < kKeyFormatIndex.start[first + 1]; ++k) {
+    const KeyFormat& format = kKeyFormats[kKeyFormatIndex.order[k]];
+    if (text.compare(i, format.prefix.size(), format.prefix) != 0) continue;
+    std::size_t j = i + format.prefix.size();
+    std::size_t n = 0;
+    while (j < text.size()) {
+      char c = text[j];
+      bool ok = format.upper_alnum_only ? (is_upper(c) || is_digit(c))
+                                        : (is_alnum(c) || c == '_' || c == '-');
+      if (!ok) break;
+      ++n;
+      ++j;
     }
+    if (n >= format.min_length && (format.max_length == 0 || n == format.max_length)) return true;
   }
   return false;
 }
 
-bool is_base64_char(char c) {
+constexpr bool is_base64_char(char c) {
   return is_alnum(c) || c == '+' || c == '/';
 }
 
-// An AWS secret access key: exactly 40 base64 characters standing alone, with upper case, lower
-// case and a digit (a hex digest has no upper case; prose has no 40-letter words).
-bool has_aws_secret_key(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!is_base64_char(text[i])) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    bool upper = false, lower_case = false, digit = false;
-    while (j < text.size() && is_base64_char(text[j])) {
-      upper |= is_upper(text[j]);
-      digit |= is_digit(text[j]);
-      lower_case |= text[j] >= 'a' && text[j] <= 'z';
-      ++j;
-    }
-    bool alone = j == text.size() || text[j] != '=';
-    if (j - i == 40 && alone && upper && lower_case && digit) return true;
-    i = j;
+// What a byte may start or belong to, for the one-pass scan: the rules to check where it stands.
+enum : std::uint8_t {
+  kStartsAuthScheme = 1,  // b, B: Bearer, Basic
+  kStartsJwt = 2,         // e: eyJ
+  kStartsKeyFormat = 4,   // the first letters of kKeyFormats' prefixes
+  kStartsPrivateKey = 8,  // -: -----BEGIN
+  kBase64 = 16,           // part of an AWS secret key's run
+};
+
+constexpr std::array<std::uint8_t, 256> make_char_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if (is_base64_char(static_cast<char>(c))) t[c] |= kBase64;
   }
-  return false;
+  t['b'] |= kStartsAuthScheme;
+  t['B'] |= kStartsAuthScheme;
+  t['e'] |= kStartsJwt;
+  for (const KeyFormat& format : kKeyFormats)
+    t[static_cast<unsigned char>(format.prefix[0])] |= kStartsKeyFormat;
+  t['-'] |= kStartsPrivateKey;
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kCharClasses = make_char_classes();
+
+// An AWS secret access key: exactly 40 base64 characters standing alone, with upper case, lower
+// case and a digit (a hex digest has no upper case; prose has no 40-letter words). `run` is
+// [start, end) of a maximal run of base64 characters.
+bool aws_secret_key_run(std::string_view text, std::size_t start, std::size_t end) {
+  if (end - start != 40 || (end < text.size() && text[end] == '=')) return false;
+  bool upper = false, lower_case = false, digit = false;
+  for (std::size_t k = start; k < end; ++k) {
+    upper |= is_upper(text[k]);
+    digit |= is_digit(text[k]);
+    lower_case |= is_lower(text[k]);
+  }
+  return upper && lower_case && digit;
 }
 
-bool has_private_key(std::string_view text) {
-  auto begin = text.find("-----BEGIN ");
-  return begin != std::string_view::npos &&
-         text.find("PRIVATE KEY-----", begin) != std::string_view::npos;
+// Every value rule in one pass over `text`: each byte is classified once, and a rule is checked
+// only where its first character stands (the same positions the rules' own searches would visit).
+bool scan_for_credential(std::string_view text) {
+  bool private_key_checked = false;
+  std::size_t run_start = 0;  // of the current base64 run, when in_run
+  bool in_run = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const std::uint8_t cls = kCharClasses[static_cast<unsigned char>(text[i])];
+    if (cls & kBase64) {
+      if (!in_run) run_start = i;
+      in_run = true;
+    } else if (in_run) {
+      in_run = false;
+      if (aws_secret_key_run(text, run_start, i)) return true;
+    }
+    if ((cls & ~kBase64) == 0) continue;
+    if ((cls & kStartsAuthScheme) && auth_scheme_at(text, i)) return true;
+    if ((cls & kStartsJwt) && jwt_at(text, i)) return true;
+    if ((cls & kStartsKeyFormat) && key_format_at(text, i)) return true;
+    if ((cls & kStartsPrivateKey) && !private_key_checked &&
+        text.compare(i, 11, "-----BEGIN ") == 0) {
+      // Only the first BEGIN matters: an END marker after a later one is after it too.
+      private_key_checked = true;
+      if (text.find("PRIVATE KEY-----", i) != std::string_view::npos) return true;
+    }
+  }
+  return in_run && aws_secret_key_run(text, run_start, text.size());
 }
 
 // The secret parts of `text` replaced by `replacement`, the rest kept: the password of URL
@@ -264,6 +315,9 @@ bool has_private_key(std::string_view text) {
 // status message that is not redacted whole.
 std::optional<std::string> mask_secrets(std::string_view text, std::string_view replacement,
                                         const std::function<bool(std::string_view)>& key_denied) {
+  // Both shapes hang on a ':' or a '=': a text with neither (most values) has nothing to mask.
+  if (std::none_of(text.begin(), text.end(), [](char c) { return c == ':' || c == '='; }))
+    return std::nullopt;
   std::string out;
   std::size_t copied = 0;  // text before this is in `out`
   auto mask = [&](std::size_t from, std::size_t to) {
@@ -318,9 +372,7 @@ std::optional<std::string> mask_secrets(std::string_view text, std::string_view 
 }  // namespace redaction
 
 bool looks_like_credential(std::string_view text) {
-  return redaction::has_auth_scheme(text) || redaction::has_jwt(text) ||
-         redaction::has_key_format(text) || redaction::has_private_key(text) ||
-         redaction::has_aws_secret_key(text);
+  return redaction::scan_for_credential(text);
 }
 
 }  // namespace glassbox::trace

@@ -75,6 +75,22 @@ TEST(CurateTest, TopLevelByDefault) {
       0u);
 }
 
+// covers S15: the report written as text (the passback response's) is the tree's text, with and
+// without a reason, whatever the reason holds
+TEST(CurateTest, PolicyReportTextIsTheTreesText) {
+  std::vector<CurationReport> reports(3);
+  reports[1] = {.detailed = true,
+                .dropped_span_count = 12345678901234ull,
+                .redacted_attribute_count = 7,
+                .truncated_attribute_count = 1};
+  reports[2].reason = "byte limit 65536; \"quoted\" \\ \n\t\x01 é";
+  for (const CurationReport& report : reports) {
+    std::string text = "prefix";
+    report.append_json(text);
+    EXPECT_EQ(text, "prefix" + json::serialize(report.to_json()));
+  }
+}
+
 // covers S6
 TEST(CurateTest, DetailedReturnsWholeTree) {
   Tree t;

@@ -76,6 +76,9 @@ struct CurationReport {
   // {"detailed":false,"droppedSpanCount":3,"redactedAttributeCount":1,
   //  "truncatedAttributeCount":0,"reason":"..."}  (reason omitted when empty)
   json::object to_json() const;
+  // The same object as JSON text, appended to `out`: the bytes json::serialize(to_json()) gives,
+  // without the tree (the passback response writes it straight after the spans).
+  void append_json(std::string& out) const;
 };
 
 // Curates the spans of one request: keeps the root (span id `root`) and its direct children,
