@@ -119,8 +119,14 @@ Middleware make_passback_middleware(PassbackOptions options) {
     root.end();
     if (!asked.requested) return outcome;
 
-    trace::CurationOptions curation = o.curation;
-    curation.detailed = asked.detailed;
+    // The server's options as they are unless the ask changes them (no copy of the redaction
+    // rules per call).
+    std::optional<trace::CurationOptions> changed;
+    if (asked.detailed != o.curation.detailed) {
+      changed = o.curation;
+      changed->detailed = asked.detailed;
+    }
+    const trace::CurationOptions& curation = changed ? *changed : o.curation;
     trace::CurationReport report;
     const trace::TracerProvider& provider = *recorder->provider();
     std::vector<NestedHop> nested = call->take();

@@ -73,7 +73,7 @@ json::object page(const std::vector<Item>& items, std::size_t offset, std::size_
   if (offset > items.size()) throw ProtocolError(invalid_params("invalid cursor"));
   json::array out;
   std::size_t end = std::min(items.size(), offset + page_size);
-  for (std::size_t i = offset; i < end; ++i) out.push_back(items[i].to_json());
+  for (std::size_t i = offset; i < end; ++i) out.push_back(items[i]->to_json());
   json::object result{{key, std::move(out)}};
   if (end < items.size()) result["nextCursor"] = std::to_string(end);
   return result;
@@ -98,37 +98,46 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       Entry<ResourceTemplate, &ResourceTemplate::uri_template, ResourceTemplateHandler>;
   using PromptEntry = Entry<Prompt, &Prompt::name, PromptHandler>;
 
+  // Entries are immutable once registered and shared: a call holds its entry (item, schema,
+  // handler) without copying it, and a replacement or removal meanwhile leaves that call's
+  // entry alive until it returns.
+  template <class Entry>
+  using Shared = std::shared_ptr<const Entry>;
+
   // One registry rule for every kind: an entry replaces the one with its key, in place (the
   // list order clients page through stays stable).
   template <class Entry>
-  void put(std::vector<Entry> Impl::*items, Entry entry) {
+  void put(std::vector<Shared<Entry>> Impl::*items, Entry entry) {
+    auto shared = std::make_shared<const Entry>(std::move(entry));
     std::unique_lock lock(registry_mutex);
     auto& v = this->*items;
-    auto it =
-        std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.key() == entry.key(); });
+    auto it = std::find_if(v.begin(), v.end(),
+                           [&](const Shared<Entry>& e) { return e->key() == shared->key(); });
     if (it != v.end()) {
-      *it = std::move(entry);
+      *it = std::move(shared);
     } else {
-      v.push_back(std::move(entry));
+      v.push_back(std::move(shared));
     }
   }
   template <class Entry>
-  bool erase(std::vector<Entry> Impl::*items, std::string_view key) {
+  bool erase(std::vector<Shared<Entry>> Impl::*items, std::string_view key) {
     std::unique_lock lock(registry_mutex);
     auto& v = this->*items;
-    auto it = std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.key() == key; });
+    auto it =
+        std::find_if(v.begin(), v.end(), [&](const Shared<Entry>& e) { return e->key() == key; });
     if (it == v.end()) return false;
     v.erase(it);
     return true;
   }
 
-  // A copy of the entry with this key, taken under the lock so that the handler runs without it.
+  // The entry with this key, taken under the lock so that the handler runs without it.
   template <class Entry>
-  std::optional<Entry> find(std::vector<Entry> Impl::*items, std::string_view key) const {
+  Shared<Entry> find(std::vector<Shared<Entry>> Impl::*items, std::string_view key) const {
     std::shared_lock lock(registry_mutex);
     const auto& v = this->*items;
-    auto it = std::find_if(v.begin(), v.end(), [&](const Entry& e) { return e.key() == key; });
-    if (it == v.end()) return std::nullopt;
+    auto it =
+        std::find_if(v.begin(), v.end(), [&](const Shared<Entry>& e) { return e->key() == key; });
+    if (it == v.end()) return nullptr;
     return *it;
   }
 
@@ -150,10 +159,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   mutable ListenRegistry listeners{options.stateless.max_listeners};
 
   mutable std::shared_mutex registry_mutex;
-  std::vector<ToolEntry> tools;
-  std::vector<ResourceEntry> resources;
-  std::vector<TemplateEntry> templates;
-  std::vector<PromptEntry> prompts;
+  std::vector<Shared<ToolEntry>> tools;
+  std::vector<Shared<ResourceEntry>> resources;
+  std::vector<Shared<TemplateEntry>> templates;
+  std::vector<Shared<PromptEntry>> prompts;
   CompletionHandler completion;
   std::map<std::string, MethodHandler, std::less<>> methods;
   std::vector<Middleware> middleware;
@@ -324,7 +333,7 @@ Outcome Server::Impl::call_tool(RequestContext& ctx) const {
       !args_it->value().is_null()) {
     return invalid_params("params.arguments must be an object");
   }
-  std::optional<ToolEntry> entry = find(&Impl::tools, name);
+  Shared<ToolEntry> entry = find(&Impl::tools, name);
   if (!entry) return invalid_params("unknown tool: " + name);
   const Tool& tool = entry->item;
   const ToolHandler& handler = entry->handler;
@@ -361,15 +370,15 @@ Outcome Server::Impl::read_resource(RequestContext& ctx) const {
   {
     std::shared_lock lock(registry_mutex);
     for (const auto& r : resources) {
-      if (r.key() == uri) {
-        direct = r.handler;
+      if (r->key() == uri) {
+        direct = r->handler;
         break;
       }
     }
     if (!direct) {
       for (const auto& t : templates) {
-        if (auto m = match_template(t.key(), uri)) {
-          templated = t.handler;
+        if (auto m = match_template(t->key(), uri)) {
+          templated = t->handler;
           vars = std::move(*m);
           break;
         }
@@ -391,7 +400,7 @@ Outcome Server::Impl::read_resource(RequestContext& ctx) const {
 
 Outcome Server::Impl::get_prompt(RequestContext& ctx) const {
   std::string name = required_string(ctx.params(), "name");
-  std::optional<PromptEntry> entry = find(&Impl::prompts, name);
+  Shared<PromptEntry> entry = find(&Impl::prompts, name);
   if (!entry) return invalid_params("unknown prompt: " + name);
   std::map<std::string, std::string> args;
   for (const auto& [k, v] : ctx.arguments()) {
@@ -493,17 +502,17 @@ std::vector<std::string> Server::required_scopes(std::string_view method,
   if (method == "tools/call") {
     const json::string* name = json::find_string(params, "name");
     for (const auto& e : impl_->tools) {
-      if (name && e.key() == *name) return e.access.required_scopes;
+      if (name && e->key() == *name) return e->access.required_scopes;
     }
   } else if (method == "resources/read") {
     const json::string* uri = json::find_string(params, "uri");
     if (uri == nullptr) return {};
     // The same precedence as read_resource: an exact resource first, then the first template.
     for (const auto& r : impl_->resources) {
-      if (r.key() == *uri) return r.access.required_scopes;
+      if (r->key() == *uri) return r->access.required_scopes;
     }
     for (const auto& t : impl_->templates) {
-      if (match_template(t.key(), *uri)) return t.access.required_scopes;
+      if (match_template(t->key(), *uri)) return t->access.required_scopes;
     }
   }
   return {};
@@ -512,7 +521,7 @@ std::vector<std::string> Server::required_scopes(std::string_view method,
 std::optional<json::object> Server::tool_input_schema(std::string_view name) const {
   std::shared_lock lock(impl_->registry_mutex);
   for (const auto& e : impl_->tools) {
-    if (e.key() == name) return e.item.input_schema;
+    if (e->key() == name) return e->item.input_schema;
   }
   return std::nullopt;
 }

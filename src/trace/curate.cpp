@@ -11,6 +11,7 @@
 #include <array>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 namespace glassbox::trace {
 namespace {
@@ -20,6 +21,12 @@ using redaction::KeyHash;
 using redaction::mask_secrets;
 using redaction::split_words;
 using redaction::words_contain;
+
+// Each thread's writing room for curation, kept at its full size between calls: the text is
+// written into it and copied out at its exact size, so once warm a call neither zero-fills nor
+// regrows a buffer. A room grown past kCurationRoomKept (a rare huge bound) is not kept.
+constexpr std::size_t kCurationRoomKept = 256 * 1024;
+thread_local std::string t_curation_room;
 
 // ---- curation --------------------------------------------------------------------------------
 
@@ -379,7 +386,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   // text itself (resource, scope, framing and spans), each span measured as it is written and
   // taken back when it does not fit.
   Curator curator(options, report);
-  otlp_json::JsonWriter w;
+  otlp_json::JsonWriter w{std::exchange(t_curation_room, {}), otlp_json::JsonWriter::ReuseRoom{}};
   w.reserve(512 + order.size() * 640);
   w.raw(R"({"resourceSpans":[{"resource":)");
   w.resource_object(resource);
@@ -430,7 +437,15 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   report.dropped_span_count = total - kept;
   (void)over_count;
   if (report_out) *report_out = std::move(report);
-  return w.take();
+  // Room for the passback framing and policy report appended next (a second allocation and
+  // copy of the whole text otherwise).
+  constexpr std::size_t kTail = 256;
+  std::string text;
+  text.reserve(w.size() + kTail);
+  text.assign(w.view());
+  std::string room = w.release();
+  if (room.size() <= kCurationRoomKept) t_curation_room = std::move(room);
+  return text;
 }
 
 json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,

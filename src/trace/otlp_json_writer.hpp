@@ -22,19 +22,35 @@ namespace glassbox::trace::otlp_json {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string start = {}) : buf_(std::move(start)) {
-    std::size_t used = buf_.size();
+  explicit JsonWriter(std::string start = {}) : JsonWriter(std::move(start), start_of_text) {}
+  // Writes from the first byte of `room` (a buffer from release()), overwriting what it holds.
+  struct ReuseRoom {};
+  JsonWriter(std::string room, ReuseRoom) : JsonWriter(std::move(room), 0) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+ private:
+  static constexpr std::size_t start_of_text = static_cast<std::size_t>(-1);
+  JsonWriter(std::string buf, std::size_t used) : buf_(std::move(buf)) {
+    if (used == start_of_text) used = buf_.size();
     buf_.resize(buf_.capacity());  // no allocation: room it already has
     at_ = buf_.data() + used;
     end_ = buf_.data() + buf_.size();
   }
-  JsonWriter(const JsonWriter&) = delete;
-  JsonWriter& operator=(const JsonWriter&) = delete;
 
+ public:
   // Bytes written so far; truncate() takes back what came after a size() mark.
   std::size_t size() const noexcept { return static_cast<std::size_t>(at_ - buf_.data()); }
   void truncate(std::size_t size) noexcept { at_ = buf_.data() + size; }
   void reserve(std::size_t n) { ensure(n); }
+  // The text written so far (valid until the next write).
+  std::string_view view() const noexcept { return {buf_.data(), size()}; }
+  // The whole buffer at its full size, leaving the writer empty: a later writer given it
+  // writes into that room without zero-filling or growing it again.
+  std::string release() {
+    at_ = end_ = nullptr;
+    return std::move(buf_);
+  }
   // The text, leaving the writer empty.
   std::string take() {
     buf_.resize(size());

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <utility>
 
@@ -201,6 +202,54 @@ struct Span::State {
   bool root = false;
 };
 
+namespace {
+
+// Each thread keeps the storage of a few ended spans' States for the next spans it starts: a
+// span's data moves to the recorder when it ends, and its State's own allocation is the one a
+// handler's every span would otherwise pay again. A State is constructed in the storage at
+// start and destroyed at end, as with new and delete.
+class StateStorage {
+ public:
+  void* take() {
+    if (n_ > 0) return slots_[--n_];
+    return ::operator new(sizeof(Span::State));
+  }
+  void give(void* storage) noexcept {
+    if (alive_ && n_ < kKept) {
+      slots_[n_++] = storage;
+    } else {
+      ::operator delete(storage);
+    }
+  }
+  ~StateStorage() {
+    alive_ = false;  // a span ended later in this thread's exit frees its own storage
+    while (n_ > 0) ::operator delete(slots_[--n_]);
+  }
+
+ private:
+#if defined(__SANITIZE_ADDRESS__)  // g++ and clang++ alike
+  // AddressSanitizer must see each State freed, or a use after its span ended goes unnoticed.
+  static constexpr std::size_t kKept = 0;
+#else
+  static constexpr std::size_t kKept = 16;
+#endif
+  void* slots_[kKept > 0 ? kKept : 1];
+  std::size_t n_ = 0;
+  bool alive_ = true;
+};
+thread_local StateStorage tls_states;
+
+Span::State* make_state() {
+  return new (tls_states.take()) Span::State;
+}
+
+void free_state(Span::State* state) noexcept {
+  state->~State();
+  tls_states.give(state);
+}
+
+}  // namespace
+
 Span::Span(Span&& other) noexcept
     : state_(std::exchange(other.state_, nullptr)), context_(std::move(other.context_)) {}
 
@@ -292,7 +341,7 @@ void Span::end(std::uint64_t end_time_unix_nano) noexcept {
   } else if (state->provider) {
     state->provider->on_end(state->data);
   }
-  delete state;
+  free_state(state);
 }
 
 Context Span::as_context() const {
@@ -324,7 +373,7 @@ ContextScope::~ContextScope() {
 namespace {
 
 Span::State* new_state(std::shared_ptr<Recorder> recorder, std::string_view name, SpanKind kind) {
-  auto* state = new Span::State;
+  auto* state = make_state();
   state->limits = &recorder->limits();
   state->recorder = std::move(recorder);
   state->data.name.assign(name);
@@ -377,7 +426,7 @@ Span start_root_span(std::shared_ptr<Recorder> recorder, std::string_view name, 
   if (recorder) {
     state = new_state(std::move(recorder), name, kind);
   } else {
-    state = new Span::State;
+    state = make_state();
     state->provider = tracer_provider();
     state->limits = &state->provider->limits();
     state->data.name.assign(name);

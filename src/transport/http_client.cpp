@@ -71,24 +71,30 @@ void HttpClientImpl::start(Callbacks callbacks) {
   callbacks_ = std::move(callbacks);
   work_.emplace(io_.get_executor());
   // The thread keeps the impl alive: the transport may be destroyed on this very thread.
-  thread_ = std::thread([self = shared_from_this()] {
-    for (;;) {
-      try {
-        self->io_.run();
-        break;
-      } catch (const std::exception& e) {
-        std::cerr << "glassbox http client: " << e.what() << "\n";
-      }
-    }
-  });
+  thread_ = std::thread([self = shared_from_this()] { self->run_io_thread(); });
   thread_id_ = thread_.get_id();
 }
 
 bool HttpClientImpl::send(const jsonrpc::Message& message, HeaderList headers) {
   if (closed_.load() || !started_.load()) return false;
-  net::post(io_, [self = shared_from_this(), message, headers = std::move(headers)] {
+  Outgoing out{.body = jsonrpc::serialize(message), .headers = std::move(headers)};
+  if (const auto* r = std::get_if<jsonrpc::Request>(&message)) {
+    out.key = jsonrpc::to_string(r->id);
+    out.initialize = r->method == "initialize";
+  } else if (const auto* n = std::get_if<jsonrpc::Notification>(&message)) {
+    out.initialized = n->method == "notifications/initialized";
+    out.cancel = n->method == "notifications/cancelled";
+    const json::value* id =
+        out.cancel ? json::as_object_or_empty(n->params).if_contains("requestId") : nullptr;
+    if (id != nullptr && (id->is_int64() || id->is_string())) {
+      out.cancel_key =
+          jsonrpc::to_string(id->is_int64() ? jsonrpc::Id(id->get_int64())
+                                            : jsonrpc::Id(std::string(id->get_string())));
+    }
+  }
+  net::post(io_, [self = shared_from_this(), out = std::move(out)]() mutable {
     if (self->closing_) return;
-    net::co_spawn(self->io_, self->post_message(message, headers), net::detached);
+    net::co_spawn(self->io_, self->post_message(std::move(out)), net::detached);
   });
   return true;
 }
@@ -103,7 +109,8 @@ void HttpClientImpl::close() {
   net::post(io_, [self = shared_from_this(), done] {
     net::co_spawn(self->io_, self->shutdown(done), net::detached);
   });
-  if (std::this_thread::get_id() != thread_id_) {
+  resume_io_thread();
+  if (!runs_io_here()) {
     finished.wait_for(options_.delete_timeout + options_.connect_timeout + std::chrono::seconds(1));
   }
 }
@@ -112,6 +119,11 @@ void HttpClientImpl::release() {
   close();
   join_auth_threads();
   if (!started_.load()) return;
+  {
+    std::lock_guard lock(lead_mutex_);
+    ended_ = true;
+    standby_cv_.notify_all();
+  }
   if (std::this_thread::get_id() == thread_id_) {
     io_.stop();
     thread_.detach();
@@ -234,17 +246,14 @@ void HttpClientImpl::join_auth_threads() {
   }
 }
 
-bool HttpClientImpl::cancel_by_closing(const jsonrpc::Message& message, const HeaderList& headers) {
-  const auto* n = std::get_if<jsonrpc::Notification>(&message);
-  if (n == nullptr || n->method != "notifications/cancelled") return false;
-  bool sessionless = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
+bool HttpClientImpl::cancel_by_closing(const Outgoing& out) {
+  if (!out.cancel) return false;
+  bool sessionless = std::any_of(out.headers.begin(), out.headers.end(), [](const auto& h) {
     return json::ascii_iequals(h.first, "MCP-Protocol-Version");
   });
   if (!sessionless) return false;
-  const json::value* id = json::as_object_or_empty(n->params).if_contains("requestId");
-  if (id == nullptr || !(id->is_int64() || id->is_string())) return true;  // nothing to close
-  std::string key = jsonrpc::to_string(id->is_int64() ? jsonrpc::Id(id->get_int64())
-                                                      : jsonrpc::Id(std::string(id->get_string())));
+  if (!out.cancel_key) return true;  // nothing to close
+  const std::string& key = *out.cancel_key;
   if (!pending_.erase(key)) return true;  // already answered
   if (auto it = streaming_.find(key); it != streaming_.end()) {
     it->second->close();
@@ -254,17 +263,16 @@ bool HttpClientImpl::cancel_by_closing(const jsonrpc::Message& message, const He
   return true;
 }
 
-net::awaitable<void> HttpClientImpl::post_message(jsonrpc::Message message, HeaderList headers) {
-  if (cancel_by_closing(message, headers)) co_return;
-  auto* n = std::get_if<jsonrpc::Notification>(&message);
-  if (n == nullptr || n->method != "notifications/initialized") {
+net::awaitable<void> HttpClientImpl::post_message(Outgoing out) {
+  if (cancel_by_closing(out)) co_return;
+  if (!out.initialized) {
     while (initialized_in_flight_ && !closing_) co_await initialized_gate_.async_wait(kTuple);
-    if (!closing_) co_await post_one(std::move(message), std::move(headers));
+    if (!closing_) co_await post_one(std::move(out));
     co_return;
   }
   initialized_in_flight_ = true;
   try {
-    co_await post_one(std::move(message), std::move(headers));
+    co_await post_one(std::move(out));
   } catch (...) {
     initialized_in_flight_ = false;
     initialized_gate_.cancel();
@@ -274,24 +282,22 @@ net::awaitable<void> HttpClientImpl::post_message(jsonrpc::Message message, Head
   initialized_gate_.cancel();
 }
 
-net::awaitable<void> HttpClientImpl::post_one(jsonrpc::Message message, HeaderList headers) {
+net::awaitable<void> HttpClientImpl::post_one(Outgoing out) {
   auto self = shared_from_this();
-  std::optional<std::string> key;
-  bool is_initialized_notice = false;
-  if (auto* r = std::get_if<jsonrpc::Request>(&message)) {
-    key = jsonrpc::to_string(r->id);
+  const std::optional<std::string>& key = out.key;
+  const HeaderList& headers = out.headers;
+  if (key) {
     pending_.insert(*key);
-    if (r->method == "initialize") {
+    if (out.initialize) {
       initialize_key_ = key;
       session_id_.reset();
       protocol_version_.reset();
     }
-  } else if (auto* n = std::get_if<jsonrpc::Notification>(&message)) {
-    is_initialized_notice = n->method == "notifications/initialized";
   }
+  const bool is_initialized_notice = out.initialized;
   bool is_initialize = key && initialize_key_ && *key == *initialize_key_;
 
-  const std::string body_text = jsonrpc::serialize(message);
+  const std::string& body_text = out.body;
   std::unique_ptr<Parser> parser_owner;
   std::unique_ptr<Connection> c;
   boost::system::error_code ec;
@@ -462,6 +468,7 @@ class HttpClientTransport : public Transport {
     return impl_->send(message, options.headers);
   }
   void close() override { impl_->close(); }
+  bool read_on_caller(const CallerRead& read) override { return impl_->read_on_caller(read); }
 
  private:
   std::shared_ptr<HttpClientImpl> impl_;

@@ -23,6 +23,8 @@
 #include <boost/beast/http/parser.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
 #include <map>
@@ -58,6 +60,13 @@ struct Connection {
 
 using Parser = http::response_parser<http::buffer_body>;
 
+// How long the end of a POST's SSE stream may take once its answer is in (then the connection
+// is dropped instead of reused).
+inline constexpr std::chrono::seconds kSseTailWait{5};
+// How long a request waits for such a connection before it opens one of its own: the end of a
+// stream normally follows its answer at once (in the same packet, or the next).
+inline constexpr std::chrono::milliseconds kPoolWait{20};
+
 // One operation on a connection, plain or TLS; the error, and for a body read the byte count.
 net::awaitable<boost::system::error_code> write_request(Connection& c,
                                                         http::request<http::string_body>& req);
@@ -77,6 +86,18 @@ Target parse_target(const std::string& url);
 jsonrpc::ErrorResponse transport_error(const std::string& key_json, int code, std::string message,
                                        json::value data = nullptr);
 
+// A message to POST, as the caller's send() prepared it: serialized on the caller's thread, so
+// the I/O side copies no JSON tree; with what the I/O side needs to know about it.
+struct Outgoing {
+  std::string body;
+  std::optional<std::string> key;         // a request's id, canonical text
+  bool initialize = false;                // an initialize request
+  bool initialized = false;               // notifications/initialized
+  bool cancel = false;                    // notifications/cancelled
+  std::optional<std::string> cancel_key;  // its requestId, when it names one
+  HeaderList headers;                     // SendOptions::headers
+};
+
 class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
  public:
   explicit HttpClientImpl(HttpClientOptions options)
@@ -90,6 +111,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   }
 
   void start(Callbacks callbacks);
+
+  // Transport::read_on_caller (http_client_lead.cpp): a lone caller runs the I/O itself while
+  // the I/O thread stands by.
+  bool read_on_caller(const Transport::CallerRead& read);
 
   bool send(const jsonrpc::Message& message, HeaderList headers);
 
@@ -107,6 +132,38 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   }
 
  private:
+  // ---- who runs the I/O (http_client_lead.cpp) ----
+  //
+  // One thread at a time runs io_, so all the state below marked "I/O thread" needs no lock:
+  // the I/O thread, or a caller waiting alone for its answer (read_on_caller) while the I/O
+  // thread stands by. After it delivers the answer a lone caller waits for, the I/O thread
+  // stands by for a tick: the caller's next call then does its own I/O, and a sequential call
+  // wakes no other thread. The I/O thread runs again when asked or after a tick nobody led.
+
+  enum class Runner { kIoThread, kStandby, kCaller };
+
+  // The I/O thread's body: runs io_ one handler at a time, standing by when a lone caller's
+  // answer has come.
+  void run_io_thread();
+  // I/O thread, after a handler: stands by when the lone caller's answer is in.
+  void stand_by_if_answered();
+  void stand_by(std::unique_lock<std::mutex>& lock);
+  // Any thread: the I/O thread, if it stands by, runs io_ again now.
+  void resume_io_thread();
+  // Runs io_ on the calling caller's thread until its answer, its deadline or the end.
+  void lead(const Transport::CallerRead& read);
+  // True on the thread that runs io_ at the moment (the I/O thread or a leading caller).
+  bool runs_io_here() const;
+
+  std::mutex lead_mutex_;  // guards the four below
+  std::condition_variable standby_cv_;
+  Runner runner_ = Runner::kIoThread;
+  bool resume_now_ = false;
+  bool caller_led_ = false;                           // a caller led during this standby tick
+  bool ended_ = false;                                // the I/O thread is gone or going
+  std::optional<Transport::CallerRead> caller_wait_;  // a lone caller waits while the thread runs
+  std::atomic<bool> caller_waiting_{false};           // caller_wait_ is set
+
   // ---- delivery (I/O thread) ----
 
   void deliver(jsonrpc::Message message);
@@ -151,7 +208,30 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   void give_back(std::unique_ptr<Connection> c) {
     if (closing_ || idle_.size() >= 8) return;
     idle_.push_back(std::move(c));
+    wake_pool_waiters();
   }
+
+  // A connection whose answer is in while the end of its SSE stream is still being read (as
+  // long as one lives): a request sent meanwhile waits a moment for it rather than connecting.
+  struct Drain {
+    HttpClientImpl* self;
+    explicit Drain(HttpClientImpl* s) : self(s) {
+      ++self->draining_;
+      self->drain_started_ = std::chrono::steady_clock::now();
+    }
+    ~Drain() {
+      --self->draining_;
+      self->wake_pool_waiters();
+    }
+  };
+
+  void wake_pool_waiters() {
+    for (net::steady_timer* t : pool_waiters_) t->cancel();
+  }
+
+  // An idle connection, else one that is finishing its stream, waited for at most kPoolWait
+  // after its answer; null when neither (the caller connects).
+  net::awaitable<std::unique_ptr<Connection>> take_pooled();
 
   // `sent_token` receives the access token the request carries, for a later challenge.
   http::request<http::string_body> make_request(http::verb verb, std::string* sent_token = nullptr);
@@ -242,10 +322,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // first: what is sent after it waits until the notice's POST has been answered.
   // A 2026-07-28 notifications/cancelled (its message carries MCP-Protocol-Version): closes the
   // request's stream instead of being sent. False when the message is anything else.
-  bool cancel_by_closing(const jsonrpc::Message& message, const HeaderList& headers);
-  net::awaitable<void> post_message(jsonrpc::Message message, HeaderList headers);
+  bool cancel_by_closing(const Outgoing& out);
+  net::awaitable<void> post_message(Outgoing out);
 
-  net::awaitable<void> post_one(jsonrpc::Message message, HeaderList headers);
+  net::awaitable<void> post_one(Outgoing out);
 
   // GET streams: the standalone stream (no await_key) or the resumption of a request's stream.
   // Reconnects after `retry` (the server's, else the default) up to max_reconnects failures in a
@@ -258,6 +338,10 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
 
   HttpClientOptions options_;
   Target target_;
+  // I/O thread; before io_, whose destruction ends the coroutines that use them.
+  std::size_t draining_ = 0;  // connections reading the end of an answered SSE stream
+  std::chrono::steady_clock::time_point drain_started_;  // when the latest of them began
+  std::vector<net::steady_timer*> pool_waiters_;         // requests waiting in take_pooled()
   net::io_context io_;
   std::optional<net::ssl::context> ssl_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;

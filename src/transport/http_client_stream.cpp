@@ -14,6 +14,7 @@ namespace glassbox::transport::http_detail {
 net::awaitable<bool> HttpClientImpl::read_sse(Connection& c, Parser& parser, sse::Parser& events,
                                               const std::optional<std::string>& await_key) {
   char chunk[16 * 1024];
+  std::optional<Drain> draining;
   while (!parser.is_done()) {
     auto [ec, n] = co_await read_body_some(c, parser, chunk, sizeof chunk);
     if (n > 0) {
@@ -29,10 +30,16 @@ net::awaitable<bool> HttpClientImpl::read_sse(Connection& c, Parser& parser, sse
         co_return false;
       }
     }
-    if (await_key && !pending_.count(*await_key)) co_return parser.is_done();
-    if (ec) co_return false;
-    if (closing_) co_return false;
+    if (ec || closing_) co_return false;
+    if (await_key && !pending_.count(*await_key) && !draining && !parser.is_done()) {
+      // The answer is in, and a server ends the stream after it: read that end (usually in the
+      // same packet) so that the connection serves the next request instead of a new one. A
+      // stream kept open after its answer is dropped after kSseTailWait.
+      draining.emplace(this);
+      c.lowest().expires_after(kSseTailWait);
+    }
   }
+  if (draining) c.lowest().expires_never();
   co_return true;
 }
 

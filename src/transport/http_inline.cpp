@@ -1,6 +1,7 @@
 #include "transport/http_inline.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -72,6 +73,11 @@ void InlineWatch::relieve(const std::atomic<bool>& done) {
       // As on the I/O threads: a throwing handler must not end the relief.
     }
   }
+  // What the last handler run here queued as its continuation (a coroutine's next step) is in
+  // the io_context's queue with nobody told: Asio expects the thread that ran the handler to run
+  // it next, and this one leaves. An I/O thread blocked in epoll would never see it (a request
+  // read, never answered): a post from outside the io_context wakes it.
+  if (!io_.stopped()) boost::asio::post(io_, [] {});
 }
 
 // Ticks every handoff_after_ while callbacks run inline, and sleeps only after a whole tick

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 namespace glassbox::trace {
 namespace {
@@ -403,6 +404,26 @@ TEST(CurateTest, ByteBoundIsExactOnTheText) {
     EXPECT_EQ(report.truncated, bound < full) << "bound " << bound;
   }
   EXPECT_EQ(previous_kept, 17u);  // the whole tree: 5 spans and 12 children (not the stray)
+}
+
+// Curation writes into a room each thread keeps between calls: a small text after a large one,
+// on the same thread, is the same text a fresh thread writes (nothing of the earlier text shows).
+TEST(CurateTest, ReusedRoomGivesTheSameTextAsAFreshThread) {
+  Tree big;
+  for (int i = 0; i < 30; ++i)
+    big.add("child", big.root, 2000 + static_cast<std::uint64_t>(i))
+        .attributes.push_back({"k", std::string(300, 'v')});
+  Tree small;
+  const CurationOptions whole{.detailed = true};
+  std::string fresh;
+  std::thread([&] {
+    fresh = curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole);
+  }).join();
+  std::string large = curate_to_otlp_json_string(big.spans, big.root, resource(), {}, whole);
+  std::string reused = curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole);
+  ASSERT_GT(large.size(), 3 * fresh.size());
+  EXPECT_EQ(reused, fresh);
+  EXPECT_EQ(curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole), fresh);
 }
 
 // The text and the tree are the same payload; the text is what the streaming encoder writes for

@@ -11,8 +11,15 @@
 // id, so the caller never hangs; a 404 on an established session closes the transport.
 //
 // Threads: the transport owns one I/O thread, on which callbacks run, one at a time. send() and
-// close() may be called from any thread; send() queues the POST and returns at once (false once
-// closed). close() DELETEs the session (bounded wait), then on_close runs once.
+// close() may be called from any thread; send() serializes the message, queues the POST and
+// returns at once (false once closed). close() DELETEs the session (bounded wait), then on_close
+// runs once. A caller waiting alone for its answer (read_on_caller) runs the I/O itself while
+// the I/O thread stands by (it does after answering a lone caller, for about a millisecond):
+// callbacks then run on that caller's thread, still one at a time.
+//
+// Connections: keep-alive, pooled (up to 8 idle); an SSE answer's stream is read to its end so
+// that its connection serves the next request; a pooled connection the server closed is
+// replaced by a new one and the request sent again.
 //
 // Authorization: with an `authorizer` (http_authorizer.hpp, e.g. auth::OAuthClient) every
 // request carries its token, and a 401 or 403 is handed to it on a helper thread (never the I/O
