@@ -19,7 +19,8 @@ struct Client::Impl {
   explicit Impl(ClientOptions o)
       : options(std::move(o)),
         pool(std::make_shared<WorkerPool>(64)),
-        cache(options.max_cached_results) {}
+        cache(options.max_cached_results),
+        request_meta(constant_request_meta()) {}
 
   ClientOptions options;
   std::shared_ptr<WorkerPool> pool;
@@ -36,6 +37,10 @@ struct Client::Impl {
   mutable std::mutex state_mutex;
   std::optional<LogLevel> log_level;                                   // sent in _meta
   std::map<std::string, std::vector<ParamHeader>> tool_param_headers;  // from tools/list
+  // The members of 2026-07-28's per-request _meta that never change (version, capabilities,
+  // clientInfo): built once, not for every request.
+  json::object request_meta;
+  json::object constant_request_meta() const;
 
   // A session over `transport`, started, with this client's handlers and headers.
   void open_session(std::shared_ptr<transport::Transport> transport);

@@ -51,13 +51,22 @@ jsonrpc::Error invalid_result(std::string_view method, std::string what) {
 
 }  // namespace
 
+json::object Client::Impl::constant_request_meta() const {
+  return {
+      {kMetaProtocolVersion, kModern},
+      {kMetaClientCapabilities, capabilities()},
+      {kMetaClientInfo, Implementation{options.name, options.version, options.title}.to_json()}};
+}
+
 void Client::Impl::add_request_meta(json::object& params) const {
   json::value& meta = params["_meta"];
   if (!meta.is_object()) meta = json::object{};
   json::object& m = meta.get_object();
-  m[kMetaProtocolVersion] = kModern;
-  m[kMetaClientCapabilities] = capabilities();
-  m[kMetaClientInfo] = Implementation{options.name, options.version, options.title}.to_json();
+  if (m.empty()) {
+    m = request_meta;
+  } else {
+    for (const auto& [key, value] : request_meta) m[key] = value;
+  }
   std::lock_guard lock(state_mutex);
   if (log_level) m[kMetaLogLevel] = to_string(*log_level);
 }
@@ -174,10 +183,10 @@ Outcome Client::Impl::send_stateless(OutgoingRequest& request, const RequestOpti
   add_request_meta(request.params);
   const std::string& method = request.method;
   if (auto hit = cache.get(method, request.params)) return std::move(*hit);
-  json::object params;  // a later round's: the original with that round's answers
+  json::object params;  // the rounds after the first: the original with this round's answers
   for (int round = 0;; ++round) {
-    Outcome out =
-        live_session().request(method, round == 0 ? request.params : std::move(params), sending);
+    Outcome out = round == 0 ? live_session().request_lending(method, request.params, sending)
+                             : live_session().request(method, std::move(params), sending);
     if (out.index() == 1) return out;
     json::value& result = std::get<0>(out);
     const json::object* r = result.if_object();

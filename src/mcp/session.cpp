@@ -238,6 +238,11 @@ void Session::on_input_closed() {
 
 Outcome Session::request(std::string_view method, json::object params,
                          const RequestOptions& options) {
+  return request_lending(method, params, options);
+}
+
+Outcome Session::request_lending(std::string_view method, json::object& params,
+                                 const RequestOptions& options) {
   auto pending = std::make_shared<Pending>();
   pending->on_progress = options.on_progress;
   std::future<Outcome> answer = pending->promise.get_future();
@@ -257,10 +262,12 @@ Outcome Session::request(std::string_view method, json::object params,
     meta.get_object()["progressToken"] = std::get<0>(id);
   }
   transport::HeaderList headers;
-  if (header_hook_) headers = header_hook_(method, params);
-  if (!transport_->send(
-          jsonrpc::Request{id, std::string(method), std::move(params)},
-          {.related_request = options.related_request, .headers = std::move(headers)})) {
+  if (header_hook_ && transport_->carries_headers()) headers = header_hook_(method, params);
+  jsonrpc::Message message = jsonrpc::Request{id, std::string(method), std::move(params)};
+  const bool sent = transport_->send(
+      message, {.related_request = options.related_request, .headers = std::move(headers)});
+  params = std::move(std::get<jsonrpc::Request>(message).params.as_object());  // handed back
+  if (!sent) {
     std::lock_guard lock(mutex_);
     pending_.erase(id);
     return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
@@ -319,7 +326,7 @@ Outcome Session::request(std::string_view method, json::object params,
 bool Session::notify(std::string_view method, json::object params,
                      const std::optional<jsonrpc::Id>& related_request) {
   transport::HeaderList headers;
-  if (header_hook_) headers = header_hook_(method, params);
+  if (header_hook_ && transport_->carries_headers()) headers = header_hook_(method, params);
   json::value p = params.empty() ? json::value(nullptr) : json::value(std::move(params));
   return transport_->send(jsonrpc::Notification{std::string(method), std::move(p)},
                           {.related_request = related_request, .headers = std::move(headers)});

@@ -57,6 +57,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // Sends a request and blocks until its answer, the timeout or options.cancel (which also send
   // notifications/cancelled) or the end of the connection.
   Outcome request(std::string_view method, json::object params, const RequestOptions& options);
+  // The same, with `params` lent rather than given: they are moved into the message and handed
+  // back once it is written (with the progressToken it carried), so a caller that may send
+  // them again (2026-07-28's input_required rounds) needs no copy.
+  Outcome request_lending(std::string_view method, json::object& params,
+                          const RequestOptions& options);
   bool notify(std::string_view method, json::object params,
               const std::optional<jsonrpc::Id>& related_request = std::nullopt);
 

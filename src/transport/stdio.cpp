@@ -114,6 +114,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   }
 
   bool callbacks_may_block() const noexcept override { return !ordered_; }
+  bool carries_headers() const noexcept override { return false; }
 
   void will_block() noexcept override {
     if (ordered_) return;

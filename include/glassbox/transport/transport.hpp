@@ -77,6 +77,8 @@ class Transport {
   // Called from inside a callback that is about to wait for another message of this transport
   // (a handler's request to the client): reading moves to another thread now, not after a delay.
   virtual void will_block() noexcept {}
+  // False when SendOptions::headers are ignored (stdio): the layer above need not compute them.
+  virtual bool carries_headers() const noexcept { return true; }
 
   // A caller waiting for an answer may read it itself: no wake-up of a reader thread that then
   // wakes the caller. `done` says the answer is in; `alone` that no other caller waits for input.
