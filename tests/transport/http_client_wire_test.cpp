@@ -258,7 +258,7 @@ TEST_F(HttpClientWireTest, ALoneCallerReadsItsOwnAnswers) {
   for (std::int64_t id = 1; id <= 200; ++id) {
     ASSERT_TRUE(t->send(call(id)));
     bool caller_read =
-        t->read_on_caller({.done = [&] { return answered(id); },
+        t->read_on_caller({.done = [&answered, id] { return answered(id); },
                            .alone = [] { return true; },
                            .deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5)});
     if (caller_read) {

@@ -82,6 +82,8 @@ class Transport {
 
   // A caller waiting for an answer may read it itself: no wake-up of a reader thread that then
   // wakes the caller. `done` says the answer is in; `alone` that no other caller waits for input.
+  // A transport may keep them and call them from its reader thread after read_on_caller
+  // returned (HTTP does, to stand by once the answer is in): capture what outlives the call.
   struct CallerRead {
     std::function<bool()> done;
     std::function<bool()> alone;
