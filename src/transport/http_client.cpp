@@ -119,16 +119,19 @@ void HttpClientImpl::release() {
   close();
   join_auth_threads();
   if (!started_.load()) return;
-  {
-    std::lock_guard lock(lead_mutex_);
-    ended_ = true;
-    standby_cv_.notify_all();
-  }
+  std::unique_lock lock(lead_mutex_);
+  ended_ = true;
+  standby_cv_.notify_all();
   if (std::this_thread::get_id() == thread_id_) {
+    lock.unlock();
     io_.stop();
     thread_.detach();
   } else {
-    // Bounded: whatever is still pending after close is abandoned.
+    // The reads and waits that shutdown() cut short complete now and end their coroutines,
+    // which hold this object: let the I/O thread run them out (bounded; whatever is still
+    // pending after that is abandoned).
+    standby_cv_.wait_for(lock, kReleaseDrain, [&] { return io_ran_out_; });
+    lock.unlock();
     io_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -425,6 +428,7 @@ net::awaitable<void> HttpClientImpl::shutdown(std::shared_ptr<std::promise<void>
   auto self = shared_from_this();
   closing_ = true;
   for (Connection* c : active_) c->close();
+  wake_pool_waiters();  // a request waiting for a pooled connection gives up now
   wake_auth_waiters();
   initialized_gate_.cancel();
   if (session_id_) {

@@ -148,8 +148,12 @@ net::awaitable<std::unique_ptr<Connection>> HttpClientImpl::exchange(
     if (c) {
       pooled = true;
     } else {
+      // Closing: no new connection, which shutdown() could no longer close (the coroutine
+      // would outlive the client, holding it).
+      if (closing_) co_return nullptr;
       c = co_await connect(ec);
       if (!c) co_return nullptr;
+      if (closing_) co_return nullptr;
     }
     Track track(this, c.get());
     ec = co_await write_request(*c, req);

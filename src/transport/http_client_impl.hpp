@@ -67,6 +67,8 @@ inline constexpr std::chrono::seconds kSseTailWait{5};
 // How long a request waits for such a connection before it opens one of its own: the end of a
 // stream normally follows its answer at once (in the same packet, or the next).
 inline constexpr std::chrono::milliseconds kPoolWait{20};
+// How long releasing the client lets the I/O thread finish what closing cut short.
+inline constexpr std::chrono::seconds kReleaseDrain{1};
 
 // One operation on a connection, plain or TLS; the error, and for a body read the byte count.
 net::awaitable<boost::system::error_code> write_request(Connection& c,
@@ -156,12 +158,13 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   // True on the thread that runs io_ at the moment (the I/O thread or a leading caller).
   bool runs_io_here() const;
 
-  std::mutex lead_mutex_;  // guards the four below
+  std::mutex lead_mutex_;  // guards the members below, up to caller_wait_
   std::condition_variable standby_cv_;
   Runner runner_ = Runner::kIoThread;
   bool resume_now_ = false;
   bool caller_led_ = false;                           // a caller led during this standby tick
   bool ended_ = false;                                // the I/O thread is gone or going
+  bool io_ran_out_ = false;                           // io_ ran out of work on the I/O thread
   std::optional<Transport::CallerRead> caller_wait_;  // a lone caller waits while the thread runs
   std::atomic<bool> caller_waiting_{false};           // caller_wait_ is set
 

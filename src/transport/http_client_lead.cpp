@@ -40,6 +40,8 @@ void HttpClientImpl::run_io_thread() {
   }
   std::lock_guard lock(lead_mutex_);
   ended_ = true;
+  io_ran_out_ = true;
+  standby_cv_.notify_all();
 }
 
 void HttpClientImpl::stand_by_if_answered() {
