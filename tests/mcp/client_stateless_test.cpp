@@ -219,9 +219,10 @@ TEST(ClientStateless, AServerThatExitsOnTheProbeIsStartedAgainForInitialize) {
   });
   int opened = 0;
   Client client;
-  client.connect([&]() -> std::shared_ptr<transport::Transport> {
+  // Captured by name, not through the structured binding (which clang 14 cannot capture).
+  client.connect([&, first = probe_client]() -> std::shared_ptr<transport::Transport> {
     ++opened;
-    return opened == 1 ? probe_client : second.client_end();
+    return opened == 1 ? first : second.client_end();
   });
   EXPECT_EQ(opened, 2);
   EXPECT_EQ(probed.get_future().get(), kMethodServerDiscover);
