@@ -9,6 +9,7 @@
 #include "glassbox/mcp/client_telemetry.hpp"
 #include "glassbox/mcp/dispatch.hpp"
 #include "glassbox/mcp/passback.hpp"
+#include "glassbox/mcp/worker_pool.hpp"
 #include "glassbox/trace/context.hpp"
 #include "glassbox/transport/http_client.hpp"
 #include "glassbox/transport/http_server.hpp"
@@ -57,6 +58,10 @@ struct Roles {
   std::shared_ptr<trace::TracerProvider> provider;
   std::shared_ptr<mcp::TelemetryForwarder> export_queue;  // null: no exporter configured
   std::unique_ptr<Sidecar> sidecar;                       // null: no sidecar role
+  // The calls taken over run here (options.max_calls at once). Only they: the front's answers to
+  // the back's requests and its cancellations are forwarded on the front's reader thread, so
+  // they never wait behind queued calls. Last, so that its threads are joined first.
+  std::unique_ptr<mcp::WorkerPool> calls;
 
   std::shared_ptr<transport::Transport> open_back() const {
     if (!target.command.empty()) {
@@ -209,9 +214,9 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
           progress_[json::serialize(*token)] = r->id;
       }
       if (take_over) {
-        std::thread([self = shared_from_this(), request = std::move(*r)]() mutable {
+        roles_.calls->post([self = shared_from_this(), request = std::move(*r)]() mutable {
           self->take_over(std::move(request));
-        }).detach();
+        });
         return;
       }
       if (!back->send(m)) answer_closed(r->id);
@@ -282,7 +287,13 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
   void take_over(jsonrpc::Request request) {
     std::optional<mcp::Outcome> outcome;
     try {
-      outcome = roles_.gateway ? through_gateway(request) : through_sidecar(request);
+      if (!still_in_flight(request.id)) {
+        // Cancelled while queued (the front expects nothing), or the back closed meanwhile.
+        std::lock_guard lock(mutex_);
+        if (back_closed_) outcome = closed_error();
+      } else {
+        outcome = roles_.gateway ? through_gateway(request) : through_sidecar(request);
+      }
     } catch (const std::exception& e) {
       outcome = jsonrpc::Error{jsonrpc::error_code::kInternalError,
                                std::string("glassbox proxy: ") + e.what(), nullptr};
@@ -303,6 +314,11 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
       done_.notify_all();
     }
     if (close_front) front_->close();
+  }
+
+  bool still_in_flight(const Id& id) const {
+    std::lock_guard lock(mutex_);
+    return in_flight_.contains(id);
   }
 
   // Sends the request to the back and waits for its answer; nullopt when the front cancelled.
@@ -610,7 +626,9 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
   std::optional<sigset_t> stop_signals;
   if (address) stop_signals = apps::block_stop_signals();
   try {
-    Roles roles{.options = options, .target = target};
+    Roles roles{.options = options,
+                .target = target,
+                .calls = std::make_unique<mcp::WorkerPool>(options.max_calls)};
     std::shared_ptr<transport::OtlpHttpExporter> exporter =
         make_command_exporter(options.otlp_endpoint, options.otlp_protocol);
     if (exporter) {
