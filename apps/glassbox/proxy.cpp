@@ -46,6 +46,10 @@ const json::object* requested_traces(const json::object& params) {
   return otel ? json::find_object(*otel, "traces") : nullptr;
 }
 
+// How long the proxy's exports wait for more spans to go out with them (the flush at exit cuts
+// it short).
+constexpr std::chrono::milliseconds kExportBatchDelay{100};
+
 // The StitchedTrace of the gateway call running on this thread: ClientTelemetry hands it to
 // on_trace on the calling thread, before the call returns.
 thread_local mcp::StitchedTrace* t_stitched = nullptr;
@@ -311,7 +315,8 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     {
       std::lock_guard lock(mutex_);
       close_front = --workers_ == 0 && back_closed_;
-      done_.notify_all();
+      // Only when wait() may end: waking its thread after every call costs a context switch.
+      if (workers_ == 0 && (front_closed_ || back_closed_)) done_.notify_all();
     }
     if (close_front) front_->close();
   }
@@ -632,8 +637,10 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
     std::shared_ptr<transport::OtlpHttpExporter> exporter =
         make_command_exporter(options.otlp_endpoint, options.otlp_protocol);
     if (exporter) {
-      roles.export_queue = std::make_shared<mcp::TelemetryForwarder>(
-          mcp::TelemetryForwarderOptions{.exporter = exporter, .max_queued_spans = 65536});
+      // One queue for every span the proxy exports (the gateway's stitched traces, the
+      // sidecar's child spans), in batches: one request per kExportBatchDelay, not per call.
+      roles.export_queue = std::make_shared<mcp::TelemetryForwarder>(mcp::TelemetryForwarderOptions{
+          .exporter = exporter, .max_queued_spans = 65536, .batch_delay = kExportBatchDelay});
     }
     if (options.passback_from_otlp) {
       roles.sidecar = std::make_unique<Sidecar>(
@@ -649,21 +656,23 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
       roles.provider = std::make_shared<trace::TracerProvider>(std::move(provider_options));
       std::shared_ptr<mcp::TelemetryForwarder> queue = roles.export_queue;
       bool sidecar = options.passback_from_otlp;
+      // The stitched trace goes out through the proxy's queue (C7), not a forwarder of the
+      // client telemetry's own: one thread and one batch for both roles.
       roles.gateway = std::make_shared<mcp::ClientTelemetry>(mcp::ClientTelemetryOptions{
           .passback = mcp::PassbackMode::always,
           .detailed = options.detailed,
           .provider = roles.provider,
-          // With the sidecar, every span of the child already goes out (S13): the gateway
-          // exports only its CLIENT span, so that no span is sent twice.
-          .exporter = sidecar ? nullptr : exporter,
           .on_trace =
               [queue, sidecar](const mcp::StitchedTrace& t) {
-                if (sidecar) {
-                  trace::TracesData own;
-                  own.resource_spans.push_back(
-                      {t.client_resource, {{t.client_scope, {t.client_span}, {}}}, {}});
-                  queue->enqueue(std::move(own));
+                trace::TracesData job;
+                job.resource_spans.push_back(
+                    {t.client_resource, {{t.client_scope, {t.client_span}, {}}}, {}});
+                // With the sidecar, every span of the child already goes out (S13): the
+                // gateway exports only its CLIENT span, so that no span is sent twice.
+                if (!sidecar) {
+                  for (const auto& rs : t.server_spans) job.resource_spans.push_back(rs);
                 }
+                queue->enqueue(std::move(job));
                 if (t_stitched) *t_stitched = t;
               },
       });
