@@ -190,7 +190,6 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     return flush_locked() && write_locked(line);
   }
 
-  // The batch buffer keeps its room for the next batch (up to twice the bound).
   bool flush_locked() {
     if (batched_.empty()) return true;
     bool written = write_locked(batched_);
