@@ -1,4 +1,5 @@
 #include "glassbox/jsonrpc/message.hpp"
+#include "jsonrpc/serialize_append.hpp"
 
 #include <boost/json/serializer.hpp>
 

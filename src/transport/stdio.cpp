@@ -3,6 +3,7 @@
 #include "glassbox/transport/stdio.hpp"
 
 #include "glassbox/jsonrpc/envelope.hpp"
+#include "jsonrpc/serialize_append.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

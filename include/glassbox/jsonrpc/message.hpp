@@ -94,8 +94,6 @@ ParseResult from_json(json::value v);
 
 // Writes the message straight from its parts: a result is never copied into a message tree.
 std::string serialize(const Message& m);
-// The same text appended to `out` (a caller that keeps a buffer pays no allocation per message).
-void serialize_append(std::string& out, const Message& m);
 
 // The params object of a request or notification, or an empty object.
 const json::object& params_of(const Message& m);
