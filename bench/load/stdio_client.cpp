@@ -41,8 +41,11 @@ constexpr std::string_view kInitialized =
     R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
     "\n";
 
+// memmem, not string_view::find: find stops at every byte equal to the needle's first, and
+// every needle here starts with a quote, so scanning a 2.3 kB passback answer cost the driver
+// about 6 µs per call (its is_error check alone), charged to the server's time per call.
 bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
+  return ::memmem(text.data(), text.size(), part.data(), part.size()) != nullptr;
 }
 
 // The id of a response line: the number after the first `"id":`. Our requests are the only

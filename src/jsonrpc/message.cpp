@@ -1,4 +1,5 @@
 #include "glassbox/jsonrpc/message.hpp"
+#include "jsonrpc/serialize_append.hpp"
 
 #include <boost/json/serializer.hpp>
 
@@ -190,8 +191,13 @@ void append_id(std::string& out, const Id& id) {
 
 std::string serialize(const Message& m) {
   std::string out;
+  serialize_append(out, m);
+  return out;
+}
+
+void serialize_append(std::string& out, const Message& m) {
   const auto* response = std::get_if<Response>(&m);
-  out.reserve(256 + (response && response->raw ? response->raw->json.size() : 0));
+  out.reserve(out.size() + 256 + (response && response->raw ? response->raw->json.size() : 0));
   out += R"({"jsonrpc":"2.0",)";
   std::visit(
       [&](const auto& msg) {
@@ -226,7 +232,6 @@ std::string serialize(const Message& m) {
       },
       m);
   out += '}';
-  return out;
 }
 
 const json::object& params_of(const Message& m) {

@@ -6,6 +6,7 @@
 
 #include "trace/otlp_json_writer.hpp"
 #include "trace/redaction.hpp"
+#include "trace/span_pool.hpp"
 
 #include <algorithm>
 #include <array>
@@ -445,6 +446,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   text.assign(w.view());
   std::string room = w.release();
   if (room.size() <= kCurationRoomKept) t_curation_room = std::move(room);
+  span_pool::give_back(spans);  // the next request's spans reuse their storage
   return text;
 }
 

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <span>
 #include <string>
@@ -72,13 +73,17 @@ class JsonWriter {
     ensure(s.size() * 6 + 2);  // every byte escaped as \u00XX at worst
     char* p = at_;
     *p++ = '"';
-    if (s.empty()) {
+    // Most strings (keys, names, ids) need no escape at all: one copy.
+    const std::size_t plain = plain_prefix(s);
+    if (plain == s.size()) {
+      std::memcpy(p, s.data(), s.size());
+      p += s.size();
       *p++ = '"';
       at_ = p;
       return;
     }
     std::size_t start = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    for (std::size_t i = plain; i < s.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') continue;
       std::memcpy(p, s.data() + start, i - start);
@@ -120,6 +125,27 @@ class JsonWriter {
     *p++ = '"';
     at_ = p;
   }
+  // The length of the start of `s` that JSON takes as it is (no control byte, quote or
+  // backslash), checked eight bytes at a time.
+  static std::size_t plain_prefix(std::string_view s) noexcept {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      const std::uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+      // Some byte below 0x20, or some byte zero after the xor (the classic "has less" test).
+      const std::uint64_t hit = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
+                                ((backslash - kOnes) & ~backslash);
+      if (hit & kHigh) break;
+    }
+    for (; i < s.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == '"' || c == '\\') break;
+    }
+    return i;
+  }
+
   template <typename T>
   void number(T v) {
     ensure(32);

@@ -1,6 +1,7 @@
 #include "glassbox/trace/tracer.hpp"
 
 #include "glassbox/trace/span_limits.hpp"
+#include "trace/span_pool.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -132,6 +133,67 @@ void set_tracer_provider(std::shared_ptr<TracerProvider> provider) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Span storage kept per thread (span_pool.hpp)
+
+namespace span_pool {
+namespace {
+
+constexpr std::size_t kKeptLists = 16;
+constexpr std::size_t kListRoom = 8;
+constexpr std::size_t kSpansRoom = 8;
+constexpr std::size_t kMaxKeptRoom = 64;  // a list or vector grown past this is not kept
+
+struct Pool {
+  std::vector<Attributes> lists;
+  std::vector<SpanData> spans;  // empty, with room; or no room at all
+  bool alive = true;
+  ~Pool() { alive = false; }  // a span ended later in this thread's exit allocates its own
+};
+thread_local Pool tls_pool;
+
+}  // namespace
+
+std::vector<SpanData> spans() {
+  Pool& pool = tls_pool;
+  std::vector<SpanData> out;
+  if (pool.alive) out.swap(pool.spans);
+  if (out.capacity() == 0) out.reserve(kSpansRoom);
+  return out;
+}
+
+Attributes attributes() {
+  Pool& pool = tls_pool;
+  Attributes out;
+  if (pool.alive && !pool.lists.empty()) {
+    out.swap(pool.lists.back());
+    pool.lists.pop_back();
+  } else {
+    out.reserve(kListRoom);
+  }
+  return out;
+}
+
+void give_back(std::vector<SpanData>& spans) {
+  Pool& pool = tls_pool;
+  if (!pool.alive) {
+    spans.clear();
+    return;
+  }
+  if (pool.lists.capacity() < kKeptLists) pool.lists.reserve(kKeptLists);
+  for (SpanData& span : spans) {
+    if (pool.lists.size() >= kKeptLists) break;
+    Attributes& list = span.attributes;
+    if (list.capacity() < kListRoom || list.capacity() > kMaxKeptRoom) continue;
+    list.clear();
+    pool.lists.push_back(std::move(list));
+  }
+  spans.clear();
+  if (pool.spans.capacity() == 0 && spans.capacity() <= kMaxKeptRoom) pool.spans.swap(spans);
+}
+
+}  // namespace span_pool
+
+// ---------------------------------------------------------------------------------------------
 // Recorder
 
 Recorder::Recorder(RecorderOptions options)
@@ -152,7 +214,7 @@ void Recorder::record(SpanData&& span, bool is_root) noexcept {
   if (provider_->has_processors()) provider_->on_end(span);
   lock();
   if (spans_.size() < max_spans_ || is_root) {
-    if (spans_.capacity() == 0) spans_.reserve(8);
+    if (spans_.capacity() == 0) spans_ = span_pool::spans();
     spans_.push_back(std::move(span));
     unlock();
     if (observer_) observer_->on_recorded();
@@ -276,7 +338,7 @@ void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
     ++state_->data.dropped_attributes_count;
     return;
   }
-  if (attributes.empty()) attributes.reserve(8);
+  if (attributes.capacity() == 0) attributes = span_pool::attributes();
   attributes.push_back({std::string(key), std::move(value)});
 }
 

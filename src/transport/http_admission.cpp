@@ -19,7 +19,7 @@ Refusal refusal(int status, int code, std::string_view message) {
 
 std::variant<jsonrpc::Message, Refusal> admit_post(std::string_view content_type,
                                                    std::string_view accept, std::string_view body) {
-  if (media_type(content_type) != "application/json") {
+  if (!media_type_is(content_type, "application/json")) {
     return refusal(415, jsonrpc::error_code::kInvalidRequest,
                    "Content-Type must be application/json");
   }

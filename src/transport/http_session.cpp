@@ -164,9 +164,15 @@ HttpSession::Pull HttpSession::pull(Stream& stream, Sink& sink) {
     pull.dropped = true;
     return pull;
   }
-  for (const auto& e : stream.events) {
+  for (auto& e : stream.events) {
     if (e.seq <= sink.cursor) continue;
-    pull.frames += e.frame;
+    // A one-shot session's stream cannot be resumed (no session id to GET it with): its one
+    // frame is handed over, not copied.
+    if (one_shot() && pull.frames.empty()) {
+      pull.frames = std::move(e.frame);
+    } else {
+      pull.frames += e.frame;
+    }
     sink.cursor = e.seq;
   }
   sink.queued_bytes = 0;

@@ -14,6 +14,7 @@
 #include "glassbox/transport/http_server.hpp"
 
 #include "transport/asio_net.hpp"
+#include "transport/fifo.hpp"
 #include "transport/http_inline.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -84,7 +85,7 @@ struct StreamEvent {
 
 struct Stream {
   std::uint64_t number = 0;
-  std::deque<StreamEvent> events;
+  Fifo<StreamEvent> events;
   std::uint64_t next_seq = 1;       // 0 is the priming event
   std::uint64_t delivered_seq = 0;  // the highest seq ever handed to a connection
   bool finished = false;            // its response is among `events`: the stream ends there
@@ -189,10 +190,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool draining_ = false;
   bool closed_ = false;
   std::shared_ptr<const Callbacks> callbacks_;  // shared so a drain in progress keeps its copy
-  std::deque<Inbound> inbox_;
+  Fifo<Inbound> inbox_;
   std::map<std::uint64_t, std::shared_ptr<Stream>> streams_;
   std::unordered_map<std::string, std::uint64_t> by_request_;
-  std::deque<std::uint64_t> finished_;
+  Fifo<std::uint64_t> finished_;
   std::uint64_t next_stream_ = 1;
   std::size_t attached_ = 0;
   std::size_t in_flight_ = 0;

@@ -11,7 +11,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
+#include <charconv>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace glassbox::transport::http_detail {
@@ -29,6 +32,18 @@ net::awaitable<bool> reply_plain(S& stream, const Request& request, int status, 
   beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
   auto [ec, n] = co_await http::async_write(stream, res, kTuple);
   co_return !ec && res.keep_alive();
+}
+
+inline constexpr std::string_view kChunkEnd = "\r\n";
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+inline constexpr std::string_view kChunkEndAndLast = "\r\n0\r\n\r\n";
+
+// A chunk's size line (RFC 9112, 7.1): the size in hex, CRLF.
+inline void append_chunk_size(std::string& out, std::size_t size) {
+  char digits[2 * sizeof(std::size_t)];
+  auto end = std::to_chars(digits, digits + sizeof digits, size, 16).ptr;
+  out.append(digits, end);
+  out += "\r\n";
 }
 
 }  // namespace sse_detail
@@ -84,31 +99,28 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
       co_return co_await sse_detail::reply_plain(stream, request, pull.plain_status,
                                                  std::move(pull.plain_body));
     }
-    pending += pull.frames;
+    std::string released;
     if (pull.released) {
       // The retry field right before the end tells the client when to come back (SEP-1699).
-      pending += "retry: " + std::to_string(timing.retry.count()) + "\n\n";
+      released = "retry: " + std::to_string(timing.retry.count()) + "\n\n";
       pull.done = true;
     }
+    std::size_t size = pending.size() + pull.frames.size() + released.size();
     bool hold = may_hold && !head.empty() && pull.frames.empty() && !pull.done;
-    bool wrote = !pending.empty() && !hold;
+    bool wrote = size > 0 && !hold;
     if (wrote || pull.done) {
       lowest.expires_after(kWriteTimeout);
+      // One chunk (its size line after the head, if any), and the last chunk when done; the
+      // frames go out from where pull() left them, not copied into one string.
+      if (size > 0) sse_detail::append_chunk_size(head, size);
+      std::string_view tail = size == 0   ? sse_detail::kLastChunk
+                              : pull.done ? sse_detail::kChunkEndAndLast
+                                          : sse_detail::kChunkEnd;
+      std::array<net::const_buffer, 5> buffers{net::buffer(head), net::buffer(pending),
+                                               net::buffer(pull.frames), net::buffer(released),
+                                               net::buffer(tail.data(), tail.size())};
       boost::system::error_code ec;
-      if (pending.empty()) {  // a resumed stream whose answer was already read: just end it
-        std::tie(ec, std::ignore) = co_await net::async_write(
-            stream, beast::buffers_cat(net::buffer(head), http::make_chunk_last()), kTuple);
-      } else if (pull.done) {
-        std::tie(ec, std::ignore) = co_await net::async_write(
-            stream,
-            beast::buffers_cat(net::buffer(head), http::make_chunk(net::buffer(pending)),
-                               http::make_chunk_last()),
-            kTuple);
-      } else {
-        std::tie(ec, std::ignore) = co_await net::async_write(
-            stream, beast::buffers_cat(net::buffer(head), http::make_chunk(net::buffer(pending))),
-            kTuple);
-      }
+      std::tie(ec, std::ignore) = co_await net::async_write(stream, buffers, kTuple);
       head.clear();
       pending.clear();
       if (ec) break;

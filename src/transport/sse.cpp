@@ -3,8 +3,27 @@
 #include "transport/sse.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace glassbox::transport::sse {
+
+namespace {
+
+// The first CR or LF at or after `from`, or npos. Two vectorized scans (LF, then CR before it):
+// string_view::find_first_of calls memchr once per byte, 65k instructions for the 2.3 KB answer
+// of a passback call.
+std::size_t find_line_end(std::string_view text, std::size_t from = 0) {
+  if (from >= text.size()) return std::string_view::npos;
+  const char* begin = text.data() + from;
+  std::size_t size = text.size() - from;
+  const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', size));
+  const auto* cr = static_cast<const char*>(
+      std::memchr(begin, '\r', lf ? static_cast<std::size_t>(lf - begin) : size));
+  const char* end = cr ? cr : lf;
+  return end ? static_cast<std::size_t>(end - text.data()) : std::string_view::npos;
+}
+
+}  // namespace
 
 bool Parser::feed(std::string_view chunk, const std::function<void(Event&&)>& on_event) {
   if (failed_) return false;
@@ -31,7 +50,7 @@ bool Parser::feed(std::string_view chunk, const std::function<void(Event&&)>& on
         continue;
       }
     }
-    std::size_t end = chunk.find_first_of("\r\n");
+    std::size_t end = find_line_end(chunk);
     if (end == std::string_view::npos) {
       if (line_.size() + chunk.size() > max_) {
         failed_ = true;
@@ -139,7 +158,7 @@ std::string format_event(std::string_view data, std::string_view id,
   // caller's text may).
   std::size_t start = 0;
   while (true) {
-    std::size_t nl = data.find_first_of("\r\n", start);
+    std::size_t nl = find_line_end(data, start);
     out += "data: ";
     out += data.substr(start, nl == std::string_view::npos ? data.size() - start : nl - start);
     out += '\n';

@@ -3,6 +3,7 @@
 #include "glassbox/transport/stdio.hpp"
 
 #include "glassbox/jsonrpc/envelope.hpp"
+#include "jsonrpc/serialize_append.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -89,17 +90,16 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   }
 
   bool send(const jsonrpc::Message& message, const SendOptions&) override {
-    std::string line = jsonrpc::serialize(message);
+    // Each thread serializes into a buffer it keeps: no allocation per line (a passback answer
+    // is 2 kB and more).
+    thread_local std::string t_line;
+    std::string& line = t_line;
+    line.clear();
+    jsonrpc::serialize_append(line, message);
     line.push_back('\n');
-    std::lock_guard lock(write_mutex_);
-    if (closed_.load() || write_fd_ < 0) return false;
-    // The leader answering one of several messages that arrived together: the answers go out in
-    // one write when the batch is done (as `cat` would), not one system call each.
-    if (batch_thread_ == std::this_thread::get_id()) {
-      batched_ += line;
-      return batched_.size() < kMaxBatchedBytes || flush_locked();
-    }
-    return flush_locked() && write_locked(line);
+    bool sent = send_line(line);
+    if (line.capacity() > kMaxBatchedBytes) std::string().swap(line);
+    return sent;
   }
 
   void close() override {
@@ -177,6 +177,18 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     std::lock_guard lock(write_mutex_);
     if (thread == std::thread::id()) flush_locked();
     batch_thread_ = thread;
+  }
+
+  bool send_line(std::string_view line) {
+    std::lock_guard lock(write_mutex_);
+    if (closed_.load() || write_fd_ < 0) return false;
+    // The leader answering one of several messages that arrived together: the answers go out in
+    // one write when the batch is done (as `cat` would), not one system call each.
+    if (batch_thread_ == std::this_thread::get_id()) {
+      batched_ += line;
+      return batched_.size() < kMaxBatchedBytes || flush_locked();
+    }
+    return flush_locked() && write_locked(line);
   }
 
   bool flush_locked() {

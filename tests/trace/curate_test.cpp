@@ -3,6 +3,7 @@
 #include "glassbox/trace/curate.hpp"
 
 #include "glassbox/trace/otlp.hpp"
+#include "glassbox/trace/tracer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -424,6 +425,37 @@ TEST(CurateTest, ReusedRoomGivesTheSameTextAsAFreshThread) {
   ASSERT_GT(large.size(), 3 * fresh.size());
   EXPECT_EQ(reused, fresh);
   EXPECT_EQ(curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole), fresh);
+}
+
+// Curation gives a request's span storage back to its thread (the recorder's vector and the
+// attribute lists); the next request's spans there start from it and hold only their own.
+TEST(CurateTest, SpanStorageKeptPerThreadHoldsNothingOfTheLastRequest) {
+  auto provider = std::make_shared<TracerProvider>();
+  auto request = [&](int n, const std::string& value, std::size_t extra) {
+    auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = provider});
+    Span root = start_root_span(recorder, "root", SpanKind::server, std::nullopt);
+    root.set_attribute("only." + std::to_string(n), value);
+    for (std::size_t i = 0; i < extra; ++i) root.set_attribute("extra." + std::to_string(i), 1);
+    {
+      ContextScope scope(root);
+      Span child = start_span("child");
+      child.set_attribute("index", n);
+    }
+    SpanId id = root.context().span_id;
+    root.end();
+    return std::pair{recorder->take(), id};
+  };
+  const CurationOptions whole{.detailed = true};
+  for (int n = 1; n <= 3; ++n) {
+    auto [spans, root] = request(n, std::string(40, 'a'), 20);
+    curate_to_otlp_json_string(std::move(spans), root, resource(), {}, whole);
+  }
+  auto [spans, root] = request(4, "b", 0);
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].name, "child");
+  EXPECT_EQ(spans[0].attributes, (Attributes{{"index", 4}}));
+  EXPECT_EQ(spans[1].name, "root");
+  EXPECT_EQ(spans[1].attributes, (Attributes{{"only.4", "b"}}));
 }
 
 // The text and the tree are the same payload; the text is what the streaming encoder writes for

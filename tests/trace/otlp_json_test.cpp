@@ -115,6 +115,28 @@ TEST(OtlpJsonTest, StringWriterMatchesTreeEncoder) {
             json::value(encode_otlp_json(one, resource, {})));
 }
 
+// covers S7: the writer checks eight bytes at a time for what needs escaping; each ASCII byte
+// at each place of a word, and before and after it, comes back as it went in.
+TEST(OtlpJsonTest, EveryAsciiByteAtEveryOffsetIsEscapedOrKept) {
+  SpanData s = sample_span();
+  s.attributes.clear();
+  s.events.clear();
+  s.links.clear();
+  for (int byte = 0; byte < 128; ++byte) {
+    for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 17u, 23u}) {
+      for (std::size_t at = 0; at < length; ++at) {
+        s.name.assign(length, 'a');
+        s.name[at] = static_cast<char>(byte);
+        std::string text = encode_otlp_json_string(std::span<const SpanData>(&s, 1), {}, {});
+        auto parsed = json::parse(text);
+        ASSERT_TRUE(parsed) << "byte " << byte << " at " << at << ": " << text;
+        const json::value& name = parsed->at_pointer("/resourceSpans/0/scopeSpans/0/spans/0/name");
+        ASSERT_EQ(name.as_string(), s.name) << "byte " << byte << " at " << at;
+      }
+    }
+  }
+}
+
 TEST(Base64Test, RoundTripAndVariants) {
   for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
                                                 std::string("\0\xff", 2)})

@@ -129,5 +129,15 @@ TEST(SseFormat, EventRoundTripsThroughParser) {
             "id: 1_0\nretry: 1000\ndata: \n\n");
 }
 
+TEST(SseFormat, EveryLineEndingSplitsDataAndALongLineStaysWhole) {
+  // A CR before or after an LF, a lone CR, CRLF, and a trailing line end (an empty last line).
+  EXPECT_EQ(format_event("a\nb\rc\r\nd\n"), "data: a\ndata: b\ndata: c\ndata: d\ndata: \n\n");
+  EXPECT_EQ(format_event("\r\r\n"), "data: \ndata: \ndata: \n\n");
+  std::string json(5000, 'x');  // a passback answer is one line of a few KB
+  EXPECT_EQ(format_event(json, "1_1"), "id: 1_1\ndata: " + json + "\n\n");
+  std::string tail = json + "\r" + json;
+  EXPECT_EQ(format_event(tail), "data: " + json + "\ndata: " + json + "\n\n");
+}
+
 }  // namespace
 }  // namespace glassbox::transport::sse
