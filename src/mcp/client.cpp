@@ -58,6 +58,13 @@ std::optional<std::string> malformed(std::string_view method, const json::value&
   return std::nullopt;
 }
 
+json::value unwrap(Outcome outcome) {
+  if (outcome.index() == 1) throw ProtocolError(std::get<1>(std::move(outcome)));
+  return std::get<0>(std::move(outcome));
+}
+
+}  // namespace
+
 Outcome checked(std::string_view method, Outcome outcome) {
   if (outcome.index() == 0) {
     if (auto problem = malformed(method, std::get<0>(outcome)))
@@ -65,13 +72,6 @@ Outcome checked(std::string_view method, Outcome outcome) {
   }
   return outcome;
 }
-
-json::value unwrap(Outcome outcome) {
-  if (outcome.index() == 1) throw ProtocolError(std::get<1>(std::move(outcome)));
-  return std::get<0>(std::move(outcome));
-}
-
-}  // namespace
 
 Session& Client::Impl::live_session() const {
   if (!session) {
@@ -90,7 +90,8 @@ Outcome Client::Impl::send(OutgoingRequest& request) {
   }
   RequestOptions sending{.timeout = request.options.timeout.value_or(options.request_timeout),
                          .on_progress = request.options.on_progress,
-                         .on_request_id = request.options.on_request_id};
+                         .on_request_id = request.options.on_request_id,
+                         .cancel = request.options.cancel};
   if (stateless.load()) return checked(request.method, send_stateless(request, sending));
   return checked(request.method, live_session().request(request.method, request.params, sending));
 }
@@ -162,8 +163,10 @@ void Client::Impl::on_notification(const jsonrpc::Notification& n) {
 Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
   if (impl_->options.propagate_trace_context) {
     impl_->middleware.push_back(make_trace_propagation_middleware());
+    impl_->async_middleware.push_back(make_async_trace_propagation_middleware());
     impl_->propagation_last = true;
     impl_->compose();
+    impl_->compose_async();
   }
 }
 
@@ -175,9 +178,16 @@ Client::~Client() {
 // The default propagation stays innermost, so that a middleware which makes its own CLIENT span
 // (client telemetry) sets the traceparent first and propagation adds no second span.
 void Client::use(OutgoingMiddleware middleware) {
-  auto at = impl_->propagation_last ? impl_->middleware.end() - 1 : impl_->middleware.end();
-  impl_->middleware.insert(at, std::move(middleware));
+  use(std::move(middleware), nullptr);
+}
+
+void Client::use(OutgoingMiddleware middleware, AsyncOutgoingMiddleware async) {
+  const std::ptrdiff_t at =
+      static_cast<std::ptrdiff_t>(impl_->middleware.size()) - (impl_->propagation_last ? 1 : 0);
+  impl_->middleware.insert(impl_->middleware.begin() + at, std::move(middleware));
+  impl_->async_middleware.insert(impl_->async_middleware.begin() + at, std::move(async));
   impl_->compose();
+  impl_->compose_async();
 }
 
 void Client::Impl::open_session(std::shared_ptr<transport::Transport> transport) {

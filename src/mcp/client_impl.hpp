@@ -15,6 +15,10 @@
 
 namespace glassbox::mcp {
 
+// A result whose shape MCP fixes (tools/call, resources/read) but the server got wrong becomes
+// an error naming the problem, instead of reaching the caller as an empty answer.
+Outcome checked(std::string_view method, Outcome outcome);
+
 struct Client::Impl {
   explicit Impl(ClientOptions o)
       : options(std::move(o)),
@@ -82,6 +86,20 @@ struct Client::Impl {
   transport::HeaderList headers_for(std::string_view method, const json::object& params) const;
   // One request in 2026-07-28: the cache, then the exchange with its input_required rounds.
   Outcome send_stateless(OutgoingRequest& request, const RequestOptions& options);
+  // One round's outcome: the call's last (returned), or the next round's params (filled in
+  // `params`, nullopt returned). Runs the handlers of the round's inputRequests.
+  std::optional<Outcome> after_round(const std::string& method, const json::object& original,
+                                     Outcome& out, int round, json::object& params);
+
+  // ---- client_async.cpp: calls that return at once ----
+  std::vector<AsyncOutgoingMiddleware> async_middleware;  // parallel to `middleware`; may hold
+                                                          // empty ones (blocking only)
+  AsyncOutgoingHandler async_chain;  // empty when some middleware has no asynchronous form
+  struct AsyncRounds;  // one asynchronous 2026-07-28 call across its input_required rounds
+  void compose_async();
+  void run_async(std::shared_ptr<OutgoingRequest> request, OutcomeCallback done);
+  void send_async(OutgoingRequest& request, OutcomeCallback done);
+  void send_stateless_async(OutgoingRequest& request, RequestOptions sending, OutcomeCallback done);
   // tools/list: keeps each tool's x-mcp-header annotations and drops the tools whose
   // annotations break the rules (reported on stderr once per tool name).
   void take_tool_annotations(json::value& result);

@@ -187,15 +187,24 @@ Outcome Client::Impl::send_stateless(OutgoingRequest& request, const RequestOpti
   for (int round = 0;; ++round) {
     Outcome out = round == 0 ? live_session().request_lending(method, request.params, sending)
                              : live_session().request(method, std::move(params), sending);
-    if (out.index() == 1) return out;
+    if (std::optional<Outcome> last = after_round(method, request.params, out, round, params))
+      return std::move(*last);
+  }
+}
+
+std::optional<Outcome> Client::Impl::after_round(const std::string& method,
+                                                 const json::object& original, Outcome& out,
+                                                 int round, json::object& params) {
+  {
+    if (out.index() == 1) return std::move(out);
     json::value& result = std::get<0>(out);
     const json::object* r = result.if_object();
     const json::string* type = r ? json::find_string(*r, kResultTypeField) : nullptr;
     // No resultType is "complete" (a result from an earlier revision).
     if (type == nullptr || *type != kResultTypeInputRequired) {
       if (method == "tools/list") take_tool_annotations(result);
-      cache.put(method, request.params, result);
-      return out;
+      cache.put(method, original, result);
+      return std::move(out);
     }
     if (round >= options.max_input_rounds) {
       return jsonrpc::Error{jsonrpc::error_code::kInternalError,
@@ -235,9 +244,10 @@ Outcome Client::Impl::send_stateless(OutgoingRequest& request, const RequestOpti
       return invalid_result(method, "asks for nothing (no inputRequests, no requestState)");
     // Each round sends the original request again, with this round's answers only and the
     // state byte for byte; a new JSON-RPC id comes with it.
-    params = request.params;
+    params = original;
     if (!responses.empty()) params[kInputResponsesField] = std::move(responses);
     if (state != nullptr) params[kRequestStateField] = *state;
+    return std::nullopt;
   }
 }
 

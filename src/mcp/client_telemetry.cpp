@@ -54,6 +54,22 @@ void describe_outcome(trace::Span& span, const Outcome& outcome, bool& failed) {
 
 }  // namespace
 
+// One traced call, from its CLIENT span to the stitched result: begun on the calling thread,
+// ended where the outcome arrives (the same thread for a blocking call).
+struct TracedCall {
+  StitchedTrace stitched;
+  bool passback_method = false;
+  std::string name;
+  trace::Context bound;
+  std::shared_ptr<trace::Recorder> own;
+  trace::Span span;
+  trace::SpanContext client_context;
+  std::uint64_t started = 0;
+  std::shared_ptr<PartialStitcher> partials;
+  std::function<void(const ProgressUpdate&)> previous_on_progress;
+  std::function<void(const jsonrpc::Id&)> previous_on_id;
+};
+
 struct ClientTelemetry::State {
   explicit State(ClientTelemetryOptions o) : options(std::move(o)) {
     if (!options.provider) options.provider = trace::tracer_provider();
@@ -63,6 +79,9 @@ struct ClientTelemetry::State {
   }
 
   Outcome run(OutgoingRequest& request, const OutgoingHandler& send, const Client* client);
+  // Null when the request is not traced.
+  std::shared_ptr<TracedCall> begin(OutgoingRequest& request, const Client* client);
+  void end(TracedCall& call, OutgoingRequest& request, const Outcome& outcome);
   void on_partial(PartialStitcher& partials, const json::object& meta,
                   const trace::SpanContext& client_context, const std::string& name,
                   const StitchedTrace& call, std::uint64_t started);
@@ -75,19 +94,38 @@ struct ClientTelemetry::State {
 
 Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHandler& send,
                                     const Client* client) {
+  std::shared_ptr<TracedCall> call = begin(request, client);
+  if (!call) return send(request);
+  Outcome outcome;
+  try {
+    outcome = send(request);
+  } catch (...) {
+    request.options.on_request_id = call->previous_on_id;
+    request.options.on_progress = call->previous_on_progress;
+    call->span.set_status(trace::StatusCode::error, "request failed");
+    throw;
+  }
+  end(*call, request, outcome);
+  return outcome;
+}
+
+std::shared_ptr<TracedCall> ClientTelemetry::State::begin(OutgoingRequest& request,
+                                                          const Client* client) {
   const bool passback_method = is_passback_method(request.method);
-  if (!passback_method && !options.trace_all_requests) return send(request);
+  if (!passback_method && !options.trace_all_requests) return nullptr;
   ++traced_calls;
 
-  StitchedTrace stitched;
+  auto call = std::make_shared<TracedCall>();
+  call->passback_method = passback_method;
+  StitchedTrace& stitched = call->stitched;
   stitched.method = request.method;
   if (passback_method) {
     const json::string* target =
         json::find_string(request.params, request.method == "tools/call" ? "name" : "uri");
     if (target != nullptr) stitched.target = std::string(*target);
   }
-  std::string name =
-      stitched.target.empty() ? request.method : request.method + " " + stitched.target;
+  call->name = stitched.target.empty() ? request.method : request.method + " " + stitched.target;
+  const std::string& name = call->name;
 
   json::value& meta_value = request.params["_meta"];
   if (!meta_value.is_object()) meta_value = json::object{};
@@ -96,18 +134,17 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   // C1: the CLIENT span, in the caller's context when there is one.
   const passback_wire::Ask stated = passback_wire::read_ask(meta);
   const std::optional<trace::SpanContext>& explicit_parent = stated.parent;
-  trace::Context bound = trace::current_context();
-  std::shared_ptr<trace::Recorder> own;
-  trace::Span span;
-  if (!explicit_parent && !bound.empty()) {
-    span = trace::start_span_in(bound, name, trace::SpanKind::client);
+  call->bound = trace::current_context();
+  trace::Span& span = call->span;
+  if (!explicit_parent && !call->bound.empty()) {
+    span = trace::start_span_in(call->bound, name, trace::SpanKind::client);
   } else {
-    own = std::make_shared<trace::Recorder>(
+    call->own = std::make_shared<trace::Recorder>(
         trace::RecorderOptions{.provider = options.provider, .max_spans = 4});
-    span = trace::start_root_span(own, name, trace::SpanKind::client, explicit_parent);
+    span = trace::start_root_span(call->own, name, trace::SpanKind::client, explicit_parent);
   }
-  const trace::SpanContext client_context = span.context();
-  const std::uint64_t started = trace::now_unix_nano();
+  call->client_context = span.context();
+  call->started = trace::now_unix_nano();
   span.set_attribute("mcp.method.name", request.method);
   if (request.method == "tools/call" && !stitched.target.empty()) {
     span.set_attribute("gen_ai.tool.name", stitched.target);
@@ -115,7 +152,7 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   } else if (request.method == "resources/read" && !stitched.target.empty()) {
     span.set_attribute("mcp.resource.uri", stitched.target);
   }
-  passback_wire::write_trace_context(meta, client_context);
+  passback_wire::write_trace_context(meta, call->client_context);
 
   // C2: ask unless the caller already said something about it.
   bool requested = false;
@@ -137,42 +174,44 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
   span.set_attribute("mcp.passback.requested", requested);
 
   // S17: partial payloads, checked and exported as they arrive.
-  std::shared_ptr<PartialStitcher> partials;
-  auto previous_on_progress = request.options.on_progress;
+  call->previous_on_progress = request.options.on_progress;
   if (requested && options.stream) {
-    partials = std::make_shared<PartialStitcher>(
-        client_context, PassbackIngestLimits{.max_spans = options.max_spans,
-                                             .max_bytes = options.max_bytes,
-                                             .max_value_depth = options.max_value_depth});
-    request.options.on_progress = [this, partials, previous_on_progress, client_context, name,
-                                   &stitched, started](const ProgressUpdate& update) {
-      on_partial(*partials, update.meta, client_context, name, stitched, started);
-      if (previous_on_progress) previous_on_progress(update);
+    call->partials = std::make_shared<PartialStitcher>(
+        call->client_context, PassbackIngestLimits{.max_spans = options.max_spans,
+                                                   .max_bytes = options.max_bytes,
+                                                   .max_value_depth = options.max_value_depth});
+    request.options.on_progress = [this, call](const ProgressUpdate& update) {
+      on_partial(*call->partials, update.meta, call->client_context, call->name, call->stitched,
+                 call->started);
+      if (call->previous_on_progress) call->previous_on_progress(update);
     };
   }
-  // C6: the JSON-RPC id, known only once the session assigns it.
-  auto previous_on_id = request.options.on_request_id;
-  request.options.on_request_id = [&stitched, &previous_on_id](const jsonrpc::Id& id) {
-    stitched.request_id = id;
-    if (previous_on_id) previous_on_id(id);
+  // C6: the JSON-RPC id, known only once the session assigns it (on the sending thread).
+  call->previous_on_id = request.options.on_request_id;
+  request.options.on_request_id = [raw = call.get()](const jsonrpc::Id& id) {
+    raw->stitched.request_id = id;
+    if (raw->previous_on_id) raw->previous_on_id(id);
   };
-  Outcome outcome;
-  try {
-    outcome = send(request);
-  } catch (...) {
-    request.options.on_request_id = previous_on_id;
-    request.options.on_progress = previous_on_progress;
-    span.set_status(trace::StatusCode::error, "request failed");
-    throw;
-  }
-  request.options.on_request_id = previous_on_id;
-  request.options.on_progress = previous_on_progress;
+  return call;
+}
+
+void ClientTelemetry::State::end(TracedCall& call, OutgoingRequest& request,
+                                 const Outcome& outcome) {
+  request.options.on_request_id = call.previous_on_id;
+  request.options.on_progress = call.previous_on_progress;
+  StitchedTrace& stitched = call.stitched;
+  trace::Span& span = call.span;
+  const trace::SpanContext& client_context = call.client_context;
+  const std::shared_ptr<PartialStitcher>& partials = call.partials;
+  const std::shared_ptr<trace::Recorder>& own = call.own;
+  const trace::Context& bound = call.bound;
+  const std::string& name = call.name;
   if (stitched.request_id)
     span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(*stitched.request_id));
   describe_outcome(span, outcome, stitched.failed);
 
   // C3, C4, C8: read what came back; nothing here may fail the call.
-  const json::value* traces = passback_method ? passback_wire::find_payload(outcome) : nullptr;
+  const json::value* traces = call.passback_method ? passback_wire::find_payload(outcome) : nullptr;
   json::value whole_call;  // S17: the partials and the final payload, checked as one
   if (partials && partials->any()) {
     whole_call = partials->combine(traces);
@@ -237,7 +276,7 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
     stitched.client_span.trace_id = client_context.trace_id;
     stitched.client_span.span_id = client_context.span_id;
     stitched.client_span.parent_span_id = bound.span_context().span_id;
-    stitched.client_span.start_time_unix_nano = started;
+    stitched.client_span.start_time_unix_nano = call.started;
     stitched.client_span.end_time_unix_nano = ended;
   }
   const trace::TracerProvider& provider = own ? *options.provider : *bound.recorder()->provider();
@@ -262,7 +301,6 @@ Outcome ClientTelemetry::State::run(OutgoingRequest& request, const OutgoingHand
     } catch (...) {  // the caller's callback must not fail the call either
     }
   }
-  return outcome;
 }
 
 void ClientTelemetry::State::on_partial(PartialStitcher& partials, const json::object& meta,
@@ -304,8 +342,21 @@ OutgoingMiddleware ClientTelemetry::middleware(const Client* client) {
   };
 }
 
+AsyncOutgoingMiddleware ClientTelemetry::async_middleware(const Client* client) {
+  std::shared_ptr<State> state = state_;
+  return [state, client](OutgoingRequest& request, const AsyncOutgoingHandler& send,
+                         OutcomeCallback done) {
+    std::shared_ptr<TracedCall> call = state->begin(request, client);
+    if (!call) return send(request, std::move(done));
+    send(request, [state, call, &request, done = std::move(done)](Outcome outcome) {
+      state->end(*call, request, outcome);
+      done(std::move(outcome));
+    });
+  };
+}
+
 void ClientTelemetry::install(Client& client) {
-  client.use(middleware(&client));
+  client.use(middleware(&client), async_middleware(&client));
 }
 
 bool ClientTelemetry::force_flush(std::chrono::milliseconds timeout) {

@@ -44,8 +44,7 @@ std::string call_name(const OutgoingRequest& request) {
 
 }  // namespace
 
-Outcome forward_nested_call(OutgoingRequest& request, const OutgoingHandler& send,
-                            PassbackCall& call, const trace::SpanContext& client_span) {
+std::optional<Outcome> ask_nested(OutgoingRequest& request, PassbackCall& call, bool& asked) {
   const PassbackForwarding& forwarding = call.forwarding();
   // The hop limit: this server is hop hops()+1; the nested server would be one more. A loop of
   // servers ends here, at the first server that would exceed it.
@@ -69,17 +68,29 @@ Outcome forward_nested_call(OutgoingRequest& request, const OutgoingHandler& sen
     ask["detailed"] = call.detailed();
   }
   ask["hops"] = next;
-  const bool asked = json::find_bool(ask, "request").value_or(false);
+  asked = json::find_bool(ask, "request").value_or(false);
+  return std::nullopt;
+}
 
-  Outcome outcome = send(request);
+void file_nested(const OutgoingRequest& request, bool asked, PassbackCall& call,
+                 const trace::SpanContext& client_span, const Outcome& outcome) {
   const json::value* returned = asked ? passback_wire::find_payload(outcome) : nullptr;
-  if (returned == nullptr) return outcome;
+  if (returned == nullptr) return;
+  const PassbackForwarding& forwarding = call.forwarding();
   NestedHop hop{.call = call_name(request), .client_span_id = client_span.span_id};
   // C3-C5: the nested server's spans are untrusted input, like any client's.
   hop.spans = ingest_passback(
       *returned, client_span,
       {.max_spans = forwarding.max_spans, .max_bytes = forwarding.max_bytes}, &hop.report);
   call.add(std::move(hop));
+}
+
+Outcome forward_nested_call(OutgoingRequest& request, const OutgoingHandler& send,
+                            PassbackCall& call, const trace::SpanContext& client_span) {
+  bool asked = false;
+  if (std::optional<Outcome> refused = ask_nested(request, call, asked)) return std::move(*refused);
+  Outcome outcome = send(request);
+  file_nested(request, asked, call, client_span, outcome);
   return outcome;
 }
 

@@ -78,6 +78,11 @@ std::size_t read_hops(const json::object& traces);
 // Nothing the nested server returns can fail the call.
 Outcome forward_nested_call(OutgoingRequest& request, const OutgoingHandler& send,
                             PassbackCall& call, const trace::SpanContext& client_span);
+// Its two halves, for an asynchronous call: the ask (or, past the hop limit, the error to
+// answer with), then filing what came back.
+std::optional<Outcome> ask_nested(OutgoingRequest& request, PassbackCall& call, bool& asked);
+void file_nested(const OutgoingRequest& request, bool asked, PassbackCall& call,
+                 const trace::SpanContext& client_span, const Outcome& outcome);
 
 // The payload of a request with nested hops: this server's spans (root `root`, top level or
 // whole tree) plus each hop's, every group under its own resource; redaction and bounds of

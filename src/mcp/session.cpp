@@ -19,6 +19,7 @@ Session::Session(std::shared_ptr<transport::Transport> transport, std::weak_ptr<
 
 Session::~Session() {
   transport_->close();
+  end_async();
 }
 
 void Session::start(std::function<void()> on_finished) {
@@ -213,8 +214,7 @@ void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
     pending = std::move(it->second);
     pending_.erase(it);
   }
-  pending->answered.store(true);
-  pending->promise.set_value(std::move(outcome));
+  complete_taken(pending, id, std::move(outcome));
 }
 
 void Session::on_input_closed() {
@@ -228,8 +228,8 @@ void Session::on_input_closed() {
     finished = take_finished_locked();
   }
   for (auto& [id, p] : pending) {
-    p->answered.store(true);
-    p->promise.set_value(
+    complete_taken(
+        p, id,
         jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});
   }
   input_closed_source_.request_stop();
@@ -338,6 +338,7 @@ void Session::close() {
     for (auto& [id, stop] : in_flight_) stop.request_stop();
   }
   transport_->close();
+  fail_async_pending();
 }
 
 void Session::wait_until_drained() {

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stop_token>
 
@@ -64,8 +65,18 @@ class Session : public std::enable_shared_from_this<Session> {
                           const RequestOptions& options);
   bool notify(std::string_view method, json::object params,
               const std::optional<jsonrpc::Id>& related_request = std::nullopt);
+  // Sends a request and returns at once (session_async.cpp); `done` receives its outcome
+  // exactly once: on the thread that read the answer (the transport's reader, or a caller of
+  // request() reading for itself), on the session's timer thread (options.timeout), on the
+  // thread that stops options.cancel, on the thread that ends the connection, or on the
+  // calling thread before this returns when nothing could be sent. `params` are lent as with
+  // request_lending. `done` may send more requests; it must not block for long on stdio's
+  // reader (another reader takes over after a while, but answers wait meanwhile).
+  void request_async(std::string_view method, json::object& params, const RequestOptions& options,
+                     std::function<void(Outcome)> done);
 
-  // Closes the transport; in-flight handlers see cancellation.
+  // Closes the transport; in-flight handlers see cancellation, and asynchronous requests still
+  // waiting complete with kConnectionClosed (on this thread).
   void close();
   // Blocks until input has ended and every in-flight incoming request has been answered.
   void wait_until_drained();
@@ -86,11 +97,34 @@ class Session : public std::enable_shared_from_this<Session> {
   bool subscribed(const std::string& uri) const;
 
  private:
+  struct Timer;  // session_async.cpp: the deadlines of asynchronous requests
   struct Pending {
     std::promise<Outcome> promise;
     std::atomic<bool> answered{false};  // set before the promise: the caller may read it alone
     std::function<void(const ProgressUpdate&)> on_progress;
+    // An asynchronous request (request_async): its completion instead of the promise, its
+    // deadline's key in the timer, its cancellation.
+    std::function<void(Outcome)> done;
+    std::chrono::milliseconds timeout{0};
+    std::chrono::steady_clock::time_point deadline;
+    Timer* timer = nullptr;        // the session's, which outlives every request in pending_
+    bool sending = false;          // mutex_: request_async has not yet had its params back
+    std::optional<Outcome> early;  // mutex_: an outcome that came while sending
+    std::optional<std::stop_callback<std::function<void()>>> on_cancel;
+    // Whoever took it out of pending_ (under mutex_) completes it, once.
+    void complete(Outcome outcome);
   };
+
+  // An asynchronous request taken out of pending_ by its timeout or its cancellation.
+  void abandon_async(std::int64_t id, bool timed_out);
+  // Completes a request taken out of pending_. An asynchronous one whose sender has not yet
+  // had its params back keeps the outcome for the sender to complete with.
+  void complete_taken(const std::shared_ptr<Pending>& pending, const jsonrpc::Id& id,
+                      Outcome outcome);
+  static void finish_pending(Pending& pending, const jsonrpc::Id& id, Outcome outcome);
+  // At destruction: completes the asynchronous requests still pending, stops the timer.
+  void end_async();
+  void fail_async_pending();
 
   void on_message(jsonrpc::Message message, transport::MessageContext context);
   void on_request(jsonrpc::Request request, transport::MessageContext context);
@@ -120,6 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<std::atomic<int>> waiting_ = std::make_shared<std::atomic<int>>(0);
   std::atomic<bool> input_closed_{false};
   std::stop_source input_closed_source_;
+  std::shared_ptr<Timer> timer_;  // mutex_: started by the first asynchronous request
 
   json::object peer_capabilities_;
   Implementation peer_info_;

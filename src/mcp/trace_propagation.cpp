@@ -40,4 +40,54 @@ OutgoingMiddleware make_trace_propagation_middleware() {
   };
 }
 
+// The same for asynchronous calls: the span (and the nested call's ask) on the calling thread,
+// its end (and the filing of the nested spans) when the outcome comes.
+AsyncOutgoingMiddleware make_async_trace_propagation_middleware() {
+  return [](OutgoingRequest& request, const AsyncOutgoingHandler& send, OutcomeCallback done) {
+    if (trace::current_context().empty()) return send(request, std::move(done));
+    // The PassbackCall lives on the request's recorder: held here, it outlives the handler.
+    std::shared_ptr<PassbackCall> nested;
+    if (request.method == "tools/call" || request.method == "resources/read") {
+      if (PassbackCall* call = current_passback_call(); call && call->forwarding().enabled)
+        nested =
+            std::static_pointer_cast<PassbackCall>(trace::current_context().recorder()->observer());
+    }
+    std::optional<trace::SpanContext> given;
+    trace::Span span;
+    if (const json::object* meta = json::find_object(request.params, "_meta");
+        meta && meta->contains("traceparent")) {
+      if (const json::string* tp = json::find_string(*meta, "traceparent"); tp && nested)
+        given = trace::parse_traceparent(*tp, {});
+      if (!given) return send(request, std::move(done));
+    } else {
+      std::string name = request.method;
+      if (const json::string* target =
+              json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
+        name += " " + std::string(*target);
+      }
+      span = trace::start_span(name, trace::SpanKind::client);
+      span.set_attribute("mcp.method.name", request.method);
+      json::value& meta_value = request.params["_meta"];
+      if (!meta_value.is_object()) meta_value = json::object{};
+      passback_wire::write_trace_context(meta_value.get_object(), span.context());
+      given = span.context();
+    }
+    bool asked = false;
+    if (nested) {
+      if (std::optional<Outcome> refused = ask_nested(request, *nested, asked)) {
+        return done(std::move(*refused));
+      }
+    }
+    auto held = std::make_shared<trace::Span>(std::move(span));
+    send(request, [&request, held, nested, asked, client_span = *given,
+                   done = std::move(done)](Outcome outcome) {
+      if (nested) file_nested(request, asked, *nested, client_span, outcome);
+      if (outcome.index() == 1 && held->context().is_valid())
+        held->set_status(trace::StatusCode::error, std::get<1>(outcome).message);
+      held->end();
+      done(std::move(outcome));
+    });
+  };
+}
+
 }  // namespace glassbox::mcp

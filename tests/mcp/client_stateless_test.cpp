@@ -393,6 +393,63 @@ TEST(ClientStateless, InputRequiredRoundsAreBounded) {
   EXPECT_FALSE(retried.contains(kInputResponsesField));
 }
 
+// call_tool_async takes the same rounds, with the handlers on the thread of its completion, and
+// the same bound.
+TEST(ClientStateless, AnAsynchronousCallRunsTheSameInputRequiredRounds) {
+  ScriptedPeer peer([](const jsonrpc::Request& r) -> std::optional<Outcome> {
+    if (r.method == kMethodServerDiscover) return discover_result();
+    const json::object& p = json::as_object_or_empty(r.params);
+    if (json::find_string(p, "name") && *json::find_string(p, "name") == "loop")
+      return json::object{{"resultType", "input_required"}, {"requestState", "again"}};
+    if (!p.contains(kInputResponsesField)) {
+      return json::object{{"resultType", "input_required"},
+                          {"inputRequests",
+                           {{"confirm",
+                             {{"method", "elicitation/create"},
+                              {"params", {{"message", "sure?"}, {"requestedSchema", {}}}}}}}},
+                          {"requestState", "opaque-2"}};
+    }
+    return text_result("done");
+  });
+  ClientOptions options;
+  options.max_input_rounds = 2;
+  options.elicitation_handler = [](const json::object& p) -> json::value {
+    return json::object{{"action", "accept"}, {"content", {{"said", p.at("message")}}}};
+  };
+  Client client(options);
+  client.connect(peer.client_end());
+  std::promise<Client::CallToolOutcome> deployed, looped;
+  client.call_tool_async("deploy", {{"env", "prod"}}, {},
+                         [&](Client::CallToolOutcome o) { deployed.set_value(std::move(o)); });
+  client.call_tool_async("loop", {}, {},
+                         [&](Client::CallToolOutcome o) { looped.set_value(std::move(o)); });
+  auto deployed_outcome = deployed.get_future();
+  auto looped_outcome = looped.get_future();
+  ASSERT_EQ(deployed_outcome.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(looped_outcome.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  Client::CallToolOutcome d = deployed_outcome.get();
+  ASSERT_EQ(d.index(), 0u) << std::get<1>(d).message;
+  EXPECT_EQ(json::serialize(std::get<0>(d).to_json().at("content")),
+            R"([{"type":"text","text":"done"}])");
+  Client::CallToolOutcome l = looped_outcome.get();
+  ASSERT_EQ(l.index(), 1u);
+  EXPECT_NE(std::get<1>(l).message.find("after 2 rounds"), std::string::npos);
+
+  std::vector<jsonrpc::Request> retries;
+  for (auto& call : peer.requests("tools/call")) {
+    const json::object& p = json::as_object_or_empty(call.params);
+    if (p.contains(kInputResponsesField)) retries.push_back(call);
+  }
+  ASSERT_EQ(retries.size(), 1u);
+  json::object retry = json::as_object_or_empty(retries[0].params);
+  EXPECT_EQ(json::serialize(retry.at("arguments")), R"({"env":"prod"})");
+  EXPECT_EQ(json::serialize(retry.at(kInputResponsesField)),
+            R"({"confirm":{"action":"accept","content":{"said":"sure?"}}})");
+  EXPECT_EQ(retry.at(kRequestStateField), "opaque-2");
+  EXPECT_EQ(meta_of(retries[0]).at(kMetaProtocolVersion), "2026-07-28");
+  EXPECT_EQ(peer.requests("tools/call").size(), 2u + 3u);  // deploy twice, loop 1 + 2 rounds
+}
+
 TEST(ClientStateless, InputRequestWithoutAHandlerFailsTheCall) {
   ScriptedPeer peer([](const jsonrpc::Request& r) -> std::optional<Outcome> {
     if (r.method == kMethodServerDiscover) return discover_result();

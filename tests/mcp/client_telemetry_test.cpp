@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -553,6 +555,80 @@ TEST(ClientTelemetry, ConcurrentCallsEachStitchOnlyTheirOwnSpans) {  // covers C
         for (const auto& s : ss.spans) EXPECT_EQ(s.trace_id, t.client_span.trace_id);
   }
   EXPECT_EQ(request_ids.size(), 80u);
+}
+
+// Asynchronous calls go through the same middleware: CLIENT span, ask, checks, join, forwarding,
+// on_trace before the completion; a call made under a bound context is its child.
+TEST(ClientTelemetry, AsynchronousCallsAreStitchedAsBlockingOnes) {  // covers C1, C2, C4, C6, C7
+  Fixture f;
+  constexpr int kCalls = 20;
+  std::mutex m;
+  std::condition_variable cv;
+  int completed = 0;
+  std::size_t traces_at_completion = 0;
+  auto recorder = std::make_shared<trace::Recorder>();
+  trace::Span caller = trace::start_root_span(recorder, "agent.step", trace::SpanKind::internal);
+  {
+    trace::ContextScope scope(caller);
+    for (int i = 0; i < kCalls; ++i) {
+      f.client->call_tool_async("work", {}, {}, [&](Client::CallToolOutcome o) {
+        EXPECT_EQ(o.index(), 0u);
+        std::size_t traces = 0;
+        {
+          std::lock_guard lock(f.mutex);
+          traces = f.traces.size();
+        }
+        std::lock_guard lock(m);
+        traces_at_completion = std::max(traces_at_completion, traces);
+        EXPECT_GE(traces, static_cast<std::size_t>(completed + 1));  // on_trace ran first
+        ++completed;
+        cv.notify_all();
+      });
+    }
+  }
+  std::unique_lock lock(m);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return completed == kCalls; }));
+  lock.unlock();
+  caller.end();
+  std::set<std::string> request_ids;
+  {
+    std::lock_guard traces_lock(f.mutex);
+    ASSERT_EQ(f.traces.size(), static_cast<std::size_t>(kCalls));
+    for (const StitchedTrace& t : f.traces) {
+      EXPECT_EQ(t.client_span.trace_id, caller.context().trace_id);       // C1
+      EXPECT_EQ(t.client_span.parent_span_id, caller.context().span_id);  // C1
+      EXPECT_TRUE(t.report.requested);                                    // C2
+      EXPECT_EQ(t.report.accepted_span_count, 3u);                        // C4
+      EXPECT_EQ(t.report.dropped_span_count(), 0u);
+      ASSERT_TRUE(t.request_id);  // C6
+      ASSERT_TRUE(t.server_root_span_id);
+      EXPECT_EQ(attribute_string(t.client_span, "jsonrpc.request.id"),
+                jsonrpc::to_string(*t.request_id));
+      request_ids.insert(jsonrpc::to_string(*t.request_id));
+    }
+  }
+  EXPECT_EQ(request_ids.size(), static_cast<std::size_t>(kCalls));
+  std::size_t client_spans = 0;
+  for (const auto& s : recorder->snapshot()) client_spans += s.kind == trace::SpanKind::client;
+  EXPECT_EQ(client_spans, static_cast<std::size_t>(kCalls));  // one each, no propagation double
+  // C7: the servers' spans were forwarded under the server's resource.
+  ASSERT_TRUE(f.telemetry->force_flush());
+  std::size_t forwarded = 0;
+  for (const auto& batch : f.exporter->batches()) {
+    if (batch.resource.service_name() == "acme-server") forwarded += batch.spans.size();
+  }
+  EXPECT_EQ(forwarded, 3u * kCalls);
+
+  // A JSON-RPC error keeps its spans too, asynchronously.
+  std::promise<Client::CallToolOutcome> denied;
+  f.client->call_tool_async("denied", {}, {},
+                            [&](Client::CallToolOutcome o) { denied.set_value(std::move(o)); });
+  Client::CallToolOutcome o = denied.get_future().get();
+  ASSERT_EQ(o.index(), 1u);
+  EXPECT_EQ(std::get<1>(o).code, -32003);
+  EXPECT_TRUE(f.last().failed);
+  EXPECT_EQ(server_span_names(f.last()),
+            (std::set<std::string>{"tools/call denied", "auth.validate", "policy.evaluate"}));
 }
 
 TEST(ClientTelemetry, AdvertisementInBothForms) {  // covers C2

@@ -5,7 +5,8 @@
 // headers); a server of the 2025 era is spoken to with the initialize handshake instead. Calls
 // block the calling thread until the answer (or the timeout) and may be made from many threads at
 // once; they are correlated by request id, so answers may arrive in any order. A JSON-RPC error, a
-// timeout or a closed connection throws ProtocolError.
+// timeout or a closed connection throws ProtocolError. request_async() and call_tool_async() return
+// at once and deliver the outcome to a callback: one thread can keep many calls in flight.
 //
 //   #include <glassbox/transport/stdio.hpp>  // spawn_process
 //
@@ -28,7 +29,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace glassbox::mcp {
@@ -57,6 +60,9 @@ struct CallOptions {
   // Called on the calling thread with the JSON-RPC id of the request, just before it is sent
   // (client telemetry records it on the CLIENT span, passback rule C6).
   std::function<void(const jsonrpc::Id&)> on_request_id;
+  // A stop abandons the call: it fails at once with kRequestCancelled (a blocking call throws,
+  // an asynchronous one completes) and the server gets notifications/cancelled.
+  std::stop_token cancel;
 };
 
 // Wraps every outgoing request of the client (tracing, passback ingest, auth headers...).
@@ -68,6 +74,17 @@ struct OutgoingRequest {
 };
 using OutgoingHandler = std::function<Outcome(OutgoingRequest&)>;
 using OutgoingMiddleware = std::function<Outcome(OutgoingRequest&, const OutgoingHandler& send)>;
+
+// The outcome of an asynchronous call (a result or a JSON-RPC error), delivered exactly once.
+using OutcomeCallback = std::function<void(Outcome)>;
+// The asynchronous form of a middleware, for request_async() and call_tool_async(): it may
+// change the request, then calls `send` at most once (or answers by itself) and its own `done`
+// exactly once, possibly from another thread (the one `send`'s callback runs on). `request`
+// stays valid until `done` has been called. `send` may run its callback before it returns (an
+// error before sending, a cached result).
+using AsyncOutgoingHandler = std::function<void(OutgoingRequest&, OutcomeCallback done)>;
+using AsyncOutgoingMiddleware =
+    std::function<void(OutgoingRequest&, const AsyncOutgoingHandler& send, OutcomeCallback done)>;
 
 struct ClientOptions {
   std::string name = "glassbox-client";
@@ -115,7 +132,11 @@ class Client {
 
   // Must be called before connect(). Middleware runs in the order added, outside the default
   // trace propagation middleware (which leaves alone a request that already has a traceparent).
+  // With only a blocking form, an asynchronous call made while it is installed runs as a
+  // blocking call on one of the client's worker threads (correct, but a thread per call again);
+  // give `async` too (client telemetry and the trace propagation have both).
   void use(OutgoingMiddleware middleware);
+  void use(OutgoingMiddleware middleware, AsyncOutgoingMiddleware async);
 
   // Starts the transport and negotiates: server/discover (2026-07-28), else initialize +
   // notifications/initialized. The result holds the server's capabilities, identity and
@@ -155,6 +176,31 @@ class Client {
   json::value request(std::string_view method, json::object params,
                       const CallOptions& options = {});
   void notify(std::string_view method, json::object params = {});
+
+  // Asynchronous calls: they return at once, and `done` runs exactly once with the result or the
+  // error, as the blocking call would return or throw it: a JSON-RPC error from the server,
+  // kRequestTimeout after options.timeout (default request_timeout), kRequestCancelled when
+  // options.cancel is stopped, kConnectionClosed when the connection ends or close() is called.
+  // They go through the same middleware (client telemetry stitches their spans, C1..C8), send
+  // the same progress token, and in 2026-07-28 run the same input_required rounds (the
+  // handlers of ClientOptions then run on the thread of `done`) and use the same result cache.
+  //
+  // Threads: call from any thread, any number at once. `done` runs on the thread that read the
+  // answer: the transport's reader (stdio; HTTP's I/O side), or a thread blocked in a call of
+  // this client that reads for itself; a timeout completes on the client's timer thread, a
+  // cancellation on the thread that stops the token, close() on the closing thread; a call that
+  // fails before anything is sent (not connected, a non-finite number in params), or a cached
+  // result, completes on the calling thread before request_async returns. `done` may start
+  // other calls (asynchronous ones: a blocking call there would wait on the thread that reads
+  // its answer, which stdio survives by moving reading elsewhere, at a thread switch's cost);
+  // it should return quickly, since later answers wait for it on stdio. Exceptions from `done`
+  // are not caught: they end the program. A completion already running on another thread may
+  // still be running when close() returns.
+  void request_async(std::string_view method, json::object params, const CallOptions& options,
+                     OutcomeCallback done);
+  using CallToolOutcome = std::variant<CallToolResult, jsonrpc::Error>;
+  void call_tool_async(std::string_view name, json::object arguments, const CallOptions& options,
+                       std::function<void(CallToolOutcome)> done);
 
   void close();
 

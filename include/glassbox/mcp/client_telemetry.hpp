@@ -30,7 +30,8 @@
 // and adds no second span.
 //
 // Threads: install before connect(); the middleware runs on each calling thread, concurrently;
-// on_trace runs on the calling thread before the call returns. Forwarding runs on one background
+// on_trace runs on the calling thread before the call returns (for an asynchronous call, on the
+// thread of its completion, before it). Forwarding runs on one background
 // thread owned by ClientTelemetry, which therefore calls `exporter` from one thread at a time.
 // ClientTelemetry is thread-safe; keep it alive as long as the Client (the middleware holds a
 // shared_ptr to its state, so destroying it early only stops forwarding).
@@ -149,7 +150,11 @@ class ClientTelemetry {
   // The middleware for `client` (which it asks for the advertised capability in automatic mode;
   // null: automatic asks always). Add it with client.use() before connect().
   OutgoingMiddleware middleware(const Client* client = nullptr);
-  // client.use(middleware(&client)).
+  // Its form for asynchronous calls (Client::request_async): the CLIENT span starts on the
+  // calling thread; the checks, on_trace and forwarding run where the outcome arrives, before
+  // the call's completion.
+  AsyncOutgoingMiddleware async_middleware(const Client* client = nullptr);
+  // client.use(middleware(&client), async_middleware(&client)).
   void install(Client& client);
 
   // Waits until everything queued so far has been exported (and flushes the exporter and the

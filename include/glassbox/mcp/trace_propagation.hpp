@@ -12,5 +12,8 @@
 namespace glassbox::mcp {
 
 OutgoingMiddleware make_trace_propagation_middleware();
+// Its form for asynchronous calls: the span starts on the calling thread, in its bound context,
+// and ends when the outcome comes.
+AsyncOutgoingMiddleware make_async_trace_propagation_middleware();
 
 }  // namespace glassbox::mcp
