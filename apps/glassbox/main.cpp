@@ -187,6 +187,10 @@ CLI::App* define_proxy(CLI::App& app, CommandLine& line) {
       ->add_option("--passback-wait", line.passback_wait_ms,
                    "Milliseconds a call waits for the server's root span (default 1000)")
       ->check(CLI::Range(0, 60000));
+  proxy
+      ->add_option("--max-calls", line.proxy.max_calls,
+                   "Calls taken over that run at once; more queue (default 64)")
+      ->check(CLI::Range(1, 100000));
   proxy->add_option("--url", line.target.url, "The server's Streamable HTTP endpoint");
   proxy->add_option("-H,--header", line.headers, "Extra HTTP header 'Name: value' (repeatable)")
       ->allow_extra_args(false);

@@ -9,6 +9,7 @@
 #include "glassbox/mcp/client_telemetry.hpp"
 #include "glassbox/mcp/dispatch.hpp"
 #include "glassbox/mcp/passback.hpp"
+#include "glassbox/mcp/worker_pool.hpp"
 #include "glassbox/trace/context.hpp"
 #include "glassbox/transport/http_client.hpp"
 #include "glassbox/transport/http_server.hpp"
@@ -45,6 +46,10 @@ const json::object* requested_traces(const json::object& params) {
   return otel ? json::find_object(*otel, "traces") : nullptr;
 }
 
+// How long the proxy's exports wait for more spans to go out with them (the flush at exit cuts
+// it short).
+constexpr std::chrono::milliseconds kExportBatchDelay{100};
+
 // The StitchedTrace of the gateway call running on this thread: ClientTelemetry hands it to
 // on_trace on the calling thread, before the call returns.
 thread_local mcp::StitchedTrace* t_stitched = nullptr;
@@ -57,6 +62,10 @@ struct Roles {
   std::shared_ptr<trace::TracerProvider> provider;
   std::shared_ptr<mcp::TelemetryForwarder> export_queue;  // null: no exporter configured
   std::unique_ptr<Sidecar> sidecar;                       // null: no sidecar role
+  // The calls taken over run here (options.max_calls at once). Only they: the front's answers to
+  // the back's requests and its cancellations are forwarded on the front's reader thread, so
+  // they never wait behind queued calls. Last, so that its threads are joined first.
+  std::unique_ptr<mcp::WorkerPool> calls;
 
   std::shared_ptr<transport::Transport> open_back() const {
     if (!target.command.empty()) {
@@ -209,9 +218,9 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
           progress_[json::serialize(*token)] = r->id;
       }
       if (take_over) {
-        std::thread([self = shared_from_this(), request = std::move(*r)]() mutable {
+        roles_.calls->post([self = shared_from_this(), request = std::move(*r)]() mutable {
           self->take_over(std::move(request));
-        }).detach();
+        });
         return;
       }
       if (!back->send(m)) answer_closed(r->id);
@@ -282,7 +291,13 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
   void take_over(jsonrpc::Request request) {
     std::optional<mcp::Outcome> outcome;
     try {
-      outcome = roles_.gateway ? through_gateway(request) : through_sidecar(request);
+      if (!still_in_flight(request.id)) {
+        // Cancelled while queued (the front expects nothing), or the back closed meanwhile.
+        std::lock_guard lock(mutex_);
+        if (back_closed_) outcome = closed_error();
+      } else {
+        outcome = roles_.gateway ? through_gateway(request) : through_sidecar(request);
+      }
     } catch (const std::exception& e) {
       outcome = jsonrpc::Error{jsonrpc::error_code::kInternalError,
                                std::string("glassbox proxy: ") + e.what(), nullptr};
@@ -300,9 +315,15 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     {
       std::lock_guard lock(mutex_);
       close_front = --workers_ == 0 && back_closed_;
-      done_.notify_all();
+      // Only when wait() may end: waking its thread after every call costs a context switch.
+      if (workers_ == 0 && (front_closed_ || back_closed_)) done_.notify_all();
     }
     if (close_front) front_->close();
+  }
+
+  bool still_in_flight(const Id& id) const {
+    std::lock_guard lock(mutex_);
+    return in_flight_.contains(id);
   }
 
   // Sends the request to the back and waits for its answer; nullopt when the front cancelled.
@@ -610,12 +631,16 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
   std::optional<sigset_t> stop_signals;
   if (address) stop_signals = apps::block_stop_signals();
   try {
-    Roles roles{.options = options, .target = target};
+    Roles roles{.options = options,
+                .target = target,
+                .calls = std::make_unique<mcp::WorkerPool>(options.max_calls)};
     std::shared_ptr<transport::OtlpHttpExporter> exporter =
         make_command_exporter(options.otlp_endpoint, options.otlp_protocol);
     if (exporter) {
-      roles.export_queue = std::make_shared<mcp::TelemetryForwarder>(
-          mcp::TelemetryForwarderOptions{.exporter = exporter, .max_queued_spans = 65536});
+      // One queue for every span the proxy exports (the gateway's stitched traces, the
+      // sidecar's child spans), in batches: one request per kExportBatchDelay, not per call.
+      roles.export_queue = std::make_shared<mcp::TelemetryForwarder>(mcp::TelemetryForwarderOptions{
+          .exporter = exporter, .max_queued_spans = 65536, .batch_delay = kExportBatchDelay});
     }
     if (options.passback_from_otlp) {
       roles.sidecar = std::make_unique<Sidecar>(
@@ -631,21 +656,23 @@ int run_proxy(const ProxyCommandOptions& options, const ServerTarget& target) {
       roles.provider = std::make_shared<trace::TracerProvider>(std::move(provider_options));
       std::shared_ptr<mcp::TelemetryForwarder> queue = roles.export_queue;
       bool sidecar = options.passback_from_otlp;
+      // The stitched trace goes out through the proxy's queue (C7), not a forwarder of the
+      // client telemetry's own: one thread and one batch for both roles.
       roles.gateway = std::make_shared<mcp::ClientTelemetry>(mcp::ClientTelemetryOptions{
           .passback = mcp::PassbackMode::always,
           .detailed = options.detailed,
           .provider = roles.provider,
-          // With the sidecar, every span of the child already goes out (S13): the gateway
-          // exports only its CLIENT span, so that no span is sent twice.
-          .exporter = sidecar ? nullptr : exporter,
           .on_trace =
               [queue, sidecar](const mcp::StitchedTrace& t) {
-                if (sidecar) {
-                  trace::TracesData own;
-                  own.resource_spans.push_back(
-                      {t.client_resource, {{t.client_scope, {t.client_span}, {}}}, {}});
-                  queue->enqueue(std::move(own));
+                trace::TracesData job;
+                job.resource_spans.push_back(
+                    {t.client_resource, {{t.client_scope, {t.client_span}, {}}}, {}});
+                // With the sidecar, every span of the child already goes out (S13): the
+                // gateway exports only its CLIENT span, so that no span is sent twice.
+                if (!sidecar) {
+                  for (const auto& rs : t.server_spans) job.resource_spans.push_back(rs);
                 }
+                queue->enqueue(std::move(job));
                 if (t_stitched) *t_stitched = t;
               },
       });

@@ -46,6 +46,10 @@ struct ProxyCommandOptions {
   // --passback-wait MS: how long a sidecar call waits, after the child's response, for the child's
   // root span to be exported. A call is never held longer.
   std::chrono::milliseconds passback_wait{1000};
+  // --max-calls N: the calls taken over (tools/call, resources/read with either role) that run
+  // at once, each on a worker thread of a pool that keeps its threads; beyond it, calls queue in
+  // the order they came (they are not refused). One bound for the proxy, every front included.
+  std::size_t max_calls = 64;
 };
 
 // Returns the exit code: 0 when the front closed, 3 when the back failed or went away, 2 on misuse.

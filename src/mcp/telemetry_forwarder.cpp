@@ -25,21 +25,29 @@ TelemetryForwarder::~TelemetryForwarder() {
 void TelemetryForwarder::enqueue(trace::TracesData job) {
   std::size_t n = job.span_count();
   if (n == 0) return;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || queued_spans_ + n > options_.max_queued_spans) {
       failed_ += n;
       return;
     }
+    // Only a wake-up that changes what the thread does: the first job, or a full batch (a
+    // waiting batch thread woken for nothing costs a context switch per job).
+    wake = queue_.empty() || queued_spans_ + n >= options_.max_batch_spans;
     queued_spans_ += n;
     queue_.push_back(std::move(job));
   }
-  wake_.notify_all();
+  if (wake) wake_.notify_all();
 }
 
 bool TelemetryForwarder::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return idle_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
+  ++flushing_;
+  wake_.notify_all();  // a batch waiting for more goes now
+  bool done = idle_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
+  --flushing_;
+  return done;
 }
 
 void TelemetryForwarder::run() {
@@ -47,9 +55,20 @@ void TelemetryForwarder::run() {
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping
+    if (options_.batch_delay.count() > 0) {
+      wake_.wait_for(lock, options_.batch_delay, [this] {
+        return stopping_ || flushing_ > 0 || queued_spans_ >= options_.max_batch_spans;
+      });
+    }
+    // What is queued, in order, up to max_batch_spans (at least one job).
     trace::TracesData job = std::move(queue_.front());
     queue_.pop_front();
     std::size_t n = job.span_count();
+    while (!queue_.empty() && n + queue_.front().span_count() <= options_.max_batch_spans) {
+      n += queue_.front().span_count();
+      for (auto& rs : queue_.front().resource_spans) job.resource_spans.push_back(std::move(rs));
+      queue_.pop_front();
+    }
     queued_spans_ -= n;
     busy_ = true;
     lock.unlock();

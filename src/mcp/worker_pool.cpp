@@ -1,4 +1,4 @@
-#include "mcp/worker_pool.hpp"
+#include "glassbox/mcp/worker_pool.hpp"
 
 namespace glassbox::mcp {
 

@@ -88,5 +88,31 @@ TEST(TelemetryForwarder, AJobPastTheSpanBoundIsDroppedAndCountedFailed) {  // co
   EXPECT_EQ(forwarder.failed(), 2U);
 }
 
+// A batch that waits for more (`glassbox proxy` exports that way) goes at once when flushed.
+TEST(TelemetryForwarder, FlushCutsTheBatchDelayShort) {  // covers C7
+  auto exporter = std::make_shared<GatedExporter>();
+  TelemetryForwarder forwarder({.exporter = exporter, .batch_delay = 1h});
+  exporter->open();
+  forwarder.enqueue(job("a", 1));
+  forwarder.enqueue(job("b", 2));
+  ASSERT_TRUE(forwarder.flush(10s));  // not after the hour
+  EXPECT_EQ(exporter->exported(), (std::vector<std::string>{"a:1", "b:2"}));
+  EXPECT_EQ(forwarder.forwarded(), 3U);
+}
+
+TEST(TelemetryForwarder, AFullBatchGoesWithoutWaitingAndBatchesKeepTheirBound) {  // covers C7
+  auto exporter = std::make_shared<GatedExporter>();
+  TelemetryForwarder forwarder({.exporter = exporter, .batch_delay = 1h, .max_batch_spans = 4});
+  forwarder.enqueue(job("a", 3));
+  forwarder.enqueue(job("b", 2));  // 5 spans queued: past a batch, so the export starts now
+  exporter->wait_entered(1);
+  forwarder.enqueue(job("c", 1));
+  exporter->open();
+  ASSERT_TRUE(forwarder.flush(10s));
+  // a alone (a and b would pass 4 spans), then b and c; in order.
+  EXPECT_EQ(exporter->exported(), (std::vector<std::string>{"a:3", "b:2", "c:1"}));
+  EXPECT_EQ(forwarder.forwarded(), 6U);
+}
+
 }  // namespace
 }  // namespace glassbox::mcp

@@ -1,8 +1,8 @@
 // Forwarding of finished spans to an exporter (C7), off the calling threads: one background
 // thread exports in order, so the exporter sees one caller at a time and no call waits on the
-// network. One job is a TracesData, each group under its own resource; an OTLP/HTTP exporter
-// sends a job as one request. ClientTelemetry owns one; `glassbox proxy` uses one for the spans
-// its sidecar receives.
+// network. One job is a TracesData, each group under its own resource; the jobs waiting when
+// the thread takes them go out together (an OTLP/HTTP exporter sends them as one request).
+// ClientTelemetry owns one; `glassbox proxy` uses one for the spans its sidecar receives.
 //
 // Threads: enqueue, flush and the counters from any thread. The destructor waits at most
 // drain_timeout for what is queued, then counts the rest failed and joins the thread; an export
@@ -34,6 +34,12 @@ struct TelemetryForwarderOptions {
   std::size_t max_queued_spans = 8192;
   // How long the destructor waits for the queue to drain.
   std::chrono::milliseconds drain_timeout{5000};
+  // 0: each job is exported as soon as the thread is free (jobs queued meanwhile go out
+  // together). Otherwise the thread waits up to this long after a job arrives for more, and
+  // exports what came as one request (fewer requests and thread wake-ups per job); flush(), the
+  // destructor and max_batch_spans cut the wait short.
+  std::chrono::milliseconds batch_delay{0};
+  std::size_t max_batch_spans = 2048;  // spans per export; a larger job goes alone
 };
 
 class TelemetryForwarder {
@@ -61,6 +67,7 @@ class TelemetryForwarder {
   std::condition_variable wake_, idle_;
   std::deque<trace::TracesData> queue_;
   std::size_t queued_spans_ = 0;
+  std::size_t flushing_ = 0;  // flush() calls waiting: no batch delay meanwhile
   bool busy_ = false;
   bool stopping_ = false;
   std::atomic<std::uint64_t> forwarded_{0}, failed_{0};

@@ -4,8 +4,10 @@
 // independent decoder. Over stdio and over --http at the front.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as ClientV2, StreamableHTTPClientTransport as StreamableHTTPClientTransportV2 } from '@modelcontextprotocol/client';
 import { bin, connectThroughProxy, newSpanId, newTraceId, passbackSpans, startReceiver } from './common.mjs';
@@ -162,6 +164,46 @@ test('gateway and sidecar together: the child\'s whole trace under the proxy\'s 
     assert.ok(mine.some((s) => s.name === 'db.row'), 'S13: the whole tree, not the top level of passback');
     const ids = mine.map((s) => s.spanId);
     assert.equal(new Set(ids).size, ids.length, `no span exported twice (${mine.map((s) => s.name)})`);
+  } finally {
+    await proxy.client.close();
+  }
+});
+
+// covers P2 under load: the calls taken over run on a pool of --max-calls threads; the rest
+// queue (not refused), and what the front sends besides (here the gate's own requests, and a
+// cancellation) passes the queue.
+test('--max-calls: 40 calls at once, 4 at a time at the back and in threads, every one answered', async () => {
+  const bound = 4;
+  const gate = [process.execPath, fileURLToPath(new URL('./raw_server.mjs', import.meta.url)), 'gate'];
+  const proxy = await connectThroughProxy(['--otlp', receiver.url, '--max-calls', String(bound)], gate);
+  const threads = () => readdirSync(`/proc/${proxy.transport.pid}/task`).length;
+  const control = (method) => proxy.client.request({ method }, ResultSchema);
+  try {
+    // One call first, so that the exporter's threads and the pool's first worker exist.
+    assert.equal((await proxy.client.callTool({ name: 'hold', arguments: {} })).content[0].text, 'ok');
+    const before = threads();
+    await control('gate/close');
+    const cancel = new AbortController();
+    const calls = Array.from({ length: 40 }, (_, i) => proxy.client.callTool(
+      { name: 'hold', arguments: { i } }, undefined, i === 39 ? { signal: cancel.signal } : {}));
+    // The proxy reads its front in order: by the time a gate/status comes back, all 40 calls
+    // have reached it. Ask until the back holds as many as the bound lets through.
+    let status;
+    do status = await control('gate/status'); while (status.held < bound);
+    const during = threads();
+    assert.ok(during <= before + bound, `${during} threads with 40 calls in flight, ${before} before`);
+    // The last call is still queued: its cancellation passes the queue, and it never reaches
+    // the back.
+    cancel.abort('no longer wanted');
+    await assert.rejects(calls[39]);
+    await control('gate/release');
+    for (const result of await Promise.all(calls.slice(0, 39))) {
+      assert.equal(result.content[0].text, 'ok');
+    }
+    status = await control('gate/status');
+    assert.equal(status.maxHeld, bound, 'never more calls at the back than the bound');
+    assert.equal(status.calls, 1 + 39, 'the cancelled call never reached the back');
+    assert.ok(threads() <= before + bound, 'the workers are reused');
   } finally {
     await proxy.client.close();
   }
