@@ -4,7 +4,8 @@
 #include "glassbox/trace/otlp.hpp"
 
 #include <dlfcn.h>
-#include <openssl/evp.h>  // types only: libcrypto is loaded on first use (below)
+#include <openssl/crypto.h>  // types only: libcrypto is loaded on first use (below)
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <array>
@@ -23,7 +24,8 @@ jsonrpc::Error invalid_params(std::string message) {
 struct Libcrypto {
   decltype(&::HMAC) hmac = nullptr;
   decltype(&::EVP_sha256) sha256 = nullptr;
-  std::string error;  // why it could not be loaded
+  decltype(&::CRYPTO_memcmp) crypto_memcmp = nullptr;  // constant time, written for this
+  std::string error;                                   // why it could not be loaded
 };
 
 const Libcrypto& libcrypto() {
@@ -34,11 +36,13 @@ const Libcrypto& libcrypto() {
     if (handle) {
       c.hmac = reinterpret_cast<decltype(&::HMAC)>(::dlsym(handle, "HMAC"));
       c.sha256 = reinterpret_cast<decltype(&::EVP_sha256)>(::dlsym(handle, "EVP_sha256"));
+      c.crypto_memcmp =
+          reinterpret_cast<decltype(&::CRYPTO_memcmp)>(::dlsym(handle, "CRYPTO_memcmp"));
     }
-    if (!c.hmac || !c.sha256) {
+    if (!c.hmac || !c.sha256 || !c.crypto_memcmp) {
       const char* why = ::dlerror();
       c.error = std::string("requestState needs HMAC-SHA-256 from OpenSSL 3's libcrypto.so.3: ") +
-                (why ? why : "HMAC or EVP_sha256 not found");
+                (why ? why : "HMAC, EVP_sha256 or CRYPTO_memcmp not found");
     }
     return c;
   }();
@@ -57,13 +61,12 @@ std::string mac(const RequestStateOptions& options, std::string_view payload) {
   return trace::base64_encode(std::string_view(reinterpret_cast<const char*>(out.data()), length));
 }
 
-// Compares in time independent of where the two differ (the MAC must not leak by timing).
+// Compares in time independent of where the two differ (the MAC must not leak by timing). The
+// MAC's length is public, so a length mismatch may return early. Called after mac(), so libcrypto
+// is loaded.
 bool equal_in_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
-  return diff == 0;
+  return libcrypto().crypto_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::int64_t now_ms() {

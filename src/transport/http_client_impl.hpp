@@ -346,6 +346,7 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   std::size_t draining_ = 0;  // connections reading the end of an answered SSE stream
   std::chrono::steady_clock::time_point drain_started_;  // when the latest of them began
   std::vector<net::steady_timer*> pool_waiters_;         // requests waiting in take_pooled()
+  std::set<Connection*> active_;                         // see Track
   net::io_context io_;
   std::optional<net::ssl::context> ssl_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
@@ -369,7 +370,6 @@ class HttpClientImpl : public std::enable_shared_from_this<HttpClientImpl> {
   std::map<std::string, Connection*> streaming_;
   std::set<std::string> cancelled_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  std::set<Connection*> active_;
   std::set<std::shared_ptr<AuthWait>> auth_waits_;
   bool initialized_in_flight_ = false;  // a notifications/initialized POST is unanswered
   net::steady_timer initialized_gate_{io_, net::steady_timer::time_point::max()};

@@ -60,6 +60,15 @@ server_needs=$(needed "$work/hello/hello-server")
 cli_needs=$(needed "$prefix/bin/glassbox")
 [[ $cli_needs == *libssl* && $cli_needs == *libcrypto* ]] || fail "bin/glassbox lacks OpenSSL: $cli_needs"
 echo "ok: hello-server needs $server_needs(no OpenSSL); bin/glassbox links libssl and libcrypto"
+# glassbox's own servers carry their C++ runtime, Boost and zlib (GLASSBOX_STATIC_RUNTIME, peak
+# RSS; src/CMakeLists.txt); a program built against the package links the shared ones as before.
+[[ $server_needs == *libstdc++* && $server_needs == *libboost_json* ]] ||
+  fail "hello-server does not link the shared libstdc++ and Boost.JSON: $server_needs"
+if grep -q '^GLASSBOX_STATIC_RUNTIME:BOOL=ON' "$build/CMakeCache.txt"; then
+  [[ $cli_needs != *libstdc++* && $cli_needs != *libboost* && $cli_needs != *libz.* ]] ||
+    fail "bin/glassbox, built with GLASSBOX_STATIC_RUNTIME, needs $cli_needs"
+  echo "ok: bin/glassbox carries its C++ runtime, Boost and zlib (needs $cli_needs)"
+fi
 
 tools=$("$prefix/bin/glassbox" tools -- "$work/hello/hello-server" 2>/dev/null)
 grep -q greet <<<"$tools" || fail "installed glassbox tools printed: $tools"
