@@ -12,7 +12,7 @@ install(TARGETS ${glassbox_layers} EXPORT glassboxTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 # `cmake --install --strip` (and cpack) strip the executables only; the archives would keep the
-# release build's debug info (hundreds of MB), so their debug sections go too.
+# release build's debug info (line tables), so their debug sections go too.
 install(CODE "
   if(CMAKE_INSTALL_DO_STRIP)
     file(GLOB glassbox_archives \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libglassbox_*.a\")

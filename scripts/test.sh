@@ -7,9 +7,14 @@
 #   3. address+undefined sanitizer build: the same unit and interop suite;
 #   4. thread sanitizer build: the tracing, passback, protocol and transport tests;
 #   5. fuzzing: each libFuzzer target for a short run from its seed corpus.
-# The sanitizer and fuzz presets (CMakePresets.json) compile with line tables only (-g1): their
-# stack traces keep file and line, and a translation unit costs about a quarter less CPU than
-# with -g (http_fetch.cpp under ASan: 76 s against 106 s), which counts on a fresh 2-core machine.
+# Compile CPU counts on a fresh 2-core machine (empty ccache), so the presets (CMakePresets.json)
+# trade what the tests do not need:
+#   - every preset but debug compiles with line tables only (-g1): stack traces, perf and callgrind
+#     keep file and line, and a translation unit costs a quarter to a third less CPU than with -g
+#     (ASan: http_fetch.cpp 76 s against 106 s; release: http_server.cpp 23 s against 35 s,
+#     mcp/auth_test.cpp 20 s against 26 s). Variables in a debugger: the debug preset.
+#   - the address+undefined preset optimises with -Og, not -O1: the same checks, a third less CPU
+#     (http_server.cpp 43 s against 71 s, mcp/auth_test.cpp 28 s against 36 s).
 # Usage: scripts/test.sh [--quick]   (--quick: release build, formatting and conformance only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
