@@ -17,6 +17,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace glassbox::mcp {
 namespace {
@@ -255,21 +256,29 @@ json::object Decider::refusal_telemetry(const Call& call, auth::Reason reason, i
   return passback_wire::build_payload(*recorder, root_id, curation);
 }
 
-// Threads for verifications that wait on the network. Detached, sharing only their queue: the
-// authorizer may be destroyed from one of them (a late answer can drop the HTTP server's last
-// reference). An owner outside the pool waits for them (bounded) when it lets go, so nothing
-// they touch (OpenSSL's state among it) is torn down under them at exit.
+// Threads for verifications that wait on the network, sharing only their queue: the authorizer
+// may be destroyed from one of them (a late answer can drop the HTTP server's last reference).
+// An owner outside the pool waits for them (bounded) when it lets go, then joins them: a thread
+// past its last task still frees OpenSSL's per-thread state as it exits, which must not meet
+// OpenSSL's cleanup at process exit (ThreadSanitizer saw the two race on a libcrypto lock).
+// Threads it could not wait for (an owner in the pool, or the bound ran out) are detached.
 class VerifyPool {
  public:
   explicit VerifyPool(std::size_t max_threads) : shared_(std::make_shared<Shared>()) {
     shared_->max_threads = std::max<std::size_t>(1, max_threads);
   }
   ~VerifyPool() {
-    std::unique_lock lock(shared_->mutex);
-    shared_->stopping = true;  // the queue still drains: every done() gets its answer
-    shared_->cv.notify_all();
-    if (!in_pool_thread())
-      shared_->cv.wait_for(lock, std::chrono::seconds(5), [&] { return shared_->threads == 0; });
+    std::vector<std::thread> workers;
+    bool ended = false;
+    {
+      std::unique_lock lock(shared_->mutex);
+      shared_->stopping = true;  // the queue still drains: every done() gets its answer
+      shared_->cv.notify_all();
+      ended = !in_pool_thread() && shared_->cv.wait_for(lock, std::chrono::seconds(5),
+                                                        [&] { return shared_->threads == 0; });
+      workers.swap(shared_->workers);
+    }
+    for (auto& t : workers) ended ? t.join() : t.detach();
   }
   VerifyPool(const VerifyPool&) = delete;
   VerifyPool& operator=(const VerifyPool&) = delete;
@@ -279,7 +288,7 @@ class VerifyPool {
     shared_->queue.push_back(std::move(task));
     if (shared_->idle < shared_->queue.size() && shared_->threads < shared_->max_threads) {
       ++shared_->threads;
-      std::thread([s = shared_] { run(*s); }).detach();
+      shared_->workers.emplace_back([s = shared_] { run(*s); });
     } else {
       shared_->cv.notify_one();
     }
@@ -290,6 +299,7 @@ class VerifyPool {
     std::mutex mutex;
     std::condition_variable cv;
     std::deque<std::function<void()>> queue;
+    std::vector<std::thread> workers;  // joined or detached by the owner's destructor
     std::size_t max_threads = 1, threads = 0, idle = 0;
     bool stopping = false;
   };
