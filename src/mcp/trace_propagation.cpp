@@ -6,6 +6,25 @@
 
 namespace glassbox::mcp {
 
+namespace {
+
+// The CLIENT span of a call that carries no traceparent yet, written into its _meta.
+trace::Span start_client_span(OutgoingRequest& request) {
+  std::string name = request.method;
+  if (const json::string* target =
+          json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
+    name += " " + std::string(*target);
+  }
+  trace::Span span = trace::start_span(name, trace::SpanKind::client);
+  span.set_attribute("mcp.method.name", request.method);
+  json::value& meta = request.params["_meta"];
+  if (!meta.is_object()) meta = json::object{};
+  passback_wire::write_trace_context(meta.get_object(), span.context());
+  return span;
+}
+
+}  // namespace
+
 OutgoingMiddleware make_trace_propagation_middleware() {
   return [](OutgoingRequest& request, const OutgoingHandler& send) -> Outcome {
     if (trace::current_context().empty()) return send(request);
@@ -22,16 +41,7 @@ OutgoingMiddleware make_trace_propagation_middleware() {
         given = trace::parse_traceparent(*tp, {});
       return given ? forward_nested_call(request, send, *nested, *given) : send(request);
     }
-    std::string name = request.method;
-    if (const json::string* target =
-            json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
-      name += " " + std::string(*target);
-    }
-    trace::Span span = trace::start_span(name, trace::SpanKind::client);
-    span.set_attribute("mcp.method.name", request.method);
-    json::value& meta = request.params["_meta"];
-    if (!meta.is_object()) meta = json::object{};
-    passback_wire::write_trace_context(meta.get_object(), span.context());
+    trace::Span span = start_client_span(request);
     Outcome outcome =
         nested ? forward_nested_call(request, send, *nested, span.context()) : send(request);
     if (outcome.index() == 1)
@@ -60,16 +70,7 @@ AsyncOutgoingMiddleware make_async_trace_propagation_middleware() {
         given = trace::parse_traceparent(*tp, {});
       if (!given) return send(request, std::move(done));
     } else {
-      std::string name = request.method;
-      if (const json::string* target =
-              json::find_string(request.params, request.method == "tools/call" ? "name" : "uri")) {
-        name += " " + std::string(*target);
-      }
-      span = trace::start_span(name, trace::SpanKind::client);
-      span.set_attribute("mcp.method.name", request.method);
-      json::value& meta_value = request.params["_meta"];
-      if (!meta_value.is_object()) meta_value = json::object{};
-      passback_wire::write_trace_context(meta_value.get_object(), span.context());
+      span = start_client_span(request);
       given = span.context();
     }
     bool asked = false;
