@@ -195,60 +195,57 @@ Outcome Client::Impl::send_stateless(OutgoingRequest& request, const RequestOpti
 std::optional<Outcome> Client::Impl::after_round(const std::string& method,
                                                  const json::object& original, Outcome& out,
                                                  int round, json::object& params) {
-  {
-    if (out.index() == 1) return std::move(out);
-    json::value& result = std::get<0>(out);
-    const json::object* r = result.if_object();
-    const json::string* type = r ? json::find_string(*r, kResultTypeField) : nullptr;
-    // No resultType is "complete" (a result from an earlier revision).
-    if (type == nullptr || *type != kResultTypeInputRequired) {
-      if (method == "tools/list") take_tool_annotations(result);
-      cache.put(method, original, result);
-      return std::move(out);
-    }
-    if (round >= options.max_input_rounds) {
-      return jsonrpc::Error{jsonrpc::error_code::kInternalError,
-                            method + " still required input after " +
-                                std::to_string(options.max_input_rounds) +
-                                " rounds (ClientOptions::max_input_rounds)",
-                            nullptr};
-    }
-    json::object responses;
-    if (auto it = r->find(kInputRequestsField); it != r->end()) {
-      const json::object* asks = it->value().if_object();
-      if (asks == nullptr) return invalid_result(method, "has inputRequests that is not an object");
-      for (const auto& [key, ask] : *asks) {
-        const json::object& a = json::as_object_or_empty(ask);
-        const json::string* asked = json::find_string(a, "method");
-        if (asked == nullptr) {
-          return invalid_result(method,
-                                "has inputRequests." + std::string(key) + " without a method");
-        }
-        Outcome answered = [&]() -> Outcome {
-          try {
-            return answer(
-                std::string(*asked),
-                json::as_object_or_empty(a.contains("params") ? a.at("params") : nullptr));
-          } catch (const ProtocolError& e) {
-            return e.error();
-          } catch (const std::exception& e) {
-            return jsonrpc::Error{jsonrpc::error_code::kInternalError, e.what(), nullptr};
-          }
-        }();
-        if (answered.index() == 1) return answered;
-        responses[key] = std::get<0>(std::move(answered));
-      }
-    }
-    const json::string* state = json::find_string(*r, kRequestStateField);
-    if (responses.empty() && state == nullptr)
-      return invalid_result(method, "asks for nothing (no inputRequests, no requestState)");
-    // Each round sends the original request again, with this round's answers only and the
-    // state byte for byte; a new JSON-RPC id comes with it.
-    params = original;
-    if (!responses.empty()) params[kInputResponsesField] = std::move(responses);
-    if (state != nullptr) params[kRequestStateField] = *state;
-    return std::nullopt;
+  if (out.index() == 1) return std::move(out);
+  json::value& result = std::get<0>(out);
+  const json::object* r = result.if_object();
+  const json::string* type = r ? json::find_string(*r, kResultTypeField) : nullptr;
+  // No resultType is "complete" (a result from an earlier revision).
+  if (type == nullptr || *type != kResultTypeInputRequired) {
+    if (method == "tools/list") take_tool_annotations(result);
+    cache.put(method, original, result);
+    return std::move(out);
   }
+  if (round >= options.max_input_rounds) {
+    return jsonrpc::Error{jsonrpc::error_code::kInternalError,
+                          method + " still required input after " +
+                              std::to_string(options.max_input_rounds) +
+                              " rounds (ClientOptions::max_input_rounds)",
+                          nullptr};
+  }
+  json::object responses;
+  if (auto it = r->find(kInputRequestsField); it != r->end()) {
+    const json::object* asks = it->value().if_object();
+    if (asks == nullptr) return invalid_result(method, "has inputRequests that is not an object");
+    for (const auto& [key, ask] : *asks) {
+      const json::object& a = json::as_object_or_empty(ask);
+      const json::string* asked = json::find_string(a, "method");
+      if (asked == nullptr) {
+        return invalid_result(method,
+                              "has inputRequests." + std::string(key) + " without a method");
+      }
+      Outcome answered = [&]() -> Outcome {
+        try {
+          return answer(std::string(*asked),
+                        json::as_object_or_empty(a.contains("params") ? a.at("params") : nullptr));
+        } catch (const ProtocolError& e) {
+          return e.error();
+        } catch (const std::exception& e) {
+          return jsonrpc::Error{jsonrpc::error_code::kInternalError, e.what(), nullptr};
+        }
+      }();
+      if (answered.index() == 1) return answered;
+      responses[key] = std::get<0>(std::move(answered));
+    }
+  }
+  const json::string* state = json::find_string(*r, kRequestStateField);
+  if (responses.empty() && state == nullptr)
+    return invalid_result(method, "asks for nothing (no inputRequests, no requestState)");
+  // Each round sends the original request again, with this round's answers only and the
+  // state byte for byte; a new JSON-RPC id comes with it.
+  params = original;
+  if (!responses.empty()) params[kInputResponsesField] = std::move(responses);
+  if (state != nullptr) params[kRequestStateField] = *state;
+  return std::nullopt;
 }
 
 }  // namespace glassbox::mcp
