@@ -81,27 +81,38 @@ Session& Client::Impl::live_session() const {
   return *session;
 }
 
+void Client::Impl::merge_call_meta(OutgoingRequest& request) {
+  if (request.options.meta.empty()) return;
+  json::value& meta = request.params["_meta"];
+  if (!meta.is_object()) meta = json::object{};
+  for (const auto& [k, v] : request.options.meta) meta.get_object()[k] = v;
+}
+
+// What JSON cannot carry is refused before anything is written.
+std::optional<jsonrpc::Error> Client::Impl::unsendable(const OutgoingRequest& request) {
+  std::optional<std::string> at = json::find_non_finite(request.params);
+  if (!at) return std::nullopt;
+  return jsonrpc::Error{
+      jsonrpc::error_code::kInvalidParams,
+      "params." + *at + " is a non-finite number, which JSON cannot carry; not sent", nullptr};
+}
+
+RequestOptions Client::Impl::request_options(const OutgoingRequest& request) const {
+  return {.timeout = request.options.timeout.value_or(options.request_timeout),
+          .on_progress = request.options.on_progress,
+          .on_request_id = request.options.on_request_id,
+          .cancel = request.options.cancel};
+}
+
 Outcome Client::Impl::send(OutgoingRequest& request) {
-  // What JSON cannot carry is refused here, before anything is written.
-  if (auto at = json::find_non_finite(request.params)) {
-    return jsonrpc::Error{
-        jsonrpc::error_code::kInvalidParams,
-        "params." + *at + " is a non-finite number, which JSON cannot carry; not sent", nullptr};
-  }
-  RequestOptions sending{.timeout = request.options.timeout.value_or(options.request_timeout),
-                         .on_progress = request.options.on_progress,
-                         .on_request_id = request.options.on_request_id,
-                         .cancel = request.options.cancel};
+  if (std::optional<jsonrpc::Error> refused = unsendable(request)) return std::move(*refused);
+  RequestOptions sending = request_options(request);
   if (stateless.load()) return checked(request.method, send_stateless(request, sending));
   return checked(request.method, live_session().request(request.method, request.params, sending));
 }
 
 Outcome Client::Impl::run(OutgoingRequest& request) {
-  if (!request.options.meta.empty()) {
-    json::value& meta = request.params["_meta"];
-    if (!meta.is_object()) meta = json::object{};
-    for (const auto& [k, v] : request.options.meta) meta.get_object()[k] = v;
-  }
+  merge_call_meta(request);
   return chain ? chain(request) : send(request);
 }
 

@@ -1,7 +1,6 @@
 // The client's asynchronous calls (request_async, call_tool_async): the same middleware, checks,
 // 2026-07-28 _meta, cache and input_required rounds as the blocking calls, in continuation form,
 // over Session::request_async. No thread waits for an answer.
-#include "glassbox/json/non_finite.hpp"
 #include "glassbox/mcp/client.hpp"
 #include "mcp/client_impl.hpp"
 
@@ -23,19 +22,12 @@ void Client::Impl::compose_async() {
 }
 
 void Client::Impl::send_async(OutgoingRequest& request, OutcomeCallback done) {
-  if (auto at = json::find_non_finite(request.params)) {
-    return done(jsonrpc::Error{
-        jsonrpc::error_code::kInvalidParams,
-        "params." + *at + " is a non-finite number, which JSON cannot carry; not sent", nullptr});
-  }
+  if (std::optional<jsonrpc::Error> refused = unsendable(request)) return done(std::move(*refused));
   if (!session) {
     return done(
         jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "client is not connected", nullptr});
   }
-  RequestOptions sending{.timeout = request.options.timeout.value_or(options.request_timeout),
-                         .on_progress = request.options.on_progress,
-                         .on_request_id = request.options.on_request_id,
-                         .cancel = request.options.cancel};
+  RequestOptions sending = request_options(request);
   OutcomeCallback finish = [method = request.method, done = std::move(done)](Outcome outcome) {
     done(checked(method, std::move(outcome)));
   };
@@ -80,11 +72,7 @@ void Client::Impl::send_stateless_async(OutgoingRequest& request, RequestOptions
 }
 
 void Client::Impl::run_async(std::shared_ptr<OutgoingRequest> request, OutcomeCallback done) {
-  if (!request->options.meta.empty()) {
-    json::value& meta = request->params["_meta"];
-    if (!meta.is_object()) meta = json::object{};
-    for (const auto& [k, v] : request->options.meta) meta.get_object()[k] = v;
-  }
+  merge_call_meta(*request);
   if (!async_chain) {
     // A middleware with a blocking form only: the blocking call, on a worker.
     if (auto workers = pool) {

@@ -51,6 +51,11 @@ struct Client::Impl {
   Session& live_session() const;
   Outcome send(OutgoingRequest& request);
   Outcome run(OutgoingRequest& request);
+  // Shared by the blocking and asynchronous paths: CallOptions::meta merged into params._meta;
+  // the refusal of what JSON cannot carry; the session's options for one request.
+  static void merge_call_meta(OutgoingRequest& request);
+  static std::optional<jsonrpc::Error> unsendable(const OutgoingRequest& request);
+  RequestOptions request_options(const OutgoingRequest& request) const;
   void compose();
   json::object capabilities() const;
   // A request of the server (2025: over the connection; 2026: an entry of inputRequests),
