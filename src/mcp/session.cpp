@@ -236,6 +236,28 @@ void Session::on_input_closed() {
   if (finished) finished();
 }
 
+std::chrono::steady_clock::time_point Session::deadline_after(std::chrono::milliseconds timeout) {
+  return std::chrono::steady_clock::now() +
+         std::min<std::chrono::milliseconds>(timeout, std::chrono::hours(24 * 365));
+}
+
+bool Session::write_request(const jsonrpc::Id& id, std::string_view method, json::object& params,
+                            const RequestOptions& options) {
+  if (options.on_request_id) options.on_request_id(id);
+  if (options.on_progress) {
+    json::value& meta = params["_meta"];
+    if (!meta.is_object()) meta = json::object{};
+    meta.get_object()["progressToken"] = std::get<0>(id);
+  }
+  transport::HeaderList headers;
+  if (header_hook_ && transport_->carries_headers()) headers = header_hook_(method, params);
+  jsonrpc::Message message = jsonrpc::Request{id, std::string(method), std::move(params)};
+  const bool sent = transport_->send(
+      message, {.related_request = options.related_request, .headers = std::move(headers)});
+  params = std::move(std::get<jsonrpc::Request>(message).params.as_object());  // handed back
+  return sent;
+}
+
 Outcome Session::request(std::string_view method, json::object params,
                          const RequestOptions& options) {
   return request_lending(method, params, options);
@@ -255,19 +277,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
     id = next_id_++;
     pending_.emplace(id, pending);
   }
-  if (options.on_request_id) options.on_request_id(id);
-  if (options.on_progress) {
-    json::value& meta = params["_meta"];
-    if (!meta.is_object()) meta = json::object{};
-    meta.get_object()["progressToken"] = std::get<0>(id);
-  }
-  transport::HeaderList headers;
-  if (header_hook_ && transport_->carries_headers()) headers = header_hook_(method, params);
-  jsonrpc::Message message = jsonrpc::Request{id, std::string(method), std::move(params)};
-  const bool sent = transport_->send(
-      message, {.related_request = options.related_request, .headers = std::move(headers)});
-  params = std::move(std::get<jsonrpc::Request>(message).params.as_object());  // handed back
-  if (!sent) {
+  if (!write_request(id, method, params, options)) {
     std::lock_guard lock(mutex_);
     pending_.erase(id);
     return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
@@ -301,9 +311,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
   // not when a cancel may answer it from another thread. Else the answer arrives through this
   // transport's reader: when this thread is that reader, reading must move elsewhere while it
   // waits.
-  auto deadline =
-      std::chrono::steady_clock::now() +
-      std::min<std::chrono::milliseconds>(options.timeout, std::chrono::hours(24 * 365));
+  auto deadline = deadline_after(options.timeout);
   waiting_->fetch_add(1);
   if (!options.cancel.stop_possible()) {
     transport_->read_on_caller({.done = [pending] { return pending->answered.load(); },

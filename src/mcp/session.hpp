@@ -115,6 +115,12 @@ class Session : public std::enable_shared_from_this<Session> {
     void complete(Outcome outcome);
   };
 
+  // Both kinds of request: now + timeout (bounded to a year, which steady_clock can add);
+  // telling the caller its id, the progress token, the headers and the write, with the params
+  // handed back to the caller. False when the transport could not take the message.
+  static std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds timeout);
+  bool write_request(const jsonrpc::Id& id, std::string_view method, json::object& params,
+                     const RequestOptions& options);
   // An asynchronous request taken out of pending_ by its timeout or its cancellation.
   void abandon_async(std::int64_t id, bool timed_out);
   // Completes a request taken out of pending_. An asynchronous one whose sender has not yet

@@ -114,9 +114,7 @@ void Session::request_async(std::string_view method, json::object& params,
   pending->on_progress = options.on_progress;
   pending->done = std::move(done);
   pending->timeout = options.timeout;
-  pending->deadline =
-      std::chrono::steady_clock::now() +
-      std::min<std::chrono::milliseconds>(options.timeout, std::chrono::hours(24 * 365));
+  pending->deadline = deadline_after(options.timeout);
   std::int64_t number = 0;
   std::shared_ptr<Timer> started;  // a timer made by this call, whose thread starts unlocked
   {
@@ -138,12 +136,6 @@ void Session::request_async(std::string_view method, json::object& params,
   }
   const jsonrpc::Id id{number};
   pending->timer->add({pending->deadline, number});
-  if (options.on_request_id) options.on_request_id(id);
-  if (options.on_progress) {
-    json::value& meta = params["_meta"];
-    if (!meta.is_object()) meta = json::object{};
-    meta.get_object()["progressToken"] = number;
-  }
   if (options.cancel.stop_possible()) {
     std::weak_ptr<Session> weak = weak_from_this();
     // Registered after the request is in pending_: a stop that came first runs it right here.
@@ -151,14 +143,9 @@ void Session::request_async(std::string_view method, json::object& params,
                                  if (auto self = weak.lock()) self->abandon_async(number, false);
                                }));
   }
-  transport::HeaderList headers;
-  if (header_hook_ && transport_->carries_headers()) headers = header_hook_(method, params);
-  jsonrpc::Message message = jsonrpc::Request{id, std::string(method), std::move(params)};
-  const bool sent = transport_->send(
-      message, {.related_request = options.related_request, .headers = std::move(headers)});
-  // Handed back before anyone completes the request: the completion may read them (the next
-  // round of 2026-07-28's input_required, the result cache's key).
-  params = std::move(std::get<jsonrpc::Request>(message).params.as_object());
+  // The params are handed back before anyone completes the request: the completion may read
+  // them (the next round of 2026-07-28's input_required, the result cache's key).
+  const bool sent = write_request(id, method, params, options);
   std::optional<Outcome> early;
   {
     std::lock_guard lock(mutex_);
