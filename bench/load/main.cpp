@@ -20,7 +20,8 @@
 // of errors. A failed cell (bad response, crash, non-2xx) makes the exit status non-zero.
 //
 // The client comparison runs each SDK's client against the same server (glassbox's echo
-// server), over stdio (the client starts it) and HTTP, sequential and 16 in flight. The proxy
+// server), over stdio (the client starts it) and HTTP, sequential and 16 in flight. Its floor,
+// over stdio, is this program's own pipe driver against that server: no client does less. The proxy
 // rows (issue 16: forwarding, gateway, sidecar against the direct call; CPU and RSS of the proxy
 // and its child together) run when `glassbox proxy` exists, and are skipped with a note
 // otherwise.
@@ -72,7 +73,7 @@ struct Config {
   // Subsets, for profiling one server: "floor,typescript,glassbox"; "sequential,16,64".
   std::string servers = "floor,typescript,python,go,rust,glassbox";
   std::string modes = "sequential,16,64";
-  std::string client_list = "glassbox,typescript,python,go,rust";
+  std::string client_list = "floor,glassbox,typescript,python,go,rust";
   // The other SDKs' programs, built by scripts/bench.sh outside the checkout; empty: left out.
   std::string rmcp, go_sdk, python;
   double soak_seconds = 0;
@@ -771,8 +772,9 @@ struct ClientCell {
   Server client = Server::glassbox;
   std::vector<Sample> samples;
 
-  std::string name() const {
-    return "client " + transport + " " + mode + ", " + server_label(client, false);
+  std::string name() const { return "client " + transport + " " + mode + ", " + label(); }
+  const char* label() const {
+    return client == Server::floor ? "floor (the pipe driver)" : server_label(client, false);
   }
 };
 
@@ -780,10 +782,10 @@ std::vector<ClientCell> plan_clients(const Config& config, std::vector<std::stri
   std::vector<ClientCell> cells;
   if (!config.clients) return cells;
   std::vector<Server> clients;
-  for (Server client :
-       {Server::glassbox, Server::typescript, Server::python, Server::go, Server::rust}) {
+  for (Server client : {Server::floor, Server::glassbox, Server::typescript, Server::python,
+                        Server::go, Server::rust}) {
     if (!listed(config.client_list, server_key(client))) continue;
-    if (client != Server::glassbox && client != Server::typescript &&
+    if (client != Server::floor && client != Server::glassbox && client != Server::typescript &&
         sdk_program(config, client).empty()) {
       notes.push_back(std::string(server_label(client, false)) +
                       " client: left out, no program given (scripts/bench.sh builds it)");
@@ -794,7 +796,8 @@ std::vector<ClientCell> plan_clients(const Config& config, std::vector<std::stri
   for (const char* transport : {"stdio", "http"})
     for (auto [mode, depth] : {std::pair{"sequential", 1}, {"16 in flight", 16}})
       for (Server client : clients)
-        cells.push_back({.transport = transport, .mode = mode, .depth = depth, .client = client});
+        if (client != Server::floor || std::string_view(transport) == "stdio")
+          cells.push_back({.transport = transport, .mode = mode, .depth = depth, .client = client});
   return cells;
 }
 
@@ -823,10 +826,32 @@ std::vector<std::string> client_argv(const Config& config, const ClientCell& cel
   return argv;
 }
 
+// The client floor: this program's pipe driver (no MCP library, no JSON parser) calling the
+// echo server the clients call, in the same mode. Its CPU is not sampled (it shares this
+// process), so the table shows none.
+Sample run_client_floor(const Config& config, const ClientCell& cell) {
+  Process server({.argv = {(config.bin_dir / "echo_server").string()}, .pipe_stdio = true});
+  StdioClient client(server);
+  Sample sample;
+  sample.failure = client.handshake();
+  if (sample.failure.empty()) {
+    StdioRunResult result = client.run(
+        {.depth = cell.depth, .warmup_seconds = config.warmup, .seconds = config.seconds});
+    sample = {.calls_per_second = result.calls_per_second,
+              .errors = result.errors,
+              .failure = result.failure};
+  }
+  int status = server.stop();
+  if (sample.failure.empty() && status != 0)
+    sample.failure = "the server exited with " + std::to_string(status) + " at end of input";
+  return sample;
+}
+
 // Runs one client to its end. calls/s is what the client counted in its measured window; its
 // CPU per call comes from /proc between two samples taken inside that window (the server, a
 // separate process, is not in it); its peak RSS is VmHWM at the second sample.
 Sample run_client_cell(const Config& config, const ClientCell& cell, int round) {
+  if (cell.client == Server::floor) return run_client_floor(config, cell);
   Sample sample;
   std::string name = cell.name();
   for (char& c : name)
@@ -953,9 +978,11 @@ std::string client_table(const std::vector<ClientCell>& cells) {
     }
     std::string errors = std::to_string(s.errors);
     if (s.failures > 0) errors += " (" + std::to_string(s.failures) + " runs failed)";
-    table.add_row({cell.transport, cell.mode, server_label(cell.client, false),
+    bool floor = cell.client == Server::floor;  // its CPU and RSS are this program's
+    table.add_row({cell.transport, cell.mode, cell.label(),
                    s.valid ? with_thousands(s.calls_per_second) : "failed",
-                   fixed(s.cpu_us_per_call, 1), megabytes(s.peak_rss_kb), errors, versus_best});
+                   floor ? "-" : fixed(s.cpu_us_per_call, 1),
+                   floor ? "-" : megabytes(s.peak_rss_kb), errors, versus_best});
   }
   return table.str();
 }
@@ -1056,7 +1083,8 @@ std::string goals_table(const Comparison& c, const std::vector<ClientCell>& clie
       }
       if (!glassbox.valid && !best.summary.valid) continue;
       goals.push_back(versus_fastest(std::string("client, ") + transport + " " + mode, glassbox,
-                                     best, Summary{}, std::string_view(transport) == "http"));
+                                     best, client_summary(clients, transport, mode, Server::floor),
+                                     std::string_view(transport) == "http"));
     }
   }
 
