@@ -121,8 +121,11 @@ void append_json(std::string& out, const json::value& v) {
   boost::json::serializer serializer;
   serializer.reset(&v);
   while (!serializer.done()) {
+    // Into the room reserved already when there is some (no reallocation), else doubling.
     std::size_t used = out.size();
-    out.resize(used + std::max<std::size_t>(512, used));
+    std::size_t want = std::max<std::size_t>(512, used);
+    std::size_t room = out.capacity() - used;
+    out.resize(used + (room >= 64 ? std::min(room, want) : want));
     std::size_t written = serializer.read(out.data() + used, out.size() - used).size();
     out.resize(used + written);
   }
