@@ -1134,6 +1134,7 @@ std::string goals_table(const Comparison& c, const std::vector<ClientCell>& clie
     double cpu = 0;
     long rss = 0;
     std::string cpu_row;
+    std::string cpu_mode;  // the dearest row's mode, to show the floor's CPU in that mode
     bool any = false;
   };
   Worst stdio, http;
@@ -1151,15 +1152,26 @@ std::string goals_table(const Comparison& c, const std::vector<ClientCell>& clie
           worst.cpu = s.cpu_us_per_call;
           worst.cpu_row = cell.mode + ", passback " + (cell.passback ? "on" : "off") +
                           (cell.spans ? ", 5 spans" : "");
+          worst.cpu_mode = cell.mode;
         }
       }
     }
   }
+  // The floor's own CPU in the dearest row's mode says how much of it is the transport's (on a
+  // VM, a sequential pipe round trip's wake-ups alone can cost more than the bound); the goal is
+  // judged on glassbox's figure alone.
+  auto cpu_measured = [](const Worst& worst, const std::vector<std::vector<Cell>>& groups) {
+    std::string text = fixed(worst.cpu, 1) + " µs (" + worst.cpu_row + ")";
+    const Cell* floor = find_cell(groups, worst.cpu_mode, false, Server::floor);
+    Summary f = floor ? summarize(*floor) : Summary{};
+    if (f.valid) text += "; the floor in this mode: " + fixed(f.cpu_us_per_call, 1) + " µs";
+    return text;
+  };
   goals.push_back({"server CPU ≤ 10 µs per call, stdio with passback on (dearest row)",
-                   stdio.any ? fixed(stdio.cpu, 1) + " µs (" + stdio.cpu_row + ")" : "-",
+                   stdio.any ? cpu_measured(stdio, c.stdio_groups) : "-",
                    judge(stdio.any, stdio.cpu <= 10)});
   goals.push_back({"server CPU ≤ 25 µs per call, HTTP (dearest row)",
-                   http.any ? fixed(http.cpu, 1) + " µs (" + http.cpu_row + ")" : "-",
+                   http.any ? cpu_measured(http, c.http_groups) : "-",
                    judge(http.any, http.cpu <= 25)});
   constexpr long kStdioRssBoundKb = 4710;  // 4.6 MiB
   constexpr long kHttpRssBoundKb = 6144;   // 6 MiB
