@@ -59,15 +59,21 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds,
               bool ordered = false, std::chrono::microseconds handoff_after = kDefaultHandoffAfter)
       : handoff_after_(handoff_after),
-        read_fd_(read_fd),
+        // A descriptor of our own to read: a read() still waiting after close() then holds only
+        // it, never a number the owner closes and reuses once on_close has run.
+        read_fd_(owns_fds ? read_fd : ::fcntl(read_fd, F_DUPFD_CLOEXEC, 0)),
         write_fd_(write_fd),
         owns_fds_(owns_fds),
         ordered_(ordered),
         reader_(
             {.max_message_bytes = max_message_bytes, .max_telemetry_bytes = max_message_bytes}) {
     ignore_sigpipe_once();
-    if (::pipe2(wake_, O_CLOEXEC) != 0)
-      throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (read_fd_ < 0) throw std::system_error(errno, std::generic_category(), "dup");
+    if (::pipe2(wake_, O_CLOEXEC) != 0) {
+      int error = errno;
+      if (!owns_fds_) ::close(read_fd_);
+      throw std::system_error(error, std::generic_category(), "pipe2");
+    }
   }
 
   // Runs in the last owner: every thread of the transport holds it, so none is left by now.
@@ -75,10 +81,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     close();
     ::close(wake_[0]);
     ::close(wake_[1]);
-    if (owns_fds_) {
-      ::close(read_fd_);
-      close_write_end();
-    }
+    ::close(read_fd_);  // ours: owned, or our duplicate
+    if (owns_fds_) close_write_end();
   }
 
   void start(Callbacks callbacks) override {
@@ -464,9 +468,9 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   bool leader_wanted_ = false;
   bool delivering_ = false;  // the current leader is inside on_message
   bool input_ended_ = false;
-  bool blocked_in_read_ = false;                // the leader waits in read(), without a poll
+  bool blocked_in_read_ = false;              // the leader waits in read(), without a poll
   std::vector<jsonrpc::Message> read_batch_;  // the leader's alone: one chunk's messages
-  bool ended_ = false;  // on_close has been called (or is being called)
+  bool ended_ = false;                        // on_close has been called (or is being called)
   bool watchdog_asleep_ = false;
   std::condition_variable standby_cv_;
   bool standby_ = false;                   // the leader lends its turn to callers
