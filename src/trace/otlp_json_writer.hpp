@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace glassbox::trace::otlp_json {
 
@@ -149,14 +150,59 @@ class JsonWriter {
   template <typename T>
   void number(T v) {
     ensure(32);
-    at_ = std::to_chars(at_, at_ + 32, v).ptr;
+    at_ = decimal(at_, v);
   }
   template <typename T>
   void quoted_number(T v) {
     ensure(34);
     *at_++ = '"';
-    at_ = std::to_chars(at_, at_ + 32, v).ptr;
+    at_ = decimal(at_, v);
     *at_++ = '"';
+  }
+
+  // The decimal digits of `v` at `out` (up to 20 bytes), the end returned. A 64-bit integer of
+  // more than 8 digits (the timestamps: 19) is cut into 8-digit groups written two digits at a
+  // time, without to_chars' digit count and its loop; the rest goes to to_chars.
+  template <typename T>
+  static char* decimal(char* out, T v) {
+    if constexpr (std::is_integral_v<T> && sizeof(T) == 8) {
+      std::uint64_t u;
+      if constexpr (std::is_signed_v<T>) {
+        if (v < 0) {
+          *out++ = '-';
+          u = 0 - static_cast<std::uint64_t>(v);
+        } else {
+          u = static_cast<std::uint64_t>(v);
+        }
+      } else {
+        u = v;
+      }
+      constexpr std::uint64_t k8 = 100000000, k16 = k8 * k8;
+      if (u < k8) return std::to_chars(out, out + 8, static_cast<std::uint32_t>(u)).ptr;
+      if (u < k16) {
+        out = std::to_chars(out, out + 8, static_cast<std::uint32_t>(u / k8)).ptr;
+        return eight_digits(out, static_cast<std::uint32_t>(u % k8));
+      }
+      out = std::to_chars(out, out + 4, static_cast<std::uint32_t>(u / k16)).ptr;
+      const std::uint64_t rest = u % k16;
+      out = eight_digits(out, static_cast<std::uint32_t>(rest / k8));
+      return eight_digits(out, static_cast<std::uint32_t>(rest % k8));
+    } else {
+      return std::to_chars(out, out + 32, v).ptr;
+    }
+  }
+  // Exactly eight digits of `v` (below 10^8), leading zeros kept.
+  static char* eight_digits(char* out, std::uint32_t v) noexcept {
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    const std::uint32_t high = v / 10000, low = v % 10000;
+    std::memcpy(out, kPairs + 2 * (high / 100), 2);
+    std::memcpy(out + 2, kPairs + 2 * (high % 100), 2);
+    std::memcpy(out + 4, kPairs + 2 * (low / 100), 2);
+    std::memcpy(out + 6, kPairs + 2 * (low % 100), 2);
+    return out + 8;
   }
   template <std::size_t N>
   void id(const Id<N>& id) {

@@ -1,9 +1,12 @@
 // S7: the OTLP JSON shape (hex ids, integer enums, decimal-string 64-bit integers, AnyValue).
 #include "glassbox/trace/otlp.hpp"
+#include "trace/otlp_json_writer.hpp"
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace glassbox::trace {
 namespace {
@@ -135,6 +138,30 @@ TEST(OtlpJsonTest, EveryAsciiByteAtEveryOffsetIsEscapedOrKept) {
       }
     }
   }
+}
+
+// The writer's own integer digits (timestamps and intValue: 8-digit groups, not to_chars) give
+// to_chars' text at every length and at the edges of each group.
+TEST(OtlpJsonTest, IntegersAreWrittenAsToCharsWritesThem) {
+  std::vector<std::uint64_t> unsigned_values = {
+      0, 1, 9, 10, 99999999, 100000000, 100000001, 1796065255467089288ull, UINT64_MAX};
+  for (std::uint64_t p = 1; p <= 10000000000000000000ull; p *= 10) {
+    unsigned_values.insert(unsigned_values.end(), {p - 1, p, p + 1, p * 7 + 3});
+    if (p == 10000000000000000000ull) break;
+  }
+  for (std::uint64_t v : unsigned_values) {
+    char want[24], got[24];
+    std::string_view expected(want, std::to_chars(want, want + 24, v).ptr - want);
+    EXPECT_EQ(std::string_view(got, otlp_json::JsonWriter::decimal(got, v) - got), expected);
+    const auto as_signed = static_cast<std::int64_t>(v);
+    for (std::int64_t s : {as_signed, as_signed == INT64_MIN ? as_signed : -as_signed}) {
+      expected = std::string_view(want, std::to_chars(want, want + 24, s).ptr - want);
+      EXPECT_EQ(std::string_view(got, otlp_json::JsonWriter::decimal(got, s) - got), expected);
+    }
+  }
+  char got[24];
+  EXPECT_EQ(std::string_view(got, otlp_json::JsonWriter::decimal(got, INT64_MIN) - got),
+            "-9223372036854775808");
 }
 
 TEST(Base64Test, RoundTripAndVariants) {
