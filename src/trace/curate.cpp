@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory_resource>
 #include <unordered_map>
 #include <utility>
 
@@ -295,9 +296,14 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   if (options.detailed && !options.allow_detailed)
     add_reason(report.reason, "detailed passback is disabled by server policy; top level only");
 
+  // The index, depths and order below live on the stack for a request's usual few spans (a
+  // heap allocation each otherwise); more spans spill over to the heap.
+  std::array<std::byte, 2048> scratch_room;
+  std::pmr::monotonic_buffer_resource scratch(scratch_room.data(), scratch_room.size());
+
   // Depth of each span below the root (the root is 0); -1: not under the root.
-  // Span id -> the first span with it: sorted (id, position) pairs, one allocation.
-  std::vector<std::pair<std::uint64_t, std::size_t>> index;
+  // Span id -> the first span with it: sorted (id, position) pairs.
+  std::pmr::vector<std::pair<std::uint64_t, std::size_t>> index(&scratch);
   index.reserve(spans.size());
   std::size_t root_index = SIZE_MAX;
   for (std::size_t i = 0; i < spans.size(); ++i) {
@@ -312,8 +318,9 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   };
   report.root_found = root_index != SIZE_MAX;
   constexpr long kUnknown = -2, kOutside = -1, kVisiting = -3;
-  std::vector<long> depth(spans.size(), kUnknown);
-  std::vector<std::size_t> chain;
+  std::pmr::vector<long> depth(spans.size(), kUnknown, &scratch);
+  std::pmr::vector<std::size_t> chain(&scratch);
+  chain.reserve(spans.size());  // a walk up never holds more than every span
   for (std::size_t i = 0; i < spans.size(); ++i) {
     std::size_t j = i;
     chain.clear();
@@ -353,7 +360,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
     add_reason(report.reason, "root span not found; top-level spans used as roots");
 
   // Selection, in priority order: depth, then start time (the root first).
-  std::vector<std::size_t> order;
+  std::pmr::vector<std::size_t> order(&scratch);
   order.reserve(spans.size());
   std::size_t outside = 0, filtered = 0;
   for (std::size_t i = 0; i < spans.size(); ++i) {
