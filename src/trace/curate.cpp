@@ -88,6 +88,11 @@ class Curator {
   bool mask(std::string& s) {
     if (!options_.redaction.default_rules) return false;
     utf8_cut(s, options_.max_attribute_value_length + 4096);
+    // Both shapes mask_secrets masks hang on a ':' or a '=': most texts have neither, and are
+    // let through here without building its key rule.
+    if (std::memchr(s.data(), ':', s.size()) == nullptr &&
+        std::memchr(s.data(), '=', s.size()) == nullptr)
+      return false;
     std::optional<std::string> masked =
         mask_secrets(s, options_.redaction.replacement,
                      [this](std::string_view key) { return key_denied_ignoring_allowlist(key); });
