@@ -130,15 +130,25 @@ class JsonWriter {
   // backslash), checked eight bytes at a time.
   static std::size_t plain_prefix(std::string_view s) noexcept {
     constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    // Some byte below 0x20, or some byte zero after the xor (the classic "has less" test; it
+    // may flag a clean word, which then goes through the byte loop below: never the reverse).
+    auto flagged = [](std::uint64_t x) {
+      const std::uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+      const std::uint64_t hit = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
+                                ((backslash - kOnes) & ~backslash);
+      return (hit & kHigh) != 0;
+    };
     std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
       std::uint64_t x;
       std::memcpy(&x, s.data() + i, 8);
-      const std::uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
-      // Some byte below 0x20, or some byte zero after the xor (the classic "has less" test).
-      const std::uint64_t hit = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
-                                ((backslash - kOnes) & ~backslash);
-      if (hit & kHigh) break;
+      if (flagged(x)) break;
+    }
+    if (i < s.size() && i + 8 > s.size() && s.size() >= 8) {
+      // The last 1 to 7 bytes: the word ending the string (overlapping the last one checked).
+      std::uint64_t x;
+      std::memcpy(&x, s.data() + s.size() - 8, 8);
+      if (!flagged(x)) return s.size();
     }
     for (; i < s.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(s[i]);
