@@ -76,7 +76,7 @@ class Curator {
   bool value_denied(std::string_view key, std::string_view value) const {
     // Only the part that could leave matters, plus a margin for a secret cut at the boundary.
     std::string_view scanned = value.substr(0, options_.max_attribute_value_length + 4096);
-    if (options_.redaction.default_rules && credential(scanned)) return true;
+    if (options_.redaction.default_rules && looks_like_credential(scanned)) return true;
     for (const auto& re : options_.redaction.deny_values) {
       if (std::regex_search(scanned.begin(), scanned.end(), re)) return true;
     }
@@ -216,27 +216,7 @@ class Curator {
     return false;
   }
 
-  // The built-in value rules, remembering the last few short texts found clean: the spans of
-  // one request repeat their names and values ("echo.stage" on every stage), and the rules
-  // depend on the text alone. Only a clean verdict is remembered, as a copy of the text.
-  bool credential(std::string_view text) const {
-    for (const ShortText& clean : clean_texts_)
-      if (clean.holds(text)) return false;
-    if (looks_like_credential(text)) return true;
-    clean_texts_[next_clean_++ % clean_texts_.size()].assign(text);
-    return false;
-  }
-
   bool key_denied_ignoring_allowlist(std::string_view key) {
-    // The last key asked about: a span's siblings repeat their keys ("stage.index").
-    if (last_key_.holds(key)) return last_key_denied_;
-    bool denied = key_denied_ignoring_allowlist_uncached(key);
-    last_key_.assign(key);
-    last_key_denied_ = denied;
-    return denied;
-  }
-
-  bool key_denied_ignoring_allowlist_uncached(std::string_view key) {
     if (options_.redaction.default_rules && key_denied_by_default_rules(key)) return true;
     if (deny_.empty()) return false;
     if (auto it = nested_cache_.find(key); it != nested_cache_.end()) return it->second;
@@ -260,27 +240,6 @@ class Curator {
 
   const CurationOptions& options_;
   CurationReport& report_;
-  // A copy of a text of up to 31 bytes (a longer one is not kept: holds() is then false).
-  struct ShortText {
-    std::array<char, 31> bytes;
-    std::uint8_t size = 0xFF;  // nothing held
-    bool holds(std::string_view text) const noexcept {
-      return size <= bytes.size() && text.size() == size &&
-             std::memcmp(bytes.data(), text.data(), size) == 0;
-    }
-    void assign(std::string_view text) noexcept {
-      if (text.size() > bytes.size()) {
-        size = 0xFF;
-        return;
-      }
-      std::memcpy(bytes.data(), text.data(), text.size());
-      size = static_cast<std::uint8_t>(text.size());
-    }
-  };
-  mutable std::array<ShortText, 4> clean_texts_{};
-  mutable std::size_t next_clean_ = 0;
-  ShortText last_key_;
-  bool last_key_denied_ = false;
   std::vector<std::vector<std::string>> deny_;
   std::vector<std::string> allow_;
 };
