@@ -244,6 +244,28 @@ class Curator {
   std::vector<std::string> allow_;
 };
 
+// {"resourceSpans":[{"resource":...,"scopeSpans":[{"scope":...,"spans":[ for this resource and
+// scope: a server's are the same on every call, so each thread keeps the last text with copies
+// of what it was written from, and writes it again only when they differ.
+std::string_view head_text(const Resource& resource, const InstrumentationScope& scope) {
+  struct Head {
+    Resource resource;
+    InstrumentationScope scope;
+    std::string text;
+  };
+  thread_local Head head;
+  if (head.text.empty() || head.resource != resource || head.scope != scope) {
+    otlp_json::JsonWriter w;
+    w.raw(R"({"resourceSpans":[{"resource":)");
+    w.resource_object(resource);
+    w.raw(R"(,"scopeSpans":[{"scope":)");
+    w.scope_object(scope);
+    w.raw(R"(,"spans":[)");
+    head = Head{resource, scope, w.take()};
+  }
+  return head.text;
+}
+
 void add_reason(std::string& reason, std::string_view text) {
   if (!reason.empty()) reason += "; ";
   reason += text;
@@ -401,11 +423,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   Curator curator(options, report);
   otlp_json::JsonWriter w{std::exchange(t_curation_room, {}), otlp_json::JsonWriter::ReuseRoom{}};
   w.reserve(512 + order.size() * 640);
-  w.raw(R"({"resourceSpans":[{"resource":)");
-  w.resource_object(resource);
-  w.raw(R"(,"scopeSpans":[{"scope":)");
-  w.scope_object(scope);
-  w.raw(R"(,"spans":[)");
+  w.raw(head_text(resource, scope));
   constexpr std::string_view kClose = "]}]}]}";
   std::size_t bytes = w.size() + kClose.size();
   std::size_t over_bytes = 0, kept = 0;

@@ -371,7 +371,7 @@ void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
     return;
   }
   if (attributes.capacity() == 0) attributes = span_pool::attributes();
-  attributes.push_back({span_pool::string(key), std::move(value)});
+  attributes.emplace_back(span_pool::string(key), std::move(value));  // no temporary KeyValue
 }
 
 void Span::add_event(std::string_view name, Attributes attributes) noexcept {

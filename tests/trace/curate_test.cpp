@@ -517,6 +517,29 @@ TEST(CurateTest, LongKeysReusedPerThreadHoldTheirOwnText) {
   }
 }
 
+// covers S7: each thread keeps the resource and scope text of the last call; a call with
+// another resource or scope (or the same values again after another) gets its own.
+TEST(CurateTest, ResourceAndScopeTextFollowEachCall) {
+  Tree t;
+  const Resource mail = resource();
+  Resource other = resource();
+  other.set("service.version", "2.0");
+  const InstrumentationScope scope{.name = "glassbox", .version = "0.1.0"};
+  const InstrumentationScope renamed{.name = "mine", .version = ""};
+  struct Case {
+    const Resource& resource;
+    const InstrumentationScope& scope;
+  };
+  for (const Case& c : {Case{mail, scope}, Case{other, scope}, Case{other, renamed},
+                        Case{mail, scope}, Case{mail, scope}}) {
+    std::string text = curate_to_otlp_json_string(t.spans, t.root, c.resource, c.scope, {});
+    auto decoded = decode_otlp_json(*json::parse(text));
+    ASSERT_TRUE(decoded) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).resource, c.resource) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).scope_spans.at(0).scope, c.scope) << text;
+  }
+}
+
 // The text and the tree are the same payload; the text is what the streaming encoder writes for
 // the kept spans (one writer for both).
 TEST(CurateTest, TextIsTheStreamingEncodersOutput) {
