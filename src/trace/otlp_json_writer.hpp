@@ -77,7 +77,11 @@ class JsonWriter {
     // Most strings (keys, names, ids) need no escape at all: one copy.
     const std::size_t plain = plain_prefix(s);
     if (plain == s.size()) {
-      std::memcpy(p, s.data(), s.size());
+      if (s.size() <= 16) {
+        copy_short(p, s.data(), s.size());
+      } else {
+        std::memcpy(p, s.data(), s.size());
+      }
       p += s.size();
       *p++ = '"';
       at_ = p;
@@ -126,6 +130,29 @@ class JsonWriter {
     *p++ = '"';
     at_ = p;
   }
+  // Copies n <= 16 bytes with fixed-size moves (two that may overlap) instead of a call to
+  // memcpy: most keys, names and values are that short.
+  static void copy_short(char* to, const char* from, std::size_t n) noexcept {
+    if (n >= 8) {
+      std::uint64_t head, tail;
+      std::memcpy(&head, from, 8);
+      std::memcpy(&tail, from + n - 8, 8);
+      std::memcpy(to, &head, 8);
+      std::memcpy(to + n - 8, &tail, 8);
+    } else if (n >= 4) {
+      std::uint32_t head, tail;
+      std::memcpy(&head, from, 4);
+      std::memcpy(&tail, from + n - 4, 4);
+      std::memcpy(to, &head, 4);
+      std::memcpy(to + n - 4, &tail, 4);
+    } else if (n > 0) {
+      const char first = from[0], middle = from[n / 2], last = from[n - 1];
+      to[0] = first;
+      to[n / 2] = middle;
+      to[n - 1] = last;
+    }
+  }
+
   // The length of the start of `s` that JSON takes as it is (no control byte, quote or
   // backslash), checked eight bytes at a time.
   static std::size_t plain_prefix(std::string_view s) noexcept {
