@@ -37,10 +37,11 @@ void RequestArena::do_deallocate(void* p, std::size_t bytes, std::size_t align) 
   auto at = reinterpret_cast<std::uintptr_t>(p);
   auto start = reinterpret_cast<std::uintptr_t>(buffer_);
   if (at >= start && at < start + kBytes) return;  // freed with the arena
+  (void)bytes;  // (clang declares the sized forms only with -fsized-deallocation)
   if (over_aligned(align)) {
-    ::operator delete(p, bytes, std::align_val_t(align));
+    ::operator delete(p, std::align_val_t(align));
   } else {
-    ::operator delete(p, bytes);
+    ::operator delete(p);
   }
 }
 
