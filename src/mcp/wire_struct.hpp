@@ -41,6 +41,14 @@ inline std::string key_of(std::string_view member) {
   return key;
 }
 
+// A described member's key, spelled once per member (each member's descriptor is a type of its
+// own, so each gets its own copy), not once per conversion.
+template <class Member>
+const std::string& member_key(Member member) {
+  static const std::string key = key_of(member.name);
+  return key;
+}
+
 template <class T>
 json::object to_object(const T& value);
 template <class T>
@@ -139,7 +147,7 @@ json::object to_object(const T& value) {
       [&](auto member) {
         const auto& field = value.*member.pointer;
         if (detail::is_empty(field) && !always_written(&value, member.name)) return;
-        out[key_of(member.name)] = detail::write(field);
+        out[member_key(member)] = detail::write(field);
       });
   return out;
 }
@@ -148,7 +156,7 @@ template <class T>
 T from_object(const json::object& object) {
   T out{};
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
-      [&](auto member) { detail::read(object, key_of(member.name), out.*member.pointer); });
+      [&](auto member) { detail::read(object, member_key(member), out.*member.pointer); });
   return out;
 }
 
