@@ -291,7 +291,9 @@ ProtocolRevision Client::revision() const {
 json::value Client::request(std::string_view method, json::object params,
                             const CallOptions& options) {
   OutgoingRequest request{std::string(method), std::move(params), options};
-  return unwrap(impl_->run(request));
+  Outcome outcome = impl_->run(request);
+  impl_->recycle_request_meta(request.params);
+  return unwrap(std::move(outcome));
 }
 
 void Client::notify(std::string_view method, json::object params) {

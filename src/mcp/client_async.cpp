@@ -93,7 +93,8 @@ void Client::Impl::run_async(std::shared_ptr<OutgoingRequest> request, OutcomeCa
   }
   OutgoingRequest& r = *request;
   // The request lives until its completion: the middleware may read it until then.
-  async_chain(r, [request = std::move(request), done = std::move(done)](Outcome outcome) {
+  async_chain(r, [this, request = std::move(request), done = std::move(done)](Outcome outcome) {
+    recycle_request_meta(request->params);
     done(std::move(outcome));
   });
 }
