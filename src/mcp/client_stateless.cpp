@@ -60,17 +60,20 @@ json::object Client::Impl::constant_request_meta() const {
 
 namespace {
 
-// Equal, and written the same: members in the same order at every depth.
-bool same_text(const json::value& a, const json::value& b) {
-  if (a.is_object() && b.is_object()) {
-    const json::object& x = a.get_object();
-    const json::object& y = b.get_object();
-    if (x.size() != y.size()) return false;
-    for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
-      if (i->key() != j->key() || !same_text(i->value(), j->value())) return false;
-    }
-    return true;
+// Equal, and written the same: members in the same order at every depth. (Objects have their
+// own overload: a json::object passed as a json::value would be copied into one.)
+bool same_text(const json::value& a, const json::value& b);
+
+bool same_text(const json::object& x, const json::object& y) {
+  if (x.size() != y.size()) return false;
+  for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+    if (i->key() != j->key() || !same_text(i->value(), j->value())) return false;
   }
+  return true;
+}
+
+bool same_text(const json::value& a, const json::value& b) {
+  if (a.is_object() && b.is_object()) return same_text(a.get_object(), b.get_object());
   if (a.is_array() && b.is_array()) {
     const json::array& x = a.get_array();
     const json::array& y = b.get_array();
@@ -102,7 +105,7 @@ void Client::Impl::recycle_request_meta(json::object& params) const {
   auto it = params.find("_meta");
   if (it == params.end() || !it->value().is_object()) return;
   json::object& meta = it->value().get_object();
-  if (meta.size() != request_meta.size() || !same_text(meta, request_meta)) return;
+  if (!same_text(meta, request_meta)) return;
   std::lock_guard lock(spare_mutex);
   if (spare_meta.size() < kMaxSpareMeta) spare_meta.push_back(std::move(meta));
 }
