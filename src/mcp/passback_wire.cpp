@@ -23,22 +23,48 @@ void put_traces(json::object& meta, json::value payload) {
 }  // namespace
 
 Ask read_ask(const json::object& meta) {
+  // One pass over each object (keys are unique in a json::object) instead of a lookup per key:
+  // every tools/call and resources/read reads its ask.
   Ask ask;
-  const json::object* otel = json::find_object(meta, "otel");
-  if (const json::object* traces = otel ? json::find_object(*otel, "traces") : nullptr) {
-    ask.stated = traces->contains("request");
-    ask.requested = json::find_bool(*traces, "request").value_or(false);
-    ask.detailed = json::find_bool(*traces, "detailed").value_or(false);
-    ask.hops = read_hops(*traces);
-    ask.stream =
-        json::find_bool(*traces, "stream").value_or(false) && meta.contains("progressToken");
+  auto is_true = [](const json::value& v) { return v.is_bool() && v.get_bool(); };
+  const json::object* traces = nullptr;
+  const json::value* traceparent = nullptr;
+  const json::string* tracestate = nullptr;
+  bool progress = false;
+  for (const auto& member : meta) {
+    const std::string_view key = member.key();
+    if (key == "otel") {
+      if (const json::object* otel = member.value().if_object())
+        traces = json::find_object(*otel, "traces");
+    } else if (key == "traceparent") {
+      traceparent = &member.value();
+    } else if (key == "tracestate") {
+      tracestate = member.value().if_string();
+    } else if (key == "progressToken") {
+      progress = true;
+    }
   }
-  if (const json::value* tp = meta.if_contains("traceparent")) {
+  if (traces) {
+    bool stream = false;
+    for (const auto& member : *traces) {
+      const std::string_view key = member.key();
+      if (key == "request") {
+        ask.stated = true;
+        ask.requested = is_true(member.value());
+      } else if (key == "detailed") {
+        ask.detailed = is_true(member.value());
+      } else if (key == "stream") {
+        stream = is_true(member.value());
+      }
+    }
+    ask.hops = read_hops(*traces);
+    ask.stream = stream && progress;
+  }
+  if (traceparent) {
     ask.has_traceparent = true;
-    if (const json::string* traceparent = tp->if_string()) {
-      const json::string* tracestate = json::find_string(meta, "tracestate");
+    if (const json::string* text = traceparent->if_string()) {
       ask.parent = trace::parse_traceparent(
-          *traceparent, tracestate ? std::string_view(*tracestate) : std::string_view());
+          *text, tracestate ? std::string_view(*tracestate) : std::string_view());
     }
   }
   return ask;

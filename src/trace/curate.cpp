@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory_resource>
 #include <unordered_map>
 #include <utility>
 
@@ -87,6 +88,11 @@ class Curator {
   bool mask(std::string& s) {
     if (!options_.redaction.default_rules) return false;
     utf8_cut(s, options_.max_attribute_value_length + 4096);
+    // Both shapes mask_secrets masks hang on a ':' or a '=': most texts have neither, and are
+    // let through here without building its key rule.
+    if (std::memchr(s.data(), ':', s.size()) == nullptr &&
+        std::memchr(s.data(), '=', s.size()) == nullptr)
+      return false;
     std::optional<std::string> masked =
         mask_secrets(s, options_.redaction.replacement,
                      [this](std::string_view key) { return key_denied_ignoring_allowlist(key); });
@@ -238,6 +244,28 @@ class Curator {
   std::vector<std::string> allow_;
 };
 
+// {"resourceSpans":[{"resource":...,"scopeSpans":[{"scope":...,"spans":[ for this resource and
+// scope: a server's are the same on every call, so each thread keeps the last text with copies
+// of what it was written from, and writes it again only when they differ.
+std::string_view head_text(const Resource& resource, const InstrumentationScope& scope) {
+  struct Head {
+    Resource resource;
+    InstrumentationScope scope;
+    std::string text;
+  };
+  thread_local Head head;
+  if (head.text.empty() || head.resource != resource || head.scope != scope) {
+    otlp_json::JsonWriter w;
+    w.raw(R"({"resourceSpans":[{"resource":)");
+    w.resource_object(resource);
+    w.raw(R"(,"scopeSpans":[{"scope":)");
+    w.scope_object(scope);
+    w.raw(R"(,"spans":[)");
+    head = Head{resource, scope, w.take()};
+  }
+  return head.text;
+}
+
 void add_reason(std::string& reason, std::string_view text) {
   if (!reason.empty()) reason += "; ";
   reason += text;
@@ -295,9 +323,14 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   if (options.detailed && !options.allow_detailed)
     add_reason(report.reason, "detailed passback is disabled by server policy; top level only");
 
+  // The index, depths and order below live on the stack for a request's usual few spans (a
+  // heap allocation each otherwise); more spans spill over to the heap.
+  std::array<std::byte, 2048> scratch_room;
+  std::pmr::monotonic_buffer_resource scratch(scratch_room.data(), scratch_room.size());
+
   // Depth of each span below the root (the root is 0); -1: not under the root.
-  // Span id -> the first span with it: sorted (id, position) pairs, one allocation.
-  std::vector<std::pair<std::uint64_t, std::size_t>> index;
+  // Span id -> the first span with it: sorted (id, position) pairs.
+  std::pmr::vector<std::pair<std::uint64_t, std::size_t>> index(&scratch);
   index.reserve(spans.size());
   std::size_t root_index = SIZE_MAX;
   for (std::size_t i = 0; i < spans.size(); ++i) {
@@ -312,8 +345,9 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   };
   report.root_found = root_index != SIZE_MAX;
   constexpr long kUnknown = -2, kOutside = -1, kVisiting = -3;
-  std::vector<long> depth(spans.size(), kUnknown);
-  std::vector<std::size_t> chain;
+  std::pmr::vector<long> depth(spans.size(), kUnknown, &scratch);
+  std::pmr::vector<std::size_t> chain(&scratch);
+  chain.reserve(spans.size());  // a walk up never holds more than every span
   for (std::size_t i = 0; i < spans.size(); ++i) {
     std::size_t j = i;
     chain.clear();
@@ -353,7 +387,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
     add_reason(report.reason, "root span not found; top-level spans used as roots");
 
   // Selection, in priority order: depth, then start time (the root first).
-  std::vector<std::size_t> order;
+  std::pmr::vector<std::size_t> order(&scratch);
   order.reserve(spans.size());
   std::size_t outside = 0, filtered = 0;
   for (std::size_t i = 0; i < spans.size(); ++i) {
@@ -389,11 +423,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   Curator curator(options, report);
   otlp_json::JsonWriter w{std::exchange(t_curation_room, {}), otlp_json::JsonWriter::ReuseRoom{}};
   w.reserve(512 + order.size() * 640);
-  w.raw(R"({"resourceSpans":[{"resource":)");
-  w.resource_object(resource);
-  w.raw(R"(,"scopeSpans":[{"scope":)");
-  w.scope_object(scope);
-  w.raw(R"(,"spans":[)");
+  w.raw(head_text(resource, scope));
   constexpr std::string_view kClose = "]}]}]}";
   std::size_t bytes = w.size() + kClose.size();
   std::size_t over_bytes = 0, kept = 0;

@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace glassbox::trace::otlp_json {
 
@@ -76,7 +77,11 @@ class JsonWriter {
     // Most strings (keys, names, ids) need no escape at all: one copy.
     const std::size_t plain = plain_prefix(s);
     if (plain == s.size()) {
-      std::memcpy(p, s.data(), s.size());
+      if (s.size() <= 16) {
+        copy_short(p, s.data(), s.size());
+      } else {
+        std::memcpy(p, s.data(), s.size());
+      }
       p += s.size();
       *p++ = '"';
       at_ = p;
@@ -125,19 +130,52 @@ class JsonWriter {
     *p++ = '"';
     at_ = p;
   }
+  // Copies n <= 16 bytes with fixed-size moves (two that may overlap) instead of a call to
+  // memcpy: most keys, names and values are that short.
+  static void copy_short(char* to, const char* from, std::size_t n) noexcept {
+    if (n >= 8) {
+      std::uint64_t head, tail;
+      std::memcpy(&head, from, 8);
+      std::memcpy(&tail, from + n - 8, 8);
+      std::memcpy(to, &head, 8);
+      std::memcpy(to + n - 8, &tail, 8);
+    } else if (n >= 4) {
+      std::uint32_t head, tail;
+      std::memcpy(&head, from, 4);
+      std::memcpy(&tail, from + n - 4, 4);
+      std::memcpy(to, &head, 4);
+      std::memcpy(to + n - 4, &tail, 4);
+    } else if (n > 0) {
+      const char first = from[0], middle = from[n / 2], last = from[n - 1];
+      to[0] = first;
+      to[n / 2] = middle;
+      to[n - 1] = last;
+    }
+  }
+
   // The length of the start of `s` that JSON takes as it is (no control byte, quote or
   // backslash), checked eight bytes at a time.
   static std::size_t plain_prefix(std::string_view s) noexcept {
     constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    // Some byte below 0x20, or some byte zero after the xor (the classic "has less" test; it
+    // may flag a clean word, which then goes through the byte loop below: never the reverse).
+    auto flagged = [](std::uint64_t x) {
+      const std::uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+      const std::uint64_t hit = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
+                                ((backslash - kOnes) & ~backslash);
+      return (hit & kHigh) != 0;
+    };
     std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
       std::uint64_t x;
       std::memcpy(&x, s.data() + i, 8);
-      const std::uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
-      // Some byte below 0x20, or some byte zero after the xor (the classic "has less" test).
-      const std::uint64_t hit = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
-                                ((backslash - kOnes) & ~backslash);
-      if (hit & kHigh) break;
+      if (flagged(x)) break;
+    }
+    if (i < s.size() && i + 8 > s.size() && s.size() >= 8) {
+      // The last 1 to 7 bytes: the word ending the string (overlapping the last one checked).
+      std::uint64_t x;
+      std::memcpy(&x, s.data() + s.size() - 8, 8);
+      if (!flagged(x)) return s.size();
     }
     for (; i < s.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -149,14 +187,59 @@ class JsonWriter {
   template <typename T>
   void number(T v) {
     ensure(32);
-    at_ = std::to_chars(at_, at_ + 32, v).ptr;
+    at_ = decimal(at_, v);
   }
   template <typename T>
   void quoted_number(T v) {
     ensure(34);
     *at_++ = '"';
-    at_ = std::to_chars(at_, at_ + 32, v).ptr;
+    at_ = decimal(at_, v);
     *at_++ = '"';
+  }
+
+  // The decimal digits of `v` at `out` (up to 20 bytes), the end returned. A 64-bit integer of
+  // more than 8 digits (the timestamps: 19) is cut into 8-digit groups written two digits at a
+  // time, without to_chars' digit count and its loop; the rest goes to to_chars.
+  template <typename T>
+  static char* decimal(char* out, T v) {
+    if constexpr (std::is_integral_v<T> && sizeof(T) == 8) {
+      std::uint64_t u;
+      if constexpr (std::is_signed_v<T>) {
+        if (v < 0) {
+          *out++ = '-';
+          u = 0 - static_cast<std::uint64_t>(v);
+        } else {
+          u = static_cast<std::uint64_t>(v);
+        }
+      } else {
+        u = v;
+      }
+      constexpr std::uint64_t k8 = 100000000, k16 = k8 * k8;
+      if (u < k8) return std::to_chars(out, out + 8, static_cast<std::uint32_t>(u)).ptr;
+      if (u < k16) {
+        out = std::to_chars(out, out + 8, static_cast<std::uint32_t>(u / k8)).ptr;
+        return eight_digits(out, static_cast<std::uint32_t>(u % k8));
+      }
+      out = std::to_chars(out, out + 4, static_cast<std::uint32_t>(u / k16)).ptr;
+      const std::uint64_t rest = u % k16;
+      out = eight_digits(out, static_cast<std::uint32_t>(rest / k8));
+      return eight_digits(out, static_cast<std::uint32_t>(rest % k8));
+    } else {
+      return std::to_chars(out, out + 32, v).ptr;
+    }
+  }
+  // Exactly eight digits of `v` (below 10^8), leading zeros kept.
+  static char* eight_digits(char* out, std::uint32_t v) noexcept {
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    const std::uint32_t high = v / 10000, low = v % 10000;
+    std::memcpy(out, kPairs + 2 * (high / 100), 2);
+    std::memcpy(out + 2, kPairs + 2 * (high % 100), 2);
+    std::memcpy(out + 4, kPairs + 2 * (low / 100), 2);
+    std::memcpy(out + 6, kPairs + 2 * (low % 100), 2);
+    return out + 8;
   }
   template <std::size_t N>
   void id(const Id<N>& id) {

@@ -10,13 +10,65 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 namespace glassbox::trace {
 
 namespace redaction {
+
+// ---- verdicts remembered per thread -----------------------------------------------------------
+
+// The verdicts of a rule that depends on the text alone, on short texts (at most 31 bytes),
+// remembered by each thread in a direct-mapped table: spans repeat their names, keys and values
+// from request to request ("tools/call", "gen_ai.tool.name"), and a lookup is a hash of two
+// words and one compare of the whole text, where the rule would scan it again. A slot holds a
+// copy of its text: a verdict is only ever given back for the very same bytes.
+class VerdictCache {
+ public:
+  static constexpr std::size_t kMaxText = 31;
+
+  // The verdict remembered for `text`, or nullopt.
+  std::optional<bool> find(std::string_view text) const noexcept {
+    if (text.size() > kMaxText) return std::nullopt;
+    const Slot& slot = slots_[index(text)];
+    if (slot.size != text.size() ||
+        (!text.empty() && std::memcmp(slot.bytes.data(), text.data(), text.size()) != 0))
+      return std::nullopt;
+    return slot.verdict;
+  }
+  void put(std::string_view text, bool verdict) noexcept {
+    if (text.size() > kMaxText) return;
+    Slot& slot = slots_[index(text)];
+    if (!text.empty()) std::memcpy(slot.bytes.data(), text.data(), text.size());
+    slot.size = static_cast<std::uint8_t>(text.size());
+    slot.verdict = verdict;
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 64;
+  struct Slot {
+    std::array<char, kMaxText> bytes{};
+    std::uint8_t size = 0xFF;  // empty (no text is that long)
+    bool verdict = false;
+  };
+  static std::size_t index(std::string_view text) noexcept {
+    std::uint64_t head = 0, tail = 0;
+    if (text.size() >= 8) {
+      std::memcpy(&head, text.data(), 8);
+      std::memcpy(&tail, text.data() + text.size() - 8, 8);
+    } else if (!text.empty()) {
+      std::memcpy(&head, text.data(), text.size());
+    }
+    std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ text.size();
+    return static_cast<std::size_t>(h >> 58);  // the top 6 bits: kSlots = 64
+  }
+  std::array<Slot, kSlots> slots_{};
+};
+static_assert(sizeof(std::size_t) == 8);
 
 // ---- key rules -------------------------------------------------------------------------------
 
@@ -99,8 +151,13 @@ const std::vector<std::vector<std::string>>& default_key_patterns() {
 // The built-in rules depend on the key alone, and the same keys come back on every request:
 // each thread remembers its verdicts (bounded) instead of splitting words again.
 bool key_denied_by_default_rules(std::string_view key) {
+  thread_local VerdictCache recent;
+  if (std::optional<bool> verdict = recent.find(key)) return *verdict;
   thread_local std::unordered_map<std::string, bool, KeyHash, std::equal_to<>> verdicts;
-  if (auto it = verdicts.find(key); it != verdicts.end()) return it->second;
+  if (auto it = verdicts.find(key); it != verdicts.end()) {
+    recent.put(key, it->second);
+    return it->second;
+  }
   std::vector<std::string> words = split_words(key);
   bool denied = false;
   for (const auto& p : default_key_patterns()) {
@@ -111,6 +168,7 @@ bool key_denied_by_default_rules(std::string_view key) {
   }
   if (verdicts.size() >= 4096) verdicts.clear();
   verdicts.emplace(std::string(key), denied);
+  recent.put(key, denied);
   return denied;
 }
 
@@ -372,7 +430,11 @@ std::optional<std::string> mask_secrets(std::string_view text, std::string_view 
 }  // namespace redaction
 
 bool looks_like_credential(std::string_view text) {
-  return redaction::scan_for_credential(text);
+  thread_local redaction::VerdictCache recent;
+  if (std::optional<bool> verdict = recent.find(text)) return *verdict;
+  const bool credential = redaction::scan_for_credential(text);
+  recent.put(text, credential);
+  return credential;
 }
 
 }  // namespace glassbox::trace

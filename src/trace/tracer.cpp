@@ -143,9 +143,13 @@ constexpr std::size_t kListRoom = 8;
 constexpr std::size_t kSpansRoom = 8;
 constexpr std::size_t kMaxKeptRoom = 64;  // a list or vector grown past this is not kept
 
+constexpr std::size_t kKeptStrings = 32;
+constexpr std::size_t kMaxKeptString = 256;  // a string grown past this is not kept
+
 struct Pool {
   std::vector<Attributes> lists;
-  std::vector<SpanData> spans;  // empty, with room; or no room at all
+  std::vector<std::string> strings;  // empty, each with room past the small-string buffer
+  std::vector<SpanData> spans;       // empty, with room; or no room at all
   bool alive = true;
   ~Pool() { alive = false; }  // a span ended later in this thread's exit allocates its own
 };
@@ -173,6 +177,28 @@ Attributes attributes() {
   return out;
 }
 
+std::string string(std::string_view text) {
+  Pool& pool = tls_pool;
+  if (text.size() <= std::string().capacity() || !pool.alive || pool.strings.empty())
+    return std::string(text);
+  std::string out = std::move(pool.strings.back());
+  pool.strings.pop_back();
+  out.assign(text);
+  return out;
+}
+
+namespace {
+
+void keep_string(Pool& pool, std::string& s) {
+  if (s.capacity() <= std::string().capacity() || s.capacity() > kMaxKeptString ||
+      pool.strings.size() >= kKeptStrings)
+    return;
+  s.clear();
+  pool.strings.push_back(std::move(s));
+}
+
+}  // namespace
+
 void give_back(std::vector<SpanData>& spans) {
   Pool& pool = tls_pool;
   if (!pool.alive) {
@@ -180,8 +206,14 @@ void give_back(std::vector<SpanData>& spans) {
     return;
   }
   if (pool.lists.capacity() < kKeptLists) pool.lists.reserve(kKeptLists);
+  if (pool.strings.capacity() < kKeptStrings) pool.strings.reserve(kKeptStrings);
   for (SpanData& span : spans) {
-    if (pool.lists.size() >= kKeptLists) break;
+    if (pool.lists.size() >= kKeptLists && pool.strings.size() >= kKeptStrings) break;
+    for (KeyValue& kv : span.attributes) {
+      keep_string(pool, kv.key);
+      if (auto* value = std::get_if<std::string>(&kv.value.value)) keep_string(pool, *value);
+    }
+    if (pool.lists.size() >= kKeptLists) continue;
     Attributes& list = span.attributes;
     if (list.capacity() < kListRoom || list.capacity() > kMaxKeptRoom) continue;
     list.clear();
@@ -339,7 +371,7 @@ void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
     return;
   }
   if (attributes.capacity() == 0) attributes = span_pool::attributes();
-  attributes.push_back({std::string(key), std::move(value)});
+  attributes.emplace_back(span_pool::string(key), std::move(value));  // no temporary KeyValue
 }
 
 void Span::add_event(std::string_view name, Attributes attributes) noexcept {

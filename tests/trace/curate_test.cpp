@@ -232,6 +232,43 @@ TEST(CurateTest, RedactsCredentialsByDefault) {
   EXPECT_EQ(report.redacted_attribute_count, 21u);
 }
 
+// covers S11: curation remembers the last clean texts and the last key's verdict (siblings
+// repeat them); a secret next to, between or after them is still redacted every time, at the
+// 31 and 32 bytes around what it remembers, and a repeated masked text is masked each time.
+TEST(CurateTest, RepeatedTextsAreJudgedEachTime) {
+  Tree t;
+  t.spans.resize(1);                                            // the root alone
+  const std::string jwt31 = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi.x";  // 31 bytes, a JWT
+  const std::string jwt32 = jwt31 + "y";
+  ASSERT_EQ(jwt31.size(), 31u);
+  const std::string clean31 = "eyJhbGciOiJIUzI1NiJ9-eyJzdWIi-x";  // the same size, no JWT
+  const std::vector<std::string> names = {"echo.stage", "echo.stage", clean31, jwt31, "echo.stage",
+                                          jwt32,        jwt31,        clean31, jwt31, "echo.stage"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    SpanData& s = t.add(names[i], t.root, 200 + i);
+    s.attributes = {{"stage.index", static_cast<std::int64_t>(i)},
+                    {i % 2 ? "password" : "stage.note", "db postgres://admin:pw@db"},
+                    {"stage.index", "Bearer abcdefgh12345678"}};
+  }
+  CurationReport report;
+  json::object payload =
+      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+  auto decoded = decode_otlp_json(json::value(payload));
+  ASSERT_TRUE(decoded);
+  const auto& out = decoded->resource_spans.at(0).scope_spans.at(0).spans;
+  ASSERT_EQ(out.size(), names.size() + 1);
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    const std::string& name = names[i - 1];
+    EXPECT_EQ(out[i].name, name == jwt31 || name == jwt32 ? "[REDACTED]" : name) << i;
+    ASSERT_EQ(out[i].attributes.size(), 3u);
+    EXPECT_EQ(*out[i].attributes[0].value.if_int(), static_cast<std::int64_t>(i - 1));
+    EXPECT_EQ(*out[i].attributes[1].value.if_string(),
+              i % 2 ? "db postgres://admin:[REDACTED]@db" : "[REDACTED]")
+        << i;
+    EXPECT_EQ(*out[i].attributes[2].value.if_string(), "[REDACTED]") << i;
+  }
+}
+
 // covers S11: events, links and the status message are redacted too
 TEST(CurateTest, RedactsEventsLinksAndStatus) {
   SpanData s = span_with({});
@@ -456,6 +493,51 @@ TEST(CurateTest, SpanStorageKeptPerThreadHoldsNothingOfTheLastRequest) {
   EXPECT_EQ(spans[0].attributes, (Attributes{{"index", 4}}));
   EXPECT_EQ(spans[1].name, "root");
   EXPECT_EQ(spans[1].attributes, (Attributes{{"only.4", "b"}}));
+}
+
+// Keys longer than a string's small buffer reuse the strings given back with the last
+// request's spans: each request's spans hold its own keys and values, nothing of the last.
+TEST(CurateTest, LongKeysReusedPerThreadHoldTheirOwnText) {
+  auto provider = std::make_shared<TracerProvider>();
+  const CurationOptions whole{.detailed = true};
+  for (int n = 1; n <= 4; ++n) {
+    auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = provider});
+    Span root = start_root_span(recorder, "root", SpanKind::server, std::nullopt);
+    const std::string key = "a.rather.long.attribute.key." + std::string(n * 7, 'k');
+    root.set_attribute(key, std::string(20 + n, 'v'));
+    root.set_attribute("gen_ai.operation.name", "execute_tool");
+    SpanId id = root.context().span_id;
+    root.end();
+    std::vector<SpanData> spans = recorder->take();
+    ASSERT_EQ(spans.size(), 1u);
+    EXPECT_EQ(spans[0].attributes, (Attributes{{key, std::string(20 + n, 'v')},
+                                               {"gen_ai.operation.name", "execute_tool"}}))
+        << n;
+    curate_to_otlp_json_string(std::move(spans), id, resource(), {}, whole);
+  }
+}
+
+// covers S7: each thread keeps the resource and scope text of the last call; a call with
+// another resource or scope (or the same values again after another) gets its own.
+TEST(CurateTest, ResourceAndScopeTextFollowEachCall) {
+  Tree t;
+  const Resource mail = resource();
+  Resource other = resource();
+  other.set("service.version", "2.0");
+  const InstrumentationScope scope{.name = "glassbox", .version = "0.1.0"};
+  const InstrumentationScope renamed{.name = "mine", .version = ""};
+  struct Case {
+    const Resource& resource;
+    const InstrumentationScope& scope;
+  };
+  for (const Case& c : {Case{mail, scope}, Case{other, scope}, Case{other, renamed},
+                        Case{mail, scope}, Case{mail, scope}}) {
+    std::string text = curate_to_otlp_json_string(t.spans, t.root, c.resource, c.scope, {});
+    auto decoded = decode_otlp_json(*json::parse(text));
+    ASSERT_TRUE(decoded) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).resource, c.resource) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).scope_spans.at(0).scope, c.scope) << text;
+  }
 }
 
 // The text and the tree are the same payload; the text is what the streaming encoder writes for

@@ -1,9 +1,12 @@
 // S7: the OTLP JSON shape (hex ids, integer enums, decimal-string 64-bit integers, AnyValue).
 #include "glassbox/trace/otlp.hpp"
+#include "trace/otlp_json_writer.hpp"
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace glassbox::trace {
 namespace {
@@ -115,15 +118,16 @@ TEST(OtlpJsonTest, StringWriterMatchesTreeEncoder) {
             json::value(encode_otlp_json(one, resource, {})));
 }
 
-// covers S7: the writer checks eight bytes at a time for what needs escaping; each ASCII byte
-// at each place of a word, and before and after it, comes back as it went in.
+// covers S7: the writer checks eight bytes at a time for what needs escaping and copies a
+// string of up to 16 bytes with fixed-size moves; each ASCII byte at each place of a word of
+// each length around those sizes comes back as it went in.
 TEST(OtlpJsonTest, EveryAsciiByteAtEveryOffsetIsEscapedOrKept) {
   SpanData s = sample_span();
   s.attributes.clear();
   s.events.clear();
   s.links.clear();
   for (int byte = 0; byte < 128; ++byte) {
-    for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 17u, 23u}) {
+    for (std::size_t length : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 23u}) {
       for (std::size_t at = 0; at < length; ++at) {
         s.name.assign(length, 'a');
         s.name[at] = static_cast<char>(byte);
@@ -135,6 +139,30 @@ TEST(OtlpJsonTest, EveryAsciiByteAtEveryOffsetIsEscapedOrKept) {
       }
     }
   }
+}
+
+// The writer's own integer digits (timestamps and intValue: 8-digit groups, not to_chars) give
+// to_chars' text at every length and at the edges of each group.
+TEST(OtlpJsonTest, IntegersAreWrittenAsToCharsWritesThem) {
+  std::vector<std::uint64_t> unsigned_values = {
+      0, 1, 9, 10, 99999999, 100000000, 100000001, 1796065255467089288ull, UINT64_MAX};
+  for (std::uint64_t p = 1; p <= 10000000000000000000ull; p *= 10) {
+    unsigned_values.insert(unsigned_values.end(), {p - 1, p, p + 1, p * 7 + 3});
+    if (p == 10000000000000000000ull) break;
+  }
+  for (std::uint64_t v : unsigned_values) {
+    char want[24], got[24];
+    std::string_view expected(want, std::to_chars(want, want + 24, v).ptr - want);
+    EXPECT_EQ(std::string_view(got, otlp_json::JsonWriter::decimal(got, v) - got), expected);
+    const auto as_signed = static_cast<std::int64_t>(v);
+    for (std::int64_t s : {as_signed, as_signed == INT64_MIN ? as_signed : -as_signed}) {
+      expected = std::string_view(want, std::to_chars(want, want + 24, s).ptr - want);
+      EXPECT_EQ(std::string_view(got, otlp_json::JsonWriter::decimal(got, s) - got), expected);
+    }
+  }
+  char got[24];
+  EXPECT_EQ(std::string_view(got, otlp_json::JsonWriter::decimal(got, INT64_MIN) - got),
+            "-9223372036854775808");
 }
 
 TEST(Base64Test, RoundTripAndVariants) {

@@ -274,6 +274,38 @@ TEST(RedactionScanTest, SameVerdictAsTheSeparateSearchesOnGeneratedTexts) {
   EXPECT_LT(positives, 198000);
 }
 
+// covers S11: each thread remembers the verdicts on short texts (at most 31 bytes); asked again,
+// in another order, among texts of the same size that differ in one byte (and more texts than
+// it keeps), every text gets its own verdict back, never a neighbour's.
+TEST(RedactionScanTest, RememberedVerdictsAreEachTextsOwn) {
+  std::vector<std::pair<std::string, bool>> texts;
+  for (int n = 0; n < 300; ++n) {
+    std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJz" + std::to_string(1000 + n) + ".x";
+    ASSERT_EQ(jwt.size(), 31u);  // the longest text remembered
+    std::string clean = jwt;
+    clean[20] = '-';  // one segment fewer: no JWT
+    texts.emplace_back(jwt, true);
+    texts.emplace_back(clean, false);
+    texts.emplace_back("stage." + std::to_string(n), false);
+  }
+  texts.emplace_back("", false);
+  texts.emplace_back("sk-abcdefghijklmnopqrst", true);  // 20 characters after the prefix
+  texts.emplace_back("sk-abcdefghijklmnopqrs", false);  // one short
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      const auto& [text, expected] = texts[round == 1 ? texts.size() - 1 - i : i];
+      EXPECT_EQ(looks_like_credential(text), expected) << text << " round " << round;
+    }
+  }
+  // The key rules too.
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_TRUE(redaction::key_denied_by_default_rules("user.password"));
+    EXPECT_FALSE(redaction::key_denied_by_default_rules("user.passw0rd"));
+    EXPECT_TRUE(redaction::key_denied_by_default_rules("x-api-key"));
+    EXPECT_FALSE(redaction::key_denied_by_default_rules("x-api-kez"));
+  }
+}
+
 // covers S11: the masking of key=value and URL passwords skips texts with no ':' or '=' and is
 // unchanged on the others
 TEST(RedactionScanTest, MaskingNeedsASeparator) {
