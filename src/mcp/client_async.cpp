@@ -114,7 +114,7 @@ void Client::call_tool_async(std::string_view name, json::object arguments,
                   if (outcome.index() == 1) return done(std::get<1>(std::move(outcome)));
                   CallToolOutcome result;
                   try {
-                    result = CallToolResult::from_json(std::get<0>(outcome));
+                    result = CallToolResult::from_json(std::get<0>(std::move(outcome)));
                   } catch (const std::exception& e) {
                     result = jsonrpc::Error{jsonrpc::error_code::kInternalError, e.what(), nullptr};
                   }

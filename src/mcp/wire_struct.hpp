@@ -160,4 +160,34 @@ T from_object(const json::object& object) {
   return out;
 }
 
+// The same, taking the JSON members (object, array, any value) out of `object` instead of
+// copying them; what is left of `object` is for destruction only.
+template <class T>
+T from_object(json::object&& object) {
+  T out{};
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+      [&](auto member) {
+        auto& field = out.*member.pointer;
+        using M = std::remove_reference_t<decltype(field)>;
+        constexpr bool json_member = std::is_same_v<M, json::object> ||
+                                     std::is_same_v<M, json::array> ||
+                                     std::is_same_v<M, std::optional<json::value>>;
+        if constexpr (json_member) {
+          auto it = object.find(member_key(member));
+          json::value* v = it == object.end() ? nullptr : &it->value();
+          // Absent, or an object or array member of another type: left empty, as read() does.
+          if constexpr (std::is_same_v<M, std::optional<json::value>>) {
+            if (v != nullptr) field = std::move(*v);
+          } else if constexpr (std::is_same_v<M, json::object>) {
+            if (v != nullptr && v->is_object()) field = std::move(v->get_object());
+          } else {
+            if (v != nullptr && v->is_array()) field = std::move(v->get_array());
+          }
+        } else {
+          detail::read(object, member_key(member), field);
+        }
+      });
+  return out;
+}
+
 }  // namespace glassbox::mcp::wire
