@@ -371,7 +371,11 @@ void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
     return;
   }
   if (attributes.capacity() == 0) attributes = span_pool::attributes();
-  attributes.emplace_back(span_pool::string(key), std::move(value));  // no temporary KeyValue
+  // Filled in place, no temporary KeyValue (an aggregate: clang 15 has no emplace_back(key,
+  // value) for it).
+  KeyValue& kv = attributes.emplace_back();
+  kv.key = span_pool::string(key);
+  kv.value = std::move(value);
 }
 
 void Span::add_event(std::string_view name, Attributes attributes) noexcept {
