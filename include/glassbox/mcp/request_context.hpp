@@ -51,8 +51,10 @@ class RequestContext {
   const json::object& meta() const;
   const transport::MessageContext& message_context() const { return message_context_; }
   // The protocol version this request is served under (negotiated, or carried by the request:
-  // _meta io.modelcontextprotocol/protocolVersion in 2026-07-28, the HTTP header).
-  std::string protocol_version() const;
+  // _meta io.modelcontextprotocol/protocolVersion in 2026-07-28, the HTTP header). A view of
+  // the request, its transport context or a constant: valid while this context lives (copy it
+  // to keep it longer). Any thread, like the other members.
+  std::string_view protocol_version() const;
   // 2026-07-28 when the request carries its version in _meta (stateless), else 2025-11-25.
   ProtocolRevision revision() const;
   // Who is calling, when the server requires OAuth tokens (mcp/auth.hpp): the verified token's
