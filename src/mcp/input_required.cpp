@@ -136,10 +136,10 @@ std::variant<std::shared_ptr<InputRound>, jsonrpc::Error> begin_input_round(
     const RequestStateOptions& options, std::string_view method, const json::object& params) {
   auto round = std::make_shared<InputRound>();
   round->method = std::string(method);
-  round->binding = input_binding(method, params);
   if (auto it = params.find(kRequestStateField); it != params.end()) {
     if (!it->value().is_string()) return invalid_params("params.requestState must be a string");
-    auto opened = open_request_state(options, method, round->binding, it->value().get_string());
+    round->binding = input_binding(method, params);
+    auto opened = open_request_state(options, method, *round->binding, it->value().get_string());
     if (opened.index() == 1) return invalid_params(std::get<1>(std::move(opened)));
     round->answers = std::get<0>(std::move(opened));
   }
@@ -151,11 +151,13 @@ std::variant<std::shared_ptr<InputRound>, jsonrpc::Error> begin_input_round(
   return round;
 }
 
-Outcome input_required_result(const RequestStateOptions& options, InputRound& round) {
+Outcome input_required_result(const RequestStateOptions& options, InputRound& round,
+                              const json::object& params) {
   std::lock_guard lock(round.mutex);
+  if (!round.binding) round.binding = input_binding(round.method, params);
   json::object result{{kResultTypeField, kResultTypeInputRequired},
                       {kInputRequestsField, round.pending}};
-  std::string sealed = seal_request_state(options, round.method, round.binding, round.used);
+  std::string sealed = seal_request_state(options, round.method, *round.binding, round.used);
   if (sealed.size() > options.max_bytes) {
     return jsonrpc::Error{jsonrpc::error_code::kInternalError,
                           "the answers gathered so far exceed the request state limit of " +

@@ -33,8 +33,10 @@ struct InputRequired {};
 
 struct InputRound {
   std::mutex mutex;
-  std::string method;     // the request's method
-  std::string binding;    // what requestState is bound to: tool/prompt name, resource uri
+  std::string method;  // the request's method
+  // What requestState is bound to (tool/prompt name, resource uri, arguments): worked out only
+  // when a requestState is opened or sealed, not on every 2026-07-28 call.
+  std::optional<std::string> binding;
   json::object answers;   // earlier answers (from requestState) plus this retry's inputResponses
   json::object used;      // the answers the handler consumed (what the next requestState keeps)
   json::object pending;   // input requests recorded by this run, by key
@@ -70,7 +72,9 @@ std::variant<json::object, std::string> open_request_state(const RequestStateOpt
 std::variant<std::shared_ptr<InputRound>, jsonrpc::Error> begin_input_round(
     const RequestStateOptions& options, std::string_view method, const json::object& params);
 
-// The InputRequiredResult for a round whose handler unwound with InputRequired.
-Outcome input_required_result(const RequestStateOptions& options, InputRound& round);
+// The InputRequiredResult for a round whose handler unwound with InputRequired; `params` are
+// the request's (begin_input_round's).
+Outcome input_required_result(const RequestStateOptions& options, InputRound& round,
+                              const json::object& params);
 
 }  // namespace glassbox::mcp

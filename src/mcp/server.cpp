@@ -205,7 +205,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       return handler(c);
     } catch (const InputRequired&) {
       // A 2026-07-28 handler asked the client something: the InputRequiredResult answers.
-      return input_required_result(request_state, *input_round_of(c));
+      return input_required_result(request_state, *input_round_of(c), c.params());
     }
   }
 

@@ -1,5 +1,5 @@
-// stdio transports: a poll()-based reader thread per transport (woken by a self-pipe on close),
-// and a mutex-guarded writer. See include/glassbox/transport/stdio.hpp for the contract.
+// stdio transports: leader/follower reader threads per transport and a mutex-guarded writer.
+// See include/glassbox/transport/stdio.hpp for the contract.
 #include "glassbox/transport/stdio.hpp"
 
 #include "glassbox/jsonrpc/envelope.hpp"
@@ -59,15 +59,21 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   FdTransport(int read_fd, int write_fd, std::size_t max_message_bytes, bool owns_fds,
               bool ordered = false, std::chrono::microseconds handoff_after = kDefaultHandoffAfter)
       : handoff_after_(handoff_after),
-        read_fd_(read_fd),
+        // A descriptor of our own to read: a read() still waiting after close() then holds only
+        // it, never a number the owner closes and reuses once on_close has run.
+        read_fd_(owns_fds ? read_fd : ::fcntl(read_fd, F_DUPFD_CLOEXEC, 0)),
         write_fd_(write_fd),
         owns_fds_(owns_fds),
         ordered_(ordered),
         reader_(
             {.max_message_bytes = max_message_bytes, .max_telemetry_bytes = max_message_bytes}) {
     ignore_sigpipe_once();
-    if (::pipe2(wake_, O_CLOEXEC) != 0)
-      throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (read_fd_ < 0) throw std::system_error(errno, std::generic_category(), "dup");
+    if (::pipe2(wake_, O_CLOEXEC) != 0) {
+      int error = errno;
+      if (!owns_fds_) ::close(read_fd_);
+      throw std::system_error(error, std::generic_category(), "pipe2");
+    }
   }
 
   // Runs in the last owner: every thread of the transport holds it, so none is left by now.
@@ -75,10 +81,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     close();
     ::close(wake_[0]);
     ::close(wake_[1]);
-    if (owns_fds_) {
-      ::close(read_fd_);
-      close_write_end();
-    }
+    ::close(read_fd_);  // ours: owned, or our duplicate
+    if (owns_fds_) close_write_end();
   }
 
   void start(Callbacks callbacks) override {
@@ -111,6 +115,15 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     std::lock_guard lock(lead_mutex_);
     resume_now_ = true;
     standby_cv_.notify_all();
+    // A leader blocked in read() cannot be woken (no poll: see read_some): the end is announced
+    // on a thread of its own (not the closer's, which may hold locks on_close takes). The reader
+    // leaves at its next chunk of input or end of input, and drops it.
+    if (blocked_in_read_ && !ended_) {
+      std::thread([self = shared_from_this()] {
+        std::unique_lock lock(self->lead_mutex_);
+        self->finish(lock);
+      }).detach();
+    }
   }
 
   bool callbacks_may_block() const noexcept override { return !ordered_; }
@@ -246,6 +259,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         continue;
       }
       read_into_queue(lock, -1);
+      if (ended_) return;  // closed while the read waited (close() announced the end)
     }
   }
 
@@ -287,13 +301,19 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     return true;
   }
 
-  // Reads one chunk without the lock; false when the wait timed out with nothing read.
+  // Reads one chunk without the lock; false when the wait timed out with nothing read. A wait
+  // without a timeout blocks in read() itself, as `cat` does: no poll() per message.
   bool read_into_queue(std::unique_lock<std::mutex>& lock, int timeout_ms) {
+    const bool blocking = timeout_ms < 0;
+    blocked_in_read_ = blocking;
     lock.unlock();
-    std::vector<jsonrpc::Message> batch;
-    Read r = read_some(batch, timeout_ms);
+    read_batch_.clear();  // the leader's alone, like reader_: kept to save an allocation a read
+    Read r = read_some(read_batch_, timeout_ms);
     lock.lock();
-    for (auto& m : batch) queue_.push_back(std::move(m));
+    blocked_in_read_ = false;
+    if (ended_) return true;  // closed meanwhile: what was read is dropped
+    for (auto& m : read_batch_) queue_.push_back(std::move(m));
+    read_batch_.clear();
     if (r == Read::kEnded) input_ended_ = true;
     return r != Read::kTimedOut;
   }
@@ -327,22 +347,33 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
 
   enum class Read { kSome, kEnded, kTimedOut };
 
-  // Reads one chunk into `batch` (parse errors are answered here); kEnded at end of input.
+  // Reads one chunk into `batch` (parse errors are answered here); kEnded at end of input. With
+  // a timeout it polls first (the wake pipe ends the wait on close()); without one (timeout_ms
+  // < 0) it blocks in read() alone, the one system call `cat` pays to wait.
   Read read_some(std::vector<jsonrpc::Message>& batch, int timeout_ms) {
     char buffer[64 * 1024];
     for (;;) {
       if (closed_.load()) return Read::kEnded;
-      pollfd fds[2] = {{read_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-      int ready = ::poll(fds, 2, timeout_ms);
-      if (ready < 0) {
-        if (errno == EINTR) continue;
-        return Read::kEnded;
+      if (timeout_ms >= 0) {
+        pollfd fds[2] = {{read_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+        int ready = ::poll(fds, 2, timeout_ms);
+        if (ready < 0) {
+          if (errno == EINTR) continue;
+          return Read::kEnded;
+        }
+        if (ready == 0) return Read::kTimedOut;
+        if (fds[1].revents != 0) return Read::kEnded;
+        if (fds[0].revents == 0) continue;
       }
-      if (ready == 0) return Read::kTimedOut;
-      if (fds[1].revents != 0) return Read::kEnded;
-      if (fds[0].revents == 0) continue;
       ssize_t n = ::read(read_fd_, buffer, sizeof buffer);
+      if (n < 0 && errno == EAGAIN && timeout_ms < 0) {
+        // A non-blocking descriptor (the caller's choice): wait for it as before.
+        pollfd fds[2] = {{read_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+        if (::poll(fds, 2, -1) > 0 && fds[1].revents != 0) return Read::kEnded;
+        continue;
+      }
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (closed_.load()) return Read::kEnded;  // closed while read() waited: dropped
       if (n <= 0) {
         // A last line without its newline still counts at end of input: a piped
         // `echo request | server` gets its answer (sends work until close()).
@@ -370,8 +401,10 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     if (received.message) batch.push_back(std::move(*received.message));
   }
 
-  // End of input, every queued message delivered: on_close once, and every thread winds down.
+  // End of input, every queued message delivered (or close() while the leader waits in read()):
+  // on_close once, and every thread winds down.
   void finish(std::unique_lock<std::mutex>& lock) {
+    if (ended_) return;
     ended_ = true;
     lead_cv_.notify_all();
     watch_cv_.notify_all();
@@ -435,7 +468,9 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   bool leader_wanted_ = false;
   bool delivering_ = false;  // the current leader is inside on_message
   bool input_ended_ = false;
-  bool ended_ = false;  // on_close has been called (or is being called)
+  bool blocked_in_read_ = false;              // the leader waits in read(), without a poll
+  std::vector<jsonrpc::Message> read_batch_;  // the leader's alone: one chunk's messages
+  bool ended_ = false;                        // on_close has been called (or is being called)
   bool watchdog_asleep_ = false;
   std::condition_variable standby_cv_;
   bool standby_ = false;                   // the leader lends its turn to callers

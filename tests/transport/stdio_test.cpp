@@ -179,6 +179,40 @@ TEST(StdioTransport, ASlowCallbackHandsReadingToAnotherThread) {
   s->wait_closed();
 }
 
+// The reader waits in read() without a poll: close() still ends the transport at once, and the
+// input that read() gets afterwards is dropped, never delivered.
+TEST(StdioTransport, CloseWhileTheReaderWaitsInReadEndsAtOnceAndDropsLaterInput) {
+  Pipes pipes;
+  auto t = make_stdio_transport({.read_fd = pipes.in[0], .write_fd = pipes.out[1]});
+  auto s = std::make_shared<Shared>();
+  t->start({.on_message =
+                [s](jsonrpc::Message, MessageContext) {
+                  std::lock_guard lock(s->m);
+                  ++s->delivered;
+                  s->cv.notify_all();
+                },
+            .on_close = s->on_close()});
+  pipes.write(R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  {
+    std::unique_lock lock(s->m);
+    ASSERT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->delivered == 1; }));
+  }
+  // The reader is back in read() (or on its way there) with the input still open.
+  t->close();
+  s->wait_closed();
+  std::weak_ptr<Transport> weak = t;
+  t.reset();
+  pipes.write(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+  ::close(pipes.in[1]);
+  pipes.in[1] = -1;
+  // The reading thread holds the transport until its read() returns and drops the line.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!weak.expired() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_TRUE(weak.expired());
+  std::lock_guard lock(s->m);
+  EXPECT_EQ(s->delivered, 1);
+}
+
 // will_block(): a callback about to wait for a later message hands reading over at once.
 TEST(StdioTransport, WillBlockMovesReadingBeforeTheCallbackWaits) {
   Pipes pipes;

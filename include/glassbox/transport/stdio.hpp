@@ -13,6 +13,11 @@
 // other content is over max_message_bytes is discarded (memory stays bounded) and answered with
 // -32600, bad JSON with -32700; a broken answer also fails its call at once (envelope.hpp).
 // The connection lives on. End of input closes the transport.
+// The reader waits for input in read() alone, as `cat` does (no poll per message): close() then
+// runs on_close at once on a thread of its own, and that read, when input or its end comes,
+// drops what it got. It reads a duplicate of read_fd (made at construction), so the caller may
+// close read_fd once on_close has run; the duplicate goes when that read returns. A caller's
+// timed read (read_on_caller) polls.
 #pragma once
 
 #include "glassbox/jsonrpc/framing.hpp"
