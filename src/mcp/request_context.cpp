@@ -17,7 +17,8 @@ RequestContext::RequestContext(std::shared_ptr<Session> session, jsonrpc::Reques
     : session_(std::move(session)),
       request_(std::move(request)),
       message_context_(std::move(message_context)),
-      stop_(std::move(stop)) {}
+      stop_(std::move(stop)),
+      meta_(json::find_object(params(), "_meta")) {}
 
 const json::object& RequestContext::params() const {
   return json::as_object_or_empty(request_.params);
@@ -31,8 +32,7 @@ const json::object& RequestContext::arguments() const {
 
 const json::object& RequestContext::meta() const {
   static const json::object kEmpty;
-  const json::object* m = json::find_object(params(), "_meta");
-  return m ? *m : kEmpty;
+  return meta_ ? *meta_ : kEmpty;
 }
 
 namespace {

@@ -141,6 +141,9 @@ class RequestContext {
   std::mutex progress_mutex_;
   double last_progress_ = 0;  // under progress_mutex_
   std::optional<jsonrpc::RawMember> raw_result_;
+  // params._meta, looked up once: the request never changes, and passback, the stateless
+  // dispatch and protocol_version() each read it.
+  const json::object* meta_;
 };
 
 }  // namespace glassbox::mcp
