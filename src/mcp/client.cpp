@@ -90,11 +90,19 @@ void Client::Impl::merge_call_meta(OutgoingRequest& request) {
 
 // What JSON cannot carry is refused before anything is written.
 std::optional<jsonrpc::Error> Client::Impl::unsendable(const OutgoingRequest& request) {
-  std::optional<std::string> at = json::find_non_finite(request.params);
-  if (!at) return std::nullopt;
-  return jsonrpc::Error{
-      jsonrpc::error_code::kInvalidParams,
-      "params." + *at + " is a non-finite number, which JSON cannot carry; not sent", nullptr};
+  // Member by member: find_non_finite takes a json::value, and wrapping the params in one would
+  // copy them on every call.
+  for (const auto& member : request.params) {
+    std::optional<std::string> at = json::find_non_finite(member.value());
+    if (!at) continue;
+    std::string path(member.key());
+    if (!at->empty() && at->front() != '[') path += '.';
+    path += *at;
+    return jsonrpc::Error{
+        jsonrpc::error_code::kInvalidParams,
+        "params." + path + " is a non-finite number, which JSON cannot carry; not sent", nullptr};
+  }
+  return std::nullopt;
 }
 
 RequestOptions Client::Impl::request_options(const OutgoingRequest& request) const {
@@ -283,7 +291,9 @@ ProtocolRevision Client::revision() const {
 json::value Client::request(std::string_view method, json::object params,
                             const CallOptions& options) {
   OutgoingRequest request{std::string(method), std::move(params), options};
-  return unwrap(impl_->run(request));
+  Outcome outcome = impl_->run(request);
+  impl_->recycle_request_meta(request.params);
+  return unwrap(std::move(outcome));
 }
 
 void Client::notify(std::string_view method, json::object params) {

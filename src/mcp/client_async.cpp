@@ -93,7 +93,8 @@ void Client::Impl::run_async(std::shared_ptr<OutgoingRequest> request, OutcomeCa
   }
   OutgoingRequest& r = *request;
   // The request lives until its completion: the middleware may read it until then.
-  async_chain(r, [request = std::move(request), done = std::move(done)](Outcome outcome) {
+  async_chain(r, [this, request = std::move(request), done = std::move(done)](Outcome outcome) {
+    recycle_request_meta(request->params);
     done(std::move(outcome));
   });
 }
@@ -113,7 +114,7 @@ void Client::call_tool_async(std::string_view name, json::object arguments,
                   if (outcome.index() == 1) return done(std::get<1>(std::move(outcome)));
                   CallToolOutcome result;
                   try {
-                    result = CallToolResult::from_json(std::get<0>(outcome));
+                    result = CallToolResult::from_json(std::get<0>(std::move(outcome)));
                   } catch (const std::exception& e) {
                     result = jsonrpc::Error{jsonrpc::error_code::kInternalError, e.what(), nullptr};
                   }

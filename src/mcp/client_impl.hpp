@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 
 namespace glassbox::mcp {
 
@@ -45,6 +46,16 @@ struct Client::Impl {
   // clientInfo): built once, not for every request.
   json::object request_meta;
   json::object constant_request_meta() const;
+  // Copies of request_meta given back by finished calls, for the next calls: building one costs
+  // a dozen allocations, and a call that left its copy as it was hands it back instead of
+  // freeing it. At most kMaxSpareMeta (one per call in flight, as many as is usual).
+  static constexpr std::size_t kMaxSpareMeta = 64;
+  mutable std::mutex spare_mutex;
+  mutable std::vector<json::object> spare_meta;  // spare_mutex
+  json::object copy_of_request_meta() const;
+  // At the end of a call (after every middleware): keeps params._meta for the next call when it
+  // is still exactly request_meta, members in the same order.
+  void recycle_request_meta(json::object& params) const;
 
   // A session over `transport`, started, with this client's handlers and headers.
   void open_session(std::shared_ptr<transport::Transport> transport);

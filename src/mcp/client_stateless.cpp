@@ -58,12 +58,64 @@ json::object Client::Impl::constant_request_meta() const {
       {kMetaClientInfo, Implementation{options.name, options.version, options.title}.to_json()}};
 }
 
+namespace {
+
+// Equal, and written the same: members in the same order at every depth. (Objects have their
+// own overload: a json::object passed as a json::value would be copied into one.)
+bool same_text(const json::value& a, const json::value& b);
+
+bool same_text(const json::object& x, const json::object& y) {
+  if (x.size() != y.size()) return false;
+  for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
+    if (i->key() != j->key() || !same_text(i->value(), j->value())) return false;
+  }
+  return true;
+}
+
+bool same_text(const json::value& a, const json::value& b) {
+  if (a.is_object() && b.is_object()) return same_text(a.get_object(), b.get_object());
+  if (a.is_array() && b.is_array()) {
+    const json::array& x = a.get_array();
+    const json::array& y = b.get_array();
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (!same_text(x[i], y[i])) return false;
+    }
+    return true;
+  }
+  return a.kind() == b.kind() && a == b;
+}
+
+}  // namespace
+
+json::object Client::Impl::copy_of_request_meta() const {
+  {
+    std::lock_guard lock(spare_mutex);
+    if (!spare_meta.empty()) {
+      json::object spare = std::move(spare_meta.back());
+      spare_meta.pop_back();
+      return spare;
+    }
+  }
+  return request_meta;
+}
+
+void Client::Impl::recycle_request_meta(json::object& params) const {
+  if (!stateless.load()) return;
+  auto it = params.find("_meta");
+  if (it == params.end() || !it->value().is_object()) return;
+  json::object& meta = it->value().get_object();
+  if (!same_text(meta, request_meta)) return;
+  std::lock_guard lock(spare_mutex);
+  if (spare_meta.size() < kMaxSpareMeta) spare_meta.push_back(std::move(meta));
+}
+
 void Client::Impl::add_request_meta(json::object& params) const {
   json::value& meta = params["_meta"];
   if (!meta.is_object()) meta = json::object{};
   json::object& m = meta.get_object();
   if (m.empty()) {
-    m = request_meta;
+    m = copy_of_request_meta();
   } else {
     for (const auto& [key, value] : request_meta) m[key] = value;
   }

@@ -267,7 +267,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
                                  const RequestOptions& options) {
   auto pending = std::make_shared<Pending>();
   pending->on_progress = options.on_progress;
-  std::future<Outcome> answer = pending->promise.get_future();
+  std::future<Outcome> answer = pending->promise.emplace().get_future();
   jsonrpc::Id id;
   {
     std::lock_guard lock(mutex_);
@@ -302,8 +302,8 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
         options.cancel, std::function<void()>([&] {
           if (auto taken = abandon("cancelled")) {
             taken->answered.store(true);
-            taken->promise.set_value(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
-                                                    "request cancelled", nullptr});
+            taken->promise->set_value(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
+                                                     "request cancelled", nullptr});
           }
         }));
   }

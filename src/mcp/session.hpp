@@ -99,7 +99,8 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   struct Timer;  // session_async.cpp: the deadlines of asynchronous requests
   struct Pending {
-    std::promise<Outcome> promise;
+    // A blocking request's only: its shared state is an allocation an asynchronous one saves.
+    std::optional<std::promise<Outcome>> promise;
     std::atomic<bool> answered{false};  // set before the promise: the caller may read it alone
     std::function<void(const ProgressUpdate&)> on_progress;
     // An asynchronous request (request_async): its completion instead of the promise, its

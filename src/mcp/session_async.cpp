@@ -56,7 +56,7 @@ struct Session::Timer {
 void Session::Pending::complete(Outcome outcome) {
   if (!done) {
     answered.store(true);
-    promise.set_value(std::move(outcome));
+    promise->set_value(std::move(outcome));
     return;
   }
   // Unregistered first: a stop arriving now finds nothing to cancel. (Destroying the callback

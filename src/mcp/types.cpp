@@ -54,6 +54,11 @@ GLASSBOX_WIRE_CONVERSIONS(ReadResourceResult)
 GLASSBOX_WIRE_CONVERSIONS(Prompt)
 GLASSBOX_WIRE_CONVERSIONS(GetPromptResult)
 #undef GLASSBOX_WIRE_CONVERSIONS
+
+CallToolResult CallToolResult::from_json(json::value&& v) {
+  if (json::object* o = v.if_object()) return wire::from_object<CallToolResult>(std::move(*o));
+  return CallToolResult{};
+}
 #undef GLASSBOX_WIRE_SHAPE
 
 bool is_supported_protocol_version(std::string_view version) {

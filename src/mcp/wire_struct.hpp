@@ -41,6 +41,14 @@ inline std::string key_of(std::string_view member) {
   return key;
 }
 
+// A described member's key, spelled once per member (each member's descriptor is a type of its
+// own, so each gets its own copy), not once per conversion.
+template <class Member>
+const std::string& member_key(Member member) {
+  static const std::string key = key_of(member.name);
+  return key;
+}
+
 template <class T>
 json::object to_object(const T& value);
 template <class T>
@@ -139,7 +147,7 @@ json::object to_object(const T& value) {
       [&](auto member) {
         const auto& field = value.*member.pointer;
         if (detail::is_empty(field) && !always_written(&value, member.name)) return;
-        out[key_of(member.name)] = detail::write(field);
+        out[member_key(member)] = detail::write(field);
       });
   return out;
 }
@@ -148,7 +156,37 @@ template <class T>
 T from_object(const json::object& object) {
   T out{};
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
-      [&](auto member) { detail::read(object, key_of(member.name), out.*member.pointer); });
+      [&](auto member) { detail::read(object, member_key(member), out.*member.pointer); });
+  return out;
+}
+
+// The same, taking the JSON members (object, array, any value) out of `object` instead of
+// copying them; what is left of `object` is for destruction only.
+template <class T>
+T from_object(json::object&& object) {
+  T out{};
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+      [&](auto member) {
+        auto& field = out.*member.pointer;
+        using M = std::remove_reference_t<decltype(field)>;
+        constexpr bool json_member = std::is_same_v<M, json::object> ||
+                                     std::is_same_v<M, json::array> ||
+                                     std::is_same_v<M, std::optional<json::value>>;
+        if constexpr (json_member) {
+          auto it = object.find(member_key(member));
+          json::value* v = it == object.end() ? nullptr : &it->value();
+          // Absent, or an object or array member of another type: left empty, as read() does.
+          if constexpr (std::is_same_v<M, std::optional<json::value>>) {
+            if (v != nullptr) field = std::move(*v);
+          } else if constexpr (std::is_same_v<M, json::object>) {
+            if (v != nullptr && v->is_object()) field = std::move(v->get_object());
+          } else {
+            if (v != nullptr && v->is_array()) field = std::move(v->get_array());
+          }
+        } else {
+          detail::read(object, member_key(member), field);
+        }
+      });
   return out;
 }
 

@@ -294,6 +294,29 @@ TEST_P(ClientAsync, ACompletionStartsTheNextCall) {
   EXPECT_EQ(answered.load(), kChain);
 }
 
+// Sixteen chains at once, as the benchmark runs them: the answers of one read start the next
+// calls from inside the reader's batch (over stdio they leave four to a write, the rest at the
+// batch's end). Every call is answered with its own result, exactly once.
+TEST_P(ClientAsync, SixteenChainsOfCallsStartedFromCompletions) {
+  Completions done;
+  Connected c(GetParam());
+  constexpr int kChains = 16;
+  constexpr int kLength = 40;
+  std::function<void(int)> next = [&](int n) {
+    c.client.call_tool_async("echo", {{"message", std::to_string(n)}}, {},
+                             [&, n, record = done.for_call(n)](Client::CallToolOutcome outcome) {
+                               record(std::move(outcome));
+                               if ((n + 1) % kLength != 0) next(n + 1);
+                             });
+  };
+  for (int chain = 0; chain < kChains; ++chain) next(chain * kLength);
+  ASSERT_TRUE(done.wait(kChains * kLength));
+  for (int n = 0; n < kChains * kLength; ++n) {
+    EXPECT_EQ(text_of(done.outcome(n)), "Echo: " + std::to_string(n));
+    EXPECT_EQ(done.times(n), 1) << n;
+  }
+}
+
 TEST_P(ClientAsync, ProgressReachesTheCallsCallback) {
   Completions done;
   Connected c(GetParam());

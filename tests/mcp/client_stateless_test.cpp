@@ -177,6 +177,47 @@ TEST(ClientStateless, DiscoversAndSendsPerRequestMetaWithoutInitialize) {
   EXPECT_EQ(header(headers[1], kHeaderName), "echo");
 }
 
+// The constant members of _meta are kept from one call for the next (client_stateless.cpp): every
+// request still carries them exactly, and nothing of an earlier call's own _meta.
+TEST(ClientStateless, EveryRequestCarriesTheSameMetaAndNothingOfAnEarlierCall) {
+  ScriptedPeer peer([](const jsonrpc::Request& r) -> std::optional<Outcome> {
+    if (r.method == kMethodServerDiscover) return discover_result();
+    return text_result("ok");
+  });
+  Client client({.name = "probe", .version = "1.2"});
+  client.connect(peer.client_end());
+  const std::string constant =
+      R"({"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+      R"("io.modelcontextprotocol/clientCapabilities":{},)"
+      R"("io.modelcontextprotocol/clientInfo":{"name":"probe","version":"1.2"}})";
+  auto call_async = [&](const CallOptions& options) {
+    std::promise<Client::CallToolOutcome> done;
+    client.call_tool_async("echo", {}, options,
+                           [&](Client::CallToolOutcome o) { done.set_value(std::move(o)); });
+    EXPECT_EQ(done.get_future().get().index(), 0u);
+  };
+  client.call_tool("echo", {});
+  client.call_tool("echo", {}, {.meta = {{"x", 1}}});
+  call_async({});
+  client.call_tool("echo", {}, {.on_progress = [](const ProgressUpdate&) {}});
+  call_async({.meta = {{"y", 2}}});
+  client.call_tool("echo", {});
+  call_async({});
+  client.set_logging_level(LogLevel::warning);
+  client.call_tool("echo", {});
+  std::vector<jsonrpc::Request> calls = peer.requests("tools/call");
+  ASSERT_EQ(calls.size(), 8u);
+  std::vector<std::string> metas;
+  for (const jsonrpc::Request& r : calls) metas.push_back(json::serialize(meta_of(r)));
+  for (std::size_t i : {0u, 2u, 5u, 6u}) EXPECT_EQ(metas[i], constant) << i;
+  // A call's own members come first (merged before the constant ones), the progress token last.
+  EXPECT_EQ(metas[1], R"({"x":1,)" + constant.substr(1));
+  EXPECT_EQ(metas[3], constant.substr(0, constant.size() - 1) + R"(,"progressToken":4})");
+  EXPECT_EQ(metas[4], R"({"y":2,)" + constant.substr(1));
+  EXPECT_EQ(metas[7], constant.substr(0, constant.size() - 1) +
+                          R"(,"io.modelcontextprotocol/logLevel":"warning"})");
+}
+
 TEST(ClientStateless, FallsBackToInitializeForA2025Server) {
   ScriptedPeer peer([](const jsonrpc::Request& r) -> std::optional<Outcome> {
     if (r.method == "initialize") {

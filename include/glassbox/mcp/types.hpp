@@ -89,6 +89,8 @@ struct CallToolResult {
   static CallToolResult structured(json::value value);
   json::object to_json() const;
   static CallToolResult from_json(const json::value& v);
+  // The same, taking content, structuredContent and _meta out of `v` instead of copying them.
+  static CallToolResult from_json(json::value&& v);
 };
 
 struct ListToolsResult {

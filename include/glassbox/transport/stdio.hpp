@@ -7,7 +7,7 @@
 // reader thread stands by for one handoff_after tick, so sequential calls wake no other thread.
 // send() takes a mutex and writes the whole line (a slow reader on the other side blocks senders,
 // never the reading); answers sent while a batch of messages read together is delivered leave in
-// one write.
+// one write, requests sent meanwhile four to a write (the peer starts on them while it runs).
 // Lines are read by a jsonrpc::EnvelopeReader as they arrive: telemetry (`_meta.otel`) over
 // max_message_bytes or nested too deep is dropped while read and the rest delivered; a line whose
 // other content is over max_message_bytes is discarded (memory stays bounded) and answered with
