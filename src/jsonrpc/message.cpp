@@ -135,16 +135,16 @@ void append_key(std::string& out, std::string_view key) {
   out += ':';
 }
 
-// Writes the members of raw.path from `depth` on and raw.key, none of them there yet:
-// "otel":{"traces":TEXT}.
+// Writes the members of raw.path from `depth` on, none of them there yet, the last one holding
+// the text: "otel":{"traces":TEXT}.
 void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) {
-  for (std::size_t d = depth; d < raw.path.size(); ++d) {
+  for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
     append_key(out, raw.path[d]);
     out += '{';
   }
-  append_key(out, raw.key);
+  append_key(out, raw.path.back());
   out += raw.json;
-  out.append(raw.path.size() - depth, '}');
+  out.append(raw.path.size() - 1 - depth, '}');
 }
 
 // Writes `o` member by member down raw.path: the text of `raw` in place of its null member, or,
@@ -153,8 +153,8 @@ void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) 
 // other member as it is.
 void append_with_raw(std::string& out, const json::object& o, const RawMember& raw,
                      std::size_t depth) {
-  const bool last = depth == raw.path.size();
-  const std::string_view want = last ? std::string_view(raw.key) : raw.path[depth];
+  const bool last = depth + 1 == raw.path.size();
+  const std::string_view want = raw.path[depth];
   const std::size_t insert_at =
       o.contains(want) ? SIZE_MAX : std::min(depth == 0 ? raw.position : 0, o.size());
   bool first = true;
@@ -192,7 +192,7 @@ void append_with_raw(std::string& out, const json::object& o, const RawMember& r
 
 void append_result(std::string& out, const Response& response) {
   const json::object* result = response.result.if_object();
-  if (response.raw && result != nullptr) {
+  if (response.raw && !response.raw->path.empty() && result != nullptr) {
     append_with_raw(out, *result, *response.raw, 0);
     return;
   }

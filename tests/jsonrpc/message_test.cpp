@@ -105,7 +105,7 @@ TEST(MessageSerialize, RawMemberIsSplicedInPlace) {
   json::object result{{"content", json::array{"x"}},
                       {"_meta", {{"a", 1}, {"otel", {{"logs", true}, {"traces", nullptr}}}}},
                       {"after", "y"}};
-  Response response{Id{3}, result, RawMember{{"_meta", "otel"}, "traces", R"({"spans":[1,2]})"}};
+  Response response{Id{3}, result, RawMember{{"_meta", "otel", "traces"}, R"({"spans":[1,2]})"}};
   const std::string text = serialize(response);
   EXPECT_EQ(text, R"({"jsonrpc":"2.0","id":3,"result":{"content":["x"],"_meta":{"a":1,"otel":)"
                   R"({"logs":true,"traces":{"spans":[1,2]}}},"after":"y"}})");
@@ -119,7 +119,7 @@ TEST(MessageSerialize, RawMemberIsSplicedInPlace) {
 // A result without the members of the path takes them with the text, after the members the
 // result had when the text was made (RawMember::position); members added after it follow it.
 TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldBe) {
-  RawMember raw{{"_meta", "otel"}, "traces", R"({"spans":[]})"};
+  RawMember raw{{"_meta", "otel", "traces"}, R"({"spans":[]})"};
   const std::string traces = R"("_meta":{"otel":{"traces":{"spans":[]}}})";
   EXPECT_EQ(serialize(Response{Id{4}, json::object{}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{)" + traces + "}}");
@@ -147,19 +147,21 @@ TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldB
 // Nothing is spliced where something else holds its place: never a second member of the same
 // name, never text outside its place.
 TEST(MessageSerialize, RawMemberWhoseMemberIsTakenIsLeftOut) {
-  RawMember raw{{"_meta", "otel"}, "traces", R"({"spans":[]})"};
+  RawMember raw{{"_meta", "otel", "traces"}, R"({"spans":[]})"};
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", 5}}}}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":5}}})");
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", 5}}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{"_meta":5}})");
   EXPECT_EQ(serialize(Response{Id{4}, nullptr, raw}), R"({"jsonrpc":"2.0","id":4,"result":{}})");
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"k", 1}}, RawMember{{}, "true"}}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"k":1}})");  // no path, no place
   EXPECT_EQ(serialize(Response{Id{4}, json::array{1}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":[1]})");
   // A member that no longer holds the placeholder was set by someone after the text was made.
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", {{"traces", 7}}}}}}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":7}}}})");
   // Keys on the path are escaped as any key is, whether found or written with the text.
-  RawMember quoted{{"a\"b"}, "t\n", "true"};
+  RawMember quoted{{"a\"b", "t\n"}, "true"};
   EXPECT_EQ(serialize(Response{Id{5}, json::object{{"a\"b", {{"t\n", nullptr}}}}, quoted}),
             R"({"jsonrpc":"2.0","id":5,"result":{"a\"b":{"t\n":true}}})");
   EXPECT_EQ(serialize(Response{Id{5}, json::object{}, quoted}),
