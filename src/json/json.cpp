@@ -5,11 +5,12 @@
 
 namespace glassbox::json {
 
-std::optional<value> parse(std::string_view text, const ParseLimits& limits, std::string* error) {
+std::optional<value> parse(std::string_view text, const ParseLimits& limits, std::string* error,
+                           boost::json::storage_ptr storage) {
   boost::json::parse_options options;
   options.max_depth = limits.max_depth;
   boost::system::error_code ec;
-  value v = boost::json::parse(text, ec, {}, options);
+  value v = boost::json::parse(text, ec, std::move(storage), options);
   if (ec) {
     if (error) *error = ec.message();
     return std::nullopt;

@@ -71,7 +71,7 @@ ParseResult from_json(json::value v) {
     if (method == nullptr) {
       return {std::nullopt, invalid(id, error_code::kInvalidRequest, "method must be a string")};
     }
-    json::value params = nullptr;
+    json::value params(o->storage());  // null, in the tree's storage: the move below moves
     if (auto p = o->find("params"); p != o->end()) {
       if (!p->value().is_object() && !p->value().is_null()) {
         return {std::nullopt, invalid(id, error_code::kInvalidRequest, "params must be an object")};
@@ -104,9 +104,10 @@ ParseResult from_json(json::value v) {
   return {Response{std::move(*id), std::move(o->at("result"))}, std::nullopt};
 }
 
-ParseResult parse(std::string_view text, const json::ParseLimits& limits) {
+ParseResult parse(std::string_view text, const json::ParseLimits& limits,
+                  boost::json::storage_ptr storage) {
   std::string reason;
-  std::optional<json::value> v = json::parse(text, limits, &reason);
+  std::optional<json::value> v = json::parse(text, limits, &reason, std::move(storage));
   if (!v)
     return {std::nullopt, invalid(std::nullopt, error_code::kParseError, "parse error: " + reason)};
   return from_json(std::move(*v));
@@ -120,8 +121,11 @@ void append_json(std::string& out, const json::value& v) {
   boost::json::serializer serializer;
   serializer.reset(&v);
   while (!serializer.done()) {
+    // Into the room reserved already when there is some (no reallocation), else doubling.
     std::size_t used = out.size();
-    out.resize(used + std::max<std::size_t>(512, used));
+    std::size_t want = std::max<std::size_t>(512, used);
+    std::size_t room = out.capacity() - used;
+    out.resize(used + (room >= 64 ? std::min(room, want) : want));
     std::size_t written = serializer.read(out.data() + used, out.size() - used).size();
     out.resize(used + written);
   }

@@ -2,6 +2,7 @@
 #include "transport/http_admission.hpp"
 
 #include "transport/http_common.hpp"
+#include "transport/http_server_arena.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -35,7 +36,8 @@ std::variant<jsonrpc::Message, Refusal> admit_post(std::string_view content_type
     // Batches left the protocol in 2025-06-18; glassbox does not take them for any version.
     return refusal(400, jsonrpc::error_code::kInvalidRequest, "JSON-RPC batches are not supported");
   }
-  jsonrpc::ParseResult parsed = jsonrpc::parse(body);
+  // The tree in one block: params live as long as the handler keeps them (http_server_arena.hpp).
+  jsonrpc::ParseResult parsed = jsonrpc::parse(body, {}, RequestArena::make());
   if (!parsed.message) {
     jsonrpc::ErrorResponse error =
         parsed.error ? *parsed.error

@@ -233,6 +233,158 @@ net::awaitable<AuthorizationDecision> HttpServer::Impl::authorize(const Request&
                                          io_post());
 }
 
+// ---- Routing: what a request comes to, before anything is awaited -----------------------------
+
+HttpServer::Impl::Route HttpServer::Impl::route(Request& request) {
+  std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  RequestHeadFacts facts = head_facts(request);
+  if (auto refusal = screen_framing(facts)) {
+    // What follows on this connection cannot be trusted to start where the body ended.
+    request.keep_alive(false);
+    return {Route::kAnswer, answer_error(static_cast<http::status>(refusal->status),
+                                         jsonrpc::error_code::kConnectionClosed, refusal->reason)};
+  }
+  if (options_.public_document && path != options_.endpoint) {
+    if (std::optional<std::string> document = options_.public_document(path, url())) {
+      return {Route::kPublic, {}, std::move(*document)};
+    }
+  }
+  if (auto refusal = screen_host_origin(facts, host_origin_rule_)) {
+    return {Route::kAnswer, answer_error(static_cast<http::status>(refusal->status),
+                                         jsonrpc::error_code::kConnectionClosed, refusal->reason)};
+  }
+  if (path != options_.endpoint) {
+    return {Route::kAnswer, {http::status::not_found, "not found\n", "text/plain", {}}};
+  }
+  switch (request.method()) {
+    case http::verb::post:
+      return {Route::kPost};
+    case http::verb::get:
+    case http::verb::delete_:
+      return {Route::kGetOrDelete};
+    default: {
+      Headers allow = {{"Allow", options_.stateless ? "POST" : "GET, POST, DELETE"}};
+      return {Route::kAnswer, {http::status::method_not_allowed, "", "", std::move(allow)}};
+    }
+  }
+}
+
+std::optional<HttpServer::Impl::Answer> HttpServer::Impl::admit(const Request& request,
+                                                                Post& post) {
+  auto admitted =
+      admit_post(request[http::field::content_type], request[http::field::accept], request.body());
+  if (auto* refused = std::get_if<Refusal>(&admitted)) return answer_of(std::move(*refused));
+  post.message.emplace(std::get<jsonrpc::Message>(std::move(admitted)));
+  post.context.bearer_token = bearer_token(request[http::field::authorization]);
+  return std::nullopt;
+}
+
+net::awaitable<std::optional<HttpServer::Impl::Answer>> HttpServer::Impl::authorize_post(
+    const Request& request, Post& post) {
+  // After the parse, so that the decision can depend on the method (a tool's scopes); before
+  // any session is found or made, so that a refused caller leaves no trace in the server.
+  AuthorizationDecision decision = co_await authorize(request, &*post.message);
+  if (decision.status != 0) co_return answer_of(std::move(decision));
+  post.context.principal = std::move(decision.principal);
+  post.owner = std::move(decision.session_owner);
+  co_return std::nullopt;
+}
+
+std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Request& request,
+                                                                    Post& post,
+                                                                    net::any_io_executor executor) {
+  jsonrpc::Message& message = *post.message;
+  auto* as_request = std::get_if<jsonrpc::Request>(&message);
+  bool is_initialize = as_request && as_request->method == "initialize";
+  if (auto refusal = validate_post(options_.validate_request, request, message)) {
+    return answer_of(std::move(*refusal));
+  }
+  // A sessionless version (2026-07-28): every POST stands alone.
+  std::optional<std::string_view> version_header = header_of(request, kProtocolHeader);
+  post.sessionless = options_.stateless ||
+                     (version_header &&
+                      version_supported(options_.sessionless_protocol_versions, *version_header));
+  auto version = post_protocol_version(version_header, is_initialize || post.sessionless,
+                                       options_.supported_protocol_versions);
+  if (auto* refused = std::get_if<Refusal>(&version)) return answer_of(std::move(*refused));
+  if (auto& v = std::get<std::optional<std::string>>(version)) {
+    post.context.protocol_version = std::move(v);
+  }
+
+  std::shared_ptr<HttpSession>& session = post.session;
+  bool fresh = false;
+  auto session_header = request.find(kSessionHeader);
+  if (post.sessionless) {
+    session = sessions_.make("", weak_from_this());
+    fresh = true;
+  } else if (session_header == request.end()) {
+    if (!is_initialize) {
+      return answer_error(http::status::bad_request, jsonrpc::error_code::kConnectionClosed,
+                          "missing Mcp-Session-Id header");
+    }
+    session = sessions_.create(post.owner, weak_from_this(), stopping_);
+    if (!session) {
+      Headers retry = {{"Retry-After", std::to_string(sessions_.retry_after_seconds())}};
+      return Answer{http::status::service_unavailable,
+                    error_body(jsonrpc::error_code::kConnectionClosed, "too many sessions"),
+                    "application/json", std::move(retry)};
+    }
+    fresh = true;
+  } else {
+    session = sessions_.find(std::string(session_header->value()), post.owner);
+    if (!session) {
+      return answer_error(http::status::not_found, jsonrpc::error_code::kConnectionClosed,
+                          "session not found");
+    }
+    if (as_request && !is_initialize) session->mark_used();
+  }
+  if (!session->id().empty()) post.context.session_id = session->id();
+  if (fresh && on_session_) {
+    bool started = true;
+    try {
+      on_session_(std::make_shared<SessionTransport>(session));
+    } catch (...) {
+      started = false;
+    }
+    if (!started) {
+      session->close(true);
+      return answer_error(http::status::internal_server_error, jsonrpc::error_code::kInternalError,
+                          "session could not be started");
+    }
+  }
+
+  Headers session_headers;
+  if (!session->id().empty()) session_headers.emplace_back(kSessionHeader, session->id());
+
+  if (!as_request) {
+    // Notifications and responses (a sampling answer, say) are accepted and go to the session.
+    session->touch();
+    session->deliver(std::move(message), std::move(post.context));
+    if (post.sessionless) session->close(true);
+    return Answer{http::status::accepted, "", "", std::move(session_headers)};
+  }
+
+  post.sink = std::make_shared<Sink>(std::move(executor));
+  std::string key = jsonrpc::to_string(as_request->id);
+  bool duplicate = false;
+  post.sse = session->open_request_stream(key, post.sink, duplicate);
+  if (!post.sse && duplicate) {
+    return answer_error(http::status::bad_request, jsonrpc::error_code::kInvalidRequest,
+                        "a request with this id is already in flight");
+  }
+  if (!post.sse) {
+    session_headers.emplace_back("Retry-After", "1");
+    return Answer{
+        http::status::too_many_requests,
+        error_body(jsonrpc::error_code::kConnectionClosed, "too many open streams on this session"),
+        "application/json", std::move(session_headers)};
+  }
+  session->begin_request();
+  session->deliver(std::move(message), std::move(post.context));
+  return std::nullopt;
+}
+
 // ---- HttpServer -------------------------------------------------------------------------------
 
 HttpServer::HttpServer(HttpServerOptions options, SessionHandler on_session)

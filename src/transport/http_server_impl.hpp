@@ -111,10 +111,66 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
  private:
   net::awaitable<void> accept_loop();
   net::awaitable<void> sweep_loop();
+  // An answer decided without awaiting anything; send_answer() writes it.
+  struct Answer {
+    http::status status;
+    std::string body;
+    std::string content_type;
+    Headers headers;
+  };
+  static Answer answer_error(http::status status, int code, std::string_view message) {
+    return {status, error_body(code, message), "application/json", {}};
+  }
+  static Answer answer_of(Refusal refusal) {
+    return {
+        static_cast<http::status>(refusal.status), std::move(refusal.body), "application/json", {}};
+  }
+  static Answer answer_of(AuthorizationDecision decision) {
+    return {static_cast<http::status>(decision.status), std::move(decision.body),
+            std::move(decision.content_type), std::move(decision.headers)};
+  }
+  template <class S>
+  net::awaitable<bool> send_answer(S& stream, const Request& request, Answer answer) {
+    return reply(stream, request, answer.status, std::move(answer.body),
+                 std::move(answer.content_type), std::move(answer.headers));
+  }
+
+  // The coroutines every request goes through (handle, handle_post) decide in plain functions
+  // and only await in their own body: GCC keeps every local and temporary of a coroutine in its
+  // frame, and Asio reuses a frame only under 1 KiB, else a request paid a malloc for each.
+  struct Route {
+    enum Kind { kAnswer, kPublic, kPost, kGetOrDelete } kind = kAnswer;
+    Answer answer{};
+    std::string document;  // kPublic
+  };
+  // Framing, public documents, Host/Origin, the path and the method (http_server.cpp).
+  Route route(Request& request);
+  // One POST on its way to a session.
+  struct Post {
+    // Made by moving the admitted message in (assigning to a Message would copy its JSON out
+    // of the request's arena: a value assigned to one of another storage is copied).
+    std::optional<jsonrpc::Message> message;
+    MessageContext context;
+    std::string owner;
+    bool sessionless = false;
+    std::shared_ptr<HttpSession> session;
+    std::shared_ptr<Sink> sink;
+    std::shared_ptr<Stream> sse;
+  };
+  // Media types and the body (admit_post); nullopt when admitted into `post`.
+  std::optional<Answer> admit(const Request& request, Post& post);
+  net::awaitable<std::optional<Answer>> authorize_post(const Request& request, Post& post);
+  // Validation, protocol version, the session (found or made), and the message delivered to
+  // it; nullopt when a request stream is open on `post.sse` for the connection to serve.
+  std::optional<Answer> open_post(const Request& request, Post& post,
+                                  net::any_io_executor executor);
+
   template <class S>
   net::awaitable<bool> handle(S& stream, Request& request);
   template <class S>
-  net::awaitable<bool> handle_post(S& stream, Request& request, const MessageContext& base);
+  net::awaitable<bool> handle_post(S& stream, Request& request);
+  template <class S>
+  net::awaitable<bool> handle_get_or_delete(S& stream, Request& request);
   template <class S>
   net::awaitable<bool> handle_get(S& stream, Request& request, const std::string& owner);
   template <class S>
@@ -280,179 +336,53 @@ net::awaitable<bool> HttpServer::Impl::reply(S& stream, const Request& request, 
 
 template <class S>
 net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
-  std::string_view target = request.target();
-  std::string_view path = target.substr(0, target.find('?'));
-  RequestHeadFacts facts = head_facts(request);
-  if (auto refusal = screen_framing(facts)) {
-    // What follows on this connection cannot be trusted to start where the body ended.
-    request.keep_alive(false);
-    co_return co_await reply_error(stream, request, static_cast<http::status>(refusal->status),
-                                   jsonrpc::error_code::kConnectionClosed, refusal->reason);
+  Route to = route(request);
+  switch (to.kind) {
+    case Route::kPost:
+      co_return co_await handle_post(stream, request);
+    case Route::kGetOrDelete:
+      co_return co_await handle_get_or_delete(stream, request);
+    case Route::kPublic:
+      co_return co_await serve_public(stream, request, std::move(to.document));
+    case Route::kAnswer:
+      break;
   }
-  if (options_.public_document && path != options_.endpoint) {
-    if (std::optional<std::string> document = options_.public_document(path, url())) {
-      co_return co_await serve_public(stream, request, std::move(*document));
-    }
-  }
-  if (auto refusal = screen_host_origin(facts, host_origin_rule_)) {
-    co_return co_await reply_error(stream, request, static_cast<http::status>(refusal->status),
-                                   jsonrpc::error_code::kConnectionClosed, refusal->reason);
-  }
-  if (path != options_.endpoint) {
-    co_return co_await reply(stream, request, http::status::not_found, "not found\n", "text/plain");
-  }
+  co_return co_await send_answer(stream, request, std::move(to.answer));
+}
+
+template <class S>
+net::awaitable<bool> HttpServer::Impl::handle_get_or_delete(S& stream, Request& request) {
   std::string owner;  // the caller, for session binding, as the authorizer names them
-  if (options_.authorizer &&
-      (request.method() == http::verb::get || request.method() == http::verb::delete_)) {
+  if (options_.authorizer) {
     AuthorizationDecision decision = co_await authorize(request, nullptr);
     if (decision.status != 0) co_return co_await refuse(stream, request, std::move(decision));
     owner = std::move(decision.session_owner);
   }
-  MessageContext base;
-  base.bearer_token = bearer_token(request[http::field::authorization]);
-  switch (request.method()) {
-    case http::verb::post:
-      co_return co_await handle_post(stream, request, base);
-    case http::verb::get:
-      co_return co_await handle_get(stream, request, owner);
-    case http::verb::delete_: {
-      if (options_.stateless) {
-        Headers allow = {{"Allow", "POST"}};
-        co_return co_await reply(stream, request, http::status::method_not_allowed, "", "",
-                                 std::move(allow));
-      }
-      auto found = session_of(request, owner);
-      if (auto* refused = std::get_if<Refusal>(&found)) {
-        co_return co_await refuse(stream, request, std::move(*refused));
-      }
-      std::get<std::shared_ptr<HttpSession>>(found)->close(true);
-      co_return co_await reply(stream, request, http::status::ok, "");
-    }
-    default: {
-      Headers allow = {{"Allow", options_.stateless ? "POST" : "GET, POST, DELETE"}};
-      co_return co_await reply(stream, request, http::status::method_not_allowed, "", "",
-                               std::move(allow));
-    }
+  if (request.method() == http::verb::get) co_return co_await handle_get(stream, request, owner);
+  if (options_.stateless) {
+    Headers allow = {{"Allow", "POST"}};
+    co_return co_await reply(stream, request, http::status::method_not_allowed, "", "",
+                             std::move(allow));
   }
+  auto found = session_of(request, owner);
+  if (auto* refused = std::get_if<Refusal>(&found)) {
+    co_return co_await refuse(stream, request, std::move(*refused));
+  }
+  std::get<std::shared_ptr<HttpSession>>(found)->close(true);
+  co_return co_await reply(stream, request, http::status::ok, "");
 }
 
 template <class S>
-net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
-                                                   const MessageContext& base) {
-  auto admitted =
-      admit_post(request[http::field::content_type], request[http::field::accept], request.body());
-  if (auto* refused = std::get_if<Refusal>(&admitted)) {
-    co_return co_await refuse(stream, request, std::move(*refused));
-  }
-  jsonrpc::Message& message = std::get<jsonrpc::Message>(admitted);
-  auto* as_request = std::get_if<jsonrpc::Request>(&message);
-  bool is_initialize = as_request && as_request->method == "initialize";
-
-  MessageContext context = base;
-  std::string owner;
-  if (options_.authorizer) {
-    // After the parse, so that the decision can depend on the method (a tool's scopes); before
-    // any session is found or made, so that a refused caller leaves no trace in the server.
-    AuthorizationDecision decision = co_await authorize(request, &message);
-    if (decision.status != 0) co_return co_await refuse(stream, request, std::move(decision));
-    context.principal = std::move(decision.principal);
-    owner = std::move(decision.session_owner);
-  }
-  if (auto refusal = validate_post(options_.validate_request, request, message)) {
-    co_return co_await refuse(stream, request, std::move(*refusal));
-  }
-  // A sessionless version (2026-07-28): every POST stands alone.
-  std::optional<std::string_view> version_header = header_of(request, kProtocolHeader);
-  const bool sessionless =
-      options_.stateless ||
-      (version_header &&
-       version_supported(options_.sessionless_protocol_versions, *version_header));
-  auto version = post_protocol_version(version_header, is_initialize || sessionless,
-                                       options_.supported_protocol_versions);
-  if (auto* refused = std::get_if<Refusal>(&version)) {
-    co_return co_await refuse(stream, request, std::move(*refused));
-  }
-  if (auto& v = std::get<std::optional<std::string>>(version))
-    context.protocol_version = std::move(v);
-
-  std::shared_ptr<HttpSession> session;
-  bool fresh = false;
-  auto session_header = request.find(kSessionHeader);
-  if (sessionless) {
-    session = sessions_.make("", weak_from_this());
-    fresh = true;
-  } else if (session_header == request.end()) {
-    if (!is_initialize) {
-      co_return co_await reply_error(stream, request, http::status::bad_request,
-                                     jsonrpc::error_code::kConnectionClosed,
-                                     "missing Mcp-Session-Id header");
-    }
-    session = sessions_.create(owner, weak_from_this(), stopping_);
-    if (!session) {
-      Headers retry = {{"Retry-After", std::to_string(sessions_.retry_after_seconds())}};
-      co_return co_await reply(
-          stream, request, http::status::service_unavailable,
-          error_body(jsonrpc::error_code::kConnectionClosed, "too many sessions"),
-          "application/json", std::move(retry));
-    }
-    fresh = true;
-  } else {
-    session = sessions_.find(std::string(session_header->value()), owner);
-    if (!session) {
-      co_return co_await reply_error(stream, request, http::status::not_found,
-                                     jsonrpc::error_code::kConnectionClosed, "session not found");
-    }
-    if (as_request && !is_initialize) session->mark_used();
-  }
-  if (!session->id().empty()) context.session_id = session->id();
-  if (fresh && on_session_) {
-    bool started = true;
-    try {
-      on_session_(std::make_shared<SessionTransport>(session));
-    } catch (...) {
-      started = false;
-    }
-    if (!started) {
-      session->close(true);
-      co_return co_await reply_error(stream, request, http::status::internal_server_error,
-                                     jsonrpc::error_code::kInternalError,
-                                     "session could not be started");
-    }
-  }
-
-  Headers session_headers;
-  if (!session->id().empty()) session_headers.emplace_back(kSessionHeader, session->id());
-
-  if (!as_request) {
-    // Notifications and responses (a sampling answer, say) are accepted and go to the session.
-    session->touch();
-    session->deliver(std::move(message), std::move(context));
-    if (sessionless) session->close(true);
-    co_return co_await reply(stream, request, http::status::accepted, "", "",
-                             std::move(session_headers));
-  }
-
-  auto sink = std::make_shared<Sink>(beast::get_lowest_layer(stream).get_executor());
-  std::string key = jsonrpc::to_string(as_request->id);
-  bool duplicate = false;
-  auto sse = session->open_request_stream(key, sink, duplicate);
-  if (!sse && duplicate) {
-    co_return co_await reply_error(stream, request, http::status::bad_request,
-                                   jsonrpc::error_code::kInvalidRequest,
-                                   "a request with this id is already in flight");
-  }
-  if (!sse) {
-    session_headers.emplace_back("Retry-After", "1");
-    co_return co_await reply(
-        stream, request, http::status::too_many_requests,
-        error_body(jsonrpc::error_code::kConnectionClosed, "too many open streams on this session"),
-        "application/json", std::move(session_headers));
-  }
-  session->begin_request();
-  session->deliver(std::move(message), std::move(context));
-  bool keep = co_await serve_sse(stream, request, session, sse, sink, false, sse_timing());
-  session->end_request();
-  if (sessionless) session->close(true);
+net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request) {
+  Post post;
+  std::optional<Answer> answer = admit(request, post);
+  if (!answer && options_.authorizer) answer = co_await authorize_post(request, post);
+  if (!answer) answer = open_post(request, post, beast::get_lowest_layer(stream).get_executor());
+  if (answer) co_return co_await send_answer(stream, request, std::move(*answer));
+  bool keep =
+      co_await serve_sse(stream, request, post.session, post.sse, post.sink, false, sse_timing());
+  post.session->end_request();
+  if (post.sessionless) post.session->close(true);
   co_return keep;
 }
 

@@ -4,6 +4,7 @@
 
 #include "glassbox/transport/secure_random.hpp"
 
+#include "jsonrpc/serialize_append.hpp"
 #include "transport/http_common.hpp"
 #include "transport/http_sse_serve.hpp"
 #include "transport/sse.hpp"
@@ -183,6 +184,7 @@ HttpSession::Pull HttpSession::pull(Stream& stream, Sink& sink) {
     pull.plain_body = stream.plain_body;
   }
   pull.released = sink.release && !pull.done;
+  sink.may_wait = true;
   trim_locked(stream);
   return pull;
 }
@@ -306,7 +308,20 @@ void HttpSession::drain() {
 }
 
 bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& options) {
-  std::string payload = jsonrpc::serialize(message);
+  // The frame is serialized in place, after room for its "id: ...\ndata: " (known once the
+  // lock gives the seq): one allocation for the whole event. An error answer keeps its text
+  // apart too, as a sessionless one may go out as plain JSON.
+  const auto* error = std::get_if<jsonrpc::ErrorResponse>(&message);
+  const auto* response = std::get_if<jsonrpc::Response>(&message);
+  std::string payload, frame;
+  if (error) {
+    payload = jsonrpc::serialize(message);
+  } else {
+    frame.reserve(sse::kEventRoom + 256 +
+                  (response && response->raw ? response->raw->json.size() : 0));
+    frame.assign(sse::kEventRoom, ' ');
+    jsonrpc::serialize_append(frame, message);
+  }
   std::lock_guard lock(mutex_);
   if (closed_) return false;
   std::optional<std::string> key = options.related_request
@@ -323,14 +338,17 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
   if (!stream) stream = standalone_locked();
 
   std::uint64_t seq = stream->next_seq++;
-  std::string frame = sse::format_event(payload, event_id(stream->number, seq));
+  if (error) {
+    frame = sse::format_event(payload, event_id(stream->number, seq));
+  } else {
+    sse::format_event_around(frame, sse::kEventRoom, event_id(stream->number, seq));
+  }
   std::size_t size = frame.size();
   stream->events.push_back({seq, std::move(frame)});
 
   std::optional<std::string> own = key_of(message);
   if (own && !stream->request_key.empty() && *own == stream->request_key) {
     stream->finished = true;
-    const auto* error = std::get_if<jsonrpc::ErrorResponse>(&message);
     if (error && seq == 1 && id_.empty() && limits_.sessionless_error_status) {
       stream->plain_status = limits_.sessionless_error_status(error->error);
       if (stream->plain_status != 0) stream->plain_body = payload;
@@ -346,7 +364,10 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
   if (stream->sink) {
     stream->sink->queued_bytes += size;
     if (stream->sink->queued_bytes > limits_.max_stream_queue_bytes) stream->sink->drop = true;
-    stream->sink->wake();
+    if (stream->sink->may_wait || stream->sink->drop) {
+      stream->sink->may_wait = false;
+      stream->sink->wake();
+    }
   }
   trim_locked(*stream);
   return true;

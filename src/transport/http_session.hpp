@@ -71,7 +71,11 @@ struct Sink : std::enable_shared_from_this<Sink> {
   }
 
   net::steady_timer timer;
-  std::uint64_t cursor = 0;      // the last seq handed to this connection
+  std::uint64_t cursor = 0;  // the last seq handed to this connection
+  // Set by every pull(): the connection may wait on `timer` before it pulls again, so a new
+  // event must wake it. Clear until the first pull and after a wake: the connection pulls
+  // before it waits, and a send then needs no post to its strand.
+  bool may_wait = false;
   std::size_t queued_bytes = 0;  // appended but not yet handed over
   bool drop = false;             // end the connection now (overflow, session closed, replaced)
   bool release = false;          // end the response gracefully; the stream stays resumable

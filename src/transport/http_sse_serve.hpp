@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
 namespace glassbox::transport::http_detail {
 
@@ -46,6 +47,24 @@ inline void append_chunk_size(std::string& out, std::size_t size) {
   out += "\r\n";
 }
 
+// What a plain TCP socket takes of `buffers` right now, without waiting (a typical answer: all
+// of it), so that only a rest goes through an asynchronous write, its timer and its strand
+// hops. 0 for a TLS stream, which always writes asynchronously. `ec` is set only on failure.
+template <class S, class Buffers>
+std::size_t send_now(S& stream, const Buffers& buffers, boost::system::error_code& ec) {
+  if constexpr (std::is_same_v<S, PlainStream>) {
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    // Asio's own operations make the descriptor non-blocking anyway; this lets write_some
+    // report would_block instead of waiting.
+    if (!socket.non_blocking()) socket.non_blocking(true, ec);
+    std::size_t sent = ec ? 0 : socket.write_some(buffers, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    return sent;
+  } else {
+    return 0;
+  }
+}
+
 }  // namespace sse_detail
 
 template <class S>
@@ -64,8 +83,10 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
   auto& lowest = beast::get_lowest_layer(stream);
   // The head, the priming event and (for a quick handler) the whole answer and the last chunk
   // go out in one write: one TCP segment for a typical call.
-  std::string head =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
+  // Room for the whole head and the first chunk's size line: one allocation.
+  std::string head;
+  head.reserve(192 + session->id().size());
+  head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
   if (!session->id().empty()) head += std::string(kSessionHeader) + ": " + session->id() + "\r\n";
   if (!request.keep_alive()) head += "Connection: close\r\n";
   head += "Transfer-Encoding: chunked\r\n\r\n";
@@ -109,7 +130,6 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
     bool hold = may_hold && !head.empty() && pull.frames.empty() && !pull.done;
     bool wrote = size > 0 && !hold;
     if (wrote || pull.done) {
-      lowest.expires_after(kWriteTimeout);
       // One chunk (its size line after the head, if any), and the last chunk when done; the
       // frames go out from where pull() left them, not copied into one string.
       if (size > 0) sse_detail::append_chunk_size(head, size);
@@ -120,7 +140,13 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
                                                net::buffer(pull.frames), net::buffer(released),
                                                net::buffer(tail.data(), tail.size())};
       boost::system::error_code ec;
-      std::tie(ec, std::ignore) = co_await net::async_write(stream, buffers, kTuple);
+      std::size_t sent = sse_detail::send_now(stream, buffers, ec);
+      if (!ec && sent < net::buffer_size(buffers)) {
+        beast::buffers_suffix<decltype(buffers)> rest(buffers);
+        rest.consume(sent);
+        lowest.expires_after(kWriteTimeout);
+        std::tie(ec, std::ignore) = co_await net::async_write(stream, rest, kTuple);
+      }
       head.clear();
       pending.clear();
       if (ec) break;

@@ -170,6 +170,22 @@ std::string format_event(std::string_view data, std::string_view id,
   return out;
 }
 
+void format_event_around(std::string& buffer, std::size_t room, std::string_view id) {
+  std::string_view data(buffer.data() + room, buffer.size() - room);
+  constexpr std::string_view kId = "id: ", kData = "\ndata: ";
+  std::size_t prefix = kId.size() + id.size() + kData.size();
+  if (id.empty() || prefix > room || find_line_end(data) != std::string_view::npos) {
+    buffer = format_event(data, id);  // made whole before it replaces the buffer
+    return;
+  }
+  char* at = buffer.data() + (room - prefix);
+  std::memcpy(at, kId.data(), kId.size());
+  std::memcpy(at + kId.size(), id.data(), id.size());
+  std::memcpy(at + kId.size() + id.size(), kData.data(), kData.size());
+  buffer.erase(0, room - prefix);
+  buffer += "\n\n";
+}
+
 std::string format_priming_event(std::string_view id, std::chrono::milliseconds retry) {
   return format_event({}, id, retry);
 }

@@ -53,6 +53,12 @@ std::string format_event(std::string_view data, std::string_view id = {},
                          std::optional<std::chrono::milliseconds> retry = std::nullopt,
                          std::string_view type = {});
 
+// format_event(data, id) made around `data`, which `buffer` holds after its first `room` bytes:
+// the same bytes, without copying `data` when it is one line (a serialized message always is).
+// `room` must hold "id: <id>\ndata: " (kEventRoom is enough for any event_id).
+inline constexpr std::size_t kEventRoom = 56;
+void format_event_around(std::string& buffer, std::size_t room, std::string_view id);
+
 // A priming event (SEP-1699): an id and empty data, so the client can resume from it.
 std::string format_priming_event(std::string_view id, std::chrono::milliseconds retry);
 

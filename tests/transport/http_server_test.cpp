@@ -517,6 +517,27 @@ TEST_F(HttpServerTest, StatelessModeServesEachPostWithAFreshSession) {
   EXPECT_EQ(c.request("DELETE", "/mcp", {}).status, 405);
 }
 
+TEST_F(HttpServerTest, AnAnswerLargerThanTheSocketTakesAtOnceArrivesWholeOnAKeptConnection) {
+  // The answer is written straight to the socket as far as it goes (a send buffer's worth,
+  // at most 4 MiB on Linux), the rest asynchronously: the chunk must still end where its size
+  // line says, or the next answer on the connection could not be read.
+  HttpServerOptions options;
+  options.stateless = true;
+  options.max_body_bytes = 32 * 1024 * 1024;
+  options.max_stream_queue_bytes = 32 * 1024 * 1024;
+  start(options);
+  RawClient c(port());
+  std::string text(12 * 1024 * 1024, 'x');
+  auto r =
+      c.request("POST", "/mcp", post_headers(), call(1, "echo", R"({"text":")" + text + "\"}"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(r.ended);  // (the event itself is past RawClient's 4 MiB SSE limit)
+  r = c.request("POST", "/mcp", post_headers(), call(2, "echo"));
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(data_of(r.events[0]).at("id").as_int64(), 2);
+}
+
 TEST_F(HttpServerTest, AuthorizerRefusesWithItsStatusAndHeaders) {
   HttpServerOptions options;
   options.authorizer = [](const AuthorizationRequest& request, AuthorizationDone done) {

@@ -139,5 +139,25 @@ TEST(SseFormat, EveryLineEndingSplitsDataAndALongLineStaysWhole) {
   EXPECT_EQ(format_event(tail), "data: " + json + "\ndata: " + json + "\n\n");
 }
 
+TEST(SseFormat, AnEventMadeAroundItsDataIsTheSameBytes) {
+  // HttpSession::send serializes a message after kEventRoom bytes and frames it in place.
+  auto around = [](std::string_view data, std::string_view id) {
+    std::string buffer(kEventRoom, ' ');
+    buffer += data;
+    format_event_around(buffer, kEventRoom, id);
+    return buffer;
+  };
+  std::string json = R"({"jsonrpc":"2.0","id":1,"result":{}})";
+  EXPECT_EQ(around(json, "1_1"), format_event(json, "1_1"));
+  EXPECT_EQ(around("", "7_3"), format_event("", "7_3"));
+  std::string longest_id = "18446744073709551615_18446744073709551615";
+  EXPECT_EQ(around(json, longest_id), format_event(json, longest_id));
+  // Text with line ends, an id too long for the room, or no id: made by format_event.
+  EXPECT_EQ(around("a\nb\rc", "1_2"), "id: 1_2\ndata: a\ndata: b\ndata: c\n\n");
+  std::string too_long(kEventRoom, '9');
+  EXPECT_EQ(around(json, too_long), format_event(json, too_long));
+  EXPECT_EQ(around(json, ""), "data: " + json + "\n\n");
+}
+
 }  // namespace
 }  // namespace glassbox::transport::sse

@@ -20,8 +20,9 @@ struct ParseLimits {
 };
 
 // Parses one JSON text. On failure returns nullopt and, if given, a short reason in *error.
+// The tree is made in `storage` (the default resource when none is given).
 std::optional<value> parse(std::string_view text, const ParseLimits& limits = {},
-                           std::string* error = nullptr);
+                           std::string* error = nullptr, boost::json::storage_ptr storage = {});
 
 std::string serialize(const value& v);
 

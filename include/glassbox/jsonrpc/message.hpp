@@ -96,7 +96,9 @@ struct ParseResult {
   std::optional<Message> message;
   std::optional<ErrorResponse> error;
 };
-ParseResult parse(std::string_view text, const json::ParseLimits& limits = {});
+// `storage`: where the message's JSON (params, result) is made (json::parse).
+ParseResult parse(std::string_view text, const json::ParseLimits& limits = {},
+                  boost::json::storage_ptr storage = {});
 ParseResult from_json(json::value v);
 
 // Writes the message straight from its parts: a result is never copied into a message tree.
