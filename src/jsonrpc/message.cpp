@@ -139,42 +139,66 @@ void append_key(std::string& out, std::string_view key) {
   out += ':';
 }
 
-// Writes `o` member by member down raw.path, the text of `raw` in place of its member and
-// every other member as it is. True when the member was found (and the text spliced).
-bool append_with_raw(std::string& out, const json::object& o, const RawMember& raw,
+// Writes the members of raw.path from `depth` on, none of them there yet, the last one holding
+// the text: "otel":{"traces":TEXT}.
+void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) {
+  for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
+    append_key(out, raw.path[d]);
+    out += '{';
+  }
+  append_key(out, raw.path.back());
+  out += raw.json;
+  out.append(raw.path.size() - 1 - depth, '}');
+}
+
+// Writes `o` member by member down raw.path: the text of `raw` in place of its null member, or,
+// in the first object on the path that lacks the next member, that member where RawMember says
+// (after raw.position members of the result; first in an object made after the text). Every
+// other member as it is.
+void append_with_raw(std::string& out, const json::object& o, const RawMember& raw,
                      std::size_t depth) {
-  const bool last = depth == raw.path.size();
-  const std::string_view want = last ? std::string_view(raw.key) : raw.path[depth];
-  bool spliced = false;
-  out += '{';
+  const bool last = depth + 1 == raw.path.size();
+  const std::string_view want = raw.path[depth];
+  const std::size_t insert_at =
+      o.contains(want) ? SIZE_MAX : std::min(depth == 0 ? raw.position : 0, o.size());
   bool first = true;
-  for (const auto& member : o) {
+  auto next_member = [&out, &first] {
     if (!first) out += ',';
     first = false;
+  };
+  out += '{';
+  std::size_t index = 0;
+  for (const auto& member : o) {
+    if (index++ == insert_at) {
+      next_member();
+      append_raw_path(out, raw, depth);
+    }
+    next_member();
     append_key(out, member.key());
-    if (!spliced && member.key() == want) {
+    if (member.key() == want) {
       if (last && member.value().is_null()) {
         out += raw.json;
-        spliced = true;
         continue;
       }
       if (const json::object* inner = last ? nullptr : member.value().if_object()) {
-        spliced = append_with_raw(out, *inner, raw, depth + 1);
+        append_with_raw(out, *inner, raw, depth + 1);
         continue;
       }
     }
     append_json(out, member.value());
   }
+  if (insert_at == o.size()) {
+    next_member();
+    append_raw_path(out, raw, depth);
+  }
   out += '}';
-  return spliced;
 }
 
 void append_result(std::string& out, const Response& response) {
   const json::object* result = response.result.if_object();
-  if (response.raw && result != nullptr) {
-    std::size_t start = out.size();
-    if (append_with_raw(out, *result, *response.raw, 0)) return;
-    out.resize(start);  // no place for it: the result as it is
+  if (response.raw && !response.raw->path.empty() && result != nullptr) {
+    append_with_raw(out, *result, *response.raw, 0);
+    return;
   }
   if (response.result.is_null()) {
     out += "{}";

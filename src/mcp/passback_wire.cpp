@@ -120,9 +120,18 @@ void attach_text(Outcome& outcome, RequestContext& ctx, std::string payload) {
     attach(outcome, std::move(boost::json::parse(payload).get_object()));
     return;
   }
-  put_traces(outcome_meta(outcome), nullptr);  // keeps the payload's place among the members
-  set_raw_result_member(ctx,
-                        {.path = {"_meta", "otel"}, .key = "traces", .json = std::move(payload)});
+  // A result without _meta (the usual one) gets the text where put_traces would have put
+  // _meta, its last member for now, with no tree built for it; otherwise a null placeholder
+  // keeps the text's place among what _meta already holds.
+  const json::object* result = std::get<0>(outcome).if_object();
+  std::size_t position = SIZE_MAX;
+  if (result != nullptr && !result->contains("_meta")) {
+    position = result->size();
+  } else {
+    put_traces(outcome_meta(outcome), nullptr);
+  }
+  set_raw_result_member(
+      ctx, {.path = {"_meta", "otel", "traces"}, .json = std::move(payload), .position = position});
 }
 
 void attach(Outcome& outcome, json::object payload) {

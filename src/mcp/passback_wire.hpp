@@ -59,8 +59,9 @@ void finish_payload(json::object& payload, trace::CurationReport report,
 std::string finish_payload_text(std::string curated, trace::CurationReport report,
                                 std::uint64_t recorder_dropped);
 
-// Puts the payload text in result._meta.otel.traces: a null placeholder in the tree, and the
-// text for the session to splice in its place when it writes the response (jsonrpc::RawMember).
+// Puts the payload text in result._meta.otel.traces: the text for the session to write there
+// when it writes the response (jsonrpc::RawMember), and a null placeholder in the tree only
+// when the result already has a _meta (or is not an object) so that the text keeps its place.
 // On an error outcome (S10) it is parsed and attached as attach() does.
 void attach_text(Outcome& outcome, RequestContext& ctx, std::string payload);
 

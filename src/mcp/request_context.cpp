@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <set>
+#include <string>
 
 namespace glassbox::mcp {
 
@@ -14,7 +17,8 @@ RequestContext::RequestContext(std::shared_ptr<Session> session, jsonrpc::Reques
     : session_(std::move(session)),
       request_(std::move(request)),
       message_context_(std::move(message_context)),
-      stop_(std::move(stop)) {}
+      stop_(std::move(stop)),
+      meta_(json::find_object(params(), "_meta")) {}
 
 const json::object& RequestContext::params() const {
   return json::as_object_or_empty(request_.params);
@@ -28,16 +32,32 @@ const json::object& RequestContext::arguments() const {
 
 const json::object& RequestContext::meta() const {
   static const json::object kEmpty;
-  const json::object* m = json::find_object(params(), "_meta");
-  return m ? *m : kEmpty;
+  return meta_ ? *meta_ : kEmpty;
 }
 
-std::string RequestContext::protocol_version() const {
-  if (const json::string* v = json::find_string(meta(), kMetaProtocolVersion))
-    return std::string(*v);
+namespace {
+
+// The session's negotiated version as a view that outlives the call: one of the constants
+// glassbox speaks (initialize only settles on those, on both sides). Anything else is kept once
+// for the process, so that a view of it stays valid too.
+std::string_view lasting_version(std::string_view version) {
+  for (std::string_view known : kSupportedProtocolVersions)
+    if (version == known) return known;
+  for (std::string_view known : kStatelessProtocolVersions)
+    if (version == known) return known;
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> others;
+  std::lock_guard lock(mutex);
+  return *others.emplace(version).first;
+}
+
+}  // namespace
+
+std::string_view RequestContext::protocol_version() const {
+  if (const json::string* v = json::find_string(meta(), kMetaProtocolVersion)) return *v;
   if (message_context_.protocol_version) return *message_context_.protocol_version;
   std::string negotiated = session_->protocol_version();
-  return negotiated.empty() ? std::string(kLatestProtocolVersion) : negotiated;
+  return negotiated.empty() ? kLatestProtocolVersion : lasting_version(negotiated);
 }
 
 ProtocolRevision RequestContext::revision() const {

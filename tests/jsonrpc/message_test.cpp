@@ -105,7 +105,7 @@ TEST(MessageSerialize, RawMemberIsSplicedInPlace) {
   json::object result{{"content", json::array{"x"}},
                       {"_meta", {{"a", 1}, {"otel", {{"logs", true}, {"traces", nullptr}}}}},
                       {"after", "y"}};
-  Response response{Id{3}, result, RawMember{{"_meta", "otel"}, "traces", R"({"spans":[1,2]})"}};
+  Response response{Id{3}, result, RawMember{{"_meta", "otel", "traces"}, R"({"spans":[1,2]})"}};
   const std::string text = serialize(response);
   EXPECT_EQ(text, R"({"jsonrpc":"2.0","id":3,"result":{"content":["x"],"_meta":{"a":1,"otel":)"
                   R"({"logs":true,"traces":{"spans":[1,2]}}},"after":"y"}})");
@@ -116,21 +116,55 @@ TEST(MessageSerialize, RawMemberIsSplicedInPlace) {
   EXPECT_EQ(std::get<Response>(*back.message).result, json::value(result));
 }
 
-// Without its placeholder (something replaced the result) nothing is spliced: never a second
-// member of the same name, never text outside its place.
-TEST(MessageSerialize, RawMemberWithoutItsPlaceIsLeftOut) {
-  RawMember raw{{"_meta", "otel"}, "traces", R"({"spans":[]})"};
+// A result without the members of the path takes them with the text, after the members the
+// result had when the text was made (RawMember::position); members added after it follow it.
+TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldBe) {
+  RawMember raw{{"_meta", "otel", "traces"}, R"({"spans":[]})"};
+  const std::string traces = R"("_meta":{"otel":{"traces":{"spans":[]}}})";
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{)" + traces + "}}");
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"k", 1}}, raw}),
-            R"({"jsonrpc":"2.0","id":4,"result":{"k":1}})");
+            R"({"jsonrpc":"2.0","id":4,"result":{"k":1,)" + traces + "}}");
+  raw.position = 1;  // "k" was there when the text was made; "resultType" was added after it
+  EXPECT_EQ(
+      serialize(Response{Id{4}, json::object{{"k", 1}, {"resultType", "complete"}}, raw}),
+      R"({"jsonrpc":"2.0","id":4,"result":{"k":1,)" + traces + R"(,"resultType":"complete"}})");
+  raw.position = 0;
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"k", 1}}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{)" + traces + R"(,"k":1}})");
+  raw.position = 7;  // past the end of a result replaced by a smaller one: its last member
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"k", 1}}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"k":1,)" + traces + "}}");
+  // In an object made after the text (no placeholder in it), the missing members come first.
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"k", 1}, {"_meta", {{"a", 2}}}}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"k":1,"_meta":{"otel":{"traces":{"spans":[]}},)"
+            R"("a":2}}})");
+  EXPECT_EQ(
+      serialize(Response{Id{4}, json::object{{"_meta", {{"otel", {{"logs", true}}}}}}, raw}),
+      R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":{"spans":[]},"logs":true}}}})");
+}
+
+// Nothing is spliced where something else holds its place: never a second member of the same
+// name, never text outside its place.
+TEST(MessageSerialize, RawMemberWhoseMemberIsTakenIsLeftOut) {
+  RawMember raw{{"_meta", "otel", "traces"}, R"({"spans":[]})"};
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", 5}}}}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":5}}})");
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", 5}}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"_meta":5}})");
   EXPECT_EQ(serialize(Response{Id{4}, nullptr, raw}), R"({"jsonrpc":"2.0","id":4,"result":{}})");
+  EXPECT_EQ(serialize(Response{Id{4}, json::object{{"k", 1}}, RawMember{{}, "true"}}),
+            R"({"jsonrpc":"2.0","id":4,"result":{"k":1}})");  // no path, no place
+  EXPECT_EQ(serialize(Response{Id{4}, json::array{1}, raw}),
+            R"({"jsonrpc":"2.0","id":4,"result":[1]})");
   // A member that no longer holds the placeholder was set by someone after the text was made.
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", {{"traces", 7}}}}}}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":7}}}})");
-  // Keys on the path are escaped as any key is.
-  RawMember quoted{{"a\"b"}, "t\n", "true"};
+  // Keys on the path are escaped as any key is, whether found or written with the text.
+  RawMember quoted{{"a\"b", "t\n"}, "true"};
   EXPECT_EQ(serialize(Response{Id{5}, json::object{{"a\"b", {{"t\n", nullptr}}}}, quoted}),
+            R"({"jsonrpc":"2.0","id":5,"result":{"a\"b":{"t\n":true}}})");
+  EXPECT_EQ(serialize(Response{Id{5}, json::object{}, quoted}),
             R"({"jsonrpc":"2.0","id":5,"result":{"a\"b":{"t\n":true}}})");
 }
 

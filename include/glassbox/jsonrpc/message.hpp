@@ -58,16 +58,23 @@ struct Notification {
 
 // A member of a result written as JSON text, as it is: a payload made by a direct writer
 // (passback's spans, src/mcp/passback_wire.hpp) goes out without being built as a tree and
-// serialized again. It replaces the member `key` of the object that `path` names from the
-// result ({"_meta", "otel"} -> result._meta.otel.traces); that member must be there and null
-// (the placeholder), so that the spliced text keeps its place. When the path is missing or the
-// member holds anything else (something replaced it after the text was made: it has the last
-// word), nothing is spliced.
-// `json` must be one well-formed JSON value: it is not checked.
+// serialized again. It is the member that `path` names from the result ({"_meta", "otel",
+// "traces"} -> result._meta.otel.traces; an empty path gets nothing).
+//  - A member at the end of the path that is null (a placeholder) is replaced in place.
+//  - Members of the path that the result lacks are written with the text: in the result after
+//    its first `position` members (its member count when the text was made: the members added
+//    after the text follow it, as they would follow a member set then), first in an object made
+//    after the text. So the usual result, one without _meta, needs no tree.
+//  - A member at the end of the path that holds anything else, or one on the way that is not an
+//    object, was set by someone after the text was made: it has the last word, nothing is
+//    spliced.
+//  - A result that is not an object gets nothing.
+// `json` must be one well-formed JSON value: it is not checked. (Three members only: a Response
+// sits in the stdio reader's queue, whose blocks hold three messages of this size.)
 struct RawMember {
   std::vector<std::string> path;
-  std::string key;
   std::string json;
+  std::size_t position = SIZE_MAX;  // past the result's last member: the end
 };
 
 struct Response {

@@ -51,8 +51,10 @@ class RequestContext {
   const json::object& meta() const;
   const transport::MessageContext& message_context() const { return message_context_; }
   // The protocol version this request is served under (negotiated, or carried by the request:
-  // _meta io.modelcontextprotocol/protocolVersion in 2026-07-28, the HTTP header).
-  std::string protocol_version() const;
+  // _meta io.modelcontextprotocol/protocolVersion in 2026-07-28, the HTTP header). A view of
+  // the request, its transport context or a constant: valid while this context lives (copy it
+  // to keep it longer). Any thread, like the other members.
+  std::string_view protocol_version() const;
   // 2026-07-28 when the request carries its version in _meta (stateless), else 2025-11-25.
   ProtocolRevision revision() const;
   // Who is calling, when the server requires OAuth tokens (mcp/auth.hpp): the verified token's
@@ -139,6 +141,9 @@ class RequestContext {
   std::mutex progress_mutex_;
   double last_progress_ = 0;  // under progress_mutex_
   std::optional<jsonrpc::RawMember> raw_result_;
+  // params._meta, looked up once: the request never changes, and passback, the stateless
+  // dispatch and protocol_version() each read it.
+  const json::object* meta_;
 };
 
 }  // namespace glassbox::mcp
