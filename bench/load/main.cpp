@@ -236,8 +236,8 @@ Summary summarize(const Cell& cell) {
   return summary;
 }
 
-std::string log_path(const Config& config, const Cell& cell, int round) {
-  std::string name = cell.name();
+// The log of one run of a cell, client or server, named after it.
+std::string log_path(const Config& config, std::string name, int round) {
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
   return (config.log_dir / ("logs/" + name + ".round" + std::to_string(round) + ".log")).string();
@@ -317,9 +317,8 @@ std::vector<std::string> http_argv(const Config& config, const Cell& cell, std::
   return server_argv(config, cell, "127.0.0.1:" + std::to_string(port));
 }
 
-Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
+Sample run_stdio_cell(const Config& config, const Cell& cell, const std::string& log) {
   Sample sample;
-  std::string log = log_path(config, cell, round);
   std::remove(log.c_str());
   bool proxy = cell.server == Server::proxy_forward || cell.server == Server::proxy_gateway ||
                cell.server == Server::proxy_sidecar;
@@ -356,7 +355,7 @@ Sample run_stdio_cell(const Config& config, const Cell& cell, int round) {
 
 Sample run_http_cell(const Config& config, const Cell& cell, int round) {
   Sample sample;
-  std::string log = log_path(config, cell, round);
+  std::string log = log_path(config, cell.name(), round);
   std::remove(log.c_str());
   std::uint16_t port = pick_free_port();
   Process server({.argv = http_argv(config, cell, port), .log_path = log});
@@ -517,8 +516,9 @@ int run_comparison(const Config& config, Comparison& comparison) {
       for (Cell& cell : group) order.push_back(&cell);
       if (round % 2 == 1) std::reverse(order.begin(), order.end());
       for (Cell* cell : order) {
-        Sample sample = cell->transport == "http" ? run_http_cell(config, *cell, round)
-                                                  : run_stdio_cell(config, *cell, round);
+        Sample sample = cell->transport == "http"
+                            ? run_http_cell(config, *cell, round)
+                            : run_stdio_cell(config, *cell, log_path(config, cell->name(), round));
         std::cerr << "  round " << round + 1 << "/" << config.rounds << "  " << cell->name()
                   << ": ";
         if (sample.failure.empty()) {
@@ -827,37 +827,20 @@ std::vector<std::string> client_argv(const Config& config, const ClientCell& cel
 }
 
 // The client floor: this program's pipe driver (no MCP library, no JSON parser) calling the
-// echo server the clients call, in the same mode. Its CPU is not sampled (it shares this
-// process), so the table shows none.
-Sample run_client_floor(const Config& config, const ClientCell& cell) {
-  Process server({.argv = {(config.bin_dir / "echo_server").string()}, .pipe_stdio = true});
-  StdioClient client(server);
-  Sample sample;
-  sample.failure = client.handshake();
-  if (sample.failure.empty()) {
-    StdioRunResult result = client.run(
-        {.depth = cell.depth, .warmup_seconds = config.warmup, .seconds = config.seconds});
-    sample = {.calls_per_second = result.calls_per_second,
-              .errors = result.errors,
-              .failure = result.failure};
-  }
-  int status = server.stop();
-  if (sample.failure.empty() && status != 0)
-    sample.failure = "the server exited with " + std::to_string(status) + " at end of input";
-  return sample;
+// echo server the clients call, in the same mode: the stdio table's glassbox cell, run here
+// between the clients. Its CPU is the server's, not a client's, so the table shows none.
+Sample run_client_floor(const Config& config, const ClientCell& cell, int round) {
+  return run_stdio_cell(config, {.transport = "stdio", .mode = cell.mode, .depth = cell.depth},
+                        log_path(config, cell.name(), round));
 }
 
 // Runs one client to its end. calls/s is what the client counted in its measured window; its
 // CPU per call comes from /proc between two samples taken inside that window (the server, a
 // separate process, is not in it); its peak RSS is VmHWM at the second sample.
 Sample run_client_cell(const Config& config, const ClientCell& cell, int round) {
-  if (cell.client == Server::floor) return run_client_floor(config, cell);
+  if (cell.client == Server::floor) return run_client_floor(config, cell, round);
   Sample sample;
-  std::string name = cell.name();
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
-  std::string log =
-      (config.log_dir / ("logs/" + name + ".round" + std::to_string(round) + ".log")).string();
+  std::string log = log_path(config, cell.name(), round);
   std::remove(log.c_str());
   std::string echo_server = (config.bin_dir / "echo_server").string();
   std::optional<Process> server;
@@ -936,7 +919,9 @@ int run_clients(const Config& config, std::vector<ClientCell>& cells) {
       Sample sample = run_client_cell(config, *cell, round);
       std::cerr << "  round " << round + 1 << "/" << config.rounds << "  " << cell->name() << ": ";
       if (sample.failure.empty()) {
-        std::cerr << with_thousands(sample.calls_per_second) << " calls/s, client CPU "
+        std::cerr << with_thousands(sample.calls_per_second)
+                  << (cell->client == Server::floor ? " calls/s, server CPU "
+                                                    : " calls/s, client CPU ")
                   << fixed(sample.cpu_us_per_call, 1) << " µs/call, peak RSS "
                   << megabytes(sample.peak_rss_kb) << " MiB\n";
       } else {
@@ -978,7 +963,7 @@ std::string client_table(const std::vector<ClientCell>& cells) {
     }
     std::string errors = std::to_string(s.errors);
     if (s.failures > 0) errors += " (" + std::to_string(s.failures) + " runs failed)";
-    bool floor = cell.client == Server::floor;  // its CPU and RSS are this program's
+    bool floor = cell.client == Server::floor;  // its CPU and RSS are the server's
     table.add_row({cell.transport, cell.mode, cell.label(),
                    s.valid ? with_thousands(s.calls_per_second) : "failed",
                    floor ? "-" : fixed(s.cpu_us_per_call, 1),
