@@ -54,7 +54,8 @@ std::string format_event(std::string_view data, std::string_view id = {},
                          std::string_view type = {});
 
 // format_event(data, id) made around `data`, which `buffer` holds after its first `room` bytes:
-// the same bytes, without copying `data` when it is one line (a serialized message always is).
+// the same bytes, in `buffer` itself when `data` is one line (a serialized message always is):
+// no second buffer, the data moved down once over the room's unused head.
 // `room` must hold "id: <id>\ndata: " (kEventRoom is enough for any event_id).
 inline constexpr std::size_t kEventRoom = 56;
 void format_event_around(std::string& buffer, std::size_t room, std::string_view id);
