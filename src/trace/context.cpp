@@ -8,6 +8,10 @@
 #include <cstring>
 #include <random>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace glassbox::trace {
 namespace {
 
@@ -157,7 +161,22 @@ std::optional<Id<N>> Id<N>::from_bytes(std::string_view raw) noexcept {
 
 template <std::size_t N>
 void Id<N>::to_hex(char* out) const noexcept {
-  // Two digits per byte from one table: ids are written for every span of every passback.
+  // Ids are written for every span of every passback.
+#if defined(__SSE2__)
+  // Eight bytes at a time: their nibbles side by side, each turned into its digit at once.
+  static_assert(N % 8 == 0);
+  const __m128i low_nibble = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
+  const __m128i zero = _mm_set1_epi8('0'), letters = _mm_set1_epi8('a' - '0' - 10);
+  for (std::size_t i = 0; i < N; i += 8) {
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes_.data() + i));
+    const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), low_nibble);
+    const __m128i nibbles = _mm_unpacklo_epi8(high, _mm_and_si128(bytes, low_nibble));
+    const __m128i digits = _mm_add_epi8(_mm_add_epi8(nibbles, zero),
+                                        _mm_and_si128(_mm_cmpgt_epi8(nibbles, nine), letters));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * i), digits);
+  }
+#else
+  // Two digits per byte from one table.
   static constexpr auto kPairs = [] {
     std::array<char, 512> t{};
     for (int b = 0; b < 256; ++b) {
@@ -167,6 +186,7 @@ void Id<N>::to_hex(char* out) const noexcept {
     return t;
   }();
   for (std::size_t i = 0; i < N; ++i) std::memcpy(out + 2 * i, &kPairs[2 * bytes_[i]], 2);
+#endif
 }
 
 template <std::size_t N>

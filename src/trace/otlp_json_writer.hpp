@@ -11,6 +11,7 @@
 #include "glassbox/trace/otlp.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -19,6 +20,10 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace glassbox::trace::otlp_json {
 
@@ -72,20 +77,29 @@ class JsonWriter {
   }
   void str(std::string_view s) {
     ensure(s.size() * 6 + 2);  // every byte escaped as \u00XX at worst
-    char* p = at_;
-    *p++ = '"';
-    // Most strings (keys, names, ids) need no escape at all: one copy.
-    const std::size_t plain = plain_prefix(s);
-    if (plain == s.size()) {
-      if (s.size() <= 16) {
-        copy_short(p, s.data(), s.size());
-      } else {
-        std::memcpy(p, s.data(), s.size());
-      }
+    at_ = put_str(at_, s);
+  }
+  // `s` as a JSON string at `p` (room for 6 * size + 2 bytes checked by the caller), the end
+  // returned.
+  [[gnu::always_inline]] static char* put_str(char* p, std::string_view s) {
+    // Most strings (keys, names, values) are short and need no escape at all: one copy.
+    if (s.size() <= 16 && s.size() >= 4 && !short_needs_escape(s)) {
+      *p++ = '"';
+      copy_short(p, s.data(), s.size());
       p += s.size();
       *p++ = '"';
-      at_ = p;
-      return;
+      return p;
+    }
+    return put_any_str(p, s);
+  }
+  [[gnu::noinline]] static char* put_any_str(char* p, std::string_view s) {
+    *p++ = '"';
+    const std::size_t plain = plain_prefix(s);
+    if (plain == s.size()) {
+      std::memcpy(p, s.data(), s.size());
+      p += s.size();
+      *p++ = '"';
+      return p;
     }
     std::size_t start = 0;
     for (std::size_t i = plain; i < s.size(); ++i) {
@@ -128,7 +142,33 @@ class JsonWriter {
     std::memcpy(p, s.data() + start, s.size() - start);
     p += s.size() - start;
     *p++ = '"';
-    at_ = p;
+    return p;
+  }
+  // The bytes of a string of 4 to 16 bytes, as two words that may overlap: whether one of them
+  // is a control byte, quote or backslash (may say yes for a clean one, never the reverse).
+  static bool short_needs_escape(std::string_view s) noexcept {
+    std::uint64_t head, tail;
+    if (s.size() >= 8) {
+      std::memcpy(&head, s.data(), 8);
+      std::memcpy(&tail, s.data() + s.size() - 8, 8);
+    } else {
+      std::uint32_t h, t;
+      std::memcpy(&h, s.data(), 4);
+      std::memcpy(&t, s.data() + s.size() - 4, 4);
+      head = h | (std::uint64_t{t} << 32);
+      tail = head;
+    }
+#if defined(__SSE2__)
+    // Both words at once: sixteen bytes compared with a quote, a backslash and 0x1F.
+    const __m128i x = _mm_set_epi64x(static_cast<long long>(tail), static_cast<long long>(head));
+    const __m128i control = _mm_set1_epi8(0x1f);
+    const __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, control), control),
+                                      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+    return _mm_movemask_epi8(hits) != 0;
+#else
+    return (special_bytes(head) | special_bytes(tail)) != 0;
+#endif
   }
   // Copies n <= 16 bytes with fixed-size moves (two that may overlap) instead of a call to
   // memcpy: most keys, names and values are that short.
@@ -153,29 +193,31 @@ class JsonWriter {
     }
   }
 
+  // The high bit of each byte of `x` that is below 0x20, a quote or a backslash, and maybe of
+  // some others after one of those (the classic "has less" test: it may flag a clean word,
+  // which then goes through the byte loop; never the reverse).
+  static std::uint64_t special_bytes(std::uint64_t x) noexcept {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    const std::uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+    return (((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
+            ((backslash - kOnes) & ~backslash)) &
+           kHigh;
+  }
+
   // The length of the start of `s` that JSON takes as it is (no control byte, quote or
   // backslash), checked eight bytes at a time.
   static std::size_t plain_prefix(std::string_view s) noexcept {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-    // Some byte below 0x20, or some byte zero after the xor (the classic "has less" test; it
-    // may flag a clean word, which then goes through the byte loop below: never the reverse).
-    auto flagged = [](std::uint64_t x) {
-      const std::uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
-      const std::uint64_t hit = ((x - kOnes * 0x20) & ~x) | ((quote - kOnes) & ~quote) |
-                                ((backslash - kOnes) & ~backslash);
-      return (hit & kHigh) != 0;
-    };
     std::size_t i = 0;
     for (; i + 8 <= s.size(); i += 8) {
       std::uint64_t x;
       std::memcpy(&x, s.data() + i, 8);
-      if (flagged(x)) break;
+      if (special_bytes(x)) break;
     }
     if (i < s.size() && i + 8 > s.size() && s.size() >= 8) {
       // The last 1 to 7 bytes: the word ending the string (overlapping the last one checked).
       std::uint64_t x;
       std::memcpy(&x, s.data() + s.size() - 8, 8);
-      if (!flagged(x)) return s.size();
+      if (!special_bytes(x)) return s.size();
     }
     for (; i < s.size(); ++i) {
       const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -228,25 +270,36 @@ class JsonWriter {
       return std::to_chars(out, out + 32, v).ptr;
     }
   }
-  // Exactly eight digits of `v` (below 10^8), leading zeros kept.
+  // Exactly eight digits of `v` (below 10^8), leading zeros kept: split in lanes of one word
+  // (two of four digits, four of two, eight of one), each lane's quotient and remainder found
+  // at once by a multiply and shift that divides exactly in that range.
   static char* eight_digits(char* out, std::uint32_t v) noexcept {
-    static constexpr char kPairs[] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
-    const std::uint32_t high = v / 10000, low = v % 10000;
-    std::memcpy(out, kPairs + 2 * (high / 100), 2);
-    std::memcpy(out + 2, kPairs + 2 * (high % 100), 2);
-    std::memcpy(out + 4, kPairs + 2 * (low / 100), 2);
-    std::memcpy(out + 6, kPairs + 2 * (low % 100), 2);
+    const std::uint64_t fours = (v / 10000) | (std::uint64_t{v % 10000} << 32);
+    const std::uint64_t hundreds = ((fours * 10486) >> 20) & 0x0000007F0000007Full;  // /100
+    const std::uint64_t twos = hundreds | ((fours - hundreds * 100) << 16);
+    const std::uint64_t tens = ((twos * 103) >> 10) & 0x000F000F000F000Full;  // /10
+    std::uint64_t digits = (tens | ((twos - tens * 10) << 8)) | 0x3030303030303030ull;
+    if constexpr (std::endian::native == std::endian::big) digits = __builtin_bswap64(digits);
+    std::memcpy(out, &digits, 8);
     return out + 8;
   }
   template <std::size_t N>
   void id(const Id<N>& id) {
     ensure(2 * N + 2);
-    at_[0] = at_[2 * N + 1] = '"';
-    id.to_hex(at_ + 1);
-    at_ += 2 * N + 2;
+    at_ = put_id(at_, id);
+  }
+  // "<hex>" at `p` (2 * N + 2 bytes), the end returned.
+  template <std::size_t N>
+  static char* put_id(char* p, const Id<N>& id) noexcept {
+    p[0] = p[2 * N + 1] = '"';
+    id.to_hex(p + 1);
+    return p + 2 * N + 2;
+  }
+  // The constant `s` at `p` (a copy of known size: a few moves), the end returned.
+  template <std::size_t N>
+  [[gnu::always_inline]] static char* lit(char* p, const char (&s)[N]) noexcept {
+    std::memcpy(p, s, N - 1);
+    return p + N - 1;
   }
 
   void any_value(const AttributeValue& value) {
@@ -294,12 +347,33 @@ class JsonWriter {
   void attributes(const Attributes& attributes) {
     put('[');
     for (std::size_t i = 0; i < attributes.size(); ++i) {
-      if (i) put(',');
-      raw(R"({"key":)");
-      str(attributes[i].key);
-      raw(R"(,"value":)");
-      any_value(attributes[i].value);
-      put('}');
+      const KeyValue& kv = attributes[i];
+      // A string, integer or boolean value (nearly all of them) goes in the same room as its
+      // key, made once; any other through any_value.
+      const auto* text = std::get_if<std::string>(&kv.value.value);
+      ensure(kAttributeRoom + 6 * (kv.key.size() + (text ? text->size() : 0)));
+      char* p = at_;
+      if (i) *p++ = ',';
+      p = lit(p, R"({"key":)");
+      p = put_str(p, kv.key);
+      p = lit(p, R"(,"value":)");
+      if (text) {
+        p = lit(p, R"({"stringValue":)");
+        p = put_str(p, *text);
+        p = lit(p, "}}");
+      } else if (const auto* n = std::get_if<std::int64_t>(&kv.value.value)) {
+        p = lit(p, R"({"intValue":")");
+        p = decimal(p, *n);
+        p = lit(p, R"("}})");
+      } else if (const auto* b = std::get_if<bool>(&kv.value.value)) {
+        p = *b ? lit(p, R"({"boolValue":true}})") : lit(p, R"({"boolValue":false}})");
+      } else {
+        at_ = p;
+        any_value(kv.value);
+        put('}');
+        continue;
+      }
+      at_ = p;
     }
     put(']');
   }
@@ -325,26 +399,31 @@ class JsonWriter {
   }
 
   void span(const SpanData& s) {
-    raw(R"({"traceId":)");
-    id(s.trace_id);
-    raw(R"(,"spanId":)");
-    id(s.span_id);
+    // The members up to the attributes in one room made once, the status in another.
+    ensure(kSpanHeadRoom + 6 * (s.trace_state.size() + s.name.size()));
+    char* p = at_;
+    p = lit(p, R"({"traceId":)");
+    p = put_id(p, s.trace_id);
+    p = lit(p, R"(,"spanId":)");
+    p = put_id(p, s.span_id);
     if (!s.trace_state.empty()) {
-      raw(R"(,"traceState":)");
-      str(s.trace_state);
+      p = lit(p, R"(,"traceState":)");
+      p = put_str(p, s.trace_state);
     }
     if (s.parent_span_id.is_valid()) {
-      raw(R"(,"parentSpanId":)");
-      id(s.parent_span_id);
+      p = lit(p, R"(,"parentSpanId":)");
+      p = put_id(p, s.parent_span_id);
     }
-    raw(R"(,"name":)");
-    str(s.name);
-    raw(R"(,"kind":)");
-    number(static_cast<int>(s.kind));
-    raw(R"(,"startTimeUnixNano":)");
-    quoted_number(s.start_time_unix_nano);
-    raw(R"(,"endTimeUnixNano":)");
-    quoted_number(s.end_time_unix_nano);
+    p = lit(p, R"(,"name":)");
+    p = put_str(p, s.name);
+    p = lit(p, R"(,"kind":)");
+    p = decimal(p, static_cast<int>(s.kind));
+    p = lit(p, R"(,"startTimeUnixNano":")");
+    p = decimal(p, s.start_time_unix_nano);
+    p = lit(p, R"(","endTimeUnixNano":")");
+    p = decimal(p, s.end_time_unix_nano);
+    *p++ = '"';
+    at_ = p;
     attributes_member(s.attributes, s.dropped_attributes_count);
     if (!s.events.empty()) {
       raw(R"(,"events":)");
@@ -374,15 +453,16 @@ class JsonWriter {
       });
     }
     count("droppedLinksCount", s.dropped_links_count);
-    raw(R"(,"status":{)");
+    ensure(kStatusRoom + 6 * s.status_message.size());
+    p = lit(at_, R"(,"status":{)");
     if (!s.status_message.empty()) {
-      raw(R"("message":)");
-      str(s.status_message);
-      put(',');
+      p = lit(p, R"("message":)");
+      p = put_str(p, s.status_message);
+      *p++ = ',';
     }
-    raw(R"("code":)");
-    number(static_cast<int>(s.status_code));
-    raw("}}");
+    p = lit(p, R"("code":)");
+    p = decimal(p, static_cast<int>(s.status_code));
+    at_ = lit(p, "}}");
   }
 
   void count(std::string_view name, std::uint32_t n) {
@@ -459,6 +539,11 @@ class JsonWriter {
     at_ = buf_.data() + used;
     end_ = buf_.data() + buf_.size();
   }
+
+  // Worst cases of what span() and attributes() write in one room, beside their strings'
+  // 6 bytes per byte: a span's members up to its attributes (ids, two quoted timestamps, kind,
+  // the names of the members), its status, and an attribute with a scalar value.
+  static constexpr std::size_t kSpanHeadRoom = 320, kStatusRoom = 64, kAttributeRoom = 64;
 
   std::string buf_;
   char* at_ = nullptr;
