@@ -1,11 +1,17 @@
 #include "glassbox/jsonrpc/message.hpp"
+#include "json/spare_text.hpp"
 #include "jsonrpc/serialize_append.hpp"
 
 #include <boost/json/serializer.hpp>
 
 #include <algorithm>
+#include <cstring>
 
 namespace glassbox::jsonrpc {
+
+RawText::~RawText() {
+  json::give_back_spare_text(std::move(*this));
+}
 
 std::string to_string(const Id& id) {
   if (const auto* i = std::get_if<std::int64_t>(&id)) return std::to_string(*i);
@@ -132,6 +138,20 @@ void append_json(std::string& out, const json::value& v) {
 }
 
 void append_key(std::string& out, std::string_view key) {
+  // A key that JSON takes as it is (every key of a passback path; most of any result) is copied
+  // between its quotes; one that needs an escape goes through the serializer.
+  if (std::none_of(key.begin(), key.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+      })) {
+    const std::size_t used = out.size();
+    out.resize(used + key.size() + 3);
+    char* p = out.data() + used;
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    p[key.size()] = '"';
+    p[key.size() + 1] = ':';
+    return;
+  }
   boost::json::serializer serializer;
   serializer.reset(key);
   char buf[256];

@@ -4,6 +4,7 @@
 
 #include "glassbox/trace/otlp.hpp"
 
+#include "json/spare_text.hpp"
 #include "trace/otlp_json_writer.hpp"
 #include "trace/redaction.hpp"
 #include "trace/span_pool.hpp"
@@ -23,12 +24,6 @@ using redaction::KeyHash;
 using redaction::mask_secrets;
 using redaction::split_words;
 using redaction::words_contain;
-
-// Each thread's writing room for curation, kept at its full size between calls: the text is
-// written into it and copied out at its exact size, so once warm a call neither zero-fills nor
-// regrows a buffer. A room grown past kCurationRoomKept (a rare huge bound) is not kept.
-constexpr std::size_t kCurationRoomKept = 256 * 1024;
-thread_local std::string t_curation_room;
 
 // ---- curation --------------------------------------------------------------------------------
 
@@ -421,8 +416,13 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   // text itself (resource, scope, framing and spans), each span measured as it is written and
   // taken back when it does not fit.
   Curator curator(options, report);
-  otlp_json::JsonWriter w{std::exchange(t_curation_room, {}), otlp_json::JsonWriter::ReuseRoom{}};
-  w.reserve(512 + order.size() * 640);
+  // Room for the passback framing and policy report appended next (a second allocation and
+  // copy of the whole text otherwise).
+  constexpr std::size_t kTail = 256;
+  // Written into a spare text of this thread: the answer that carries it gives its room back
+  // when it is gone (jsonrpc::RawText), so a warm call makes no large allocation.
+  otlp_json::JsonWriter w{json::take_spare_text(512 + order.size() * 640 + kTail),
+                          otlp_json::JsonWriter::ReuseRoom{}};
   w.raw(head_text(resource, scope));
   constexpr std::string_view kClose = "]}]}]}";
   std::size_t bytes = w.size() + kClose.size();
@@ -468,16 +468,9 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   report.dropped_span_count = total - kept;
   (void)over_count;
   if (report_out) *report_out = std::move(report);
-  // Room for the passback framing and policy report appended next (a second allocation and
-  // copy of the whole text otherwise).
-  constexpr std::size_t kTail = 256;
-  std::string text;
-  text.reserve(w.size() + kTail);
-  text.assign(w.view());
-  std::string room = w.release();
-  if (room.size() <= kCurationRoomKept) t_curation_room = std::move(room);
+  w.reserve(kTail);
   span_pool::give_back(spans);  // the next request's spans reuse their storage
-  return text;
+  return w.take();
 }
 
 json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,

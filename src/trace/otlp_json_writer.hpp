@@ -30,7 +30,7 @@ namespace glassbox::trace::otlp_json {
 class JsonWriter {
  public:
   explicit JsonWriter(std::string start = {}) : JsonWriter(std::move(start), start_of_text) {}
-  // Writes from the first byte of `room` (a buffer from release()), overwriting what it holds.
+  // Writes from the first byte of `room` (json::take_spare_text's), overwriting what it holds.
   struct ReuseRoom {};
   JsonWriter(std::string room, ReuseRoom) : JsonWriter(std::move(room), 0) {}
   JsonWriter(const JsonWriter&) = delete;
@@ -52,12 +52,6 @@ class JsonWriter {
   void reserve(std::size_t n) { ensure(n); }
   // The text written so far (valid until the next write).
   std::string_view view() const noexcept { return {buf_.data(), size()}; }
-  // The whole buffer at its full size, leaving the writer empty: a later writer given it
-  // writes into that room without zero-filling or growing it again.
-  std::string release() {
-    at_ = end_ = nullptr;
-    return std::move(buf_);
-  }
   // The text, leaving the writer empty.
   std::string take() {
     buf_.resize(size());

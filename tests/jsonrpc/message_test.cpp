@@ -1,6 +1,11 @@
 #include "glassbox/jsonrpc/message.hpp"
 
+#include "json/spare_text.hpp"
+
 #include <gtest/gtest.h>
+
+#include <optional>
+#include <thread>
 
 namespace glassbox::jsonrpc {
 namespace {
@@ -166,6 +171,28 @@ TEST(MessageSerialize, RawMemberWhoseMemberIsTakenIsLeftOut) {
             R"({"jsonrpc":"2.0","id":5,"result":{"a\"b":{"t\n":true}}})");
   EXPECT_EQ(serialize(Response{Id{5}, json::object{}, quoted}),
             R"({"jsonrpc":"2.0","id":5,"result":{"a\"b":{"t\n":true}}})");
+}
+
+// A raw member's text gives its room back to its thread's spare texts when the message holding it
+// is gone (the next passback payload is written there); a copy of the message has a text of its
+// own, and moving one moves the text without giving anything back.
+TEST(MessageSerialize, RawTextGivesItsRoomBackWhenTheMessageIsGone) {
+  std::thread([] {
+    std::string payload = json::take_spare_text(4096);
+    payload.assign(R"({"spans":[)" + std::string(3000, ' ') + "]}");
+    const char* room = payload.data();
+    std::optional<Response> response{
+        Response{Id{1}, json::object{}, RawMember{{"traces"}, std::move(payload)}}};
+    EXPECT_EQ(response->raw->json.data(), room);
+    Response copy = *response;
+    EXPECT_NE(copy.raw->json.data(), room);
+    Response moved = std::move(*response);
+    response.reset();
+    EXPECT_EQ(moved.raw->json.data(), room);
+    EXPECT_EQ(serialize(moved), serialize(copy));
+    { Response gone = std::move(moved); }
+    EXPECT_EQ(json::take_spare_text(100).data(), room);
+  }).join();
 }
 
 TEST(Id, ToString) {

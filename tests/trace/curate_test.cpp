@@ -4,6 +4,7 @@
 
 #include "glassbox/trace/otlp.hpp"
 #include "glassbox/trace/tracer.hpp"
+#include "json/spare_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -444,8 +445,9 @@ TEST(CurateTest, ByteBoundIsExactOnTheText) {
   EXPECT_EQ(previous_kept, 17u);  // the whole tree: 5 spans and 12 children (not the stray)
 }
 
-// Curation writes into a room each thread keeps between calls: a small text after a large one,
-// on the same thread, is the same text a fresh thread writes (nothing of the earlier text shows).
+// Curation writes into a spare text of its thread (json::take_spare_text): a small text written
+// in the room of a large one given back is the same text a fresh thread writes (nothing of the
+// earlier text shows).
 TEST(CurateTest, ReusedRoomGivesTheSameTextAsAFreshThread) {
   Tree big;
   for (int i = 0; i < 30; ++i)
@@ -458,8 +460,11 @@ TEST(CurateTest, ReusedRoomGivesTheSameTextAsAFreshThread) {
     fresh = curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole);
   }).join();
   std::string large = curate_to_otlp_json_string(big.spans, big.root, resource(), {}, whole);
-  std::string reused = curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole);
   ASSERT_GT(large.size(), 3 * fresh.size());
+  const char* room = large.data();
+  json::give_back_spare_text(std::move(large));
+  std::string reused = curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole);
+  EXPECT_EQ(reused.data(), room);
   EXPECT_EQ(reused, fresh);
   EXPECT_EQ(curate_to_otlp_json_string(small.spans, small.root, resource(), {}, whole), fresh);
 }

@@ -56,6 +56,21 @@ struct Notification {
   json::value params;
 };
 
+// The text of a RawMember: a std::string whose room, when it is destroyed, goes back to the
+// thread's spare texts (src/json/spare_text.hpp), for the next payload to be written in without
+// a large allocation of its own.
+class RawText : public std::string {
+ public:
+  using std::string::string;
+  using std::string::operator=;
+  RawText(std::string text) noexcept : std::string(std::move(text)) {}
+  RawText(const RawText&) = default;
+  RawText(RawText&&) noexcept = default;
+  RawText& operator=(const RawText&) = default;
+  RawText& operator=(RawText&&) noexcept = default;
+  ~RawText();
+};
+
 // A member of a result written as JSON text, as it is: a payload made by a direct writer
 // (passback's spans, src/mcp/passback_wire.hpp) goes out without being built as a tree and
 // serialized again. It is the member that `path` names from the result ({"_meta", "otel",
@@ -73,7 +88,7 @@ struct Notification {
 // sits in the stdio reader's queue, whose blocks hold three messages of this size.)
 struct RawMember {
   std::vector<std::string> path;
-  std::string json;
+  RawText json;
   std::size_t position = SIZE_MAX;  // past the result's last member: the end
 };
 
