@@ -69,25 +69,38 @@ class Curator {
   }
 
   bool value_denied(std::string_view key, std::string_view value) const {
-    // Only the part that could leave matters, plus a margin for a secret cut at the boundary.
-    std::string_view scanned = value.substr(0, options_.max_attribute_value_length + 4096);
-    if (options_.redaction.default_rules && looks_like_credential(scanned)) return true;
-    for (const auto& re : options_.redaction.deny_values) {
-      if (std::regex_search(scanned.begin(), scanned.end(), re)) return true;
-    }
-    if (options_.redaction.predicate && options_.redaction.predicate(key, scanned)) return true;
-    return false;
+    return value_verdict(key, value).denied;
   }
 
-  // Masks the secret parts of a text (URL passwords, key=value secrets), on what could leave.
-  bool mask(std::string& s) {
-    if (!options_.redaction.default_rules) return false;
+  // What the value rules say of a string value, span name, event name or status message: denied
+  // whole, or maybe holding a secret to mask (a ':' or a '=' for mask_secrets to look at). The
+  // built-in rules' verdict comes from one look-up of the text (redaction::inspect_text).
+  struct ValueVerdict {
+    bool denied = false;
+    bool maskable = false;
+  };
+  ValueVerdict value_verdict(std::string_view key, std::string_view value) const {
+    // Only the part that could leave matters, plus a margin for a secret cut at the boundary.
+    std::string_view scanned = value.substr(0, options_.max_attribute_value_length + 4096);
+    ValueVerdict verdict;
+    if (options_.redaction.default_rules) {
+      const redaction::TextVerdict built_in = redaction::inspect_text(scanned);
+      if (built_in.credential) return {.denied = true};
+      verdict.maskable = built_in.maskable;
+    }
+    for (const auto& re : options_.redaction.deny_values) {
+      if (std::regex_search(scanned.begin(), scanned.end(), re)) return {.denied = true};
+    }
+    if (options_.redaction.predicate && options_.redaction.predicate(key, scanned))
+      return {.denied = true};
+    return verdict;
+  }
+
+  // Masks the secret parts of a text (URL passwords, key=value secrets), on what could leave;
+  // `verdict` is value_verdict's for it.
+  bool mask(std::string& s, const ValueVerdict& verdict) {
+    if (!verdict.maskable) return false;
     utf8_cut(s, options_.max_attribute_value_length + 4096);
-    // Both shapes mask_secrets masks hang on a ':' or a '=': most texts have neither, and are
-    // let through here without building its key rule.
-    if (std::memchr(s.data(), ':', s.size()) == nullptr &&
-        std::memchr(s.data(), '=', s.size()) == nullptr)
-      return false;
     std::optional<std::string> masked =
         mask_secrets(s, options_.redaction.replacement,
                      [this](std::string_view key) { return key_denied_ignoring_allowlist(key); });
@@ -100,23 +113,25 @@ class Curator {
   // A span name, event name or status message: the value rules, whole or in part (S11).
   void text(std::string& s, std::string_view key) {
     if (s.empty()) return;
-    if (value_denied(key, s)) {
+    const ValueVerdict verdict = value_verdict(key, s);
+    if (verdict.denied) {
       s = options_.redaction.replacement;
       ++report_.redacted_attribute_count;
       return;
     }
-    mask(s);
+    mask(s, verdict);
     utf8_cut(s, options_.max_attribute_value_length);
   }
 
   // Redacts and bounds one value (recursively); `top` is the attribute key.
   void value(std::string_view key, AttributeValue& v, std::size_t depth) {
     if (auto* s = std::get_if<std::string>(&v.value)) {
-      if (value_denied(key, *s)) {
+      const ValueVerdict verdict = value_verdict(key, *s);
+      if (verdict.denied) {
         redact(v);
         return;
       }
-      mask(*s);
+      mask(*s, verdict);
       if (s->size() > options_.max_attribute_value_length) {
         utf8_cut(*s, options_.max_attribute_value_length);
         ++report_.truncated_attribute_count;

@@ -32,15 +32,14 @@ class VerdictCache {
   static constexpr std::size_t kMaxText = 31;
 
   // The verdict remembered for `text`, or nullopt.
-  std::optional<bool> find(std::string_view text) const noexcept {
+  std::optional<std::uint8_t> find(std::string_view text) const noexcept {
     if (text.size() > kMaxText) return std::nullopt;
     const Slot& slot = slots_[index(text)];
-    if (slot.size != text.size() ||
-        (!text.empty() && std::memcmp(slot.bytes.data(), text.data(), text.size()) != 0))
+    if (slot.size != text.size() || !same_bytes(slot.bytes.data(), text.data(), text.size()))
       return std::nullopt;
     return slot.verdict;
   }
-  void put(std::string_view text, bool verdict) noexcept {
+  void put(std::string_view text, std::uint8_t verdict) noexcept {
     if (text.size() > kMaxText) return;
     Slot& slot = slots_[index(text)];
     if (!text.empty()) std::memcpy(slot.bytes.data(), text.data(), text.size());
@@ -53,16 +52,51 @@ class VerdictCache {
   struct Slot {
     std::array<char, kMaxText> bytes{};
     std::uint8_t size = 0xFF;  // empty (no text is that long)
-    bool verdict = false;
+    std::uint8_t verdict = 0;
   };
-  static std::size_t index(std::string_view text) noexcept {
-    std::uint64_t head = 0, tail = 0;
-    if (text.size() >= 8) {
-      std::memcpy(&head, text.data(), 8);
-      std::memcpy(&tail, text.data() + text.size() - 8, 8);
-    } else if (!text.empty()) {
-      std::memcpy(&head, text.data(), text.size());
+  // The first and last eight bytes of `text` (fewer, zero-extended, when it is shorter), read
+  // with fixed-size loads that may overlap (no call to memcpy for a few bytes).
+  static void head_and_tail(const char* text, std::size_t n, std::uint64_t& head,
+                            std::uint64_t& tail) noexcept {
+    if (n >= 8) {
+      std::memcpy(&head, text, 8);
+      std::memcpy(&tail, text + n - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t h, t;
+      std::memcpy(&h, text, 4);
+      std::memcpy(&t, text + n - 4, 4);
+      head = h;
+      tail = t;
+    } else {
+      head = n == 0 ? 0
+                    : static_cast<unsigned char>(text[0]) |
+                          static_cast<std::uint64_t>(static_cast<unsigned char>(text[n / 2])) << 8 |
+                          static_cast<std::uint64_t>(static_cast<unsigned char>(text[n - 1])) << 16;
+      tail = 0;
     }
+  }
+  // Whether the `n` (at most kMaxText) bytes at `a` and `b` are the same: eight at a time, the
+  // last word overlapping the one before it.
+  static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    if (n < 8) {
+      std::uint64_t ha, ta, hb, tb;
+      head_and_tail(a, n, ha, ta);
+      head_and_tail(b, n, hb, tb);
+      return ha == hb && ta == tb;
+    }
+    std::uint64_t x, y, diff = 0;
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      diff |= x ^ y;
+    }
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return (diff | (x ^ y)) == 0;
+  }
+  static std::size_t index(std::string_view text) noexcept {
+    std::uint64_t head, tail;
+    head_and_tail(text.data(), text.size(), head, tail);
     std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ text.size();
     return static_cast<std::size_t>(h >> 58);  // the top 6 bits: kSlots = 64
   }
@@ -152,7 +186,7 @@ const std::vector<std::vector<std::string>>& default_key_patterns() {
 // each thread remembers its verdicts (bounded) instead of splitting words again.
 bool key_denied_by_default_rules(std::string_view key) {
   thread_local VerdictCache recent;
-  if (std::optional<bool> verdict = recent.find(key)) return *verdict;
+  if (std::optional<std::uint8_t> verdict = recent.find(key)) return *verdict != 0;
   thread_local std::unordered_map<std::string, bool, KeyHash, std::equal_to<>> verdicts;
   if (auto it = verdicts.find(key); it != verdicts.end()) {
     recent.put(key, it->second);
@@ -429,12 +463,26 @@ std::optional<std::string> mask_secrets(std::string_view text, std::string_view 
 
 }  // namespace redaction
 
+namespace redaction {
+
+TextVerdict inspect_text(std::string_view text) {
+  enum : std::uint8_t { kCredential = 1, kMaskable = 2 };
+  thread_local VerdictCache recent;
+  std::optional<std::uint8_t> verdict = recent.find(text);
+  if (!verdict) {
+    const bool maskable = std::memchr(text.data(), ':', text.size()) != nullptr ||
+                          std::memchr(text.data(), '=', text.size()) != nullptr;
+    verdict = static_cast<std::uint8_t>((scan_for_credential(text) ? kCredential : 0) |
+                                        (maskable ? kMaskable : 0));
+    recent.put(text, *verdict);
+  }
+  return {.credential = (*verdict & kCredential) != 0, .maskable = (*verdict & kMaskable) != 0};
+}
+
+}  // namespace redaction
+
 bool looks_like_credential(std::string_view text) {
-  thread_local redaction::VerdictCache recent;
-  if (std::optional<bool> verdict = recent.find(text)) return *verdict;
-  const bool credential = redaction::scan_for_credential(text);
-  recent.put(text, credential);
-  return credential;
+  return redaction::inspect_text(text).credential;
 }
 
 }  // namespace glassbox::trace

@@ -30,6 +30,15 @@ struct KeyHash {
 // a word pattern that names a secret (password, token, api key, ...).
 bool key_denied_by_default_rules(std::string_view key);
 
+// What the built-in value rules say of a text (remembered per thread for short ones, which spans
+// repeat from request to request): whether it looks like a credential (looks_like_credential),
+// and whether it holds a ':' or a '=', on which any secret mask_secrets masks hangs.
+struct TextVerdict {
+  bool credential = false;
+  bool maskable = false;
+};
+TextVerdict inspect_text(std::string_view text);
+
 // Masks the value after every key inside `text` that names a secret (`password=...`,
 // `?access_token=...&`, `AccountKey=...;`, `"api_key": ...`), judged by `key_denied`. nullopt
 // when nothing was masked.
