@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <memory_resource>
 #include <unordered_map>
@@ -307,20 +308,26 @@ json::object CurationReport::to_json() const {
 }
 
 void CurationReport::append_json(std::string& out) const {
-  otlp_json::JsonWriter w{std::move(out)};
-  w.raw(detailed ? R"({"detailed":true)" : R"({"detailed":false)");
-  w.raw(R"(,"droppedSpanCount":)");
-  w.number(dropped_span_count);
-  w.raw(R"(,"redactedAttributeCount":)");
-  w.number(redacted_attribute_count);
-  w.raw(R"(,"truncatedAttributeCount":)");
-  w.number(truncated_attribute_count);
+  // Appended in place: `out` is the curated text, with room left for this (no writer of its own,
+  // which would size the whole room and take it back).
+  char digits[24];
+  auto number = [&](std::size_t n) {
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  };
+  out += detailed ? R"({"detailed":true)" : R"({"detailed":false)";
+  out += R"(,"droppedSpanCount":)";
+  number(dropped_span_count);
+  out += R"(,"redactedAttributeCount":)";
+  number(redacted_attribute_count);
+  out += R"(,"truncatedAttributeCount":)";
+  number(truncated_attribute_count);
   if (!reason.empty()) {
-    w.raw(R"(,"reason":)");
-    w.str(reason);
+    out += R"(,"reason":)";
+    const std::size_t used = out.size();
+    out.resize(used + reason.size() * 6 + 2);  // every byte escaped at worst
+    out.resize(otlp_json::JsonWriter::put_str(out.data() + used, reason) - out.data());
   }
-  w.put('}');
-  out = w.take();
+  out += '}';
 }
 
 std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
