@@ -6,7 +6,7 @@
 namespace glassbox::json {
 namespace {
 
-constexpr std::size_t kMinKept = 1024, kMaxKept = 256 * 1024, kKept = 4;
+constexpr std::size_t kMinKept = 1024, kMaxKept = 64 * 1024, kKept = 4;
 
 // Set when this thread's spares are gone (at its exit): a text destroyed after them is freed.
 thread_local bool t_spares_gone = false;

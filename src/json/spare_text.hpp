@@ -17,8 +17,8 @@ namespace glassbox::json {
 // then zero-fills only the room past them).
 std::string take_spare_text(std::size_t capacity);
 
-// Keeps the room of `text` for a later take_spare_text on this thread (a few, each between 1 kB
-// and 256 kB); a smaller or larger one, or one more, is freed.
+// Keeps the room of `text` for a later take_spare_text on this thread (four, each between 1 kB
+// and 64 kB: 256 kB a thread at most); a smaller or larger one, or one more, is freed.
 void give_back_spare_text(std::string&& text) noexcept;
 
 }  // namespace glassbox::json
