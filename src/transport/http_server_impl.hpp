@@ -98,6 +98,12 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
     net::post(io_, std::move(fn));
     return true;
   }
+  bool post_drain(std::shared_ptr<HttpSession> session) override {
+    std::lock_guard lock(state_mutex_);
+    if (io_finished_) return false;
+    net::post(io_, [session = std::move(session)] { session->drain(); });
+    return true;
+  }
   void forget_session(const std::string& id) override { sessions_.forget(id); }
   InlineWatch& inline_watch() override { return inline_; }
 

@@ -517,6 +517,74 @@ TEST_F(HttpServerTest, StatelessModeServesEachPostWithAFreshSession) {
   EXPECT_EQ(c.request("DELETE", "/mcp", {}).status, 405);
 }
 
+TEST_F(HttpServerTest, AStatelessRequestsOwnStreamCarriesItsMessagesUntilItsAnswerOnly) {
+  // A one-shot session keeps its request's stream outside the session's tables: it must still
+  // be found by the request's id (related messages, close_sse_stream), take unrelated messages
+  // while the request runs, and be gone once the answer is in it.
+  HttpServerOptions options;
+  options.stateless = true;
+  start(options);
+  RawClient c(port());
+  c.send("POST", "/mcp", post_headers(), call(9, "hold"));
+  ASSERT_EQ(c.read(0).status, 200);
+  ASSERT_TRUE(sessions_.wait_received(1));
+  auto t = sessions_.transports()[0];
+  jsonrpc::Id nine{std::int64_t{9}};
+  ASSERT_TRUE(t->send(jsonrpc::Notification{"notifications/progress", json::object{{"step", 1}}},
+                      SendOptions{nine}));
+  ASSERT_TRUE(t->send(jsonrpc::Notification{"notifications/message", json::object{{"step", 2}}}));
+  EXPECT_FALSE(close_sse_stream(*t, jsonrpc::Id{std::int64_t{8}}));  // no such request
+  sessions_.release();
+  auto r = c.more();
+  EXPECT_TRUE(r.ended);
+  ASSERT_EQ(r.events.size(), 3u);
+  EXPECT_EQ(data_of(r.events[0]).at("params").at("step").as_int64(), 1);
+  EXPECT_EQ(data_of(r.events[1]).at("params").at("step").as_int64(), 2);
+  EXPECT_EQ(data_of(r.events[2]).at("id").as_int64(), 9);
+  // Answered: the stream is no longer the request's, and nothing more reaches the connection.
+  EXPECT_FALSE(close_sse_stream(*t, nine));
+  t->send(jsonrpc::Notification{"notifications/progress", json::object{{"step", 3}}},
+          SendOptions{nine});
+  EXPECT_TRUE(sessions_.wait_closed(1));
+  r = c.request("POST", "/mcp", post_headers(), call(10, "echo"));  // the connection is fine
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(data_of(r.events[0]).at("id").as_int64(), 10);
+}
+
+TEST_F(HttpServerTest, CloseSseStreamReleasesAStatelessRequestsStream) {
+  HttpServerOptions options;
+  options.stateless = true;
+  start(options);
+  RawClient c(port());
+  c.send("POST", "/mcp", post_headers(), call(4, "hold"));
+  ASSERT_EQ(c.read(0).status, 200);
+  ASSERT_TRUE(sessions_.wait_received(1));
+  auto t = sessions_.transports()[0];
+  ASSERT_TRUE(close_sse_stream(*t, jsonrpc::Id{std::int64_t{4}}));
+  auto rest = c.more();
+  EXPECT_TRUE(rest.ended);  // a graceful end, the retry field last
+  EXPECT_TRUE(rest.events.empty());
+  EXPECT_TRUE(rest.retry);
+  sessions_.release();
+}
+
+TEST_F(HttpServerTest, AStatelessRequestWhoseClientGoesAwayClosesItsSession) {
+  // Cancellation on disconnect: the one-shot session ends (its transport's on_close runs) while
+  // its request is still held, not when it answers.
+  HttpServerOptions options;
+  options.stateless = true;
+  start(options);
+  {
+    RawClient c(port());
+    c.send("POST", "/mcp", post_headers(), call(3, "hold"));
+    ASSERT_EQ(c.read(0).status, 200);
+    ASSERT_TRUE(sessions_.wait_received(1));
+  }
+  EXPECT_TRUE(sessions_.wait_closed(1));
+  EXPECT_TRUE(eventually([&] { return server_->connection_count() == 0; }));
+  sessions_.release();
+}
+
 TEST_F(HttpServerTest, AnAnswerLargerThanTheSocketTakesAtOnceArrivesWholeOnAKeptConnection) {
   // The answer is written straight to the socket as far as it goes (a send buffer's worth,
   // at most 4 MiB on Linux), the rest asynchronously: the chunk must still end where its size
