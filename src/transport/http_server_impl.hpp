@@ -387,8 +387,11 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request) 
   if (answer) co_return co_await send_answer(stream, request, std::move(*answer));
   bool keep =
       co_await serve_sse(stream, request, post.session, post.sse, post.sink, false, sse_timing());
-  post.session->end_request();
-  if (post.sessionless) post.session->close(true);
+  if (post.sessionless) {
+    post.session->close(true);
+  } else {
+    post.session->end_request();
+  }
   co_return keep;
 }
 
