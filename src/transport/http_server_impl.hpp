@@ -280,8 +280,12 @@ net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connectio
   beast::flat_buffer buffer;
   // An adopted connection: what its first owner already read is parsed first.
   buffer.commit(net::buffer_copy(buffer.prepare(received.size()), net::buffer(received)));
+  FieldArena fields;  // each request's head, one request at a time
   for (;;) {
-    http::request_parser<http::string_body> parser;
+    fields.reset();  // the last request's parser is gone
+    http::request_parser<http::string_body, FieldAllocator<char>> parser(
+        std::piecewise_construct, std::make_tuple(),
+        std::make_tuple(FieldAllocator<char>(&fields)));
     parser.header_limit(
         static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
     parser.body_limit(options_.max_body_bytes);

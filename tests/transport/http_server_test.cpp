@@ -585,6 +585,32 @@ TEST_F(HttpServerTest, AStatelessRequestWhoseClientGoesAwayClosesItsSession) {
   sessions_.release();
 }
 
+TEST_F(HttpServerTest, RequestHeadsPastTheConnectionsFieldBlockAreReadWholeOnAKeptConnection) {
+  // A connection parses each request head into a block of its own (1.5 kB), the heap past it,
+  // and empties the block before the next request: a large head, then a small one, then a large
+  // one again, each header read whole (the protocol version reaches the session).
+  HttpServerOptions options;
+  options.stateless = true;
+  start(options);
+  RawClient c(port());
+  for (int i = 0; i < 3; ++i) {
+    Headers h = post_headers();
+    std::size_t filler = i == 1 ? 8 : 3000;
+    for (int k = 0; k < 4; ++k) {
+      h.emplace_back("X-Filler-" + std::to_string(k),
+                     std::string(filler, static_cast<char>('a' + k)));
+    }
+    h.emplace_back("MCP-Protocol-Version", "2025-06-18");
+    auto r = c.request("POST", "/mcp", h, call(20 + i, "echo"));
+    ASSERT_EQ(r.status, 200) << i;
+    ASSERT_EQ(r.events.size(), 1u) << i;
+    EXPECT_EQ(data_of(r.events[0]).at("id").as_int64(), 20 + i);
+  }
+  auto contexts = sessions_.contexts();
+  ASSERT_EQ(contexts.size(), 3u);
+  for (const auto& context : contexts) EXPECT_EQ(context.protocol_version, "2025-06-18");
+}
+
 TEST_F(HttpServerTest, AnAnswerLargerThanTheSocketTakesAtOnceArrivesWholeOnAKeptConnection) {
   // The answer is written straight to the socket as far as it goes (a send buffer's worth,
   // at most 4 MiB on Linux), the rest asynchronously: the chunk must still end where its size
