@@ -40,6 +40,20 @@ class HttpServerTest : public ::testing::Test {
 
   static json::value data_of(const sse::Event& e) { return *json::parse(e.data); }
 
+  void start_stateless() {
+    HttpServerOptions options;
+    options.stateless = true;
+    start(options);
+  }
+  // Sends request `id` of method "hold" on `c` (the response's head read) and returns the
+  // transport of the session that received it, the first one.
+  std::shared_ptr<Transport> hold(RawClient& c, int id) {
+    c.send("POST", "/mcp", post_headers(), call(id, "hold"));
+    EXPECT_EQ(c.read(0).status, 200);
+    EXPECT_TRUE(sessions_.wait_received(1));
+    return sessions_.transports().at(0);
+  }
+
   EchoSessions sessions_;
   std::unique_ptr<HttpServer> server_;
 };
@@ -521,14 +535,9 @@ TEST_F(HttpServerTest, AStatelessRequestsOwnStreamCarriesItsMessagesUntilItsAnsw
   // A one-shot session keeps its request's stream outside the session's tables: it must still
   // be found by the request's id (related messages, close_sse_stream), take unrelated messages
   // while the request runs, and be gone once the answer is in it.
-  HttpServerOptions options;
-  options.stateless = true;
-  start(options);
+  start_stateless();
   RawClient c(port());
-  c.send("POST", "/mcp", post_headers(), call(9, "hold"));
-  ASSERT_EQ(c.read(0).status, 200);
-  ASSERT_TRUE(sessions_.wait_received(1));
-  auto t = sessions_.transports()[0];
+  auto t = hold(c, 9);
   jsonrpc::Id nine{std::int64_t{9}};
   ASSERT_TRUE(t->send(jsonrpc::Notification{"notifications/progress", json::object{{"step", 1}}},
                       SendOptions{nine}));
@@ -552,14 +561,9 @@ TEST_F(HttpServerTest, AStatelessRequestsOwnStreamCarriesItsMessagesUntilItsAnsw
 }
 
 TEST_F(HttpServerTest, CloseSseStreamReleasesAStatelessRequestsStream) {
-  HttpServerOptions options;
-  options.stateless = true;
-  start(options);
+  start_stateless();
   RawClient c(port());
-  c.send("POST", "/mcp", post_headers(), call(4, "hold"));
-  ASSERT_EQ(c.read(0).status, 200);
-  ASSERT_TRUE(sessions_.wait_received(1));
-  auto t = sessions_.transports()[0];
+  auto t = hold(c, 4);
   ASSERT_TRUE(close_sse_stream(*t, jsonrpc::Id{std::int64_t{4}}));
   auto rest = c.more();
   EXPECT_TRUE(rest.ended);  // a graceful end, the retry field last
@@ -571,14 +575,10 @@ TEST_F(HttpServerTest, CloseSseStreamReleasesAStatelessRequestsStream) {
 TEST_F(HttpServerTest, AStatelessRequestWhoseClientGoesAwayClosesItsSession) {
   // Cancellation on disconnect: the one-shot session ends (its transport's on_close runs) while
   // its request is still held, not when it answers.
-  HttpServerOptions options;
-  options.stateless = true;
-  start(options);
+  start_stateless();
   {
     RawClient c(port());
-    c.send("POST", "/mcp", post_headers(), call(3, "hold"));
-    ASSERT_EQ(c.read(0).status, 200);
-    ASSERT_TRUE(sessions_.wait_received(1));
+    hold(c, 3);
   }
   EXPECT_TRUE(sessions_.wait_closed(1));
   EXPECT_TRUE(eventually([&] { return server_->connection_count() == 0; }));
@@ -589,9 +589,7 @@ TEST_F(HttpServerTest, RequestHeadsPastTheConnectionsFieldBlockAreReadWholeOnAKe
   // A connection parses each request head into a block of its own (1.5 kB), the heap past it,
   // and empties the block before the next request: a large head, then a small one, then a large
   // one again, each header read whole (the protocol version reaches the session).
-  HttpServerOptions options;
-  options.stateless = true;
-  start(options);
+  start_stateless();
   RawClient c(port());
   for (int i = 0; i < 3; ++i) {
     Headers h = post_headers();
