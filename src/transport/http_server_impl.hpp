@@ -171,8 +171,10 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
   std::optional<Answer> open_post(const Request& request, Post& post,
                                   net::any_io_executor executor);
 
+  // Everything but a POST to the endpoint, which serve() awaits directly (one coroutine frame
+  // less for the common request).
   template <class S>
-  net::awaitable<bool> handle(S& stream, Request& request);
+  net::awaitable<bool> handle(S& stream, Request& request, Route to);
   template <class S>
   net::awaitable<bool> handle_post(S& stream, Request& request);
   template <class S>
@@ -316,7 +318,13 @@ net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connectio
       break;
     }
     connection->busy = true;
-    bool keep = co_await handle(stream, parser.get());
+    Route to = route(parser.get());
+    bool keep = false;
+    if (to.kind == Route::kPost) {
+      keep = co_await handle_post(stream, parser.get());
+    } else {
+      keep = co_await handle(stream, parser.get(), std::move(to));
+    }
     connection->busy = false;
     if (!keep || stopping_) break;
   }
@@ -345,8 +353,7 @@ net::awaitable<bool> HttpServer::Impl::reply(S& stream, const Request& request, 
 }
 
 template <class S>
-net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
-  Route to = route(request);
+net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request, Route to) {
   switch (to.kind) {
     case Route::kPost:
       co_return co_await handle_post(stream, request);
