@@ -609,6 +609,34 @@ TEST_F(HttpServerTest, RequestHeadsPastTheConnectionsFieldBlockAreReadWholeOnAKe
   for (const auto& context : contexts) EXPECT_EQ(context.protocol_version, "2025-06-18");
 }
 
+TEST_F(HttpServerTest, MediaTypesAreComparedWithoutCaseOrParameters) {
+  start_stateless();
+  RawClient c(port());
+  auto with = [](std::string content_type, std::string accept) {
+    return Headers{{"Content-Type", std::move(content_type)}, {"Accept", std::move(accept)}};
+  };
+  EXPECT_EQ(c.request("POST", "/mcp",
+                      with("Application/JSON; charset=utf-8",
+                           " TEXT/event-stream , application/Json;q=0.9"),
+                      call(1, "echo"))
+                .status,
+            200);
+  EXPECT_EQ(
+      c.request("POST", "/mcp", with("application/jsonx", "application/json, text/event-stream"),
+                call(2, "echo"))
+          .status,
+      415);
+  EXPECT_EQ(
+      c.request("POST", "/mcp", with("application/json", "application/json, text/event-streams"),
+                call(3, "echo"))
+          .status,
+      406);
+  EXPECT_EQ(
+      c.request("POST", "/mcp", with("application/json", "text/event-stream"), call(4, "echo"))
+          .status,
+      406);
+}
+
 TEST_F(HttpServerTest, AnAnswerLargerThanTheSocketTakesAtOnceArrivesWholeOnAKeptConnection) {
   // The answer is written straight to the socket as far as it goes (a send buffer's worth,
   // at most 4 MiB on Linux), the rest asynchronously: the chunk must still end where its size
