@@ -267,7 +267,6 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
                                  const RequestOptions& options) {
   auto pending = std::make_shared<Pending>();
   pending->on_progress = options.on_progress;
-  std::future<Outcome> answer = pending->promise.emplace().get_future();
   jsonrpc::Id id;
   {
     std::lock_guard lock(mutex_);
@@ -298,14 +297,12 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
   };
   std::optional<std::stop_callback<std::function<void()>>> on_cancel;
   if (options.cancel.stop_possible()) {
-    on_cancel.emplace(
-        options.cancel, std::function<void()>([&] {
-          if (auto taken = abandon("cancelled")) {
-            taken->answered.store(true);
-            taken->promise->set_value(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
-                                                     "request cancelled", nullptr});
-          }
-        }));
+    on_cancel.emplace(options.cancel, std::function<void()>([&] {
+                        if (auto taken = abandon("cancelled")) {
+                          taken->complete(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
+                                                         "request cancelled", nullptr});
+                        }
+                      }));
   }
   // A lone caller reads its answer itself when it can (no reader thread to wake, then wake it);
   // not when a cancel may answer it from another thread. Else the answer arrives through this
@@ -319,16 +316,28 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
                                 .deadline = deadline});
   }
   transport_->will_block();
-  std::future_status status = answer.wait_until(deadline);
+  auto wait_for_answer = [&] {
+    std::unique_lock lock(pending->answer_mutex);
+    return pending->answer_cv.wait_until(lock, deadline,
+                                         [&] { return pending->answer.has_value(); });
+  };
+  // The answer read on this thread is in already: no lock, no wait.
+  const bool in_time = pending->answered.load() || wait_for_answer();
   waiting_->fetch_sub(1);
-  if (status == std::future_status::timeout && abandon("timed out")) {
+  if (!in_time && abandon("timed out")) {
     return jsonrpc::Error{
         jsonrpc::error_code::kRequestTimeout,
         "request timed out after " + std::to_string(options.timeout.count()) + " ms", nullptr};
   }
-  Outcome outcome = answer.get();
-  on_cancel.reset();  // before `abandon` and `answer` go out of scope
-  return outcome;
+  // Timed out, but answered meanwhile: the answer is on its way (whoever took the request out of
+  // pending_ completes it).
+  if (!in_time) {
+    std::unique_lock lock(pending->answer_mutex);
+    pending->answer_cv.wait(lock, [&] { return pending->answer.has_value(); });
+  }
+  on_cancel.reset();  // before `abandon` and `pending` go out of scope
+  std::lock_guard lock(pending->answer_mutex);
+  return std::move(*pending->answer);
 }
 
 bool Session::notify(std::string_view method, json::object params,

@@ -15,7 +15,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,9 +98,13 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   struct Timer;  // session_async.cpp: the deadlines of asynchronous requests
   struct Pending {
-    // A blocking request's only: its shared state is an allocation an asynchronous one saves.
-    std::optional<std::promise<Outcome>> promise;
-    std::atomic<bool> answered{false};  // set before the promise: the caller may read it alone
+    // A blocking request's answer, for its caller (request_lending). No std::promise: its
+    // set_value ends in a futex wake-up whether or not anyone waits (pthread_once), a system
+    // call per call; a condition variable wakes only a caller that waits.
+    std::mutex answer_mutex;
+    std::condition_variable answer_cv;
+    std::optional<Outcome> answer;      // answer_mutex
+    std::atomic<bool> answered{false};  // set with the answer: the caller may read it alone
     std::function<void(const ProgressUpdate&)> on_progress;
     // An asynchronous request (request_async): its completion instead of the promise, its
     // deadline's key in the timer, its cancellation.

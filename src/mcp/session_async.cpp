@@ -55,8 +55,12 @@ struct Session::Timer {
 
 void Session::Pending::complete(Outcome outcome) {
   if (!done) {
-    answered.store(true);
-    promise->set_value(std::move(outcome));
+    {
+      std::lock_guard lock(answer_mutex);
+      answer = std::move(outcome);
+      answered.store(true);
+    }
+    answer_cv.notify_one();  // no system call when the caller is not waiting
     return;
   }
   // Unregistered first: a stop arriving now finds nothing to cancel. (Destroying the callback
