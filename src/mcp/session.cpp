@@ -205,14 +205,33 @@ void Session::on_notification(const jsonrpc::Notification& n) {
   if (notification_handler_) notification_handler_(*this, n);
 }
 
+void Session::add_pending_locked(jsonrpc::Id id, std::shared_ptr<Pending> pending) {
+  if (spare_node_.empty()) {
+    pending_.emplace(std::move(id), std::move(pending));
+    return;
+  }
+  spare_node_.key() = std::move(id);
+  spare_node_.mapped() = std::move(pending);
+  pending_.insert(std::move(spare_node_));
+}
+
+std::shared_ptr<Session::Pending> Session::take_pending_locked(PendingMap::iterator it) {
+  std::shared_ptr<Pending> pending = std::move(it->second);
+  if (spare_node_.empty()) {
+    spare_node_ = pending_.extract(it);
+  } else {
+    pending_.erase(it);
+  }
+  return pending;
+}
+
 void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
   std::shared_ptr<Pending> pending;
   {
     std::lock_guard lock(mutex_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return;  // late answer to a timed-out request, or unknown id
-    pending = std::move(it->second);
-    pending_.erase(it);
+    pending = take_pending_locked(it);
   }
   complete_taken(pending, id, std::move(outcome));
 }
@@ -274,7 +293,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
       return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
     }
     id = next_id_++;
-    pending_.emplace(id, pending);
+    add_pending_locked(id, pending);
   }
   if (!write_request(id, method, params, options)) {
     std::lock_guard lock(mutex_);
@@ -288,8 +307,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
       std::lock_guard lock(mutex_);
       auto it = pending_.find(id);
       if (it == pending_.end()) return std::shared_ptr<Pending>();
-      taken = std::move(it->second);
-      pending_.erase(it);
+      taken = take_pending_locked(it);
     }
     notify("notifications/cancelled", {{"requestId", jsonrpc::to_json(id)}, {"reason", reason}},
            options.related_request);
