@@ -354,7 +354,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
     pending->answer_cv.wait(lock, [&] { return pending->answer.has_value(); });
   }
   on_cancel.reset();  // before `abandon` and `pending` go out of scope
-  std::lock_guard lock(pending->answer_mutex);
+  // Seen complete (answered, or under answer_mutex): nobody writes the answer again.
   return std::move(*pending->answer);
 }
 
