@@ -65,6 +65,13 @@ json::value unwrap(Outcome outcome) {
 
 }  // namespace
 
+json::object tool_call_params(std::string_view name, json::object arguments) {
+  json::object params(3);
+  params.emplace("name", name);
+  params.emplace("arguments", std::move(arguments));
+  return params;
+}
+
 Outcome checked(std::string_view method, Outcome outcome) {
   if (outcome.index() == 0) {
     if (auto problem = malformed(method, std::get<0>(outcome)))
@@ -348,7 +355,7 @@ std::vector<Tool> Client::list_all_tools() {
 CallToolResult Client::call_tool(std::string_view name, json::object arguments,
                                  const CallOptions& options) {
   return CallToolResult::from_json(
-      request("tools/call", {{"name", name}, {"arguments", std::move(arguments)}}, options));
+      request("tools/call", tool_call_params(name, std::move(arguments)), options));
 }
 
 std::vector<Resource> Client::list_all_resources() {
