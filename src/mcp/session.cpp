@@ -333,7 +333,8 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
                                 .alone = [waiting = waiting_] { return waiting->load() <= 1; },
                                 .deadline = deadline});
   }
-  transport_->will_block();
+  // A wait is coming (this may be the reader's thread, in a handler): reading moves elsewhere.
+  if (!pending->answered.load()) transport_->will_block();
   auto wait_for_answer = [&] {
     std::unique_lock lock(pending->answer_mutex);
     return pending->answer_cv.wait_until(lock, deadline,

@@ -291,12 +291,16 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   // caller leading in the leader's place passes `until`.
   bool deliver_queued(std::unique_lock<std::mutex>& lock, std::uint64_t epoch,
                       const std::function<bool()>* until) {
+    bool batching = false;  // a lone message (a sequential call's) takes no write lock here
     while (!queue_.empty() && !(until && (*until)())) {
       jsonrpc::Message message = std::move(queue_.front());
       queue_.pop_front();
       delivering_ = true;
       leader_thread_ = std::this_thread::get_id();
-      if (!queue_.empty()) batch_answers(leader_thread_);
+      if (!queue_.empty()) {
+        batch_answers(leader_thread_);
+        batching = true;
+      }
       if (until != nullptr) {
         ++caller_deliveries_;  // watched by the leader in standby (stand_by), not the watchdog
       } else {
@@ -309,7 +313,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
       if (epoch != leader_epoch_) return false;  // another thread leads now
       delivering_ = false;
     }
-    batch_answers({});
+    if (batching) batch_answers({});
     return true;
   }
 
