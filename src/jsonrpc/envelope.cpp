@@ -248,10 +248,11 @@ Received EnvelopeReader::finish() {
     reset();
     return out;
   }
-  std::optional<Id> id = id_valid_ && !id_raw_.empty() ? id_from_text(id_raw_) : std::nullopt;
   // An answer: the call waiting for it learns at once that it will not come.
   bool answer = !has_method_ && (has_result_ || has_error_);
   auto refuse = [&](ErrorResponse e) {
+    // The id read while scanning is parsed only here: a message that parses carries its own.
+    std::optional<Id> id = id_valid_ && !id_raw_.empty() ? id_from_text(id_raw_) : std::nullopt;
     std::optional<Id> for_call = id ? id : e.id;
     if (answer && for_call) {
       out.message = ErrorResponse{

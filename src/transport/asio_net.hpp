@@ -10,6 +10,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "transport/http_field_arena.hpp"
+
 #include <optional>
 #include <string_view>
 
@@ -42,8 +44,9 @@ inline constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-// A request as the server reads it.
-using Request = http::request<http::string_body>;
+// A request as the server reads it: its fields from the connection's FieldArena.
+using RequestFields = http::basic_fields<FieldAllocator<char>>;
+using Request = http::request<http::string_body, RequestFields>;
 
 inline std::optional<std::string_view> header_of(const Request& request, std::string_view name) {
   auto it = request.find(name);

@@ -1,17 +1,20 @@
 // A first-in first-out queue on one vector (private to src/transport). Unlike std::deque, which
 // allocates its map and a 512-byte block as soon as it is constructed, an empty Fifo owns no
 // memory: the HTTP server makes a session with its inbox, its finished-stream list and a stream
-// of events for every sessionless POST, most of which see one message.
+// of events for every sessionless POST, most of which see one message. The first `Inline`
+// items live in the Fifo itself (a sessionless POST's inbox holds its request, then the close
+// notice; its stream one event): no allocation until more are queued at once.
 // Not thread-safe: its owner locks.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstddef>
+
 #include <utility>
-#include <vector>
 
 namespace glassbox::transport::http_detail {
 
-template <class T>
+template <class T, std::size_t Inline = 1>
 class Fifo {
  public:
   bool empty() const { return head_ == items_.size(); }
@@ -40,7 +43,7 @@ class Fifo {
 
  private:
   static constexpr std::size_t kCompactAfter = 32;
-  std::vector<T> items_;
+  boost::container::small_vector<T, Inline> items_;
   std::size_t head_ = 0;  // the index of the front item
 };
 

@@ -380,7 +380,8 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Reques
         error_body(jsonrpc::error_code::kConnectionClosed, "too many open streams on this session"),
         "application/json", std::move(session_headers)};
   }
-  session->begin_request();
+  // A session outside the table (sessionless) is never expired or evicted: nothing to count.
+  if (!post.sessionless) session->begin_request();
   session->deliver(std::move(message), std::move(post.context));
   return std::nullopt;
 }

@@ -98,6 +98,12 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
     net::post(io_, std::move(fn));
     return true;
   }
+  bool post_drain(std::shared_ptr<HttpSession> session) override {
+    std::lock_guard lock(state_mutex_);
+    if (io_finished_) return false;
+    net::post(io_, [session = std::move(session)] { session->drain(); });
+    return true;
+  }
   void forget_session(const std::string& id) override { sessions_.forget(id); }
   InlineWatch& inline_watch() override { return inline_; }
 
@@ -165,8 +171,10 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
   std::optional<Answer> open_post(const Request& request, Post& post,
                                   net::any_io_executor executor);
 
+  // Everything but a POST to the endpoint, which serve() awaits directly (one coroutine frame
+  // less for the common request).
   template <class S>
-  net::awaitable<bool> handle(S& stream, Request& request);
+  net::awaitable<bool> handle(S& stream, Request& request, Route to);
   template <class S>
   net::awaitable<bool> handle_post(S& stream, Request& request);
   template <class S>
@@ -274,8 +282,12 @@ net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connectio
   beast::flat_buffer buffer;
   // An adopted connection: what its first owner already read is parsed first.
   buffer.commit(net::buffer_copy(buffer.prepare(received.size()), net::buffer(received)));
+  FieldArena fields;  // each request's head, one request at a time
   for (;;) {
-    http::request_parser<http::string_body> parser;
+    fields.reset();  // the last request's parser is gone
+    http::request_parser<http::string_body, FieldAllocator<char>> parser(
+        std::piecewise_construct, std::make_tuple(),
+        std::make_tuple(FieldAllocator<char>(&fields)));
     parser.header_limit(
         static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
     parser.body_limit(options_.max_body_bytes);
@@ -306,7 +318,13 @@ net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connectio
       break;
     }
     connection->busy = true;
-    bool keep = co_await handle(stream, parser.get());
+    Route to = route(parser.get());
+    bool keep = false;
+    if (to.kind == Route::kPost) {
+      keep = co_await handle_post(stream, parser.get());
+    } else {
+      keep = co_await handle(stream, parser.get(), std::move(to));
+    }
     connection->busy = false;
     if (!keep || stopping_) break;
   }
@@ -335,8 +353,7 @@ net::awaitable<bool> HttpServer::Impl::reply(S& stream, const Request& request, 
 }
 
 template <class S>
-net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request) {
-  Route to = route(request);
+net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request, Route to) {
   switch (to.kind) {
     case Route::kPost:
       co_return co_await handle_post(stream, request);
@@ -381,8 +398,11 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request) 
   if (answer) co_return co_await send_answer(stream, request, std::move(*answer));
   bool keep =
       co_await serve_sse(stream, request, post.session, post.sse, post.sink, false, sse_timing());
-  post.session->end_request();
-  if (post.sessionless) post.session->close(true);
+  if (post.sessionless) {
+    post.session->close(true);
+  } else {
+    post.session->end_request();
+  }
   co_return keep;
 }
 

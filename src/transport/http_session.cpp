@@ -97,7 +97,7 @@ std::shared_ptr<Stream> HttpSession::open_request_stream(const std::string& key,
                                                          bool& duplicate) {
   std::lock_guard lock(mutex_);
   // A second request with an id still in flight could not be told apart from the first.
-  duplicate = by_request_.count(key) > 0;
+  duplicate = in_flight_locked(key) != nullptr;
   if (closed_ || duplicate) return nullptr;
   if (!stateless_ && attached_ >= limits_.max_streams) return nullptr;
   auto stream = std::make_shared<Stream>();
@@ -105,9 +105,26 @@ std::shared_ptr<Stream> HttpSession::open_request_stream(const std::string& key,
   stream->request_key = key;
   stream->sink = sink;
   ++attached_;
-  streams_[stream->number] = stream;
-  by_request_[key] = stream->number;
+  if (one_shot() && !one_shot_stream_) {
+    one_shot_stream_ = stream;
+  } else {
+    streams_[stream->number] = stream;
+    by_request_[key] = stream->number;
+  }
   return stream;
+}
+
+std::shared_ptr<Stream> HttpSession::in_flight_locked(const std::string& key) {
+  if (one_shot_stream_ && !one_shot_stream_->finished && one_shot_stream_->request_key == key) {
+    return one_shot_stream_;
+  }
+  auto it = by_request_.find(key);
+  return it == by_request_.end() ? nullptr : streams_[it->second];
+}
+
+std::shared_ptr<Stream> HttpSession::any_in_flight_locked() {
+  if (one_shot_stream_ && !one_shot_stream_->finished) return one_shot_stream_;
+  return by_request_.empty() ? nullptr : streams_[by_request_.begin()->second];
 }
 
 HttpSession::AttachResult HttpSession::attach(
@@ -191,9 +208,7 @@ HttpSession::Pull HttpSession::pull(Stream& stream, Sink& sink) {
 
 bool HttpSession::release_stream(const std::string& key) {
   std::lock_guard lock(mutex_);
-  auto it = by_request_.find(key);
-  if (it == by_request_.end()) return false;
-  auto& stream = streams_[it->second];
+  std::shared_ptr<Stream> stream = in_flight_locked(key);
   if (!stream || !stream->sink) return false;
   stream->sink->release = true;
   stream->sink->wake();
@@ -267,7 +282,7 @@ void HttpSession::start(Callbacks callbacks) {
 
 void HttpSession::schedule_drain() {
   if (auto server = server_.lock()) {
-    if (server->post([self = shared_from_this()] { self->drain(); })) return;
+    if (server->post_drain(shared_from_this())) return;
   }
   drain();
 }
@@ -328,12 +343,10 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
                                        ? std::optional(jsonrpc::to_string(*options.related_request))
                                        : key_of(message);
   std::shared_ptr<Stream> stream;
-  if (key) {
-    if (auto it = by_request_.find(*key); it != by_request_.end()) stream = streams_[it->second];
-  }
-  if (!stream && stateless_ && !by_request_.empty()) {
+  if (key) stream = in_flight_locked(*key);
+  if (!stream && stateless_) {
     // Stateless: the one request stream is the only way to reach the client.
-    stream = streams_[by_request_.begin()->second];
+    stream = any_in_flight_locked();
   }
   if (!stream) stream = standalone_locked();
 
@@ -353,8 +366,10 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
       stream->plain_status = limits_.sessionless_error_status(error->error);
       if (stream->plain_status != 0) stream->plain_body = payload;
     }
-    by_request_.erase(*own);
-    finished_.push_back(stream->number);
+    if (stream != one_shot_stream_) {
+      by_request_.erase(*own);
+      finished_.push_back(stream->number);
+    }
     while (finished_.size() > kFinishedStreamsKept) {
       auto it = streams_.find(finished_.front());
       if (it != streams_.end() && !it->second->sink) streams_.erase(it);
@@ -379,12 +394,14 @@ void HttpSession::close(bool inline_drain) {
     std::lock_guard lock(mutex_);
     if (closed_) return;
     closed_ = true;
-    for (auto& [number, stream] : streams_) {
-      if (stream->sink) {
-        stream->sink->drop = true;
-        stream->sink->wake();
+    auto drop = [](Stream& stream) {
+      if (stream.sink) {
+        stream.sink->drop = true;
+        stream.sink->wake();
       }
-    }
+    };
+    if (one_shot_stream_) drop(*one_shot_stream_);
+    for (auto& [number, stream] : streams_) drop(*stream);
     // A one-shot session's request may be running in the drain (subscriptions/listen runs
     // until its client goes away): the close notice must reach it now, not after it returns.
     if (one_shot() && draining_) {

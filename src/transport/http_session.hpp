@@ -49,11 +49,15 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_event_id(std::strin
 
 // What a session needs of its server: an I/O thread to run callbacks on, and to be forgotten
 // when it closes. HttpServer::Impl is one.
+class HttpSession;
+
 class SessionHost {
  public:
   virtual ~SessionHost() = default;
   // Runs `fn` on an I/O thread unless the server is stopped; false when it did not.
   virtual bool post(std::function<void()> fn) = 0;
+  // The same for session->drain(), without a std::function (an allocation per one-shot POST).
+  virtual bool post_drain(std::shared_ptr<HttpSession> session) = 0;
   virtual void forget_session(const std::string& id) = 0;
   // Watches callbacks that run on an I/O thread (http_inline.hpp).
   virtual InlineWatch& inline_watch() = 0;
@@ -170,6 +174,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Clock::time_point last_activity();
   // Graceful shutdown, first phase: standalone streams end; request streams run on.
   void drop_standalone();
+  // Runs the inbox's messages through the callbacks, one thread at a time (the others return).
+  void drain();
 
  private:
   struct Inbound {
@@ -180,7 +186,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<Stream> standalone_locked();
   // Drops events no connection needs any more, beyond the replay budget.
   void trim_locked(Stream& stream);
-  void drain();
+  // The stream of request `key` while its answer is still to come (nullptr when none), and the
+  // stream of any request in flight.
+  std::shared_ptr<Stream> in_flight_locked(const std::string& key);
+  std::shared_ptr<Stream> any_in_flight_locked();
   void schedule_drain();
 
   const std::string id_;
@@ -195,6 +204,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool closed_ = false;
   std::shared_ptr<const Callbacks> callbacks_;  // shared so a drain in progress keeps its copy
   Fifo<Inbound> inbox_;
+  // A one-shot session's request stream: no table entry for the one request it ever has (a map
+  // node, a hash node and its buckets, a finished-list entry: four allocations per POST). Such
+  // a stream cannot be resumed, so it is not kept once finished. Every other stream is in the
+  // tables below.
+  std::shared_ptr<Stream> one_shot_stream_;
   std::map<std::uint64_t, std::shared_ptr<Stream>> streams_;
   std::unordered_map<std::string, std::uint64_t> by_request_;
   Fifo<std::uint64_t> finished_;

@@ -82,18 +82,25 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
 
   auto& lowest = beast::get_lowest_layer(stream);
   // The head, the priming event and (for a quick handler) the whole answer and the last chunk
-  // go out in one write: one TCP segment for a typical call.
-  // Room for the whole head and the first chunk's size line: one allocation.
-  std::string head;
-  head.reserve(192 + session->id().size());
-  head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
-  if (!session->id().empty()) head += std::string(kSessionHeader) + ": " + session->id() + "\r\n";
-  if (!request.keep_alive()) head += "Connection: close\r\n";
-  head += "Transfer-Encoding: chunked\r\n\r\n";
+  // go out in one write: one TCP segment for a typical call. `out` holds the head (while it is
+  // still to go) and, after it, what the next chunk starts with (the priming event, a
+  // keep-alive comment): one allocation for both.
+  std::string out;
+  out.reserve(256 + session->id().size());
+  out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
+  if (!session->id().empty()) {
+    out.append(kSessionHeader).append(": ").append(session->id()).append("\r\n");
+  }
+  if (!request.keep_alive()) out += "Connection: close\r\n";
+  out += "Transfer-Encoding: chunked\r\n\r\n";
+  std::size_t head_size = out.size();  // 0 once the head went out
   // SEP-1699: the priming event carries an id (so the client can resume even before the first
   // message) and the reconnection delay; a resumed stream just restates the delay.
-  std::string pending = resumed ? "retry: " + std::to_string(timing.retry.count()) + "\n\n"
-                                : sse::format_priming_event(event_id(sse->number, 0), timing.retry);
+  if (resumed) {
+    out.append("retry: ").append(std::to_string(timing.retry.count())).append("\n\n");
+  } else {
+    sse::append_priming_event(out, event_id(sse->number, 0), timing.retry);
+  }
 
   bool armed = false;
   struct CancelWait {
@@ -115,7 +122,7 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
   for (;;) {
     HttpSession::Pull pull = session->pull(*sse, *sink);
     if (pull.dropped) break;
-    if (pull.plain_status != 0 && !head.empty()) {
+    if (pull.plain_status != 0 && head_size > 0) {
       // Nothing went out yet: the error travels with its HTTP status (2026-07-28).
       co_return co_await sse_detail::reply_plain(stream, request, pull.plain_status,
                                                  std::move(pull.plain_body));
@@ -126,18 +133,23 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
       released = "retry: " + std::to_string(timing.retry.count()) + "\n\n";
       pull.done = true;
     }
-    std::size_t size = pending.size() + pull.frames.size() + released.size();
-    bool hold = may_hold && !head.empty() && pull.frames.empty() && !pull.done;
+    std::size_t pending = out.size() - head_size;
+    std::size_t size = pending + pull.frames.size() + released.size();
+    bool hold = may_hold && head_size > 0 && pull.frames.empty() && !pull.done;
     bool wrote = size > 0 && !hold;
     if (wrote || pull.done) {
       // One chunk (its size line after the head, if any), and the last chunk when done; the
       // frames go out from where pull() left them, not copied into one string.
-      if (size > 0) sse_detail::append_chunk_size(head, size);
+      std::string size_line;  // within the small-string buffer: no allocation
+      if (size > 0) sse_detail::append_chunk_size(size_line, size);
       std::string_view tail = size == 0   ? sse_detail::kLastChunk
                               : pull.done ? sse_detail::kChunkEndAndLast
                                           : sse_detail::kChunkEnd;
-      std::array<net::const_buffer, 5> buffers{net::buffer(head), net::buffer(pending),
-                                               net::buffer(pull.frames), net::buffer(released),
+      std::array<net::const_buffer, 6> buffers{net::buffer(out.data(), head_size),
+                                               net::buffer(size_line),
+                                               net::buffer(out.data() + head_size, pending),
+                                               net::buffer(pull.frames),
+                                               net::buffer(released),
                                                net::buffer(tail.data(), tail.size())};
       boost::system::error_code ec;
       std::size_t sent = sse_detail::send_now(stream, buffers, ec);
@@ -147,8 +159,8 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
         lowest.expires_after(kWriteTimeout);
         std::tie(ec, std::ignore) = co_await net::async_write(stream, rest, kTuple);
       }
-      head.clear();
-      pending.clear();
+      out.clear();
+      head_size = 0;
       if (ec) break;
     }
     if (pull.done) {
@@ -178,7 +190,7 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
                                   : Clock::duration(std::chrono::hours(24)));
     auto [ec] = co_await sink->timer.async_wait(kTuple);
     if (!ec && timing.keepalive.count() > 0) {
-      pending += sse::format_comment("keepalive");
+      out += sse::format_comment("keepalive");
       may_hold = false;
     }
   }

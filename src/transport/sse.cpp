@@ -139,6 +139,12 @@ std::string format_event(std::string_view data, std::string_view id,
                          std::optional<std::chrono::milliseconds> retry, std::string_view type) {
   std::string out;
   out.reserve(data.size() + id.size() + 32);
+  append_event(out, data, id, retry, type);
+  return out;
+}
+
+void append_event(std::string& out, std::string_view data, std::string_view id,
+                  std::optional<std::chrono::milliseconds> retry, std::string_view type) {
   if (!type.empty()) {
     out += "event: ";
     out += type;
@@ -150,8 +156,10 @@ std::string format_event(std::string_view data, std::string_view id,
     out += '\n';
   }
   if (retry) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, retry->count()).ptr;
     out += "retry: ";
-    out += std::to_string(retry->count());
+    out.append(digits, end);
     out += '\n';
   }
   // Each line of the payload is its own data: field (JSON from serialize() has none, but a
@@ -167,7 +175,6 @@ std::string format_event(std::string_view data, std::string_view id,
     if (data[nl] == '\r' && start < data.size() && data[start] == '\n') ++start;
   }
   out += '\n';
-  return out;
 }
 
 void format_event_around(std::string& buffer, std::size_t room, std::string_view id) {
@@ -188,6 +195,10 @@ void format_event_around(std::string& buffer, std::size_t room, std::string_view
 
 std::string format_priming_event(std::string_view id, std::chrono::milliseconds retry) {
   return format_event({}, id, retry);
+}
+
+void append_priming_event(std::string& out, std::string_view id, std::chrono::milliseconds retry) {
+  append_event(out, {}, id, retry);
 }
 
 }  // namespace glassbox::transport::sse

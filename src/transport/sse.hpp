@@ -52,6 +52,10 @@ class Parser {
 std::string format_event(std::string_view data, std::string_view id = {},
                          std::optional<std::chrono::milliseconds> retry = std::nullopt,
                          std::string_view type = {});
+// The same bytes appended to `out` (which may already have room for them).
+void append_event(std::string& out, std::string_view data, std::string_view id = {},
+                  std::optional<std::chrono::milliseconds> retry = std::nullopt,
+                  std::string_view type = {});
 
 // format_event(data, id) made around `data`, which `buffer` holds after its first `room` bytes:
 // the same bytes, in `buffer` itself when `data` is one line (a serialized message always is):
@@ -62,6 +66,7 @@ void format_event_around(std::string& buffer, std::size_t room, std::string_view
 
 // A priming event (SEP-1699): an id and empty data, so the client can resume from it.
 std::string format_priming_event(std::string_view id, std::chrono::milliseconds retry);
+void append_priming_event(std::string& out, std::string_view id, std::chrono::milliseconds retry);
 
 // A comment line, ignored by parsers; keeps idle connections open through proxies.
 inline std::string format_comment(std::string_view text) {

@@ -40,6 +40,20 @@ class HttpServerTest : public ::testing::Test {
 
   static json::value data_of(const sse::Event& e) { return *json::parse(e.data); }
 
+  void start_stateless() {
+    HttpServerOptions options;
+    options.stateless = true;
+    start(options);
+  }
+  // Sends request `id` of method "hold" on `c` (the response's head read) and returns the
+  // transport of the session that received it, the first one.
+  std::shared_ptr<Transport> hold(RawClient& c, int id) {
+    c.send("POST", "/mcp", post_headers(), call(id, "hold"));
+    EXPECT_EQ(c.read(0).status, 200);
+    EXPECT_TRUE(sessions_.wait_received(1));
+    return sessions_.transports().at(0);
+  }
+
   EchoSessions sessions_;
   std::unique_ptr<HttpServer> server_;
 };
@@ -515,6 +529,112 @@ TEST_F(HttpServerTest, StatelessModeServesEachPostWithAFreshSession) {
   EXPECT_TRUE(sessions_.wait_closed(2));
   EXPECT_EQ(c.request("GET", "/mcp", {{"Accept", "text/event-stream"}}).status, 405);
   EXPECT_EQ(c.request("DELETE", "/mcp", {}).status, 405);
+}
+
+TEST_F(HttpServerTest, AStatelessRequestsOwnStreamCarriesItsMessagesUntilItsAnswerOnly) {
+  // A one-shot session keeps its request's stream outside the session's tables: it must still
+  // be found by the request's id (related messages, close_sse_stream), take unrelated messages
+  // while the request runs, and be gone once the answer is in it.
+  start_stateless();
+  RawClient c(port());
+  auto t = hold(c, 9);
+  jsonrpc::Id nine{std::int64_t{9}};
+  ASSERT_TRUE(t->send(jsonrpc::Notification{"notifications/progress", json::object{{"step", 1}}},
+                      SendOptions{nine}));
+  ASSERT_TRUE(t->send(jsonrpc::Notification{"notifications/message", json::object{{"step", 2}}}));
+  EXPECT_FALSE(close_sse_stream(*t, jsonrpc::Id{std::int64_t{8}}));  // no such request
+  sessions_.release();
+  auto r = c.more();
+  EXPECT_TRUE(r.ended);
+  ASSERT_EQ(r.events.size(), 3u);
+  EXPECT_EQ(data_of(r.events[0]).at("params").at("step").as_int64(), 1);
+  EXPECT_EQ(data_of(r.events[1]).at("params").at("step").as_int64(), 2);
+  EXPECT_EQ(data_of(r.events[2]).at("id").as_int64(), 9);
+  // Answered: the stream is no longer the request's, and nothing more reaches the connection.
+  EXPECT_FALSE(close_sse_stream(*t, nine));
+  t->send(jsonrpc::Notification{"notifications/progress", json::object{{"step", 3}}},
+          SendOptions{nine});
+  EXPECT_TRUE(sessions_.wait_closed(1));
+  r = c.request("POST", "/mcp", post_headers(), call(10, "echo"));  // the connection is fine
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(data_of(r.events[0]).at("id").as_int64(), 10);
+}
+
+TEST_F(HttpServerTest, CloseSseStreamReleasesAStatelessRequestsStream) {
+  start_stateless();
+  RawClient c(port());
+  auto t = hold(c, 4);
+  ASSERT_TRUE(close_sse_stream(*t, jsonrpc::Id{std::int64_t{4}}));
+  auto rest = c.more();
+  EXPECT_TRUE(rest.ended);  // a graceful end, the retry field last
+  EXPECT_TRUE(rest.events.empty());
+  EXPECT_TRUE(rest.retry);
+  sessions_.release();
+}
+
+TEST_F(HttpServerTest, AStatelessRequestWhoseClientGoesAwayClosesItsSession) {
+  // Cancellation on disconnect: the one-shot session ends (its transport's on_close runs) while
+  // its request is still held, not when it answers.
+  start_stateless();
+  {
+    RawClient c(port());
+    hold(c, 3);
+  }
+  EXPECT_TRUE(sessions_.wait_closed(1));
+  EXPECT_TRUE(eventually([&] { return server_->connection_count() == 0; }));
+  sessions_.release();
+}
+
+TEST_F(HttpServerTest, RequestHeadsPastTheConnectionsFieldBlockAreReadWholeOnAKeptConnection) {
+  // A connection parses each request head into a block of its own (1.5 kB), the heap past it,
+  // and empties the block before the next request: a large head, then a small one, then a large
+  // one again, each header read whole (the protocol version reaches the session).
+  start_stateless();
+  RawClient c(port());
+  for (int i = 0; i < 3; ++i) {
+    Headers h = post_headers();
+    std::size_t filler = i == 1 ? 8 : 3000;
+    for (int k = 0; k < 4; ++k) {
+      h.emplace_back("X-Filler-" + std::to_string(k),
+                     std::string(filler, static_cast<char>('a' + k)));
+    }
+    h.emplace_back("MCP-Protocol-Version", "2025-06-18");
+    auto r = c.request("POST", "/mcp", h, call(20 + i, "echo"));
+    ASSERT_EQ(r.status, 200) << i;
+    ASSERT_EQ(r.events.size(), 1u) << i;
+    EXPECT_EQ(data_of(r.events[0]).at("id").as_int64(), 20 + i);
+  }
+  auto contexts = sessions_.contexts();
+  ASSERT_EQ(contexts.size(), 3u);
+  for (const auto& context : contexts) EXPECT_EQ(context.protocol_version, "2025-06-18");
+}
+
+TEST_F(HttpServerTest, MediaTypesAreComparedWithoutCaseOrParameters) {
+  start_stateless();
+  RawClient c(port());
+  auto with = [](std::string content_type, std::string accept) {
+    return Headers{{"Content-Type", std::move(content_type)}, {"Accept", std::move(accept)}};
+  };
+  EXPECT_EQ(c.request("POST", "/mcp",
+                      with("Application/JSON; charset=utf-8",
+                           " TEXT/event-stream , application/Json;q=0.9"),
+                      call(1, "echo"))
+                .status,
+            200);
+  EXPECT_EQ(
+      c.request("POST", "/mcp", with("application/jsonx", "application/json, text/event-stream"),
+                call(2, "echo"))
+          .status,
+      415);
+  EXPECT_EQ(
+      c.request("POST", "/mcp", with("application/json", "application/json, text/event-streams"),
+                call(3, "echo"))
+          .status,
+      406);
+  EXPECT_EQ(
+      c.request("POST", "/mcp", with("application/json", "text/event-stream"), call(4, "echo"))
+          .status,
+      406);
 }
 
 TEST_F(HttpServerTest, AnAnswerLargerThanTheSocketTakesAtOnceArrivesWholeOnAKeptConnection) {

@@ -129,6 +129,17 @@ TEST(SseFormat, EventRoundTripsThroughParser) {
             "id: 1_0\nretry: 1000\ndata: \n\n");
 }
 
+TEST(SseFormat, AppendedEventsAreTheFormattedBytesAfterWhatWasThere) {
+  // serve_sse writes the priming event after the response head, in the head's buffer.
+  std::string out = "HTTP/1.1 200 OK\r\n\r\n";
+  append_priming_event(out, "3_0", std::chrono::milliseconds(1500));
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\n\r\nid: 3_0\nretry: 1500\ndata: \n\n");
+  std::string more = "x";
+  append_event(more, "a\nb", "7_1", std::chrono::milliseconds(0), "message");
+  EXPECT_EQ(more, "x" + format_event("a\nb", "7_1", std::chrono::milliseconds(0), "message"));
+  EXPECT_EQ(more, "xevent: message\nid: 7_1\nretry: 0\ndata: a\ndata: b\n\n");
+}
+
 TEST(SseFormat, EveryLineEndingSplitsDataAndALongLineStaysWhole) {
   // A CR before or after an LF, a lone CR, CRLF, and a trailing line end (an empty last line).
   EXPECT_EQ(format_event("a\nb\rc\r\nd\n"), "data: a\ndata: b\ndata: c\ndata: d\ndata: \n\n");
