@@ -242,7 +242,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
   in_ = {};
 }
 
-Received EnvelopeReader::finish() {
+Received EnvelopeReader::finish(boost::json::storage_ptr storage) {
   Received out;
   if (!any_) {
     reset();
@@ -266,7 +266,8 @@ Received EnvelopeReader::finish() {
                               std::to_string(limits_.max_message_bytes) + " bytes",
                           nullptr}});
   } else {
-    ParseResult parsed = jsonrpc::parse(kept_, json::ParseLimits{.max_depth = limits_.max_depth});
+    ParseResult parsed = jsonrpc::parse(kept_, json::ParseLimits{.max_depth = limits_.max_depth},
+                                        std::move(storage));
     if (parsed.message) {
       out.message = std::move(parsed.message);
     } else {
