@@ -4,13 +4,34 @@
 #include "glassbox/jsonrpc/envelope.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <initializer_list>
 
 namespace glassbox::jsonrpc {
 
 namespace {
 
+// A number JSON writes one way only (no sign but '-', no leading zero, at most 18 digits: it
+// fits an int64): read here, as json::parse would read it, without a parser.
+std::optional<Id> plain_integer_id(std::string_view raw) {
+  std::string_view digits = raw.starts_with('-') ? raw.substr(1) : raw;
+  if (digits.empty() || digits.size() > 18 || (digits[0] == '0' && digits.size() > 1))
+    return std::nullopt;
+  std::int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (raw.size() != digits.size()) {
+    if (n == 0) return std::nullopt;  // "-0": json::parse decides
+    n = -n;
+  }
+  return Id{n};
+}
+
 std::optional<Id> id_from_text(std::string_view raw) {
+  if (std::optional<Id> id = plain_integer_id(raw)) return id;
   std::optional<json::value> v = json::parse(raw);
   if (!v) return std::nullopt;
   if (v->is_int64()) return Id{v->get_int64()};
@@ -18,6 +39,26 @@ std::optional<Id> id_from_text(std::string_view raw) {
     return Id{static_cast<std::int64_t>(v->get_uint64())};
   if (v->is_string()) return Id{std::string(v->get_string())};
   return std::nullopt;
+}
+
+// The end of the run of string bytes from `i`: the next '"' or '\\', or the end of `bytes`.
+// Eight bytes a step (a word has one of the two bytes when the word XOR that byte repeated has
+// a zero byte), then byte by byte.
+std::size_t string_run(std::string_view bytes, std::size_t i) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  constexpr std::uint64_t kQuotes = kOnes * '"';
+  constexpr std::uint64_t kBackslashes = kOnes * '\\';
+  const std::size_t n = bytes.size();
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    std::uint64_t q = word ^ kQuotes;
+    std::uint64_t b = word ^ kBackslashes;
+    if ((((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs) break;
+  }
+  while (i < n && bytes[i] != '"' && bytes[i] != '\\') ++i;
+  return i;
 }
 
 std::string too_large_reason(std::size_t max_bytes) {
@@ -33,6 +74,7 @@ Received EnvelopeReader::read(std::string_view text, const EnvelopeLimits& limit
 }
 
 bool EnvelopeReader::telemetry_path() const {
+  if (key_[depth_] != "otel") return false;  // every path ends there: most values stop here
   auto at = [&](std::initializer_list<std::string_view> path) {
     if (depth_ != path.size()) return false;
     std::size_t d = 1;
@@ -142,8 +184,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         ++i;
         continue;
       }
-      std::size_t j = i;
-      while (j < n && bytes[j] != '"' && bytes[j] != '\\') ++j;
+      std::size_t j = string_run(bytes, i);
       if (key_string_ && key_buffer_.size() <= kMaxKey)
         key_buffer_.append(bytes.substr(i, std::min(j - i, kMaxKey + 1 - key_buffer_.size())));
       capture_id(bytes.substr(i, j - i));
