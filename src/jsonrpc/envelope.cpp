@@ -201,7 +201,11 @@ void EnvelopeReader::feed(std::string_view bytes) {
         in_string_ = false;
         if (key_string_) {
           key_string_ = false;
-          key_[depth_] = key_buffer_.size() > kMaxKey ? std::string() : key_buffer_;
+          if (key_buffer_.size() > kMaxKey) {
+            key_[depth_].clear();
+          } else {
+            key_[depth_].assign(key_buffer_);
+          }
           if (depth_ == 1) {
             has_method_ |= key_[1] == "method";
             has_result_ |= key_[1] == "result";
@@ -320,13 +324,30 @@ Received EnvelopeReader::finish(boost::json::storage_ptr storage) {
   return out;
 }
 
+// Member by member (every member but limits_), the strings keeping their room: a fresh reader
+// assigned over this one cost as much as reading a short message's structure.
 void EnvelopeReader::reset() {
-  EnvelopeLimits limits = limits_;
-  std::string kept = std::move(kept_);
-  kept.clear();
-  if (kept.capacity() > limits.max_message_bytes / 4) kept.shrink_to_fit();
-  *this = EnvelopeReader(limits);
-  kept_ = std::move(kept);
+  in_ = {};
+  base_ = mark_ = total_ = 0;
+  kept_.clear();
+  if (kept_.capacity() > limits_.max_message_bytes / 4) kept_.shrink_to_fit();
+  telemetry_kept_ = 0;
+  any_ = overflow_ = false;
+  depth_ = 0;
+  in_string_ = escape_ = in_literal_ = false;
+  is_object_ = {};
+  expect_key_ = {};
+  for (std::string& key : key_) key.clear();
+  key_string_ = false;
+  key_buffer_.clear();
+  has_method_ = has_result_ = has_error_ = false;
+  id_capture_ = false;
+  id_valid_ = true;
+  id_raw_.clear();
+  region_ = dropping_ = false;
+  region_depth_ = region_begin_ = region_kept_ = 0;
+  drop_reason_.clear();
+  dropped_.clear();
 }
 
 }  // namespace glassbox::jsonrpc

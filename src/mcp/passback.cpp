@@ -21,7 +21,11 @@ std::string span_name(const RequestContext& ctx) {
   const json::object& p = ctx.params();
   std::string_view key = ctx.method() == "tools/call" ? "name" : "uri";
   const json::string* target = json::find_string(p, key);
-  return target ? ctx.method() + " " + std::string(*target) : ctx.method();
+  if (!target) return ctx.method();
+  std::string name;  // one string built once (every call names its SERVER span)
+  name.reserve(ctx.method().size() + 1 + target->size());
+  name.append(ctx.method()).append(1, ' ').append(target->data(), target->size());
+  return name;
 }
 
 void describe_request(trace::Span& span, const RequestContext& ctx) {

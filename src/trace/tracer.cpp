@@ -359,7 +359,14 @@ Span& Span::operator=(Span&& other) noexcept {
 void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
   if (!state_) return;
   auto& attributes = state_->data.attributes;
-  limit_value(value, state_->limits->max_attribute_value_length);
+  // Only strings, bytes and composites have a length to cut (most attributes are numbers or
+  // short strings: no call for them).
+  if (const std::string* s = value.if_string()) {
+    if (s->size() > state_->limits->max_attribute_value_length)
+      limit_value(value, state_->limits->max_attribute_value_length);
+  } else if (value.value.index() >= 5) {  // ArrayValue, KvlistValue, BytesValue
+    limit_value(value, state_->limits->max_attribute_value_length);
+  }
   for (auto& kv : attributes) {
     if (kv.key == key) {
       kv.value = std::move(value);
@@ -481,6 +488,15 @@ Span::State* new_state(std::shared_ptr<Recorder> recorder, std::string_view name
   return state;
 }
 
+// A child's context, member by member (no temporary SpanContext, its tracestate copied once).
+void set_child_context(SpanContext& context, const SpanData& data, const SpanContext& parent) {
+  context.trace_id = data.trace_id;
+  context.span_id = data.span_id;
+  context.flags = parent.flags;
+  context.tracestate = parent.tracestate;
+  context.remote = false;
+}
+
 }  // namespace
 
 Span start_span_in(const Context& parent, std::string_view name, SpanKind kind) noexcept {
@@ -493,7 +509,7 @@ Span start_span_in(const Context& parent, std::string_view name, SpanKind kind) 
   state->data.flags = p.flags;
   state->data.trace_state = p.tracestate;
   span.state_ = state;
-  span.context_ = {state->data.trace_id, state->data.span_id, p.flags, p.tracestate, false};
+  set_child_context(span.context_, state->data, p);
   return span;
 }
 
@@ -511,7 +527,7 @@ Span start_span(std::string_view name, SpanKind kind) noexcept {
   const std::shared_ptr<Recorder>* recorder = top.recorder;  // `top` dies in push_back
   Span span;
   span.state_ = state;
-  span.context_ = {state->data.trace_id, state->data.span_id, p.flags, p.tracestate, false};
+  set_child_context(span.context_, state->data, p);
   state->token = stack.new_token();
   stack.entries.push_back({recorder, span.context_, state->token});
   return span;
