@@ -4,6 +4,7 @@
 #include "glassbox/jsonrpc/envelope.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -42,20 +43,25 @@ std::optional<Id> id_from_text(std::string_view raw) {
 }
 
 // The end of the run of string bytes from `i`: the next '"' or '\\', or the end of `bytes`.
-// Eight bytes a step (a word has one of the two bytes when the word XOR that byte repeated has
-// a zero byte), then byte by byte.
+// Eight bytes a step while eight remain (most strings end inside their first word): a byte of
+// the word is one of the two when the word XOR that byte repeated has a zero byte there, and
+// the lowest flagged byte is exactly the first such one (a borrow only flags bytes above a
+// zero byte). Then byte by byte.
 std::size_t string_run(std::string_view bytes, std::size_t i) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull;
   constexpr std::uint64_t kHighs = 0x8080808080808080ull;
   constexpr std::uint64_t kQuotes = kOnes * '"';
   constexpr std::uint64_t kBackslashes = kOnes * '\\';
   const std::size_t n = bytes.size();
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, bytes.data() + i, 8);
-    std::uint64_t q = word ^ kQuotes;
-    std::uint64_t b = word ^ kBackslashes;
-    if ((((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs) break;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes.data() + i, 8);
+      std::uint64_t q = word ^ kQuotes;
+      std::uint64_t b = word ^ kBackslashes;
+      std::uint64_t found = (((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs;
+      if (found != 0) return i + static_cast<std::size_t>(std::countr_zero(found) / 8);
+    }
   }
   while (i < n && bytes[i] != '"' && bytes[i] != '\\') ++i;
   return i;
@@ -171,6 +177,10 @@ void EnvelopeReader::feed(std::string_view bytes) {
     }
     id_raw_.append(s);
   };
+  // value_starts has work only for an id (depth 1) and where a telemetry path may begin.
+  auto starts = [&](std::size_t at, char first) {
+    if (depth_ == 1 || (!region_ && depth_ >= 3 && depth_ <= kPathDepth)) value_starts(at, first);
+  };
   auto telemetry_too_large = [&](std::size_t at) {
     return region_ && !dropping_ && base_ + at - region_begin_ > limits_.max_telemetry_bytes;
   };
@@ -231,7 +241,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
           key_string_ = true;
           key_buffer_.clear();
         } else {
-          value_starts(i, c);
+          starts(i, c);
           capture_id(bytes.substr(i, 1));
         }
         in_string_ = true;
@@ -240,7 +250,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
       case '[':
         in_literal_ = false;
         any_ = true;
-        value_starts(i, c);
+        starts(i, c);
         ++depth_;
         if (depth_ <= kPathDepth) {
           is_object_[depth_] = c == '{';
@@ -273,7 +283,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         any_ = true;
         if (!in_literal_) {
           in_literal_ = true;
-          value_starts(i, c);
+          starts(i, c);
         }
         capture_id(bytes.substr(i, 1));
         break;
