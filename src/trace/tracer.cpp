@@ -356,9 +356,31 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
+namespace {
+
+// The value of `key` on the span: its earlier value, or a new one (monostate) appended; nullptr
+// when the span already holds max_attributes other keys (counted as dropped).
+AttributeValue* attribute_slot(Span::State& state, std::string_view key) noexcept {
+  auto& attributes = state.data.attributes;
+  for (auto& kv : attributes) {
+    if (kv.key == key) return &kv.value;
+  }
+  if (attributes.size() >= state.limits->max_attributes) {
+    ++state.data.dropped_attributes_count;
+    return nullptr;
+  }
+  if (attributes.capacity() == 0) attributes = span_pool::attributes();
+  // Filled in place, no temporary KeyValue (an aggregate: clang 15 has no emplace_back(key,
+  // value) for it).
+  KeyValue& kv = attributes.emplace_back();
+  kv.key = span_pool::string(key);
+  return &kv.value;
+}
+
+}  // namespace
+
 void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
   if (!state_) return;
-  auto& attributes = state_->data.attributes;
   // Only strings, bytes and composites have a length to cut (most attributes are numbers or
   // short strings: no call for them).
   if (const std::string* s = value.if_string()) {
@@ -367,22 +389,20 @@ void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
   } else if (value.value.index() >= 5) {  // ArrayValue, KvlistValue, BytesValue
     limit_value(value, state_->limits->max_attribute_value_length);
   }
-  for (auto& kv : attributes) {
-    if (kv.key == key) {
-      kv.value = std::move(value);
-      return;
-    }
+  if (AttributeValue* slot = attribute_slot(*state_, key)) *slot = std::move(value);
+}
+
+void Span::set_string_attribute(std::string_view key, std::string_view value) noexcept {
+  if (!state_) return;
+  AttributeValue* slot = attribute_slot(*state_, key);
+  if (!slot) return;
+  // Cut as cut_utf8 cuts, before the copy: no more than the limit is copied.
+  if (const std::size_t max = state_->limits->max_attribute_value_length; value.size() > max) {
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
+    value = value.substr(0, n);
   }
-  if (attributes.size() >= state_->limits->max_attributes) {
-    ++state_->data.dropped_attributes_count;
-    return;
-  }
-  if (attributes.capacity() == 0) attributes = span_pool::attributes();
-  // Filled in place, no temporary KeyValue (an aggregate: clang 15 has no emplace_back(key,
-  // value) for it).
-  KeyValue& kv = attributes.emplace_back();
-  kv.key = span_pool::string(key);
-  kv.value = std::move(value);
+  slot->value.emplace<std::string>(span_pool::string(value));
 }
 
 void Span::add_event(std::string_view name, Attributes attributes) noexcept {
