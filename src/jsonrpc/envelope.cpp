@@ -297,7 +297,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
   in_ = {};
 }
 
-Received EnvelopeReader::finish(boost::json::storage_ptr storage) {
+Received EnvelopeReader::finish() {
   Received out;
   if (!any_) {
     reset();
@@ -321,8 +321,7 @@ Received EnvelopeReader::finish(boost::json::storage_ptr storage) {
                               std::to_string(limits_.max_message_bytes) + " bytes",
                           nullptr}});
   } else {
-    ParseResult parsed = jsonrpc::parse(kept_, json::ParseLimits{.max_depth = limits_.max_depth},
-                                        std::move(storage));
+    ParseResult parsed = jsonrpc::parse(kept_, json::ParseLimits{.max_depth = limits_.max_depth});
     if (parsed.message) {
       out.message = std::move(parsed.message);
     } else {

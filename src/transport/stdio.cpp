@@ -4,7 +4,6 @@
 
 #include "glassbox/jsonrpc/envelope.hpp"
 #include "jsonrpc/serialize_append.hpp"
-#include "transport/http_server_arena.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -385,7 +384,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
       if (n <= 0) {
         // A last line without its newline still counts at end of input: a piped
         // `echo request | server` gets its answer (sends work until close()).
-        if (!closed_.load() && !reader_.blank()) take(finish_line(), batch);
+        if (!closed_.load() && !reader_.blank()) take(reader_.finish(), batch);
         return Read::kEnded;
       }
       // Lines are read as they arrive: a line's telemetry over its bound is dropped while read,
@@ -395,18 +394,11 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
         std::size_t nl = data.find('\n');
         reader_.feed(data.substr(0, nl));
         if (nl == std::string_view::npos) break;
-        take(finish_line(), batch);
+        take(reader_.finish(), batch);
         data.remove_prefix(nl + 1);
       }
       if (!batch.empty()) return Read::kSome;
     }
-  }
-
-  // A line's tree in one arena (the HTTP server's, for the same reason: a tools/call is some
-  // twenty nodes, each a malloc and a free otherwise, and every key of an object one more).
-  jsonrpc::Received finish_line() {
-    if (reader_.blank()) return reader_.finish();
-    return reader_.finish(http_detail::RequestArena::make());
   }
 
   // A refusal goes back to the peer; a message (or the error that ends a broken answer's call)

@@ -51,9 +51,8 @@ class EnvelopeReader {
   // True when only whitespace (or nothing) was fed since the last finish().
   bool blank() const { return !any_; }
   std::size_t bytes_fed() const { return total_; }
-  // Ends the current message and starts the next. Blank input yields an empty Received. The
-  // message's JSON is made in `storage` (the default resource when none is given).
-  Received finish(boost::json::storage_ptr storage = {});
+  // Ends the current message and starts the next. Blank input yields an empty Received.
+  Received finish();
 
   // One whole message.
   static Received read(std::string_view text, const EnvelopeLimits& limits = {});
