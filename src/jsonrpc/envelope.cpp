@@ -13,26 +13,7 @@ namespace glassbox::jsonrpc {
 
 namespace {
 
-// A number JSON writes one way only (no sign but '-', no leading zero, at most 18 digits: it
-// fits an int64): read here, as json::parse would read it, without a parser.
-std::optional<Id> plain_integer_id(std::string_view raw) {
-  std::string_view digits = raw.starts_with('-') ? raw.substr(1) : raw;
-  if (digits.empty() || digits.size() > 18 || (digits[0] == '0' && digits.size() > 1))
-    return std::nullopt;
-  std::int64_t n = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  if (raw.size() != digits.size()) {
-    if (n == 0) return std::nullopt;  // "-0": json::parse decides
-    n = -n;
-  }
-  return Id{n};
-}
-
 std::optional<Id> id_from_text(std::string_view raw) {
-  if (std::optional<Id> id = plain_integer_id(raw)) return id;
   std::optional<json::value> v = json::parse(raw);
   if (!v) return std::nullopt;
   if (v->is_int64()) return Id{v->get_int64()};
@@ -303,10 +284,11 @@ Received EnvelopeReader::finish() {
     reset();
     return out;
   }
-  std::optional<Id> id = id_valid_ && !id_raw_.empty() ? id_from_text(id_raw_) : std::nullopt;
   // An answer: the call waiting for it learns at once that it will not come.
   bool answer = !has_method_ && (has_result_ || has_error_);
   auto refuse = [&](ErrorResponse e) {
+    // The id read while scanning is parsed only here: a message that parses carries its own.
+    std::optional<Id> id = id_valid_ && !id_raw_.empty() ? id_from_text(id_raw_) : std::nullopt;
     std::optional<Id> for_call = id ? id : e.id;
     if (answer && for_call) {
       out.message = ErrorResponse{

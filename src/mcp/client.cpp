@@ -29,20 +29,21 @@ std::string_view kind_of(const json::value& v) {
 // A result whose shape MCP fixes but which the server got wrong fails its call here, naming
 // the problem, instead of reaching the caller as an empty answer.
 std::optional<std::string> malformed(std::string_view method, const json::value& result) {
-  std::string what = "invalid response: the result of " + std::string(method);
+  // Made only for a result that fails: a well-formed one costs no allocation here.
+  auto what = [&] { return "invalid response: the result of " + std::string(method); };
   const json::object* r = result.if_object();
-  if (r == nullptr) return what + " is " + std::string(kind_of(result)) + ", not an object";
+  if (r == nullptr) return what() + " is " + std::string(kind_of(result)) + ", not an object";
   auto expect_array_of_objects = [&](std::string_view key) -> std::optional<std::string> {
     auto it = r->find(key);
     if (it == r->end()) return std::nullopt;
     const json::array* a = it->value().if_array();
     if (a == nullptr) {
-      return what + " has " + std::string(key) + " that is " + std::string(kind_of(it->value())) +
+      return what() + " has " + std::string(key) + " that is " + std::string(kind_of(it->value())) +
              ", not an array";
     }
     for (std::size_t i = 0; i < a->size(); ++i) {
       if (!(*a)[i].is_object()) {
-        return what + " has " + std::string(key) + "[" + std::to_string(i) + "] that is " +
+        return what() + " has " + std::string(key) + "[" + std::to_string(i) + "] that is " +
                std::string(kind_of((*a)[i])) + ", not an object";
       }
     }
@@ -51,7 +52,8 @@ std::optional<std::string> malformed(std::string_view method, const json::value&
   if (method == "tools/call") {
     if (auto problem = expect_array_of_objects("content")) return problem;
     if (auto it = r->find("isError"); it != r->end() && !it->value().is_bool())
-      return what + " has isError that is " + std::string(kind_of(it->value())) + ", not a boolean";
+      return what() + " has isError that is " + std::string(kind_of(it->value())) +
+             ", not a boolean";
   } else if (method == "resources/read") {
     if (auto problem = expect_array_of_objects("contents")) return problem;
   }
@@ -64,6 +66,13 @@ json::value unwrap(Outcome outcome) {
 }
 
 }  // namespace
+
+json::object tool_call_params(std::string_view name, json::object arguments) {
+  json::object params(3);
+  params.emplace("name", name);
+  params.emplace("arguments", std::move(arguments));
+  return params;
+}
 
 Outcome checked(std::string_view method, Outcome outcome) {
   if (outcome.index() == 0) {
@@ -348,7 +357,7 @@ std::vector<Tool> Client::list_all_tools() {
 CallToolResult Client::call_tool(std::string_view name, json::object arguments,
                                  const CallOptions& options) {
   return CallToolResult::from_json(
-      request("tools/call", {{"name", name}, {"arguments", std::move(arguments)}}, options));
+      request("tools/call", tool_call_params(name, std::move(arguments)), options));
 }
 
 std::vector<Resource> Client::list_all_resources() {

@@ -109,7 +109,7 @@ void Client::request_async(std::string_view method, json::object params, const C
 void Client::call_tool_async(std::string_view name, json::object arguments,
                              const CallOptions& options,
                              std::function<void(CallToolOutcome)> done) {
-  request_async("tools/call", {{"name", name}, {"arguments", std::move(arguments)}}, options,
+  request_async("tools/call", tool_call_params(name, std::move(arguments)), options,
                 [done = std::move(done)](Outcome outcome) {
                   if (outcome.index() == 1) return done(std::get<1>(std::move(outcome)));
                   CallToolOutcome result;

@@ -20,6 +20,10 @@ namespace glassbox::mcp {
 // an error naming the problem, instead of reaching the caller as an empty answer.
 Outcome checked(std::string_view method, Outcome outcome);
 
+// tools/call's params, with room for the `_meta` added on the way (2026-07-28's, a traceparent):
+// adding it then moves no member.
+json::object tool_call_params(std::string_view name, json::object arguments);
+
 struct Client::Impl {
   explicit Impl(ClientOptions o)
       : options(std::move(o)),

@@ -205,14 +205,33 @@ void Session::on_notification(const jsonrpc::Notification& n) {
   if (notification_handler_) notification_handler_(*this, n);
 }
 
+void Session::add_pending_locked(jsonrpc::Id id, std::shared_ptr<Pending> pending) {
+  if (spare_node_.empty()) {
+    pending_.emplace(std::move(id), std::move(pending));
+    return;
+  }
+  spare_node_.key() = std::move(id);
+  spare_node_.mapped() = std::move(pending);
+  pending_.insert(std::move(spare_node_));
+}
+
+std::shared_ptr<Session::Pending> Session::take_pending_locked(PendingMap::iterator it) {
+  std::shared_ptr<Pending> pending = std::move(it->second);
+  if (spare_node_.empty()) {
+    spare_node_ = pending_.extract(it);
+  } else {
+    pending_.erase(it);
+  }
+  return pending;
+}
+
 void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
   std::shared_ptr<Pending> pending;
   {
     std::lock_guard lock(mutex_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return;  // late answer to a timed-out request, or unknown id
-    pending = std::move(it->second);
-    pending_.erase(it);
+    pending = take_pending_locked(it);
   }
   complete_taken(pending, id, std::move(outcome));
 }
@@ -267,7 +286,6 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
                                  const RequestOptions& options) {
   auto pending = std::make_shared<Pending>();
   pending->on_progress = options.on_progress;
-  std::future<Outcome> answer = pending->promise.emplace().get_future();
   jsonrpc::Id id;
   {
     std::lock_guard lock(mutex_);
@@ -275,7 +293,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
       return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
     }
     id = next_id_++;
-    pending_.emplace(id, pending);
+    add_pending_locked(id, pending);
   }
   if (!write_request(id, method, params, options)) {
     std::lock_guard lock(mutex_);
@@ -289,8 +307,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
       std::lock_guard lock(mutex_);
       auto it = pending_.find(id);
       if (it == pending_.end()) return std::shared_ptr<Pending>();
-      taken = std::move(it->second);
-      pending_.erase(it);
+      taken = take_pending_locked(it);
     }
     notify("notifications/cancelled", {{"requestId", jsonrpc::to_json(id)}, {"reason", reason}},
            options.related_request);
@@ -298,14 +315,12 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
   };
   std::optional<std::stop_callback<std::function<void()>>> on_cancel;
   if (options.cancel.stop_possible()) {
-    on_cancel.emplace(
-        options.cancel, std::function<void()>([&] {
-          if (auto taken = abandon("cancelled")) {
-            taken->answered.store(true);
-            taken->promise->set_value(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
-                                                     "request cancelled", nullptr});
-          }
-        }));
+    on_cancel.emplace(options.cancel, std::function<void()>([&] {
+                        if (auto taken = abandon("cancelled")) {
+                          taken->complete(jsonrpc::Error{jsonrpc::error_code::kRequestCancelled,
+                                                         "request cancelled", nullptr});
+                        }
+                      }));
   }
   // A lone caller reads its answer itself when it can (no reader thread to wake, then wake it);
   // not when a cancel may answer it from another thread. Else the answer arrives through this
@@ -318,17 +333,30 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
                                 .alone = [waiting = waiting_] { return waiting->load() <= 1; },
                                 .deadline = deadline});
   }
-  transport_->will_block();
-  std::future_status status = answer.wait_until(deadline);
+  // A wait is coming (this may be the reader's thread, in a handler): reading moves elsewhere.
+  if (!pending->answered.load()) transport_->will_block();
+  auto wait_for_answer = [&] {
+    std::unique_lock lock(pending->answer_mutex);
+    return pending->answer_cv.wait_until(lock, deadline,
+                                         [&] { return pending->answer.has_value(); });
+  };
+  // The answer read on this thread is in already: no lock, no wait.
+  const bool in_time = pending->answered.load() || wait_for_answer();
   waiting_->fetch_sub(1);
-  if (status == std::future_status::timeout && abandon("timed out")) {
+  if (!in_time && abandon("timed out")) {
     return jsonrpc::Error{
         jsonrpc::error_code::kRequestTimeout,
         "request timed out after " + std::to_string(options.timeout.count()) + " ms", nullptr};
   }
-  Outcome outcome = answer.get();
-  on_cancel.reset();  // before `abandon` and `answer` go out of scope
-  return outcome;
+  // Timed out, but answered meanwhile: the answer is on its way (whoever took the request out of
+  // pending_ completes it).
+  if (!in_time) {
+    std::unique_lock lock(pending->answer_mutex);
+    pending->answer_cv.wait(lock, [&] { return pending->answer.has_value(); });
+  }
+  on_cancel.reset();  // before `abandon` and `pending` go out of scope
+  // Seen complete (answered, or under answer_mutex): nobody writes the answer again.
+  return std::move(*pending->answer);
 }
 
 bool Session::notify(std::string_view method, json::object params,

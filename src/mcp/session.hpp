@@ -15,7 +15,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,9 +98,13 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   struct Timer;  // session_async.cpp: the deadlines of asynchronous requests
   struct Pending {
-    // A blocking request's only: its shared state is an allocation an asynchronous one saves.
-    std::optional<std::promise<Outcome>> promise;
-    std::atomic<bool> answered{false};  // set before the promise: the caller may read it alone
+    // A blocking request's answer, for its caller (request_lending). No std::promise: its
+    // set_value ends in a futex wake-up whether or not anyone waits (pthread_once), a system
+    // call per call; a condition variable wakes only a caller that waits.
+    std::mutex answer_mutex;
+    std::condition_variable answer_cv;
+    std::optional<Outcome> answer;      // answer_mutex
+    std::atomic<bool> answered{false};  // set with the answer: the caller may read it alone
     std::function<void(const ProgressUpdate&)> on_progress;
     // An asynchronous request (request_async): its completion instead of the promise, its
     // deadline's key in the timer, its cancellation.
@@ -115,6 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Whoever took it out of pending_ (under mutex_) completes it, once.
     void complete(Outcome outcome);
   };
+  using PendingMap = std::map<jsonrpc::Id, std::shared_ptr<Pending>>;
 
   // Both kinds of request: now + timeout (bounded to a year, which steady_clock can add);
   // telling the caller its id, the progress token, the headers and the write, with the params
@@ -132,6 +136,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // At destruction: completes the asynchronous requests still pending, stops the timer.
   void end_async();
   void fail_async_pending();
+
+  // pending_ with its spare node (caller holds mutex_).
+  void add_pending_locked(jsonrpc::Id id, std::shared_ptr<Pending> pending);
+  std::shared_ptr<Pending> take_pending_locked(PendingMap::iterator it);
 
   void on_message(jsonrpc::Message message, transport::MessageContext context);
   void on_request(jsonrpc::Request request, transport::MessageContext context);
@@ -153,8 +161,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   mutable std::mutex mutex_;
   std::condition_variable drained_;
-  std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending_;  // outgoing, by id
-  std::map<jsonrpc::Id, std::stop_source> in_flight_;        // incoming, by id
+  PendingMap pending_;  // outgoing, by id
+  // The node of the last answered request, kept for the next one: a call in flight costs no
+  // map node of its own (mutex_).
+  PendingMap::node_type spare_node_;
+  std::map<jsonrpc::Id, std::stop_source> in_flight_;  // incoming, by id
   std::size_t answering_ = 0;  // incoming requests whose answer is being written
   std::int64_t next_id_ = 0;
   // Callers inside request(): a lone caller reads its own answer (Transport::read_on_caller).

@@ -55,8 +55,12 @@ struct Session::Timer {
 
 void Session::Pending::complete(Outcome outcome) {
   if (!done) {
-    answered.store(true);
-    promise->set_value(std::move(outcome));
+    {
+      std::lock_guard lock(answer_mutex);
+      answer = std::move(outcome);
+      answered.store(true);
+    }
+    answer_cv.notify_one();  // no system call when the caller is not waiting
     return;
   }
   // Unregistered first: a stop arriving now finds nothing to cancel. (Destroying the callback
@@ -90,8 +94,7 @@ void Session::abandon_async(std::int64_t id, bool timed_out) {
     std::lock_guard lock(mutex_);
     auto it = pending_.find(jsonrpc::Id{id});
     if (it == pending_.end() || !it->second->done) return;  // answered first
-    taken = std::move(it->second);
-    pending_.erase(it);
+    taken = take_pending_locked(it);
   }
   notify("notifications/cancelled",
          {{"requestId", id}, {"reason", timed_out ? "timed out" : "cancelled"}});
@@ -129,7 +132,7 @@ void Session::request_async(std::string_view method, json::object& params,
     pending->timer = timer_.get();
     pending->sending = true;
     number = next_id_++;
-    pending_.emplace(jsonrpc::Id{number}, pending);
+    add_pending_locked(jsonrpc::Id{number}, pending);
   }
   if (started) {
     started->thread = std::thread(&Timer::run, started, weak_from_this());

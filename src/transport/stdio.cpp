@@ -287,24 +287,33 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     }
   }
 
-  // Delivers what is queued, stopping early once `until` holds; false when promoted past.
+  // Delivers what is queued, stopping early once `until` holds; false when promoted past. A
+  // caller leading in the leader's place passes `until`.
   bool deliver_queued(std::unique_lock<std::mutex>& lock, std::uint64_t epoch,
                       const std::function<bool()>* until) {
+    bool batching = false;  // a lone message (a sequential call's) takes no write lock here
     while (!queue_.empty() && !(until && (*until)())) {
       jsonrpc::Message message = std::move(queue_.front());
       queue_.pop_front();
       delivering_ = true;
       leader_thread_ = std::this_thread::get_id();
-      if (!queue_.empty()) batch_answers(leader_thread_);
-      ++deliveries_;
-      if (watchdog_asleep_) watch_cv_.notify_one();
+      if (!queue_.empty()) {
+        batch_answers(leader_thread_);
+        batching = true;
+      }
+      if (until != nullptr) {
+        ++caller_deliveries_;  // watched by the leader in standby (stand_by), not the watchdog
+      } else {
+        ++deliveries_;
+        if (watchdog_asleep_) watch_cv_.notify_one();
+      }
       lock.unlock();
       if (callbacks_.on_message) callbacks_.on_message(std::move(message), MessageContext{});
       lock.lock();
       if (epoch != leader_epoch_) return false;  // another thread leads now
       delivering_ = false;
     }
-    batch_answers({});
+    if (batching) batch_answers({});
     return true;
   }
 
@@ -331,14 +340,20 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     standby_ = true;
     standby_epoch_ = epoch;
     caller_led_ = false;
+    std::uint64_t seen = caller_deliveries_;
     for (;;) {
       standby_cv_.wait_for(lock, handoff_after_,
                            [&] { return ended_ || resume_now_ || epoch != leader_epoch_; });
       if (ended_ || epoch != leader_epoch_) break;
       if (caller_leading_) {
+        // The watchdog's part for the caller's deliveries, on the tick this thread wakes for
+        // anyway: one that outlasts a whole tick has another thread lead (this one, parked).
+        if (delivering_ && caller_deliveries_ == seen) promote_locked();
+        seen = caller_deliveries_;
         resume_now_ = false;
         continue;
       }
+      seen = caller_deliveries_;
       if (resume_now_ || !caller_led_) break;
       caller_led_ = false;
     }
@@ -434,20 +449,23 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     }
   }
 
-  // The watchdog: ticks every handoff_after_ while deliveries happen, sleeps when none do (the
-  // leader wakes it), and promotes a new leader when one delivery outlasts a whole tick.
+  // The watchdog: ticks every handoff_after_ while the leader delivers, sleeps when it does not
+  // (the leader wakes it), and promotes a new leader when one delivery outlasts a whole tick. A
+  // caller's deliveries are the standby leader's to watch (stand_by): sequential calls then wake
+  // one thread a tick, not two.
   void watch() {
     std::unique_lock lock(lead_mutex_);
+    auto leader_delivering = [&] { return delivering_ && !caller_leading_; };
     std::uint64_t seen = deliveries_;
     while (!ended_) {
-      if (!delivering_ && deliveries_ == seen) {
+      if (!leader_delivering() && deliveries_ == seen) {
         watchdog_asleep_ = true;
-        watch_cv_.wait(lock, [&] { return ended_ || delivering_; });
+        watch_cv_.wait(lock, [&] { return ended_ || leader_delivering(); });
         watchdog_asleep_ = false;
       }
       seen = deliveries_;
       watch_cv_.wait_for(lock, handoff_after_, [&] { return ended_; });
-      if (delivering_ && deliveries_ == seen) promote_locked();
+      if (leader_delivering() && deliveries_ == seen) promote_locked();
     }
   }
 
@@ -470,7 +488,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   std::condition_variable watch_cv_;
   std::deque<jsonrpc::Message> queue_;  // parsed, not yet delivered
   std::uint64_t leader_epoch_ = 0;
-  std::uint64_t deliveries_ = 0;
+  std::uint64_t deliveries_ = 0;         // by the leader
+  std::uint64_t caller_deliveries_ = 0;  // by a caller in its place (read_on_caller)
   std::thread::id leader_thread_;
   std::size_t parked_ = 0;
   bool leader_wanted_ = false;

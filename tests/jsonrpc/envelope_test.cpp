@@ -1,5 +1,5 @@
-// EnvelopeReader's own shortcuts give what jsonrpc::parse gives: the run of string bytes read
-// eight at a time, and an answer's id read without a parser when it is a plain integer.
+// EnvelopeReader reads as jsonrpc::parse reads: the run of string bytes read eight at a time,
+// and the id of an answer it refuses.
 #include "glassbox/jsonrpc/envelope.hpp"
 
 #include <gtest/gtest.h>
@@ -48,12 +48,12 @@ std::optional<Id> recovered_id(const std::string& id) {
   return error ? error->id : std::nullopt;
 }
 
-TEST(EnvelopeReader, AnAnswersIdIsReadAsJsonReadsItWithOrWithoutTheParser) {
+TEST(EnvelopeReader, ARefusedAnswersIdIsReadAsJsonReadsIt) {
   EXPECT_EQ(recovered_id("0"), Id{std::int64_t{0}});
   EXPECT_EQ(recovered_id("77"), Id{std::int64_t{77}});
   EXPECT_EQ(recovered_id("-5"), Id{std::int64_t{-5}});
   EXPECT_EQ(recovered_id("123456789012345678"), Id{std::int64_t{123456789012345678}});
-  // Past 18 digits the parser reads it: still an int64 up to its maximum, nothing beyond.
+  // An int64 up to its maximum, nothing beyond.
   EXPECT_EQ(recovered_id("9223372036854775807"), Id{INT64_MAX});
   EXPECT_EQ(recovered_id("-9223372036854775808"), Id{INT64_MIN});
   EXPECT_EQ(recovered_id("9223372036854775808"), std::nullopt);

@@ -255,6 +255,53 @@ TEST_P(ClientAsync, ACancelledCallCompletesOnceAndTheServerIsTold) {
   EXPECT_EQ(done.times(1), 1);
 }
 
+// The blocking call's own paths (Session::request_lending), on the same fixture: a stop from
+// another thread and a timeout each end the call at once with their error, the server is told,
+// and the connection carries the next call (over stdio one the caller reads itself).
+TEST_P(ClientAsync, ABlockingCallStoppedFromAnotherThreadThrowsCancelled) {
+  Connected c(GetParam());
+  std::stop_source stop;
+  std::promise<int> code;
+  std::thread caller([&] {
+    try {
+      c.client.call_tool("held", {}, {.cancel = stop.get_token()});
+      code.set_value(0);
+    } catch (const ProtocolError& e) {
+      code.set_value(e.error().code);
+    }
+  });
+  ASSERT_TRUE(c.wait_held_started(1));
+  stop.request_stop();
+  std::future<int> thrown = code.get_future();
+  ASSERT_EQ(thrown.wait_for(10s), std::future_status::ready);  // not the 10 s hold
+  EXPECT_EQ(thrown.get(), jsonrpc::error_code::kRequestCancelled);
+  caller.join();
+  {
+    std::unique_lock lock(c.held_mutex);
+    EXPECT_TRUE(c.held_cv.wait_for(lock, 10s, [&] { return c.held_cancelled; }));
+  }
+  EXPECT_EQ(text_of(c.client.call_tool("echo", {{"message", "next"}})), "Echo: next");
+}
+
+TEST_P(ClientAsync, ABlockingCallTimesOutAndTheNextCallIsAnswered) {
+  Connected c(GetParam());
+  try {
+    c.client.call_tool("held", {}, {.timeout = 100ms});
+    ADD_FAILURE() << "the held call returned";
+  } catch (const ProtocolError& e) {
+    EXPECT_EQ(e.error().code, jsonrpc::error_code::kRequestTimeout);
+    EXPECT_NE(e.error().message.find("100 ms"), std::string::npos);
+  }
+  {
+    std::unique_lock lock(c.held_mutex);
+    EXPECT_TRUE(c.held_cv.wait_for(lock, 10s, [&] { return c.held_cancelled; }));
+  }
+  for (int n = 0; n < 3; ++n) {
+    std::string message = "after " + std::to_string(n);
+    EXPECT_EQ(text_of(c.client.call_tool("echo", {{"message", message}})), "Echo: " + message);
+  }
+}
+
 TEST_P(ClientAsync, TwoHundredCallsInFlightFromOneThread) {
   Completions done;
   Connected c(GetParam());

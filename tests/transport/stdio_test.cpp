@@ -303,6 +303,60 @@ TEST(StdioTransport, ALoneCallerReadsItsOwnAnswer) {
   t->close();
 }
 
+// A caller reading in the standby leader's place delivers a message whose callback waits for a
+// later one: the standby leader (which watches a caller's deliveries in the watchdog's place)
+// hands reading to another thread, which delivers the later message.
+TEST(StdioTransport, ACallersSlowDeliveryHandsReadingToAnotherThread) {
+  Pipes pipes;
+  // Long enough that the leader stays in standby between the test's two reads, short enough to
+  // hand reading over soon after the slow delivery starts.
+  auto t = make_stdio_transport(
+      {.read_fd = pipes.in[0], .write_fd = pipes.out[1], .handoff_after = 200ms});
+  struct Seen {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::thread::id> threads;
+    bool later_seen = false;  // the slow callback saw the message after it delivered
+  };
+  auto seen = std::make_shared<Seen>();
+  t->start({.on_message = [seen](jsonrpc::Message msg, MessageContext) {
+    std::unique_lock lock(seen->m);
+    seen->threads.push_back(std::this_thread::get_id());
+    seen->cv.notify_all();
+    if (std::holds_alternative<jsonrpc::Request>(msg)) {
+      const std::size_t mine = seen->threads.size();
+      seen->later_seen = seen->cv.wait_for(lock, 10s, [&] { return seen->threads.size() > mine; });
+    }
+  }});
+  auto count = [seen] {
+    std::lock_guard lock(seen->m);
+    return seen->threads.size();
+  };
+  auto caller = [&](std::size_t answers) {
+    return Transport::CallerRead{.done = [count, answers] { return count() >= answers; },
+                                 .alone = [] { return true; },
+                                 .deadline = std::chrono::steady_clock::now() + 10s};
+  };
+  // The reader reads the first answer, then stands by for this lone caller.
+  EXPECT_FALSE(t->read_on_caller(caller(1)));
+  pipes.write(R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!t->read_on_caller(caller(1)) && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  // The caller now reads a request whose callback waits for the notification behind it.
+  pipes.write(R"({"jsonrpc":"2.0","id":2,"method":"ask"})");
+  pipes.write(R"({"jsonrpc":"2.0","method":"notifications/message","params":{}})");
+  EXPECT_TRUE(t->read_on_caller(caller(3)));
+  {
+    std::lock_guard lock(seen->m);
+    ASSERT_EQ(seen->threads.size(), 3u);
+    EXPECT_EQ(seen->threads[1], std::this_thread::get_id());  // the request, on the caller
+    EXPECT_NE(seen->threads[2], std::this_thread::get_id());  // the next, on another reader
+    EXPECT_TRUE(seen->later_seen);
+  }
+  t->close();
+}
+
 // ordered_delivery (a relay's need): a slow callback holds the next message back instead of
 // letting a second reader deliver it alongside, so the order of arrival is the order of delivery.
 TEST(StdioTransport, OrderedDeliveryNeverOverlapsCallbacks) {

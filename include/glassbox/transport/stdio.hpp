@@ -4,7 +4,9 @@
 // there (callbacks_may_block() is true): when a callback runs past 1 ms, or calls will_block(),
 // another thread takes over reading, so callbacks may then overlap (not with ordered_delivery).
 // A lone caller waiting for an answer reads it itself (read_on_caller): after such an answer the
-// reader thread stands by for one handoff_after tick, so sequential calls wake no other thread.
+// reader thread stands by, waking once a handoff_after tick (it resumes reading after a tick
+// without a caller, and hands reading over when a caller's delivery runs past a tick), so
+// sequential calls hand nothing to another thread.
 // send() takes a mutex and writes the whole line (a slow reader on the other side blocks senders,
 // never the reading); answers sent while a batch of messages read together is delivered leave in
 // one write, requests sent meanwhile four to a write (the peer starts on them while it runs).
