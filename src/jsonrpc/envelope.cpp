@@ -4,6 +4,9 @@
 #include "glassbox/jsonrpc/envelope.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <initializer_list>
 
 namespace glassbox::jsonrpc {
@@ -20,6 +23,31 @@ std::optional<Id> id_from_text(std::string_view raw) {
   return std::nullopt;
 }
 
+// The end of the run of string bytes from `i`: the next '"' or '\\', or the end of `bytes`.
+// Eight bytes a step while eight remain (most strings end inside their first word): a byte of
+// the word is one of the two when the word XOR that byte repeated has a zero byte there, and
+// the lowest flagged byte is exactly the first such one (a borrow only flags bytes above a
+// zero byte). Then byte by byte.
+std::size_t string_run(std::string_view bytes, std::size_t i) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  constexpr std::uint64_t kQuotes = kOnes * '"';
+  constexpr std::uint64_t kBackslashes = kOnes * '\\';
+  const std::size_t n = bytes.size();
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes.data() + i, 8);
+      std::uint64_t q = word ^ kQuotes;
+      std::uint64_t b = word ^ kBackslashes;
+      std::uint64_t found = (((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs;
+      if (found != 0) return i + static_cast<std::size_t>(std::countr_zero(found) / 8);
+    }
+  }
+  while (i < n && bytes[i] != '"' && bytes[i] != '\\') ++i;
+  return i;
+}
+
 std::string too_large_reason(std::size_t max_bytes) {
   return "exceeds the bound of " + std::to_string(max_bytes) + " bytes";
 }
@@ -33,6 +61,7 @@ Received EnvelopeReader::read(std::string_view text, const EnvelopeLimits& limit
 }
 
 bool EnvelopeReader::telemetry_path() const {
+  if (key_[depth_] != "otel") return false;  // every path ends there: most values stop here
   auto at = [&](std::initializer_list<std::string_view> path) {
     if (depth_ != path.size()) return false;
     std::size_t d = 1;
@@ -129,6 +158,10 @@ void EnvelopeReader::feed(std::string_view bytes) {
     }
     id_raw_.append(s);
   };
+  // value_starts has work only for an id (depth 1) and where a telemetry path may begin.
+  auto starts = [&](std::size_t at, char first) {
+    if (depth_ == 1 || (!region_ && depth_ >= 3 && depth_ <= kPathDepth)) value_starts(at, first);
+  };
   auto telemetry_too_large = [&](std::size_t at) {
     return region_ && !dropping_ && base_ + at - region_begin_ > limits_.max_telemetry_bytes;
   };
@@ -142,8 +175,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         ++i;
         continue;
       }
-      std::size_t j = i;
-      while (j < n && bytes[j] != '"' && bytes[j] != '\\') ++j;
+      std::size_t j = string_run(bytes, i);
       if (key_string_ && key_buffer_.size() <= kMaxKey)
         key_buffer_.append(bytes.substr(i, std::min(j - i, kMaxKey + 1 - key_buffer_.size())));
       capture_id(bytes.substr(i, j - i));
@@ -160,7 +192,11 @@ void EnvelopeReader::feed(std::string_view bytes) {
         in_string_ = false;
         if (key_string_) {
           key_string_ = false;
-          key_[depth_] = key_buffer_.size() > kMaxKey ? std::string() : key_buffer_;
+          if (key_buffer_.size() > kMaxKey) {
+            key_[depth_].clear();
+          } else {
+            key_[depth_].assign(key_buffer_);
+          }
           if (depth_ == 1) {
             has_method_ |= key_[1] == "method";
             has_result_ |= key_[1] == "result";
@@ -186,7 +222,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
           key_string_ = true;
           key_buffer_.clear();
         } else {
-          value_starts(i, c);
+          starts(i, c);
           capture_id(bytes.substr(i, 1));
         }
         in_string_ = true;
@@ -195,7 +231,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
       case '[':
         in_literal_ = false;
         any_ = true;
-        value_starts(i, c);
+        starts(i, c);
         ++depth_;
         if (depth_ <= kPathDepth) {
           is_object_[depth_] = c == '{';
@@ -228,7 +264,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         any_ = true;
         if (!in_literal_) {
           in_literal_ = true;
-          value_starts(i, c);
+          starts(i, c);
         }
         capture_id(bytes.substr(i, 1));
         break;
@@ -279,13 +315,30 @@ Received EnvelopeReader::finish() {
   return out;
 }
 
+// Member by member (every member but limits_), the strings keeping their room: a fresh reader
+// assigned over this one cost as much as reading a short message's structure.
 void EnvelopeReader::reset() {
-  EnvelopeLimits limits = limits_;
-  std::string kept = std::move(kept_);
-  kept.clear();
-  if (kept.capacity() > limits.max_message_bytes / 4) kept.shrink_to_fit();
-  *this = EnvelopeReader(limits);
-  kept_ = std::move(kept);
+  in_ = {};
+  base_ = mark_ = total_ = 0;
+  kept_.clear();
+  if (kept_.capacity() > limits_.max_message_bytes / 4) kept_.shrink_to_fit();
+  telemetry_kept_ = 0;
+  any_ = overflow_ = false;
+  depth_ = 0;
+  in_string_ = escape_ = in_literal_ = false;
+  is_object_ = {};
+  expect_key_ = {};
+  for (std::string& key : key_) key.clear();
+  key_string_ = false;
+  key_buffer_.clear();
+  has_method_ = has_result_ = has_error_ = false;
+  id_capture_ = false;
+  id_valid_ = true;
+  id_raw_.clear();
+  region_ = dropping_ = false;
+  region_depth_ = region_begin_ = region_kept_ = 0;
+  drop_reason_.clear();
+  dropped_.clear();
 }
 
 }  // namespace glassbox::jsonrpc

@@ -17,23 +17,27 @@ json::object capability() {
           {"signals", {{"traces", {{"supported", true}}}}}};
 }
 
-std::string span_name(const RequestContext& ctx) {
-  const json::object& p = ctx.params();
-  std::string_view key = ctx.method() == "tools/call" ? "name" : "uri";
-  const json::string* target = json::find_string(p, key);
-  return target ? ctx.method() + " " + std::string(*target) : ctx.method();
+// What a tools/call or resources/read is about: the tool's name or the resource's URI (null
+// when absent), looked up once for the span's name and its attributes.
+const json::string* call_target(const RequestContext& ctx) {
+  return json::find_string(ctx.params(), ctx.method() == "tools/call" ? "name" : "uri");
 }
 
-void describe_request(trace::Span& span, const RequestContext& ctx) {
+std::string span_name(const RequestContext& ctx, const json::string* target) {
+  if (!target) return ctx.method();
+  std::string name;  // one string built once (every call names its SERVER span)
+  name.reserve(ctx.method().size() + 1 + target->size());
+  name.append(ctx.method()).append(1, ' ').append(target->data(), target->size());
+  return name;
+}
+
+void describe_request(trace::Span& span, const RequestContext& ctx, const json::string* target) {
   span.set_attribute("mcp.method.name", ctx.method());
-  if (const json::string* name = json::find_string(ctx.params(), "name");
-      name && ctx.method() == "tools/call") {
-    span.set_attribute("gen_ai.tool.name", std::string_view(*name));
+  if (target && ctx.method() == "tools/call") {
+    span.set_attribute("gen_ai.tool.name", std::string_view(*target));
     span.set_attribute("gen_ai.operation.name", "execute_tool");
-  }
-  if (const json::string* uri = json::find_string(ctx.params(), "uri");
-      uri && ctx.method() == "resources/read") {
-    span.set_attribute("mcp.resource.uri", std::string_view(*uri));
+  } else if (target) {
+    span.set_attribute("mcp.resource.uri", std::string_view(*target));
   }
   span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(ctx.request_id()));
   // 2026-07-28 has no session (OTel MCP semantic conventions: no mcp.session.id there).
@@ -92,9 +96,10 @@ Middleware make_passback_middleware(PassbackOptions options) {
     auto recorder = std::make_shared<trace::Recorder>(trace::RecorderOptions{
         .provider = o.provider, .observer = call, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
-    trace::Span root =
-        trace::start_root_span(recorder, span_name(ctx), trace::SpanKind::server, asked.parent);
-    describe_request(root, ctx);
+    const json::string* target = call_target(ctx);
+    trace::Span root = trace::start_root_span(recorder, span_name(ctx, target),
+                                              trace::SpanKind::server, asked.parent);
+    describe_request(root, ctx, target);
     std::shared_ptr<PassbackStream> stream;
     if (asked.requested && asked.stream) {
       trace::CurationOptions curation = o.curation;

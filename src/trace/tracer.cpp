@@ -356,26 +356,53 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
-void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
-  if (!state_) return;
-  auto& attributes = state_->data.attributes;
-  limit_value(value, state_->limits->max_attribute_value_length);
+namespace {
+
+// The value of `key` on the span: its earlier value, or a new one (monostate) appended; nullptr
+// when the span already holds max_attributes other keys (counted as dropped).
+AttributeValue* attribute_slot(Span::State& state, std::string_view key) noexcept {
+  auto& attributes = state.data.attributes;
   for (auto& kv : attributes) {
-    if (kv.key == key) {
-      kv.value = std::move(value);
-      return;
-    }
+    if (kv.key == key) return &kv.value;
   }
-  if (attributes.size() >= state_->limits->max_attributes) {
-    ++state_->data.dropped_attributes_count;
-    return;
+  if (attributes.size() >= state.limits->max_attributes) {
+    ++state.data.dropped_attributes_count;
+    return nullptr;
   }
   if (attributes.capacity() == 0) attributes = span_pool::attributes();
   // Filled in place, no temporary KeyValue (an aggregate: clang 15 has no emplace_back(key,
   // value) for it).
   KeyValue& kv = attributes.emplace_back();
   kv.key = span_pool::string(key);
-  kv.value = std::move(value);
+  return &kv.value;
+}
+
+}  // namespace
+
+void Span::set_attribute(std::string_view key, AttributeValue value) noexcept {
+  if (!state_) return;
+  // Only strings, bytes and composites have a length to cut (most attributes are numbers or
+  // short strings: no call for them).
+  if (const std::string* s = value.if_string()) {
+    if (s->size() > state_->limits->max_attribute_value_length)
+      limit_value(value, state_->limits->max_attribute_value_length);
+  } else if (value.value.index() >= 5) {  // ArrayValue, KvlistValue, BytesValue
+    limit_value(value, state_->limits->max_attribute_value_length);
+  }
+  if (AttributeValue* slot = attribute_slot(*state_, key)) *slot = std::move(value);
+}
+
+void Span::set_string_attribute(std::string_view key, std::string_view value) noexcept {
+  if (!state_) return;
+  AttributeValue* slot = attribute_slot(*state_, key);
+  if (!slot) return;
+  // Cut as cut_utf8 cuts, before the copy: no more than the limit is copied.
+  if (const std::size_t max = state_->limits->max_attribute_value_length; value.size() > max) {
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
+    value = value.substr(0, n);
+  }
+  slot->value.emplace<std::string>(span_pool::string(value));
 }
 
 void Span::add_event(std::string_view name, Attributes attributes) noexcept {
@@ -481,6 +508,15 @@ Span::State* new_state(std::shared_ptr<Recorder> recorder, std::string_view name
   return state;
 }
 
+// A child's context, member by member (no temporary SpanContext, its tracestate copied once).
+void set_child_context(SpanContext& context, const SpanData& data, const SpanContext& parent) {
+  context.trace_id = data.trace_id;
+  context.span_id = data.span_id;
+  context.flags = parent.flags;
+  context.tracestate = parent.tracestate;
+  context.remote = false;
+}
+
 }  // namespace
 
 Span start_span_in(const Context& parent, std::string_view name, SpanKind kind) noexcept {
@@ -493,7 +529,7 @@ Span start_span_in(const Context& parent, std::string_view name, SpanKind kind) 
   state->data.flags = p.flags;
   state->data.trace_state = p.tracestate;
   span.state_ = state;
-  span.context_ = {state->data.trace_id, state->data.span_id, p.flags, p.tracestate, false};
+  set_child_context(span.context_, state->data, p);
   return span;
 }
 
@@ -511,7 +547,7 @@ Span start_span(std::string_view name, SpanKind kind) noexcept {
   const std::shared_ptr<Recorder>* recorder = top.recorder;  // `top` dies in push_back
   Span span;
   span.state_ = state;
-  span.context_ = {state->data.trace_id, state->data.span_id, p.flags, p.tracestate, false};
+  set_child_context(span.context_, state->data, p);
   state->token = stack.new_token();
   stack.entries.push_back({recorder, span.context_, state->token});
   return span;

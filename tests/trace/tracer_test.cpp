@@ -230,6 +230,44 @@ TEST(SpanTest, LimitsAreAppliedAndCounted) {
             SpanLimits{}.max_attribute_value_length);
 }
 
+// covers S12: a string value given as text (literal, pointer, view, std::string) is made in the
+// span and cut as an AttributeValue is (at a UTF-8 boundary); a literal 0 stays the integer 0.
+TEST(SpanTest, StringValuesOfEveryFormAreKeptAndCutAlike) {
+  auto recorder = std::make_shared<Recorder>(
+      RecorderOptions{.provider = std::make_shared<TracerProvider>(TracerProviderOptions{
+                          .limits = SpanLimits{.max_attribute_value_length = 5}})});
+  Span root = start_root_span(recorder, "root");
+  const char* pointer = "abc";
+  std::string lvalue = "abcdefgh";
+  const std::string const_lvalue = "xyz";
+  root.set_attribute("literal", "literal value");
+  root.set_attribute("pointer", pointer);
+  root.set_attribute("view", std::string_view("viewed"));
+  root.set_attribute("lvalue", lvalue);
+  root.set_attribute("const", const_lvalue);
+  root.set_attribute("rvalue", std::string("moved in"));
+  root.set_attribute("utf8", "ab\xc3\xa9\xc3\xa9");  // "abéé": 5 bytes would split the second é
+  root.set_attribute("zero", 0);
+  root.set_attribute("flag", false);
+  root.set_attribute("pointer", "again");  // a repeated key replaces the value in place
+  root.end();
+  auto spans = recorder->take();
+  const SpanData& s = spans.at(0);
+  auto text = [&](std::string_view key) { return *find_attribute(s.attributes, key)->if_string(); };
+  EXPECT_EQ(text("literal"), "liter");
+  EXPECT_EQ(text("pointer"), "again");
+  EXPECT_EQ(text("view"), "viewe");
+  EXPECT_EQ(text("lvalue"), "abcde");
+  EXPECT_EQ(lvalue, "abcdefgh");
+  EXPECT_EQ(text("const"), "xyz");
+  EXPECT_EQ(text("rvalue"), "moved");
+  EXPECT_EQ(text("utf8"), "ab\xc3\xa9");
+  EXPECT_EQ(*find_attribute(s.attributes, "zero")->if_int(), 0);
+  EXPECT_EQ(*find_attribute(s.attributes, "flag")->if_bool(), false);
+  EXPECT_EQ(s.attributes.size(), 9u);
+  EXPECT_EQ(s.attributes[1].key, "pointer");
+}
+
 // covers S12: 100,000 spans in one request stay within the recorder's bound and are counted
 TEST(RecorderTest, HundredThousandSpansAreBounded) {
   auto recorder = new_recorder(1000);

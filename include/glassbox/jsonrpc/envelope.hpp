@@ -67,7 +67,7 @@ class EnvelopeReader {
   void end_region(std::size_t at);
   void drop(std::size_t at, std::string reason);
   bool flush(std::size_t upto);  // appends in_[mark_, upto) unless dropping; false on overflow
-  void reset();
+  void reset();  // sets every member below limits_ as constructed: a new member goes there too
 
   EnvelopeLimits limits_;
   std::string_view in_;   // the chunk being fed

@@ -34,10 +34,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace glassbox::trace {
@@ -159,6 +162,17 @@ class Span {
   // Sets (or replaces) an attribute; beyond SpanLimits::max_attributes new keys are dropped
   // and counted. Long string/bytes values are cut to SpanLimits::max_attribute_value_length.
   void set_attribute(std::string_view key, AttributeValue value) noexcept;
+  // The same for a string value (a literal, char pointer, string_view or a std::string that is
+  // not an rvalue: that one is moved in above), made where it stays: no AttributeValue on the
+  // way. A template, so that a literal 0 is still the integer 0 and not a null char pointer.
+  template <class T>
+  requires(std::is_lvalue_reference_v<T>&& std::same_as<std::remove_cvref_t<T>, std::string>) ||
+      std::same_as<std::remove_cvref_t<T>, std::string_view> ||
+      std::same_as<std::decay_t<T>, const char*> ||
+      std::same_as<std::decay_t<T>, char*> void set_attribute(std::string_view key,
+                                                              T&& value) noexcept {
+    set_string_attribute(key, std::string_view(value));
+  }
   void add_event(std::string_view name, Attributes attributes = {}) noexcept;
   void add_event(std::string_view name, std::uint64_t time_unix_nano,
                  Attributes attributes) noexcept;
@@ -184,6 +198,8 @@ class Span {
   friend Span start_root_span(std::shared_ptr<Recorder>, std::string_view, SpanKind,
                               const std::optional<SpanContext>&) noexcept;
   friend Span start_span_in(const Context&, std::string_view, SpanKind) noexcept;
+
+  void set_string_attribute(std::string_view key, std::string_view value) noexcept;
 
   State* state_ = nullptr;  // owned; null for a no-op or ended span
   SpanContext context_;
