@@ -7,7 +7,9 @@
 #include "mcp/passback_stream.hpp"
 #include "mcp/passback_wire.hpp"
 
+#include <charconv>
 #include <cstdlib>
+#include <iterator>
 
 namespace glassbox::mcp {
 namespace {
@@ -19,8 +21,8 @@ json::object capability() {
 
 // What a tools/call or resources/read is about: the tool's name or the resource's URI (null
 // when absent), looked up once for the span's name and its attributes.
-const json::string* call_target(const RequestContext& ctx) {
-  return json::find_string(ctx.params(), ctx.method() == "tools/call" ? "name" : "uri");
+const json::string* call_target(const RequestContext& ctx, bool tool) {
+  return json::find_string(ctx.params(), tool ? "name" : "uri");
 }
 
 std::string span_name(const RequestContext& ctx, const json::string* target) {
@@ -31,15 +33,22 @@ std::string span_name(const RequestContext& ctx, const json::string* target) {
   return name;
 }
 
-void describe_request(trace::Span& span, const RequestContext& ctx, const json::string* target) {
+void describe_request(trace::Span& span, const RequestContext& ctx, bool tool,
+                      const json::string* target) {
   span.set_attribute("mcp.method.name", ctx.method());
-  if (target && ctx.method() == "tools/call") {
+  if (target && tool) {
     span.set_attribute("gen_ai.tool.name", std::string_view(*target));
     span.set_attribute("gen_ai.operation.name", "execute_tool");
   } else if (target) {
     span.set_attribute("mcp.resource.uri", std::string_view(*target));
   }
-  span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(ctx.request_id()));
+  if (const auto* id = std::get_if<std::int64_t>(&ctx.request_id())) {
+    char digits[24];  // the usual id: written where the attribute keeps it, no string between
+    span.set_attribute("jsonrpc.request.id",
+                       std::string_view(digits, std::to_chars(digits, std::end(digits), *id).ptr));
+  } else {
+    span.set_attribute("jsonrpc.request.id", jsonrpc::to_string(ctx.request_id()));
+  }
   // 2026-07-28 has no session (OTel MCP semantic conventions: no mcp.session.id there).
   if (const auto& session = ctx.message_context().session_id;
       session && ctx.revision() == ProtocolRevision::k2025_11_25)
@@ -63,6 +72,21 @@ void describe_outcome(trace::Span& span, const Outcome& outcome) {
   }
 }
 
+// A passback call and the recorder it observes, made in one allocation: the recorder's pointer
+// to its observer does not own it (an owning one would hold their block alive forever), and the
+// block lives as long as anyone holds the recorder (see trace::RecorderOptions::observer).
+struct RecordedCall {
+  RecordedCall(const PassbackOptions& o, const passback_wire::Ask& asked)
+      : call(asked.detailed && o.curation.allow_detailed, asked.hops, o.forwarding),
+        recorder({.provider = o.provider,
+                  .observer = std::shared_ptr<trace::RecorderObserver>(
+                      std::shared_ptr<void>(), static_cast<trace::RecorderObserver*>(&call)),
+                  .max_spans = o.max_recorded_spans}) {}
+
+  PassbackCall call;  // made first, destroyed last: the recorder tells it of spans until then
+  trace::Recorder recorder;
+};
+
 }  // namespace
 
 Middleware make_passback_middleware(PassbackOptions options) {
@@ -74,7 +98,8 @@ Middleware make_passback_middleware(PassbackOptions options) {
       advertise_passback(outcome);
       return outcome;
     }
-    if (ctx.method() != "tools/call" && ctx.method() != "resources/read") return next(ctx);
+    const bool tool = ctx.method() == "tools/call";
+    if (!tool && ctx.method() != "resources/read") return next(ctx);
 
     const passback_wire::Ask asked = passback_wire::read_ask(ctx.meta());
     // Nobody wants these spans: no passback, no exporter of the server's own, and no caller's
@@ -88,18 +113,22 @@ Middleware make_passback_middleware(PassbackOptions options) {
                                 " servers) reached: is this a loop of MCP servers?",
                             json::object{{"hops", asked.hops}}};
     }
-    std::shared_ptr<PassbackCall> call;
+    std::shared_ptr<trace::Recorder> recorder;
+    PassbackCall* call = nullptr;
     if (asked.requested) {
-      call = std::make_shared<PassbackCall>(asked.detailed && o.curation.allow_detailed, asked.hops,
-                                            o.forwarding);
+      auto both = std::make_shared<RecordedCall>(o, asked);
+      call = &both->call;
+      trace::Recorder* kept = &both->recorder;
+      recorder = std::shared_ptr<trace::Recorder>(std::move(both), kept);
+    } else {
+      recorder = std::make_shared<trace::Recorder>(
+          trace::RecorderOptions{.provider = o.provider, .max_spans = o.max_recorded_spans});
     }
-    auto recorder = std::make_shared<trace::Recorder>(trace::RecorderOptions{
-        .provider = o.provider, .observer = call, .max_spans = o.max_recorded_spans});
     // S4, S5: one SERVER span under the caller's span, whatever its sampled flag.
-    const json::string* target = call_target(ctx);
+    const json::string* target = call_target(ctx, tool);
     trace::Span root = trace::start_root_span(recorder, span_name(ctx, target),
                                               trace::SpanKind::server, asked.parent);
-    describe_request(root, ctx, target);
+    describe_request(root, ctx, tool, target);
     std::shared_ptr<PassbackStream> stream;
     if (asked.requested && asked.stream) {
       trace::CurationOptions curation = o.curation;

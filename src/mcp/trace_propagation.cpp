@@ -55,12 +55,12 @@ OutgoingMiddleware make_trace_propagation_middleware() {
 AsyncOutgoingMiddleware make_async_trace_propagation_middleware() {
   return [](OutgoingRequest& request, const AsyncOutgoingHandler& send, OutcomeCallback done) {
     if (trace::current_context().empty()) return send(request, std::move(done));
-    // The PassbackCall lives on the request's recorder: held here, it outlives the handler.
+    // The PassbackCall lives as long as the request's recorder (it may share its allocation):
+    // held here through the recorder, it outlives the handler.
     std::shared_ptr<PassbackCall> nested;
     if (request.method == "tools/call" || request.method == "resources/read") {
       if (PassbackCall* call = current_passback_call(); call && call->forwarding().enabled)
-        nested =
-            std::static_pointer_cast<PassbackCall>(trace::current_context().recorder()->observer());
+        nested = std::shared_ptr<PassbackCall>(trace::current_context().recorder(), call);
     }
     std::optional<trace::SpanContext> given;
     trace::Span span;

@@ -405,6 +405,26 @@ void Span::set_string_attribute(std::string_view key, std::string_view value) no
   slot->value.emplace<std::string>(span_pool::string(value));
 }
 
+namespace {
+
+template <class V>
+void set_scalar(Span::State* state, std::string_view key, V value) noexcept {
+  if (!state) return;
+  if (AttributeValue* slot = attribute_slot(*state, key)) slot->value.emplace<V>(value);
+}
+
+}  // namespace
+
+void Span::set_scalar_attribute(std::string_view key, bool value) noexcept {
+  set_scalar(state_, key, value);
+}
+void Span::set_scalar_attribute(std::string_view key, std::int64_t value) noexcept {
+  set_scalar(state_, key, value);
+}
+void Span::set_scalar_attribute(std::string_view key, double value) noexcept {
+  set_scalar(state_, key, value);
+}
+
 void Span::add_event(std::string_view name, Attributes attributes) noexcept {
   add_event(name, now_unix_nano(), std::move(attributes));
 }

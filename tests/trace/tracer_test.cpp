@@ -268,6 +268,41 @@ TEST(SpanTest, StringValuesOfEveryFormAreKeptAndCutAlike) {
   EXPECT_EQ(s.attributes[1].key, "pointer");
 }
 
+// Numbers and bools set without an AttributeValue keep AttributeValue's types (integers as
+// int64, a uint64 above INT64_MAX wrapping), replace a value of another kind in place, and count
+// against max_attributes like any other.
+TEST(SpanTest, NumbersOfEveryFormAreStoredAsAttributeValueStoresThem) {
+  auto recorder = std::make_shared<Recorder>(
+      RecorderOptions{.provider = std::make_shared<TracerProvider>(
+                          TracerProviderOptions{.limits = SpanLimits{.max_attributes = 7}})});
+  Span root = start_root_span(recorder, "root");
+  root.set_attribute("int", -7);
+  root.set_attribute("unsigned", 7u);
+  root.set_attribute("byte", static_cast<std::uint8_t>(200));
+  root.set_attribute("huge", std::uint64_t{0xFFFFFFFFFFFFFFFFull});
+  root.set_attribute("float", 1.5f);
+  root.set_attribute("was text", "text");
+  root.set_attribute("was text", true);  // replaces the string, keeps its place
+  root.set_attribute("double", 0.25);
+  root.set_attribute("one too many", 1);  // the 8th key: dropped and counted
+  root.set_attribute("int", 8);           // a known key still replaces its value
+  root.end();
+  auto spans = recorder->take();
+  const SpanData& s = spans.at(0);
+  auto value = [&](std::string_view key) { return find_attribute(s.attributes, key); };
+  EXPECT_EQ(value("int")->value, AttributeValue(std::int64_t{8}).value);
+  EXPECT_EQ(value("unsigned")->value, AttributeValue(7u).value);
+  EXPECT_EQ(*value("byte")->if_int(), 200);
+  EXPECT_EQ(*value("huge")->if_int(), -1);
+  EXPECT_EQ(*value("float")->if_double(), 1.5);
+  EXPECT_EQ(*value("double")->if_double(), 0.25);
+  EXPECT_EQ(value("was text")->value, AttributeValue(true).value);
+  EXPECT_EQ(s.attributes[5].key, "was text");
+  EXPECT_EQ(value("one too many"), nullptr);
+  EXPECT_EQ(s.attributes.size(), 7u);
+  EXPECT_EQ(s.dropped_attributes_count, 1u);
+}
+
 // covers S12: 100,000 spans in one request stay within the recorder's bound and are counted
 TEST(RecorderTest, HundredThousandSpansAreBounded) {
   auto recorder = new_recorder(1000);

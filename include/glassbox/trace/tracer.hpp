@@ -100,8 +100,11 @@ class RecorderObserver {
 };
 
 struct RecorderOptions {
-  std::shared_ptr<TracerProvider> provider{};    // null: the global provider at construction
-  std::shared_ptr<RecorderObserver> observer{};  // optional; see RecorderObserver
+  std::shared_ptr<TracerProvider> provider{};  // null: the global provider at construction
+  // Optional; see RecorderObserver. It may own nothing (an aliasing shared_ptr with an empty
+  // owner) when the observer lives as long as the recorder, allocated with it say: whoever
+  // needs it to last then holds the recorder, not a copy of this pointer.
+  std::shared_ptr<RecorderObserver> observer{};
   // The recorder keeps at most this many spans (the root span is always kept); later ones are
   // dropped and counted (S12). Passback curation bounds its output far lower.
   std::size_t max_spans = 4096;
@@ -173,6 +176,19 @@ class Span {
                                                               T&& value) noexcept {
     set_string_attribute(key, std::string_view(value));
   }
+  // The same for a number or a bool, stored as AttributeValue stores it (an integer as int64, a
+  // uint64 above INT64_MAX wrapping as in OTLP), without an AttributeValue on the way.
+  template <class T>
+  requires(std::integral<T> && !std::same_as<T, char>) ||
+      std::floating_point<T> void set_attribute(std::string_view key, T value) noexcept {
+    if constexpr (std::same_as<T, bool>) {
+      set_scalar_attribute(key, value);
+    } else if constexpr (std::integral<T>) {
+      set_scalar_attribute(key, static_cast<std::int64_t>(value));
+    } else {
+      set_scalar_attribute(key, static_cast<double>(value));
+    }
+  }
   void add_event(std::string_view name, Attributes attributes = {}) noexcept;
   void add_event(std::string_view name, std::uint64_t time_unix_nano,
                  Attributes attributes) noexcept;
@@ -200,6 +216,9 @@ class Span {
   friend Span start_span_in(const Context&, std::string_view, SpanKind) noexcept;
 
   void set_string_attribute(std::string_view key, std::string_view value) noexcept;
+  void set_scalar_attribute(std::string_view key, bool value) noexcept;
+  void set_scalar_attribute(std::string_view key, std::int64_t value) noexcept;
+  void set_scalar_attribute(std::string_view key, double value) noexcept;
 
   State* state_ = nullptr;  // owned; null for a no-op or ended span
   SpanContext context_;
