@@ -130,8 +130,8 @@ void attach_text(Outcome& outcome, RequestContext& ctx, std::string payload) {
   } else {
     put_traces(outcome_meta(outcome), nullptr);
   }
-  set_raw_result_member(
-      ctx, {.path = {"_meta", "otel", "traces"}, .json = std::move(payload), .position = position});
+  static constexpr std::string_view kPath[] = {"_meta", "otel", "traces"};
+  set_raw_result_member(ctx, {.path = kPath, .json = std::move(payload), .position = position});
 }
 
 void attach(Outcome& outcome, json::object payload) {

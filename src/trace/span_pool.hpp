@@ -14,10 +14,11 @@
 
 namespace glassbox::trace::span_pool {
 
-// An empty span vector with room for a request's spans.
-std::vector<SpanData> spans();
-// An empty attribute list with room for a span's attributes.
-Attributes attributes();
+// Gives `spans`, an empty vector without room, room for a request's spans.
+void give_room(std::vector<SpanData>& spans);
+// Gives `attributes`, an empty list without room, room for a span's attributes (swapped in
+// where it stays: no list moved and destroyed on the way).
+void give_room(Attributes& attributes);
 // A string holding `text`: the storage of a key or value string given back with its span when
 // `text` is too long for the string's own small buffer (an attribute key such as
 // "gen_ai.operation.name" costs an allocation per span otherwise).

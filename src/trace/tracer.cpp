@@ -157,24 +157,20 @@ thread_local Pool tls_pool;
 
 }  // namespace
 
-std::vector<SpanData> spans() {
+void give_room(std::vector<SpanData>& spans) {
   Pool& pool = tls_pool;
-  std::vector<SpanData> out;
-  if (pool.alive) out.swap(pool.spans);
-  if (out.capacity() == 0) out.reserve(kSpansRoom);
-  return out;
+  if (pool.alive) spans.swap(pool.spans);
+  if (spans.capacity() == 0) spans.reserve(kSpansRoom);
 }
 
-Attributes attributes() {
+void give_room(Attributes& attributes) {
   Pool& pool = tls_pool;
-  Attributes out;
   if (pool.alive && !pool.lists.empty()) {
-    out.swap(pool.lists.back());
+    attributes.swap(pool.lists.back());
     pool.lists.pop_back();
   } else {
-    out.reserve(kListRoom);
+    attributes.reserve(kListRoom);
   }
-  return out;
 }
 
 std::string string(std::string_view text) {
@@ -246,7 +242,7 @@ void Recorder::record(SpanData&& span, bool is_root) noexcept {
   if (provider_->has_processors()) provider_->on_end(span);
   lock();
   if (spans_.size() < max_spans_ || is_root) {
-    if (spans_.capacity() == 0) spans_ = span_pool::spans();
+    if (spans_.capacity() == 0) span_pool::give_room(spans_);
     spans_.push_back(std::move(span));
     unlock();
     if (observer_) observer_->on_recorded();
@@ -369,7 +365,7 @@ AttributeValue* attribute_slot(Span::State& state, std::string_view key) noexcep
     ++state.data.dropped_attributes_count;
     return nullptr;
   }
-  if (attributes.capacity() == 0) attributes = span_pool::attributes();
+  if (attributes.capacity() == 0) span_pool::give_room(attributes);
   // Filled in place, no temporary KeyValue (an aggregate: clang 15 has no emplace_back(key,
   // value) for it).
   KeyValue& kv = attributes.emplace_back();

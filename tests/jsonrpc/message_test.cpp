@@ -105,12 +105,16 @@ TEST(MessageSerialize, RoundTrip) {
   EXPECT_EQ(serialize(*r.message), text);
 }
 
+// Paths of raw members: constants, as RawMember asks.
+constexpr std::string_view kTracesPath[] = {"_meta", "otel", "traces"};
+constexpr std::string_view kTracesOnly[] = {"traces"};
+
 // A raw member replaces its null placeholder in place, as text; other members stay as they are.
 TEST(MessageSerialize, RawMemberIsSplicedInPlace) {
   json::object result{{"content", json::array{"x"}},
                       {"_meta", {{"a", 1}, {"otel", {{"logs", true}, {"traces", nullptr}}}}},
                       {"after", "y"}};
-  Response response{Id{3}, result, RawMember{{"_meta", "otel", "traces"}, R"({"spans":[1,2]})"}};
+  Response response{Id{3}, result, RawMember{kTracesPath, R"({"spans":[1,2]})"}};
   const std::string text = serialize(response);
   EXPECT_EQ(text, R"({"jsonrpc":"2.0","id":3,"result":{"content":["x"],"_meta":{"a":1,"otel":)"
                   R"({"logs":true,"traces":{"spans":[1,2]}}},"after":"y"}})");
@@ -124,7 +128,7 @@ TEST(MessageSerialize, RawMemberIsSplicedInPlace) {
 // A result without the members of the path takes them with the text, after the members the
 // result had when the text was made (RawMember::position); members added after it follow it.
 TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldBe) {
-  RawMember raw{{"_meta", "otel", "traces"}, R"({"spans":[]})"};
+  RawMember raw{kTracesPath, R"({"spans":[]})"};
   const std::string traces = R"("_meta":{"otel":{"traces":{"spans":[]}}})";
   EXPECT_EQ(serialize(Response{Id{4}, json::object{}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{)" + traces + "}}");
@@ -152,7 +156,7 @@ TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldB
 // Nothing is spliced where something else holds its place: never a second member of the same
 // name, never text outside its place.
 TEST(MessageSerialize, RawMemberWhoseMemberIsTakenIsLeftOut) {
-  RawMember raw{{"_meta", "otel", "traces"}, R"({"spans":[]})"};
+  RawMember raw{kTracesPath, R"({"spans":[]})"};
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", 5}}}}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":5}}})");
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", 5}}, raw}),
@@ -166,7 +170,8 @@ TEST(MessageSerialize, RawMemberWhoseMemberIsTakenIsLeftOut) {
   EXPECT_EQ(serialize(Response{Id{4}, json::object{{"_meta", {{"otel", {{"traces", 7}}}}}}, raw}),
             R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":7}}}})");
   // Keys on the path are escaped as any key is, whether found or written with the text.
-  RawMember quoted{{"a\"b", "t\n"}, "true"};
+  static constexpr std::string_view kQuoted[] = {"a\"b", "t\n"};
+  RawMember quoted{kQuoted, "true"};
   EXPECT_EQ(serialize(Response{Id{5}, json::object{{"a\"b", {{"t\n", nullptr}}}}, quoted}),
             R"({"jsonrpc":"2.0","id":5,"result":{"a\"b":{"t\n":true}}})");
   EXPECT_EQ(serialize(Response{Id{5}, json::object{}, quoted}),
@@ -182,7 +187,7 @@ TEST(MessageSerialize, RawTextGivesItsRoomBackWhenTheMessageIsGone) {
     payload.assign(R"({"spans":[)" + std::string(3000, ' ') + "]}");
     const char* room = payload.data();
     std::optional<Response> response{
-        Response{Id{1}, json::object{}, RawMember{{"traces"}, std::move(payload)}}};
+        Response{Id{1}, json::object{}, RawMember{kTracesOnly, std::move(payload)}}};
     EXPECT_EQ(response->raw->json.data(), room);
     Response copy = *response;
     EXPECT_NE(copy.raw->json.data(), room);

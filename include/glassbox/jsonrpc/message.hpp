@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -84,10 +85,12 @@ class RawText : public std::string {
 //    object, was set by someone after the text was made: it has the last word, nothing is
 //    spliced.
 //  - A result that is not an object gets nothing.
-// `json` must be one well-formed JSON value: it is not checked. (Three members only: a Response
-// sits in the stdio reader's queue, whose blocks hold three messages of this size.)
+// `json` must be one well-formed JSON value: it is not checked. `path` is a view: its keys (and
+// the array holding them) must outlive the message, as a constant's do (passback's path is
+// one), so that naming it costs no allocation per answer. (Three members only: a Response sits
+// in the stdio reader's queue, whose blocks hold three messages of this size.)
 struct RawMember {
-  std::vector<std::string> path;
+  std::span<const std::string_view> path;
   RawText json;
   std::size_t position = SIZE_MAX;  // past the result's last member: the end
 };
