@@ -19,10 +19,18 @@ void give_room(std::vector<SpanData>& spans);
 // Gives `attributes`, an empty list without room, room for a span's attributes (swapped in
 // where it stays: no list moved and destroyed on the way).
 void give_room(Attributes& attributes);
-// A string holding `text`: the storage of a key or value string given back with its span when
-// `text` is too long for the string's own small buffer (an attribute key such as
-// "gen_ai.operation.name" costs an allocation per span otherwise).
-std::string string(std::string_view text);
+// Sets `out`, an empty string without storage of its own, to `text`: in the string's own small
+// buffer when it fits (inline: most keys and values do), else in the storage of a key or value
+// string given back with its span (an attribute key such as "gen_ai.operation.name" costs an
+// allocation per span otherwise).
+void assign_long(std::string& out, std::string_view text);
+inline void assign(std::string& out, std::string_view text) {
+  if (text.size() <= std::string().capacity()) {
+    out.append(text.data(), text.size());  // into an empty string: the shortest path there is
+  } else {
+    assign_long(out, text);
+  }
+}
 // Keeps the storage of spans no longer needed (their attribute lists and the vector itself)
 // and leaves `spans` empty.
 void give_back(std::vector<SpanData>& spans);

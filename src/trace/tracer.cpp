@@ -173,22 +173,25 @@ void give_room(Attributes& attributes) {
   }
 }
 
-std::string string(std::string_view text) {
+void assign_long(std::string& out, std::string_view text) {
   Pool& pool = tls_pool;
-  if (text.size() <= std::string().capacity() || !pool.alive || pool.strings.empty())
-    return std::string(text);
-  std::string out = std::move(pool.strings.back());
-  pool.strings.pop_back();
-  out.assign(text);
-  return out;
+  if (pool.alive && !pool.strings.empty()) {
+    out.swap(pool.strings.back());
+    pool.strings.pop_back();
+  }
+  out.append(text.data(), text.size());
 }
 
 namespace {
 
+// A string in its own small buffer has nothing to keep: the check most fail, made where
+// keep_string is called (no call for them).
+bool has_room(const std::string& s) {
+  return s.capacity() > std::string().capacity();
+}
+
 void keep_string(Pool& pool, std::string& s) {
-  if (s.capacity() <= std::string().capacity() || s.capacity() > kMaxKeptString ||
-      pool.strings.size() >= kKeptStrings)
-    return;
+  if (s.capacity() > kMaxKeptString || pool.strings.size() >= kKeptStrings) return;
   s.clear();
   pool.strings.push_back(std::move(s));
 }
@@ -206,8 +209,9 @@ void give_back(std::vector<SpanData>& spans) {
   for (SpanData& span : spans) {
     if (pool.lists.size() >= kKeptLists && pool.strings.size() >= kKeptStrings) break;
     for (KeyValue& kv : span.attributes) {
-      keep_string(pool, kv.key);
-      if (auto* value = std::get_if<std::string>(&kv.value.value)) keep_string(pool, *value);
+      if (has_room(kv.key)) keep_string(pool, kv.key);
+      if (auto* value = std::get_if<std::string>(&kv.value.value); value && has_room(*value))
+        keep_string(pool, *value);
     }
     if (pool.lists.size() >= kKeptLists) continue;
     Attributes& list = span.attributes;
@@ -369,7 +373,7 @@ AttributeValue* attribute_slot(Span::State& state, std::string_view key) noexcep
   // Filled in place, no temporary KeyValue (an aggregate: clang 15 has no emplace_back(key,
   // value) for it).
   KeyValue& kv = attributes.emplace_back();
-  kv.key = span_pool::string(key);
+  span_pool::assign(kv.key, key);
   return &kv.value;
 }
 
@@ -398,7 +402,7 @@ void Span::set_string_attribute(std::string_view key, std::string_view value) no
     while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
     value = value.substr(0, n);
   }
-  slot->value.emplace<std::string>(span_pool::string(value));
+  span_pool::assign(slot->value.emplace<std::string>(), value);
 }
 
 namespace {
