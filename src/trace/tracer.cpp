@@ -521,7 +521,7 @@ Span::State* new_state(std::shared_ptr<Recorder> recorder, std::string_view name
   auto* state = make_state();
   state->limits = &recorder->limits();
   state->recorder = std::move(recorder);
-  state->data.name.assign(name);
+  state->data.name.append(name.data(), name.size());  // into a new, empty string: no more
   state->data.kind = kind;
   state->data.span_id = generate_span_id();
   state->data.start_time_unix_nano = now_unix_nano();
@@ -533,7 +533,7 @@ void set_child_context(SpanContext& context, const SpanData& data, const SpanCon
   context.trace_id = data.trace_id;
   context.span_id = data.span_id;
   context.flags = parent.flags;
-  context.tracestate = parent.tracestate;
+  if (!parent.tracestate.empty()) context.tracestate = parent.tracestate;  // most have none
   context.remote = false;
 }
 
@@ -547,7 +547,7 @@ Span start_span_in(const Context& parent, std::string_view name, SpanKind kind) 
   state->data.trace_id = p.trace_id;
   state->data.parent_span_id = p.span_id;
   state->data.flags = p.flags;
-  state->data.trace_state = p.tracestate;
+  if (!p.tracestate.empty()) state->data.trace_state = p.tracestate;
   span.state_ = state;
   set_child_context(span.context_, state->data, p);
   return span;
@@ -563,7 +563,7 @@ Span start_span(std::string_view name, SpanKind kind) noexcept {
   state->data.trace_id = p.trace_id;
   state->data.parent_span_id = p.span_id;
   state->data.flags = p.flags;
-  state->data.trace_state = p.tracestate;
+  if (!p.tracestate.empty()) state->data.trace_state = p.tracestate;
   const std::shared_ptr<Recorder>* recorder = top.recorder;  // `top` dies in push_back
   Span span;
   span.state_ = state;
