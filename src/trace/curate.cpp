@@ -345,18 +345,30 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   std::array<std::byte, 2048> scratch_room;
   std::pmr::monotonic_buffer_resource scratch(scratch_room.data(), scratch_room.size());
 
-  // Depth of each span below the root (the root is 0); -1: not under the root.
-  // Span id -> the first span with it: sorted (id, position) pairs.
-  std::pmr::vector<std::pair<std::uint64_t, std::size_t>> index(&scratch);
-  index.reserve(spans.size());
+  // Span id -> the first span with it. A request's usual few spans are looked through in turn;
+  // more get an index of sorted (id, position) pairs.
+  constexpr std::size_t kLookedThrough = 16;
   std::size_t root_index = SIZE_MAX;
+  const std::uint64_t root_key = id_key(root);
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    index.emplace_back(id_key(spans[i].span_id), i);
-    if (root_index == SIZE_MAX && spans[i].span_id == root) root_index = i;
+    if (id_key(spans[i].span_id) == root_key) {
+      root_index = i;
+      break;
+    }
   }
-  std::sort(index.begin(), index.end());
-  auto find_span = [&index](const SpanId& id) -> std::size_t {
-    std::uint64_t key = id_key(id);
+  std::pmr::vector<std::pair<std::uint64_t, std::size_t>> index(&scratch);
+  if (spans.size() > kLookedThrough) {
+    index.reserve(spans.size());
+    for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i].span_id), i);
+    std::sort(index.begin(), index.end());
+  }
+  auto find_span = [&index, &spans](const SpanId& id) -> std::size_t {
+    const std::uint64_t key = id_key(id);
+    if (index.empty()) {
+      for (std::size_t i = 0; i < spans.size(); ++i)
+        if (id_key(spans[i].span_id) == key) return i;
+      return SIZE_MAX;
+    }
     auto it = std::lower_bound(index.begin(), index.end(), std::pair{key, std::size_t{0}});
     return it != index.end() && it->first == key ? it->second : SIZE_MAX;
   };
@@ -403,26 +415,30 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   if (!report.root_found && !spans.empty())
     add_reason(report.reason, "root span not found; top-level spans used as roots");
 
-  // Selection, in priority order: depth, then start time (the root first).
+  // Selection, in priority order: the root first, then by depth, then by start time. Only the
+  // root has depth 0 when it is known. The recorder holds a request's spans in the order they
+  // ended (the root last, its children in turn): the rest is then often in order already.
   std::pmr::vector<std::size_t> order(&scratch);
   order.reserve(spans.size());
+  if (root_index != SIZE_MAX) order.push_back(root_index);
   std::size_t outside = 0, filtered = 0;
   for (std::size_t i = 0; i < spans.size(); ++i) {
     if (depth[i] < 0) {
       ++outside;
     } else if (!detailed && depth[i] > 1) {
       ++filtered;
-    } else {
+    } else if (i != root_index) {
       order.push_back(i);
     }
   }
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if ((a == root_index) != (b == root_index)) return a == root_index;
+  auto before = [&](std::size_t a, std::size_t b) {
     if (depth[a] != depth[b]) return depth[a] < depth[b];
     if (spans[a].start_time_unix_nano != spans[b].start_time_unix_nano)
       return spans[a].start_time_unix_nano < spans[b].start_time_unix_nano;
     return a < b;
-  });
+  };
+  const auto rest = order.begin() + (root_index != SIZE_MAX ? 1 : 0);
+  if (!std::is_sorted(rest, order.end(), before)) std::sort(rest, order.end(), before);
   report.filtered_span_count = filtered;
   if (outside) add_reason(report.reason, "spans outside the request's tree left out");
   std::size_t max_spans = std::max<std::size_t>(options.max_spans, 1);

@@ -277,6 +277,22 @@ class JsonWriter {
     std::memcpy(out, &digits, 8);
     return out + 8;
   }
+  // A timestamp's digits at `p` (up to 20 bytes, as decimal() writes them), the end returned.
+  // The spans of one request start and end within a second or so of each other: their
+  // timestamps share all but their last eight digits, which are written once and copied after.
+  char* timestamp(char* p, std::uint64_t u) noexcept {
+    constexpr std::uint64_t k8 = 100000000;
+    const std::uint64_t high = u / k8;
+    if (high == 0) return decimal(p, u);  // no leading digits to share (and no zeros to pad)
+    if (high != stamp_high_) {
+      stamp_high_ = high;
+      stamp_size_ = static_cast<std::uint8_t>(decimal(stamp_digits_, high) - stamp_digits_);
+    }
+    // A fixed 16-byte copy: the bytes past the digits are overwritten next, inside the room of
+    // a 20-digit number that the caller made.
+    std::memcpy(p, stamp_digits_, sizeof stamp_digits_);
+    return eight_digits(p + stamp_size_, static_cast<std::uint32_t>(u - high * k8));
+  }
   template <std::size_t N>
   void id(const Id<N>& id) {
     ensure(2 * N + 2);
@@ -413,9 +429,9 @@ class JsonWriter {
     p = lit(p, R"(,"kind":)");
     p = decimal(p, static_cast<int>(s.kind));
     p = lit(p, R"(,"startTimeUnixNano":")");
-    p = decimal(p, s.start_time_unix_nano);
+    p = timestamp(p, s.start_time_unix_nano);
     p = lit(p, R"(","endTimeUnixNano":")");
-    p = decimal(p, s.end_time_unix_nano);
+    p = timestamp(p, s.end_time_unix_nano);
     *p++ = '"';
     at_ = p;
     attributes_member(s.attributes, s.dropped_attributes_count);
@@ -542,6 +558,10 @@ class JsonWriter {
   std::string buf_;
   char* at_ = nullptr;
   char* end_ = nullptr;
+  // The digits of the last timestamp above its last eight (timestamp()): at most 12 of them.
+  std::uint64_t stamp_high_ = 0;
+  char stamp_digits_[16] = {};
+  std::uint8_t stamp_size_ = 0;
 };
 
 }  // namespace glassbox::trace::otlp_json

@@ -165,6 +165,45 @@ TEST(OtlpJsonTest, IntegersAreWrittenAsToCharsWritesThem) {
             "-9223372036854775808");
 }
 
+// A span's timestamps reuse the leading digits of the one before when they share them: every
+// value, in any order (shared, changed, shorter, longer, below 10^8), still gives to_chars'
+// text.
+TEST(OtlpJsonTest, TimestampsSharingLeadingDigitsAreWrittenWhole) {
+  const std::vector<std::uint64_t> values = {1796065255467089288ull,
+                                             1796065255467089289ull,
+                                             1796065255400000000ull,
+                                             1796065255399999999ull,
+                                             1796065256000000000ull,
+                                             99999999,
+                                             100000000,
+                                             0,
+                                             5,
+                                             1796065255467089288ull,
+                                             123456789012ull,
+                                             123456789013ull,
+                                             UINT64_MAX,
+                                             UINT64_MAX - 1,
+                                             10000000000000000000ull,
+                                             1796065255467089288ull};
+  otlp_json::JsonWriter w;
+  std::string expected;
+  for (std::uint64_t v : values) {
+    SpanData s;
+    s.start_time_unix_nano = v;
+    s.end_time_unix_nano = v + 1;
+    const std::size_t mark = w.size();
+    w.span(s);
+    const std::string_view text = w.view().substr(mark);
+    char digits[24];
+    const std::string start(digits, std::to_chars(digits, digits + 24, v).ptr);
+    const std::string end(digits, std::to_chars(digits, digits + 24, v + 1).ptr);
+    EXPECT_NE(
+        text.find(R"("startTimeUnixNano":")" + start + R"(","endTimeUnixNano":")" + end + "\""),
+        std::string_view::npos)
+        << text;
+  }
+}
+
 TEST(Base64Test, RoundTripAndVariants) {
   for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
                                                 std::string("\0\xff", 2)})
