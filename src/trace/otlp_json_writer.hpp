@@ -84,6 +84,23 @@ class JsonWriter {
       *p++ = '"';
       return p;
     }
+#if defined(__SSE2__)
+    // Most longer keys ("gen_ai.operation.name", "mcp.protocol.version") are at most 32 bytes:
+    // two 16-byte words that may overlap, checked and copied at once.
+    if (s.size() > 16 && s.size() <= 32) {
+      const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data()));
+      const __m128i tail =
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + s.size() - 16));
+      if (_mm_movemask_epi8(_mm_or_si128(special_lanes(head), special_lanes(tail))) == 0) {
+        *p++ = '"';
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), head);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p + s.size() - 16), tail);
+        p += s.size();
+        *p++ = '"';
+        return p;
+      }
+    }
+#endif
     return put_any_str(p, s);
   }
   [[gnu::noinline]] static char* put_any_str(char* p, std::string_view s) {
@@ -155,15 +172,20 @@ class JsonWriter {
 #if defined(__SSE2__)
     // Both words at once: sixteen bytes compared with a quote, a backslash and 0x1F.
     const __m128i x = _mm_set_epi64x(static_cast<long long>(tail), static_cast<long long>(head));
-    const __m128i control = _mm_set1_epi8(0x1f);
-    const __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, control), control),
-                                      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
-    return _mm_movemask_epi8(hits) != 0;
+    return _mm_movemask_epi8(special_lanes(x)) != 0;
 #else
     return (special_bytes(head) | special_bytes(tail)) != 0;
 #endif
   }
+#if defined(__SSE2__)
+  // 0xFF in each lane of `x` that holds a control byte, a quote or a backslash.
+  static __m128i special_lanes(__m128i x) noexcept {
+    const __m128i control = _mm_set1_epi8(0x1f);
+    return _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, control), control),
+                        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+  }
+#endif
   // Copies n <= 16 bytes with fixed-size moves (two that may overlap) instead of a call to
   // memcpy: most keys, names and values are that short.
   static void copy_short(char* to, const char* from, std::size_t n) noexcept {

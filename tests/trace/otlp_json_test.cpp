@@ -119,15 +119,16 @@ TEST(OtlpJsonTest, StringWriterMatchesTreeEncoder) {
 }
 
 // covers S7: the writer checks eight bytes at a time for what needs escaping and copies a
-// string of up to 16 bytes with fixed-size moves; each ASCII byte at each place of a word of
-// each length around those sizes comes back as it went in.
+// string of up to 16 bytes with fixed-size moves, one of up to 32 with two 16-byte words; each
+// ASCII byte at each place of a word of each length around those sizes comes back as it went in.
 TEST(OtlpJsonTest, EveryAsciiByteAtEveryOffsetIsEscapedOrKept) {
   SpanData s = sample_span();
   s.attributes.clear();
   s.events.clear();
   s.links.clear();
   for (int byte = 0; byte < 128; ++byte) {
-    for (std::size_t length : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 23u}) {
+    for (std::size_t length :
+         {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 23u, 31u, 32u, 33u}) {
       for (std::size_t at = 0; at < length; ++at) {
         s.name.assign(length, 'a');
         s.name[at] = static_cast<char>(byte);
