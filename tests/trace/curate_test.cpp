@@ -270,6 +270,38 @@ TEST(CurateTest, RepeatedTextsAreJudgedEachTime) {
   }
 }
 
+// covers S11: texts shorter than any credential (under 10 bytes) are not looked up in the
+// remembered verdicts, yet a secret after a key in them is still masked, a span name among them
+// too, and the shortest credential (10 bytes) is still redacted whole.
+TEST(CurateTest, ShortTextsAreStillMasked) {
+  Tree t;
+  t.spans.resize(1);
+  for (int round = 0; round < 2; ++round) {
+    SpanData& s = t.add("pwd=abc", t.root, 200 + round);
+    s.attributes = {{"note", "pwd=1"},      {"id", "1"},
+                    {"pair", "a=b"},        {"url", "x://u:p@h"},
+                    {"auth", "Basic YTpi"}, {"short", "Basic YTp"}};
+  }
+  CurationReport report;
+  json::object payload =
+      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+  auto decoded = decode_otlp_json(json::value(payload));
+  ASSERT_TRUE(decoded);
+  const auto& out = decoded->resource_spans.at(0).scope_spans.at(0).spans;
+  ASSERT_EQ(out.size(), 3u);
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].name, "pwd=[REDACTED]");
+    ASSERT_EQ(out[i].attributes.size(), 6u);
+    EXPECT_EQ(*out[i].attributes[0].value.if_string(), "pwd=[REDACTED]");
+    EXPECT_EQ(*out[i].attributes[1].value.if_string(), "1");
+    EXPECT_EQ(*out[i].attributes[2].value.if_string(), "a=b");
+    EXPECT_EQ(*out[i].attributes[3].value.if_string(), "x://u:[REDACTED]@h");
+    EXPECT_EQ(*out[i].attributes[4].value.if_string(), "[REDACTED]");  // "a:b", 10 bytes
+    EXPECT_EQ(*out[i].attributes[5].value.if_string(), "Basic YTp");
+  }
+  EXPECT_EQ(report.redacted_attribute_count, 8u);
+}
+
 // covers S11: events, links and the status message are redacted too
 TEST(CurateTest, RedactsEventsLinksAndStatus) {
   SpanData s = span_with({});
