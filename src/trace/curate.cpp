@@ -362,8 +362,9 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
     for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i].span_id), i);
     std::sort(index.begin(), index.end());
   }
-  auto find_span = [&index, &spans](const SpanId& id) -> std::size_t {
+  auto find_span = [&index, &spans, root_key, root_index](const SpanId& id) -> std::size_t {
     const std::uint64_t key = id_key(id);
+    if (key == root_key && root_index != SIZE_MAX) return root_index;  // most spans' parent
     if (index.empty()) {
       for (std::size_t i = 0; i < spans.size(); ++i)
         if (id_key(spans[i].span_id) == key) return i;
