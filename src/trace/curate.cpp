@@ -51,7 +51,7 @@ class Curator {
     }
   }
 
-  bool key_denied(std::string_view key) {
+  [[gnu::always_inline]] bool key_denied(std::string_view key) {
     if (options_.redaction.allow_keys) {
       // Spans of one request repeat their keys: decide each distinct key once.
       if (auto it = top_cache_.find(key); it != top_cache_.end()) return it->second;
@@ -80,7 +80,8 @@ class Curator {
     bool denied = false;
     bool maskable = false;
   };
-  ValueVerdict value_verdict(std::string_view key, std::string_view value) const {
+  [[gnu::always_inline]] ValueVerdict value_verdict(std::string_view key,
+                                                    std::string_view value) const {
     // Only the part that could leave matters, plus a margin for a secret cut at the boundary.
     std::string_view scanned = value.substr(0, options_.max_attribute_value_length + 4096);
     ValueVerdict verdict;
@@ -227,7 +228,7 @@ class Curator {
     return false;
   }
 
-  bool key_denied_ignoring_allowlist(std::string_view key) {
+  [[gnu::always_inline]] bool key_denied_ignoring_allowlist(std::string_view key) {
     if (options_.redaction.default_rules && key_denied_by_default_rules(key)) return true;
     if (deny_.empty()) return false;
     if (auto it = nested_cache_.find(key); it != nested_cache_.end()) return it->second;

@@ -32,7 +32,7 @@ class VerdictCache {
   static constexpr std::size_t kMaxText = 31;
 
   // The verdict remembered for `text`, or nullopt.
-  std::optional<std::uint8_t> find(std::string_view text) const noexcept {
+  [[gnu::always_inline]] std::optional<std::uint8_t> find(std::string_view text) const noexcept {
     if (text.size() > kMaxText) return std::nullopt;
     const Slot& slot = slots_[index(text)];
     if (slot.size != text.size() || !same_bytes(slot.bytes.data(), text.data(), text.size()))
