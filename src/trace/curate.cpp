@@ -13,7 +13,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
-#include <memory_resource>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 
@@ -278,6 +278,23 @@ std::string_view head_text(const Resource& resource, const InstrumentationScope&
   return head.text;
 }
 
+// Span positions, at most as many as there are spans, in room the caller gives.
+class PositionList {
+ public:
+  explicit PositionList(std::size_t* room) noexcept : room_(room) {}
+  void push_back(std::size_t i) noexcept { room_[size_++] = i; }
+  void clear() noexcept { size_ = 0; }
+  void shrink(std::size_t size) noexcept { size_ = std::min(size_, size); }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t operator[](std::size_t k) const noexcept { return room_[k]; }
+  std::size_t* begin() noexcept { return room_; }
+  std::size_t* end() noexcept { return room_ + size_; }
+
+ private:
+  std::size_t* room_;
+  std::size_t size_ = 0;
+};
+
 void add_reason(std::string& reason, std::string_view text) {
   if (!reason.empty()) reason += "; ";
   reason += text;
@@ -341,10 +358,22 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   if (options.detailed && !options.allow_detailed)
     add_reason(report.reason, "detailed passback is disabled by server policy; top level only");
 
-  // The index, depths and order below live on the stack for a request's usual few spans (a
-  // heap allocation each otherwise); more spans spill over to the heap.
-  std::array<std::byte, 2048> scratch_room;
-  std::pmr::monotonic_buffer_resource scratch(scratch_room.data(), scratch_room.size());
+  // The depths, the walk up and the selection below hold a span's worth each: on the stack for
+  // a request's usual few spans, on the heap otherwise.
+  constexpr std::size_t kOnStack = 64;
+  const std::size_t n = spans.size();
+  long depth_on_stack[kOnStack];
+  std::size_t lists_on_stack[2 * kOnStack];
+  std::unique_ptr<long[]> depth_on_heap;
+  std::unique_ptr<std::size_t[]> lists_on_heap;
+  long* depth = depth_on_stack;
+  std::size_t* lists = lists_on_stack;
+  if (n > kOnStack) {
+    depth_on_heap = std::make_unique_for_overwrite<long[]>(n);
+    lists_on_heap = std::make_unique_for_overwrite<std::size_t[]>(2 * n);
+    depth = depth_on_heap.get();
+    lists = lists_on_heap.get();
+  }
 
   // Span id -> the first span with it. A request's usual few spans are looked through in turn;
   // more get an index of sorted (id, position) pairs.
@@ -357,7 +386,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
       break;
     }
   }
-  std::pmr::vector<std::pair<std::uint64_t, std::size_t>> index(&scratch);
+  std::vector<std::pair<std::uint64_t, std::size_t>> index;
   if (spans.size() > kLookedThrough) {
     index.reserve(spans.size());
     for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i].span_id), i);
@@ -376,9 +405,8 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   };
   report.root_found = root_index != SIZE_MAX;
   constexpr long kUnknown = -2, kOutside = -1, kVisiting = -3;
-  std::pmr::vector<long> depth(spans.size(), kUnknown, &scratch);
-  std::pmr::vector<std::size_t> chain(&scratch);
-  chain.reserve(spans.size());  // a walk up never holds more than every span
+  std::fill(depth, depth + n, kUnknown);
+  PositionList chain(lists);  // a walk up never holds more than every span
   for (std::size_t i = 0; i < spans.size(); ++i) {
     std::size_t j = i;
     chain.clear();
@@ -409,9 +437,9 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
       chain.push_back(j);
       j = parent;
     }
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (std::size_t k = chain.size(); k-- > 0;) {
       base = base == kOutside ? kOutside : base + 1;
-      depth[*it] = base;
+      depth[chain[k]] = base;
     }
   }
   if (!report.root_found && !spans.empty())
@@ -420,8 +448,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   // Selection, in priority order: the root first, then by depth, then by start time. Only the
   // root has depth 0 when it is known. The recorder holds a request's spans in the order they
   // ended (the root last, its children in turn): the rest is then often in order already.
-  std::pmr::vector<std::size_t> order(&scratch);
-  order.reserve(spans.size());
+  PositionList order(lists + n);
   if (root_index != SIZE_MAX) order.push_back(root_index);
   std::size_t outside = 0, filtered = 0;
   for (std::size_t i = 0; i < spans.size(); ++i) {
@@ -447,7 +474,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   std::size_t over_count = 0;
   if (order.size() > max_spans) {
     over_count = order.size() - max_spans;
-    order.resize(max_spans);
+    order.shrink(max_spans);
     report.truncated = true;
     add_reason(report.reason, "span count limit " + std::to_string(max_spans));
   }

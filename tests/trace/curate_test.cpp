@@ -149,6 +149,32 @@ TEST(CurateTest, CyclesAreOutsideTheTree) {
   EXPECT_EQ(names(payload), (std::vector<std::string>{"root", "a", "b"}));
 }
 
+// covers S6, S12: the tree reads the same for a few spans (parents looked through in turn),
+// more than 16 (parents found in a sorted index) and more than 64 (the depths and order off the
+// stack): a cycle and a stray are outside, a parent id two spans share is the first one's, the
+// root may come last, and children come out by depth, then start time.
+TEST(CurateTest, TreeIsTheSameAtEverySize) {
+  for (int extra : {0, 20, 100}) {
+    Tree t;
+    t.spans[2].parent_span_id = t.a11;     // a1 <-> a11: a cycle, outside
+    t.add("twin", t.b, 90).span_id = t.b;  // b's id again: a child of the first b, not itself
+    t.add("under b", t.b, 95);             // a child of the first b too
+    for (int i = 0; i < extra; ++i) t.add("late", t.root, 1000 - static_cast<std::uint64_t>(i));
+    std::swap(t.spans.front(), t.spans.back());  // the root last
+    CurationReport report;
+    auto payload =
+        curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+    // Depth 1 by start time: a (110), b (140), the late ones (from 1001 - extra); depth 2.
+    std::vector<std::string> expected = {"root", "a", "b"};
+    for (int i = 0; i < extra; ++i) expected.push_back("late");
+    expected.insert(expected.end(), {"twin", "under b"});
+    EXPECT_EQ(names(payload), expected) << extra;
+    EXPECT_EQ(report.kept_span_count, expected.size()) << extra;
+    EXPECT_EQ(report.dropped_span_count, 3u) << extra;  // a1, a11, stray
+    EXPECT_NE(report.reason.find("outside"), std::string::npos) << extra;
+  }
+}
+
 SpanData span_with(Attributes attributes) {
   SpanData s;
   s.name = "root";
