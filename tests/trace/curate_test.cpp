@@ -62,6 +62,16 @@ Resource resource() {
   return Resource{}.set("service.name", "mail-server").set("service.version", "1.0");
 }
 
+// The spans of the whole tree under t.root as they leave (detailed), read back.
+std::vector<SpanData> curate_whole_tree(const Tree& t, CurationReport& report) {
+  json::object payload =
+      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+  auto decoded = decode_otlp_json(json::value(payload));
+  EXPECT_TRUE(decoded);
+  if (!decoded) return {};
+  return decoded->resource_spans.at(0).scope_spans.at(0).spans;
+}
+
 // covers S6, S15
 TEST(CurateTest, TopLevelByDefault) {
   Tree t;
@@ -278,11 +288,7 @@ TEST(CurateTest, RepeatedTextsAreJudgedEachTime) {
                     {"stage.index", "Bearer abcdefgh12345678"}};
   }
   CurationReport report;
-  json::object payload =
-      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
-  auto decoded = decode_otlp_json(json::value(payload));
-  ASSERT_TRUE(decoded);
-  const auto& out = decoded->resource_spans.at(0).scope_spans.at(0).spans;
+  const std::vector<SpanData> out = curate_whole_tree(t, report);
   ASSERT_EQ(out.size(), names.size() + 1);
   for (std::size_t i = 1; i < out.size(); ++i) {
     const std::string& name = names[i - 1];
@@ -309,11 +315,7 @@ TEST(CurateTest, ShortTextsAreStillMasked) {
                     {"auth", "Basic YTpi"}, {"short", "Basic YTp"}};
   }
   CurationReport report;
-  json::object payload =
-      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
-  auto decoded = decode_otlp_json(json::value(payload));
-  ASSERT_TRUE(decoded);
-  const auto& out = decoded->resource_spans.at(0).scope_spans.at(0).spans;
+  const std::vector<SpanData> out = curate_whole_tree(t, report);
   ASSERT_EQ(out.size(), 3u);
   for (std::size_t i = 1; i < out.size(); ++i) {
     EXPECT_EQ(out[i].name, "pwd=[REDACTED]");
