@@ -327,18 +327,23 @@ json::object CurationReport::to_json() const {
 
 void CurationReport::append_json(std::string& out) const {
   // Appended in place: `out` is the curated text, with room left for this (no writer of its own,
-  // which would size the whole room and take it back).
-  char digits[24];
-  auto number = [&](std::size_t n) {
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  // which would size the whole room and take it back). The members up to the reason are made on
+  // the stack and appended at once (an append each would check the room and call memcpy).
+  char members[192];  // the four members' names, a boolean and three 20-digit numbers at most
+  char* p = members;
+  auto put = [&p](std::string_view text) {
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
   };
-  out += detailed ? R"({"detailed":true)" : R"({"detailed":false)";
-  out += R"(,"droppedSpanCount":)";
+  auto number = [&p](std::size_t n) { p = std::to_chars(p, p + 20, n).ptr; };
+  put(detailed ? R"({"detailed":true)" : R"({"detailed":false)");
+  put(R"(,"droppedSpanCount":)");
   number(dropped_span_count);
-  out += R"(,"redactedAttributeCount":)";
+  put(R"(,"redactedAttributeCount":)");
   number(redacted_attribute_count);
-  out += R"(,"truncatedAttributeCount":)";
+  put(R"(,"truncatedAttributeCount":)");
   number(truncated_attribute_count);
+  out.append(members, p);
   if (!reason.empty()) {
     out += R"(,"reason":)";
     const std::size_t used = out.size();

@@ -91,12 +91,16 @@ TEST(CurateTest, TopLevelByDefault) {
 // covers S15: the report written as text (the passback response's) is the tree's text, with and
 // without a reason, whatever the reason holds
 TEST(CurateTest, PolicyReportTextIsTheTreesText) {
-  std::vector<CurationReport> reports(3);
+  std::vector<CurationReport> reports(4);
   reports[1] = {.detailed = true,
                 .dropped_span_count = 12345678901234ull,
                 .redacted_attribute_count = 7,
                 .truncated_attribute_count = 1};
   reports[2].reason = "byte limit 65536; \"quoted\" \\ \n\t\x01 é";
+  reports[3] = {.detailed = false,  // the longest members: every count at its widest
+                .dropped_span_count = SIZE_MAX,
+                .redacted_attribute_count = SIZE_MAX,
+                .truncated_attribute_count = SIZE_MAX};
   for (const CurationReport& report : reports) {
     std::string text = "prefix";
     report.append_json(text);
