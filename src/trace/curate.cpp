@@ -112,9 +112,12 @@ class Curator {
     return true;
   }
 
-  // A span name, event name or status message: the value rules, whole or in part (S11).
-  void text(std::string& s, std::string_view key) {
-    if (s.empty()) return;
+  // A span name, event name or status message: the value rules, whole or in part (S11). An
+  // empty one (most status messages) costs no call.
+  [[gnu::always_inline]] void text(std::string& s, std::string_view key) {
+    if (!s.empty()) nonempty_text(s, key);
+  }
+  void nonempty_text(std::string& s, std::string_view key) {
     const ValueVerdict verdict = value_verdict(key, s);
     if (verdict.denied) {
       s = options_.redaction.replacement;
@@ -125,19 +128,25 @@ class Curator {
     utf8_cut(s, options_.max_attribute_value_length);
   }
 
-  // Redacts and bounds one value (recursively); `top` is the attribute key.
+  // Redacts, masks and bounds the string `s` that `v` holds; `key` is the attribute's.
+  [[gnu::always_inline]] void string_value(std::string_view key, std::string& s,
+                                           AttributeValue& v) {
+    const ValueVerdict verdict = value_verdict(key, s);
+    if (verdict.denied) {
+      redact(v);
+      return;
+    }
+    mask(s, verdict);
+    if (s.size() > options_.max_attribute_value_length) {
+      utf8_cut(s, options_.max_attribute_value_length);
+      ++report_.truncated_attribute_count;
+    }
+  }
+
+  // Redacts and bounds one value (recursively); `key` is the attribute's.
   void value(std::string_view key, AttributeValue& v, std::size_t depth) {
     if (auto* s = std::get_if<std::string>(&v.value)) {
-      const ValueVerdict verdict = value_verdict(key, *s);
-      if (verdict.denied) {
-        redact(v);
-        return;
-      }
-      mask(*s, verdict);
-      if (s->size() > options_.max_attribute_value_length) {
-        utf8_cut(*s, options_.max_attribute_value_length);
-        ++report_.truncated_attribute_count;
-      }
+      string_value(key, *s, v);
     } else if (auto* b = std::get_if<BytesValue>(&v.value)) {
       if (b->data.size() > options_.max_attribute_value_length) {
         b->data.resize(options_.max_attribute_value_length);
@@ -176,7 +185,12 @@ class Curator {
       redact(kv.value);
       return;
     }
-    value(kv.key, kv.value, depth);
+    // A string (most values) without the call for any value.
+    if (auto* s = std::get_if<std::string>(&kv.value.value)) {
+      string_value(kv.key, *s, kv.value);
+    } else {
+      value(kv.key, kv.value, depth);
+    }
   }
 
   // Returns the number of attributes dropped by the count bound.
