@@ -137,12 +137,18 @@ void append_json(std::string& out, const json::value& v) {
   }
 }
 
+// Whether JSON takes `key` as it is, between quotes (every key of a passback path; most of any
+// result's).
+bool plain_key(std::string_view key) {
+  return std::none_of(key.begin(), key.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+}
+
 void append_key(std::string& out, std::string_view key) {
-  // A key that JSON takes as it is (every key of a passback path; most of any result) is copied
-  // between its quotes; one that needs an escape goes through the serializer.
-  if (std::none_of(key.begin(), key.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-      })) {
+  // A plain key is copied between its quotes; one that needs an escape goes through the
+  // serializer.
+  if (plain_key(key)) {
     const std::size_t used = out.size();
     out.resize(used + key.size() + 3);
     char* p = out.data() + used;
@@ -162,11 +168,32 @@ void append_key(std::string& out, std::string_view key) {
 // Writes the members of raw.path from `depth` on, none of them there yet, the last one holding
 // the text: "otel":{"traces":TEXT}.
 void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) {
-  for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
-    append_key(out, raw.path[d]);
-    out += '{';
+  // The keys and braces before the text ("otel":{"traces":) made on the stack and appended at
+  // once when their keys are plain and short (a passback path's), else key by key.
+  char head[128];
+  std::size_t used = 0;
+  for (std::size_t d = depth; d < raw.path.size() && used != SIZE_MAX; ++d) {
+    const std::string& key = raw.path[d];
+    if (used + key.size() + 4 > sizeof head || !plain_key(key)) {
+      used = SIZE_MAX;
+      break;
+    }
+    head[used++] = '"';
+    std::memcpy(head + used, key.data(), key.size());
+    used += key.size();
+    head[used++] = '"';
+    head[used++] = ':';
+    if (d + 1 < raw.path.size()) head[used++] = '{';
   }
-  append_key(out, raw.path.back());
+  if (used != SIZE_MAX) {
+    out.append(head, used);
+  } else {
+    for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
+      append_key(out, raw.path[d]);
+      out += '{';
+    }
+    append_key(out, raw.path.back());
+  }
   out += raw.json;
   out.append(raw.path.size() - 1 - depth, '}');
 }
