@@ -173,7 +173,7 @@ void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) 
   char head[128];
   std::size_t used = 0;
   for (std::size_t d = depth; d < raw.path.size() && used != SIZE_MAX; ++d) {
-    const std::string& key = raw.path[d];
+    const std::string_view key = raw.path[d];
     if (used + key.size() + 4 > sizeof head || !plain_key(key)) {
       used = SIZE_MAX;
       break;

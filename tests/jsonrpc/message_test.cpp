@@ -153,7 +153,8 @@ TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldB
       R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":{"spans":[]},"logs":true}}}})");
   // A path too long to be made on the stack at once is written key by key, to the same text.
   const std::string long_key(130, 'k');
-  EXPECT_EQ(serialize(Response{Id{6}, json::object{}, RawMember{{"_meta", long_key}, "1"}}),
+  const std::string_view long_path[] = {"_meta", long_key};  // outlives the message
+  EXPECT_EQ(serialize(Response{Id{6}, json::object{}, RawMember{long_path, "1"}}),
             R"({"jsonrpc":"2.0","id":6,"result":{"_meta":{")" + long_key + R"(":1}}})");
 }
 
