@@ -1,4 +1,5 @@
 #include "glassbox/jsonrpc/message.hpp"
+#include "json/append_text.hpp"
 #include "json/spare_text.hpp"
 #include "jsonrpc/serialize_append.hpp"
 
@@ -124,38 +125,11 @@ namespace {
 // Appends `v` as JSON without copying it into a message tree first: a tool's result (and any
 // passback in it) is written once, straight from where the handler left it.
 void append_json(std::string& out, const json::value& v) {
-  boost::json::serializer serializer;
-  serializer.reset(&v);
-  while (!serializer.done()) {
-    // Into the room reserved already when there is some (no reallocation), else doubling.
-    std::size_t used = out.size();
-    std::size_t want = std::max<std::size_t>(512, used);
-    std::size_t room = out.capacity() - used;
-    out.resize(used + (room >= 64 ? std::min(room, want) : want));
-    std::size_t written = serializer.read(out.data() + used, out.size() - used).size();
-    out.resize(used + written);
-  }
+  json::append_text(out, v);
 }
 
 void append_key(std::string& out, std::string_view key) {
-  // A key that JSON takes as it is (every key of a passback path; most of any result) is copied
-  // between its quotes; one that needs an escape goes through the serializer.
-  if (std::none_of(key.begin(), key.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-      })) {
-    const std::size_t used = out.size();
-    out.resize(used + key.size() + 3);
-    char* p = out.data() + used;
-    *p++ = '"';
-    std::memcpy(p, key.data(), key.size());
-    p[key.size()] = '"';
-    p[key.size() + 1] = ':';
-    return;
-  }
-  boost::json::serializer serializer;
-  serializer.reset(key);
-  char buf[256];
-  while (!serializer.done()) out.append(serializer.read(buf, sizeof buf));
+  json::append_quoted_text(out, key);
   out += ':';
 }
 
@@ -231,7 +205,7 @@ void append_id(std::string& out, const Id& id) {
   if (const auto* i = std::get_if<std::int64_t>(&id)) {
     out += std::to_string(*i);
   } else {
-    append_json(out, json::string(std::get<std::string>(id)));
+    json::append_quoted_text(out, std::get<std::string>(id));
   }
 }
 
@@ -257,7 +231,7 @@ void serialize_append(std::string& out, const Message& m) {
             out += ',';
           }
           out += R"("method":)";
-          append_json(out, json::string(msg.method));
+          json::append_quoted_text(out, msg.method);
           if (!msg.params.is_null()) {
             out += R"(,"params":)";
             append_json(out, msg.params);
