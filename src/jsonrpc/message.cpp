@@ -1,5 +1,4 @@
 #include "glassbox/jsonrpc/message.hpp"
-#include "json/append_text.hpp"
 #include "json/spare_text.hpp"
 #include "jsonrpc/serialize_append.hpp"
 
@@ -125,11 +124,42 @@ namespace {
 // Appends `v` as JSON without copying it into a message tree first: a tool's result (and any
 // passback in it) is written once, straight from where the handler left it.
 void append_json(std::string& out, const json::value& v) {
-  json::append_text(out, v);
+  boost::json::serializer serializer;
+  serializer.reset(&v);
+  while (!serializer.done()) {
+    // Into the room reserved already when there is some (no reallocation), else doubling.
+    std::size_t used = out.size();
+    std::size_t want = std::max<std::size_t>(512, used);
+    std::size_t room = out.capacity() - used;
+    out.resize(used + (room >= 64 ? std::min(room, want) : want));
+    std::size_t written = serializer.read(out.data() + used, out.size() - used).size();
+    out.resize(used + written);
+  }
+}
+
+// `text` as a JSON string. Text that JSON takes as it is (every key of a passback path, most of
+// any result's keys, every method name) is copied between its quotes; text that needs an escape
+// goes through the serializer.
+void append_quoted(std::string& out, std::string_view text) {
+  if (std::none_of(text.begin(), text.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+      })) {
+    const std::size_t used = out.size();
+    out.resize(used + text.size() + 2);
+    char* p = out.data() + used;
+    *p++ = '"';
+    std::memcpy(p, text.data(), text.size());
+    p[text.size()] = '"';
+    return;
+  }
+  boost::json::serializer serializer;
+  serializer.reset(text);
+  char buf[256];
+  while (!serializer.done()) out.append(serializer.read(buf, sizeof buf));
 }
 
 void append_key(std::string& out, std::string_view key) {
-  json::append_quoted_text(out, key);
+  append_quoted(out, key);
   out += ':';
 }
 
@@ -205,7 +235,7 @@ void append_id(std::string& out, const Id& id) {
   if (const auto* i = std::get_if<std::int64_t>(&id)) {
     out += std::to_string(*i);
   } else {
-    json::append_quoted_text(out, std::get<std::string>(id));
+    append_quoted(out, std::get<std::string>(id));
   }
 }
 
@@ -231,7 +261,7 @@ void serialize_append(std::string& out, const Message& m) {
             out += ',';
           }
           out += R"("method":)";
-          json::append_quoted_text(out, msg.method);
+          append_quoted(out, msg.method);
           if (!msg.params.is_null()) {
             out += R"(,"params":)";
             append_json(out, msg.params);
