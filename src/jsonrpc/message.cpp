@@ -137,13 +137,18 @@ void append_json(std::string& out, const json::value& v) {
   }
 }
 
-// `text` as a JSON string. Text that JSON takes as it is (every key of a passback path, most of
-// any result's keys, every method name) is copied between its quotes; text that needs an escape
+// Whether JSON takes `key` as it is, between quotes (every key of a passback path; most of any
+// result's; every method name).
+bool plain_key(std::string_view key) {
+  return std::none_of(key.begin(), key.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+}
+
+// `text` as a JSON string: plain text is copied between its quotes; text that needs an escape
 // goes through the serializer.
 void append_quoted(std::string& out, std::string_view text) {
-  if (std::none_of(text.begin(), text.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-      })) {
+  if (plain_key(text)) {
     const std::size_t used = out.size();
     out.resize(used + text.size() + 2);
     char* p = out.data() + used;
@@ -166,11 +171,32 @@ void append_key(std::string& out, std::string_view key) {
 // Writes the members of raw.path from `depth` on, none of them there yet, the last one holding
 // the text: "otel":{"traces":TEXT}.
 void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) {
-  for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
-    append_key(out, raw.path[d]);
-    out += '{';
+  // The keys and braces before the text ("otel":{"traces":) made on the stack and appended at
+  // once when their keys are plain and short (a passback path's), else key by key.
+  char head[128];
+  std::size_t used = 0;
+  for (std::size_t d = depth; d < raw.path.size() && used != SIZE_MAX; ++d) {
+    const std::string& key = raw.path[d];
+    if (used + key.size() + 4 > sizeof head || !plain_key(key)) {
+      used = SIZE_MAX;
+      break;
+    }
+    head[used++] = '"';
+    std::memcpy(head + used, key.data(), key.size());
+    used += key.size();
+    head[used++] = '"';
+    head[used++] = ':';
+    if (d + 1 < raw.path.size()) head[used++] = '{';
   }
-  append_key(out, raw.path.back());
+  if (used != SIZE_MAX) {
+    out.append(head, used);
+  } else {
+    for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
+      append_key(out, raw.path[d]);
+      out += '{';
+    }
+    append_key(out, raw.path.back());
+  }
   out += raw.json;
   out.append(raw.path.size() - 1 - depth, '}');
 }

@@ -165,6 +165,10 @@ TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldB
   EXPECT_EQ(
       serialize(Response{Id{4}, json::object{{"_meta", {{"otel", {{"logs", true}}}}}}, raw}),
       R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":{"spans":[]},"logs":true}}}})");
+  // A path too long to be made on the stack at once is written key by key, to the same text.
+  const std::string long_key(130, 'k');
+  EXPECT_EQ(serialize(Response{Id{6}, json::object{}, RawMember{{"_meta", long_key}, "1"}}),
+            R"({"jsonrpc":"2.0","id":6,"result":{"_meta":{")" + long_key + R"(":1}}})");
 }
 
 // Nothing is spliced where something else holds its place: never a second member of the same
