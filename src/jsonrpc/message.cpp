@@ -138,30 +138,33 @@ void append_json(std::string& out, const json::value& v) {
 }
 
 // Whether JSON takes `key` as it is, between quotes (every key of a passback path; most of any
-// result's).
+// result's; every method name).
 bool plain_key(std::string_view key) {
   return std::none_of(key.begin(), key.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
   });
 }
 
-void append_key(std::string& out, std::string_view key) {
-  // A plain key is copied between its quotes; one that needs an escape goes through the
-  // serializer.
-  if (plain_key(key)) {
+// `text` as a JSON string: plain text is copied between its quotes; text that needs an escape
+// goes through the serializer.
+void append_quoted(std::string& out, std::string_view text) {
+  if (plain_key(text)) {
     const std::size_t used = out.size();
-    out.resize(used + key.size() + 3);
+    out.resize(used + text.size() + 2);
     char* p = out.data() + used;
     *p++ = '"';
-    std::memcpy(p, key.data(), key.size());
-    p[key.size()] = '"';
-    p[key.size() + 1] = ':';
+    std::memcpy(p, text.data(), text.size());
+    p[text.size()] = '"';
     return;
   }
   boost::json::serializer serializer;
-  serializer.reset(key);
+  serializer.reset(text);
   char buf[256];
   while (!serializer.done()) out.append(serializer.read(buf, sizeof buf));
+}
+
+void append_key(std::string& out, std::string_view key) {
+  append_quoted(out, key);
   out += ':';
 }
 
@@ -258,7 +261,7 @@ void append_id(std::string& out, const Id& id) {
   if (const auto* i = std::get_if<std::int64_t>(&id)) {
     out += std::to_string(*i);
   } else {
-    append_json(out, json::string(std::get<std::string>(id)));
+    append_quoted(out, std::get<std::string>(id));
   }
 }
 
@@ -284,7 +287,7 @@ void serialize_append(std::string& out, const Message& m) {
             out += ',';
           }
           out += R"("method":)";
-          append_json(out, json::string(msg.method));
+          append_quoted(out, msg.method);
           if (!msg.params.is_null()) {
             out += R"(,"params":)";
             append_json(out, msg.params);

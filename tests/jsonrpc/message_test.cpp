@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace glassbox::jsonrpc {
 namespace {
@@ -95,6 +96,23 @@ TEST(MessageSerialize, ExactWireShapes) {
   EXPECT_EQ(serialize(Response{Id{2}, json::object{}}), R"({"jsonrpc":"2.0","id":2,"result":{}})");
   EXPECT_EQ(serialize(ErrorResponse{std::nullopt, {error_code::kParseError, "bad", nullptr}}),
             R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad"}})");
+}
+
+// A method name and a string id are copied between quotes when JSON takes them as they are, and
+// escaped when not (a quote, a backslash, a control character); UTF-8 passes as it is.
+TEST(MessageSerialize, MethodsAndStringIdsAreEscapedOnlyWhenTheyNeedIt) {
+  EXPECT_EQ(serialize(Request{Id{"q\"1\\"}, "a\"b\n", nullptr}),
+            R"({"jsonrpc":"2.0","id":"q\"1\\","method":"a\"b\n"})");
+  EXPECT_EQ(serialize(Notification{"t\x01\u00e9", nullptr}),
+            "{\"jsonrpc\":\"2.0\",\"method\":\"t\\u0001\u00e9\"}");
+  EXPECT_EQ(serialize(Request{Id{"\u00e9"}, "", nullptr}),
+            "{\"jsonrpc\":\"2.0\",\"id\":\"\u00e9\",\"method\":\"\"}");
+  for (const std::string& method :
+       std::vector<std::string>{"a\"b", "x\\y", std::string("z\0w", 3), "tools/call"}) {
+    auto back = parse(serialize(Notification{method, nullptr}));
+    ASSERT_TRUE(back.message) << method;
+    EXPECT_EQ(std::get<Notification>(*back.message).method, method);
+  }
 }
 
 TEST(MessageSerialize, RoundTrip) {
