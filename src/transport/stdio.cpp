@@ -101,7 +101,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     line.clear();
     jsonrpc::serialize_append(line, message);
     line.push_back('\n');
-    bool sent = send_line(line, message.index() == 0);
+    bool sent = send_line(line);
     if (line.capacity() > kMaxBatchedBytes) std::string().swap(line);
     return sent;
   }
@@ -180,15 +180,15 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   // Parked readers kept for reuse; more than this many slow handlers at once cost a new thread.
   static constexpr std::size_t kMaxParkedReaders = 8;
 
-  // A batch goes out once it holds this much; its buffer is kept for the next batch (a larger
-  // one, grown by a long line, is let go). Small, so that each leader's malloc arena stays small
-  // (peak RSS): at 1 kB per answer, one write per 16 answers costs next to nothing.
+  // A batch also goes out once it holds this much; its buffer is kept for the next batch (a
+  // larger one, grown by a long line, is let go). Small, so that each leader's malloc arena
+  // stays small (peak RSS).
   static constexpr std::size_t kMaxBatchedBytes = 16 * 1024;
-  // Requests started while a batch is delivered (a client's completions starting the next calls)
-  // leave in groups of this many: the peer starts on them while the rest of the batch runs,
-  // instead of idling until its end (at 16 in flight that turned two busy processes into two
-  // taking turns). Answers still wait for the batch's end.
-  static constexpr int kRequestsPerWrite = 4;
+  // Lines sent while a batch is delivered (its answers, and the requests a client's completions
+  // start) leave in groups of this many: the peer starts on them while the rest of the batch
+  // runs, instead of idling until its end (at 16 in flight, answers held to the batch's end made
+  // two busy processes take turns: see docs/benchmarks.md, "Answers in groups").
+  static constexpr int kLinesPerWrite = 4;
 
   // Starts holding the answers `thread` sends (a batch), or with an empty id flushes them.
   void batch_answers(std::thread::id thread) {
@@ -197,21 +197,21 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     batch_thread_ = thread;
   }
 
-  bool send_line(std::string_view line, bool request) {
+  bool send_line(std::string_view line) {
     std::lock_guard lock(write_mutex_);
     if (closed_.load() || write_fd_ < 0) return false;
     // The leader answering one of several messages that arrived together: the answers go out in
     // one write when the batch is done (as `cat` would), not one system call each.
     if (batch_thread_ == std::this_thread::get_id()) {
       batched_ += line;
-      if (request && ++batched_requests_ >= kRequestsPerWrite) return flush_locked();
+      if (++batched_lines_ >= kLinesPerWrite) return flush_locked();
       return batched_.size() < kMaxBatchedBytes || flush_locked();
     }
     return flush_locked() && write_locked(line);
   }
 
   bool flush_locked() {
-    batched_requests_ = 0;
+    batched_lines_ = 0;
     if (batched_.empty()) return true;
     bool written = write_locked(batched_);
     if (batched_.capacity() > 2 * kMaxBatchedBytes) {
@@ -478,7 +478,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   Callbacks callbacks_;
   std::mutex write_mutex_;  // guards the write side: the fd, the batch
   std::string batched_;
-  int batched_requests_ = 0;  // requests in batched_
+  int batched_lines_ = 0;  // lines in batched_
   std::thread::id batch_thread_;
   std::atomic<bool> closed_{false};
   bool broken_ = false;

@@ -1,6 +1,6 @@
-// stdio's writes while a batch of messages read together is delivered: requests started by the
-// batch's callbacks (a client's completions starting its next calls) leave four to a write while
-// the batch runs; a request sent from another thread meanwhile is not held for the batch.
+// stdio's writes while a batch of messages read together is delivered: lines sent by the batch's
+// callbacks (a server's answers, a client's completions starting its next calls) leave four to a
+// write while the batch runs; a request sent from another thread meanwhile is not held for it.
 #include "glassbox/transport/stdio.hpp"
 
 #include <gtest/gtest.h>
@@ -77,25 +77,36 @@ struct State {
   bool closed = false;
 };
 
-TEST(StdioBatch, RequestsStartedInABatchLeaveFourToAWriteWhileItRuns) {
+// The batch: eight lines read together. Each callback sends one line: an answer to the request
+// it was given (`answers`), or the next request a completion starts.
+void expect_four_to_a_write_while_a_batch_runs(bool answers) {
   Peer peer;
   // No watchdog hand-off within the test's life: only the four-to-a-write rule can let the
-  // first requests out while the batch's sixth callback waits (it would flush the batch).
+  // first lines out while the batch's sixth callback waits (it would flush the batch).
   auto t = make_stdio_transport(
       {.read_fd = peer.in[0], .write_fd = peer.out[1], .handoff_after = std::chrono::hours(1)});
   auto s = std::make_shared<State>();
   std::weak_ptr<Transport> weak = t;
+  auto sent_for = [answers](std::int64_t id) {
+    return answers ? answer_line(static_cast<int>(id)) : request_line(static_cast<int>(id) + 100);
+  };
   t->start({.on_message =
-                [s, weak](jsonrpc::Message message, MessageContext) {
-                  auto id = std::get<std::int64_t>(std::get<jsonrpc::Response>(message).id);
+                [s, weak, answers](jsonrpc::Message message, MessageContext) {
+                  auto id = answers
+                                ? std::get<std::int64_t>(std::get<jsonrpc::Request>(message).id)
+                                : std::get<std::int64_t>(std::get<jsonrpc::Response>(message).id);
                   if (auto transport = weak.lock()) {
-                    transport->send(jsonrpc::Request{id + 100, "next", nullptr});
+                    if (answers) {
+                      transport->send(jsonrpc::Response{id, json::object{}});
+                    } else {
+                      transport->send(jsonrpc::Request{id + 100, "next", nullptr});
+                    }
                   }
                   std::unique_lock lock(s->m);
                   ++s->delivered;
                   s->cv.notify_all();
-                  // The sixth answer's callback holds the batch until the peer has read four
-                  // requests: they must have left before the batch's end.
+                  // The sixth callback holds the batch until the peer has read four lines: they
+                  // must have left before the batch's end.
                   if (id == 6) s->cv.wait_for(lock, 10s, [&] { return s->released; });
                 },
             .on_close =
@@ -104,18 +115,18 @@ TEST(StdioBatch, RequestsStartedInABatchLeaveFourToAWriteWhileItRuns) {
                   s->closed = true;
                   s->cv.notify_all();
                 }});
-  std::vector<std::string> answers;
-  for (int id = 1; id <= 8; ++id) answers.push_back(answer_line(id));
-  peer.write_together(answers);
-  for (int id = 1; id <= 4; ++id) EXPECT_EQ(peer.read_line(), request_line(id + 100));
+  std::vector<std::string> batch;
+  for (int id = 1; id <= 8; ++id) batch.push_back(answers ? request_line(id) : answer_line(id));
+  peer.write_together(batch);
+  for (int id = 1; id <= 4; ++id) EXPECT_EQ(peer.read_line(), sent_for(id));
   {
     std::lock_guard lock(s->m);
     EXPECT_LE(s->delivered, 6);  // still inside the batch
     s->released = true;
     s->cv.notify_all();
   }
-  // The rest of the batch's requests, in order, once it ends: none lost, none twice.
-  for (int id = 5; id <= 8; ++id) EXPECT_EQ(peer.read_line(), request_line(id + 100));
+  // The rest of the batch's lines, in order, once it ends: none lost, none twice.
+  for (int id = 5; id <= 8; ++id) EXPECT_EQ(peer.read_line(), sent_for(id));
   {
     std::unique_lock lock(s->m);
     EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->delivered == 8; }));
@@ -123,6 +134,16 @@ TEST(StdioBatch, RequestsStartedInABatchLeaveFourToAWriteWhileItRuns) {
   t->close();
   std::unique_lock lock(s->m);
   EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->closed; }));
+}
+
+TEST(StdioBatch, RequestsStartedInABatchLeaveFourToAWriteWhileItRuns) {
+  expect_four_to_a_write_while_a_batch_runs(false);
+}
+
+// A server's answers to requests read together: the client starts on the first four while the
+// rest are worked on, instead of idling until the batch's end.
+TEST(StdioBatch, AnswersInABatchLeaveFourToAWriteWhileItRuns) {
+  expect_four_to_a_write_while_a_batch_runs(true);
 }
 
 TEST(StdioBatch, ARequestFromAnotherThreadIsNotHeldForABatch) {
