@@ -23,9 +23,11 @@ Session::~Session() {
 }
 
 void Session::start(std::function<void()> on_finished) {
-  on_finished_ = std::move(on_finished);
+  if (on_finished) {
+    on_finished_ = std::make_shared<const std::function<void()>>(std::move(on_finished));
+  }
   std::weak_ptr<Session> weak = weak_from_this();
-  transport_->start(transport::Callbacks{
+  transport_callbacks_ = std::make_shared<const transport::Callbacks>(transport::Callbacks{
       .on_message =
           [weak](jsonrpc::Message message, transport::MessageContext context) {
             if (auto self = weak.lock()) self->on_message(std::move(message), std::move(context));
@@ -35,6 +37,34 @@ void Session::start(std::function<void()> on_finished) {
             if (auto self = weak.lock()) self->on_input_closed();
           },
   });
+  restart();
+}
+
+void Session::restart() {
+  transport_->start_shared(transport_callbacks_);
+}
+
+void Session::reset(std::shared_ptr<transport::Transport> transport) {
+  end_async();  // as ~Session: asynchronous requests still waiting complete, the timer stops
+  std::shared_ptr<transport::Transport> old;
+  {
+    std::lock_guard lock(mutex_);
+    old = std::exchange(transport_, std::move(transport));
+    pending_.clear();
+    in_flight_.clear();
+    answering_ = 0;
+    next_id_ = 0;
+    input_closed_.store(false);
+    finished_taken_ = false;
+    peer_capabilities_ = json::object{};
+    peer_info_ = Implementation{};
+    protocol_version_.clear();
+    log_level_.reset();
+    subscriptions_.clear();
+  }
+  // A token handed out before (subscriptions/listen) stays stopped; the next input gets its own.
+  input_closed_source_ = std::stop_source();
+  old->close();
 }
 
 void Session::on_message(jsonrpc::Message message, transport::MessageContext context) {
@@ -152,7 +182,7 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
 }
 
 void Session::finish_request() {
-  std::function<void()> finished;
+  std::shared_ptr<const std::function<void()>> finished;
   {
     std::lock_guard lock(mutex_);
     --answering_;
@@ -161,12 +191,13 @@ void Session::finish_request() {
     if (input_closed_.load() && in_flight_.empty() && answering_ == 0) drained_.notify_all();
     finished = take_finished_locked();
   }
-  if (finished) finished();
+  if (finished) (*finished)();
 }
 
-std::function<void()> Session::take_finished_locked() {
-  if (!input_closed_.load() || !in_flight_.empty() || answering_ > 0) return {};
-  return std::exchange(on_finished_, nullptr);
+std::shared_ptr<const std::function<void()>> Session::take_finished_locked() {
+  if (!input_closed_.load() || !in_flight_.empty() || answering_ > 0 || finished_taken_) return {};
+  finished_taken_ = true;
+  return on_finished_;
 }
 
 void Session::on_notification(const jsonrpc::Notification& n) {
@@ -238,7 +269,7 @@ void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
 
 void Session::on_input_closed() {
   std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending;
-  std::function<void()> finished;
+  std::shared_ptr<const std::function<void()>> finished;
   {
     std::lock_guard lock(mutex_);
     input_closed_.store(true);
@@ -252,7 +283,7 @@ void Session::on_input_closed() {
         jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});
   }
   input_closed_source_.request_stop();
-  if (finished) finished();
+  if (finished) (*finished)();
 }
 
 std::chrono::steady_clock::time_point Session::deadline_after(std::chrono::milliseconds timeout) {

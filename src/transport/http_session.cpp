@@ -270,10 +270,14 @@ void HttpSession::trim_locked(Stream& stream) {
 }
 
 void HttpSession::start(Callbacks callbacks) {
+  start(std::make_shared<const Callbacks>(std::move(callbacks)));
+}
+
+void HttpSession::start(std::shared_ptr<const Callbacks> callbacks) {
   {
     std::lock_guard lock(mutex_);
     if (started_) return;
-    callbacks_ = std::make_shared<const Callbacks>(std::move(callbacks));
+    callbacks_ = std::move(callbacks);
     started_ = true;
     if (inbox_.empty()) return;
   }
@@ -410,8 +414,10 @@ void HttpSession::close(bool inline_drain) {
       inbox_.push_back({std::nullopt, {}});
     }
   }
-  auto server = server_.lock();
-  if (server) server->forget_session(id_);
+  // A one-shot session was never in the server's table.
+  if (!one_shot()) {
+    if (auto server = server_.lock()) server->forget_session(id_);
+  }
   if (close_now) {
     try {
       if (close_now->on_close) close_now->on_close();
