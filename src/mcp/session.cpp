@@ -98,7 +98,15 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
   std::stop_source stop;
   {
     std::lock_guard lock(mutex_);
-    if (!in_flight_.emplace(request.id, stop).second) {
+    bool added = false;
+    if (spare_in_flight_.empty()) {
+      added = in_flight_.emplace(request.id, stop).second;
+    } else if (!in_flight_.contains(request.id)) {
+      spare_in_flight_.key() = request.id;
+      spare_in_flight_.mapped() = stop;
+      added = in_flight_.insert(std::move(spare_in_flight_)).inserted;
+    }
+    if (!added) {
       transport_->send(
           jsonrpc::ErrorResponse{request.id,
                                  {jsonrpc::error_code::kInvalidRequest,
@@ -155,7 +163,12 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
     std::lock_guard lock(mutex_);
     auto it = in_flight_.find(id);
     cancelled = it != in_flight_.end() && it->second.stop_requested();
-    if (it != in_flight_.end()) in_flight_.erase(it);
+    if (it != in_flight_.end() && spare_in_flight_.empty()) {
+      spare_in_flight_ = in_flight_.extract(it);
+      spare_in_flight_.mapped() = std::stop_source(std::nostopstate);
+    } else if (it != in_flight_.end()) {
+      in_flight_.erase(it);
+    }
     ++answering_;
   }
   // A request the client cancelled gets no response (MCP cancellation).

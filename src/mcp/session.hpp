@@ -178,6 +178,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // map node of its own (mutex_).
   PendingMap::node_type spare_node_;
   std::map<jsonrpc::Id, std::stop_source> in_flight_;  // incoming, by id
+  // The node of the last answered incoming request, for the next one (mutex_).
+  std::map<jsonrpc::Id, std::stop_source>::node_type spare_in_flight_;
   std::size_t answering_ = 0;  // incoming requests whose answer is being written
   std::int64_t next_id_ = 0;
   // Callers inside request(): a lone caller reads its own answer (Transport::read_on_caller).
