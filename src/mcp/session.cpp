@@ -333,7 +333,7 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
   jsonrpc::Id id;
   {
     std::lock_guard lock(mutex_);
-    if (input_closed_.load()) {
+    if (input_closed_.load() || closed_) {
       return jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr};
     }
     id = next_id_++;
@@ -415,6 +415,7 @@ bool Session::notify(std::string_view method, json::object params,
 void Session::close() {
   {
     std::lock_guard lock(mutex_);
+    closed_ = true;
     for (auto& [id, stop] : in_flight_) stop.request_stop();
   }
   transport_->close();

@@ -185,6 +185,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Callers inside request(): a lone caller reads its own answer (Transport::read_on_caller).
   std::shared_ptr<std::atomic<int>> waiting_ = std::make_shared<std::atomic<int>>(0);
   std::atomic<bool> input_closed_{false};
+  // close() was called: a request made after it fails at once on its caller's thread, even
+  // before the transport's thread has seen the connection end (mutex_).
+  bool closed_ = false;
   std::stop_source input_closed_source_;
   std::shared_ptr<Timer> timer_;  // mutex_: started by the first asynchronous request
 

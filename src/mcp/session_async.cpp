@@ -122,7 +122,7 @@ void Session::request_async(std::string_view method, json::object& params,
   std::shared_ptr<Timer> started;  // a timer made by this call, whose thread starts unlocked
   {
     std::unique_lock lock(mutex_);
-    if (input_closed_.load()) {
+    if (input_closed_.load() || closed_) {
       lock.unlock();
       pending->complete(
           jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});

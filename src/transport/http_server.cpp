@@ -145,13 +145,12 @@ void HttpServer::Impl::stop() {
     std::lock_guard lock(mutex_);
     for (auto& connection : connections_) connection->close();
   }
-  // Let the close notices and connection ends run, then stop whatever is left.
+  // Let the connection ends run, then stop whatever is left.
   work_.reset();
   deadline = Clock::now() + std::chrono::milliseconds(500);
   while (Clock::now() < deadline && connection_count() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
   {
     std::lock_guard lock(state_mutex_);
     io_finished_ = true;
@@ -165,6 +164,8 @@ void HttpServer::Impl::stop() {
       thread.join();
     }
   }
+  // A close notice whose drain io_.stop() left unrun: every session is told it ended.
+  for (auto& session : sessions) session->finish_close();
   std::lock_guard lock(state_mutex_);
   stopped_ = true;
   stopped_cv_.notify_all();

@@ -326,6 +326,24 @@ void HttpSession::drain() {
   draining_ = false;
 }
 
+void HttpSession::finish_close() {
+  std::shared_ptr<const Callbacks> callbacks;
+  {
+    std::lock_guard lock(mutex_);
+    if (!started_ || draining_) return;  // a drain under way delivers it itself
+    const bool close_queued = std::any_of(inbox_.begin(), inbox_.end(),
+                                          [](const Inbound& item) { return !item.message; });
+    inbox_.clear();
+    if (!close_queued) return;
+    callbacks = callbacks_;
+  }
+  try {
+    if (callbacks && callbacks->on_close) callbacks->on_close();
+  } catch (...) {
+    // As in drain(): the MCP layer maps its own errors.
+  }
+}
+
 bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& options) {
   // The frame is serialized in place, after room for its "id: ...\ndata: " (known once the
   // lock gives the seq): one allocation for the whole event. An error answer keeps its text

@@ -177,6 +177,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void drop_standalone();
   // Runs the inbox's messages through the callbacks, one thread at a time (the others return).
   void drain();
+  // Graceful shutdown, last phase, once the I/O threads are gone: a close notice still queued
+  // (its drain was posted but never ran) is delivered on the calling thread; messages queued
+  // before it are dropped, as nothing could answer them any more.
+  void finish_close();
 
  private:
   struct Inbound {
