@@ -55,6 +55,7 @@ void Session::reset(std::shared_ptr<transport::Transport> transport) {
     answering_ = 0;
     next_id_ = 0;
     input_closed_.store(false);
+    closed_ = false;
     finished_taken_ = false;
     peer_capabilities_ = json::object{};
     peer_info_ = Implementation{};
