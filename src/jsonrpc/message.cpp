@@ -137,36 +137,66 @@ void append_json(std::string& out, const json::value& v) {
   }
 }
 
-void append_key(std::string& out, std::string_view key) {
-  // A key that JSON takes as it is (every key of a passback path; most of any result) is copied
-  // between its quotes; one that needs an escape goes through the serializer.
-  if (std::none_of(key.begin(), key.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-      })) {
+// Whether JSON takes `key` as it is, between quotes (every key of a passback path; most of any
+// result's; every method name).
+bool plain_key(std::string_view key) {
+  return std::none_of(key.begin(), key.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+}
+
+// `text` as a JSON string: plain text is copied between its quotes; text that needs an escape
+// goes through the serializer.
+void append_quoted(std::string& out, std::string_view text) {
+  if (plain_key(text)) {
     const std::size_t used = out.size();
-    out.resize(used + key.size() + 3);
+    out.resize(used + text.size() + 2);
     char* p = out.data() + used;
     *p++ = '"';
-    std::memcpy(p, key.data(), key.size());
-    p[key.size()] = '"';
-    p[key.size() + 1] = ':';
+    std::memcpy(p, text.data(), text.size());
+    p[text.size()] = '"';
     return;
   }
   boost::json::serializer serializer;
-  serializer.reset(key);
+  serializer.reset(text);
   char buf[256];
   while (!serializer.done()) out.append(serializer.read(buf, sizeof buf));
+}
+
+void append_key(std::string& out, std::string_view key) {
+  append_quoted(out, key);
   out += ':';
 }
 
 // Writes the members of raw.path from `depth` on, none of them there yet, the last one holding
 // the text: "otel":{"traces":TEXT}.
 void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) {
-  for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
-    append_key(out, raw.path[d]);
-    out += '{';
+  // The keys and braces before the text ("otel":{"traces":) made on the stack and appended at
+  // once when their keys are plain and short (a passback path's), else key by key.
+  char head[128];
+  std::size_t used = 0;
+  for (std::size_t d = depth; d < raw.path.size() && used != SIZE_MAX; ++d) {
+    const std::string& key = raw.path[d];
+    if (used + key.size() + 4 > sizeof head || !plain_key(key)) {
+      used = SIZE_MAX;
+      break;
+    }
+    head[used++] = '"';
+    std::memcpy(head + used, key.data(), key.size());
+    used += key.size();
+    head[used++] = '"';
+    head[used++] = ':';
+    if (d + 1 < raw.path.size()) head[used++] = '{';
   }
-  append_key(out, raw.path.back());
+  if (used != SIZE_MAX) {
+    out.append(head, used);
+  } else {
+    for (std::size_t d = depth; d + 1 < raw.path.size(); ++d) {
+      append_key(out, raw.path[d]);
+      out += '{';
+    }
+    append_key(out, raw.path.back());
+  }
   out += raw.json;
   out.append(raw.path.size() - 1 - depth, '}');
 }
@@ -231,7 +261,7 @@ void append_id(std::string& out, const Id& id) {
   if (const auto* i = std::get_if<std::int64_t>(&id)) {
     out += std::to_string(*i);
   } else {
-    append_json(out, json::string(std::get<std::string>(id)));
+    append_quoted(out, std::get<std::string>(id));
   }
 }
 
@@ -257,7 +287,7 @@ void serialize_append(std::string& out, const Message& m) {
             out += ',';
           }
           out += R"("method":)";
-          append_json(out, json::string(msg.method));
+          append_quoted(out, msg.method);
           if (!msg.params.is_null()) {
             out += R"(,"params":)";
             append_json(out, msg.params);

@@ -374,8 +374,9 @@ Outcome Session::request_lending(std::string_view method, json::object& params,
   auto deadline = deadline_after(options.timeout);
   waiting_->fetch_add(1);
   if (!options.cancel.stop_possible()) {
-    transport_->read_on_caller({.done = [pending] { return pending->answered.load(); },
-                                .alone = [waiting = waiting_] { return waiting->load() <= 1; },
+    pending->read_wait.waiting = waiting_;
+    transport_->read_on_caller({.wait = std::shared_ptr<const transport::Transport::CallerWait>(
+                                    pending, &pending->read_wait),
                                 .deadline = deadline});
   }
   // A wait is coming (this may be the reader's thread, in a handler): reading moves elsewhere.

@@ -113,6 +113,17 @@ class Session : public std::enable_shared_from_this<Session> {
     std::condition_variable answer_cv;
     std::optional<Outcome> answer;      // answer_mutex
     std::atomic<bool> answered{false};  // set with the answer: the caller may read it alone
+    // What a blocking caller that reads for itself waits for (Transport::read_on_caller), kept
+    // here so that the transport shares this request's state instead of an allocation of its
+    // own: the answer, and the session's count of waiting callers.
+    struct ReadWait final : transport::Transport::CallerWait {
+      explicit ReadWait(const std::atomic<bool>* a) : answered(a) {}
+      bool done() const noexcept override { return answered->load(); }
+      bool alone() const noexcept override { return waiting->load() <= 1; }
+      const std::atomic<bool>* answered;
+      std::shared_ptr<const std::atomic<int>> waiting;  // the session's waiting_
+    };
+    ReadWait read_wait{&answered};
     std::function<void(const ProgressUpdate&)> on_progress;
     // An asynchronous request (request_async): its completion instead of the promise, its
     // deadline's key in the timer, its cancellation.

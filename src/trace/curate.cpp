@@ -13,7 +13,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
-#include <memory_resource>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 
@@ -51,7 +51,7 @@ class Curator {
     }
   }
 
-  bool key_denied(std::string_view key) {
+  [[gnu::always_inline]] bool key_denied(std::string_view key) {
     if (options_.redaction.allow_keys) {
       // Spans of one request repeat their keys: decide each distinct key once.
       if (auto it = top_cache_.find(key); it != top_cache_.end()) return it->second;
@@ -80,7 +80,8 @@ class Curator {
     bool denied = false;
     bool maskable = false;
   };
-  ValueVerdict value_verdict(std::string_view key, std::string_view value) const {
+  [[gnu::always_inline]] ValueVerdict value_verdict(std::string_view key,
+                                                    std::string_view value) const {
     // Only the part that could leave matters, plus a margin for a secret cut at the boundary.
     std::string_view scanned = value.substr(0, options_.max_attribute_value_length + 4096);
     ValueVerdict verdict;
@@ -111,9 +112,12 @@ class Curator {
     return true;
   }
 
-  // A span name, event name or status message: the value rules, whole or in part (S11).
-  void text(std::string& s, std::string_view key) {
-    if (s.empty()) return;
+  // A span name, event name or status message: the value rules, whole or in part (S11). An
+  // empty one (most status messages) costs no call.
+  [[gnu::always_inline]] void text(std::string& s, std::string_view key) {
+    if (!s.empty()) nonempty_text(s, key);
+  }
+  void nonempty_text(std::string& s, std::string_view key) {
     const ValueVerdict verdict = value_verdict(key, s);
     if (verdict.denied) {
       s = options_.redaction.replacement;
@@ -124,19 +128,25 @@ class Curator {
     utf8_cut(s, options_.max_attribute_value_length);
   }
 
-  // Redacts and bounds one value (recursively); `top` is the attribute key.
+  // Redacts, masks and bounds the string `s` that `v` holds; `key` is the attribute's.
+  [[gnu::always_inline]] void string_value(std::string_view key, std::string& s,
+                                           AttributeValue& v) {
+    const ValueVerdict verdict = value_verdict(key, s);
+    if (verdict.denied) {
+      redact(v);
+      return;
+    }
+    mask(s, verdict);
+    if (s.size() > options_.max_attribute_value_length) {
+      utf8_cut(s, options_.max_attribute_value_length);
+      ++report_.truncated_attribute_count;
+    }
+  }
+
+  // Redacts and bounds one value (recursively); `key` is the attribute's.
   void value(std::string_view key, AttributeValue& v, std::size_t depth) {
     if (auto* s = std::get_if<std::string>(&v.value)) {
-      const ValueVerdict verdict = value_verdict(key, *s);
-      if (verdict.denied) {
-        redact(v);
-        return;
-      }
-      mask(*s, verdict);
-      if (s->size() > options_.max_attribute_value_length) {
-        utf8_cut(*s, options_.max_attribute_value_length);
-        ++report_.truncated_attribute_count;
-      }
+      string_value(key, *s, v);
     } else if (auto* b = std::get_if<BytesValue>(&v.value)) {
       if (b->data.size() > options_.max_attribute_value_length) {
         b->data.resize(options_.max_attribute_value_length);
@@ -175,7 +185,12 @@ class Curator {
       redact(kv.value);
       return;
     }
-    value(kv.key, kv.value, depth);
+    // A string (most values) without the call for any value.
+    if (auto* s = std::get_if<std::string>(&kv.value.value)) {
+      string_value(kv.key, *s, kv.value);
+    } else {
+      value(kv.key, kv.value, depth);
+    }
   }
 
   // Returns the number of attributes dropped by the count bound.
@@ -227,7 +242,7 @@ class Curator {
     return false;
   }
 
-  bool key_denied_ignoring_allowlist(std::string_view key) {
+  [[gnu::always_inline]] bool key_denied_ignoring_allowlist(std::string_view key) {
     if (options_.redaction.default_rules && key_denied_by_default_rules(key)) return true;
     if (deny_.empty()) return false;
     if (auto it = nested_cache_.find(key); it != nested_cache_.end()) return it->second;
@@ -277,6 +292,23 @@ std::string_view head_text(const Resource& resource, const InstrumentationScope&
   return head.text;
 }
 
+// Span positions, at most as many as there are spans, in room the caller gives.
+class PositionList {
+ public:
+  explicit PositionList(std::size_t* room) noexcept : room_(room) {}
+  void push_back(std::size_t i) noexcept { room_[size_++] = i; }
+  void clear() noexcept { size_ = 0; }
+  void shrink(std::size_t size) noexcept { size_ = std::min(size_, size); }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t operator[](std::size_t k) const noexcept { return room_[k]; }
+  std::size_t* begin() noexcept { return room_; }
+  std::size_t* end() noexcept { return room_ + size_; }
+
+ private:
+  std::size_t* room_;
+  std::size_t size_ = 0;
+};
+
 void add_reason(std::string& reason, std::string_view text) {
   if (!reason.empty()) reason += "; ";
   reason += text;
@@ -309,18 +341,23 @@ json::object CurationReport::to_json() const {
 
 void CurationReport::append_json(std::string& out) const {
   // Appended in place: `out` is the curated text, with room left for this (no writer of its own,
-  // which would size the whole room and take it back).
-  char digits[24];
-  auto number = [&](std::size_t n) {
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  // which would size the whole room and take it back). The members up to the reason are made on
+  // the stack and appended at once (an append each would check the room and call memcpy).
+  char members[192];  // the four members' names, a boolean and three 20-digit numbers at most
+  char* p = members;
+  auto put = [&p](std::string_view text) {
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
   };
-  out += detailed ? R"({"detailed":true)" : R"({"detailed":false)";
-  out += R"(,"droppedSpanCount":)";
+  auto number = [&p](std::size_t n) { p = std::to_chars(p, p + 20, n).ptr; };
+  put(detailed ? R"({"detailed":true)" : R"({"detailed":false)");
+  put(R"(,"droppedSpanCount":)");
   number(dropped_span_count);
-  out += R"(,"redactedAttributeCount":)";
+  put(R"(,"redactedAttributeCount":)");
   number(redacted_attribute_count);
-  out += R"(,"truncatedAttributeCount":)";
+  put(R"(,"truncatedAttributeCount":)");
   number(truncated_attribute_count);
+  out.append(members, p);
   if (!reason.empty()) {
     out += R"(,"reason":)";
     const std::size_t used = out.size();
@@ -340,31 +377,55 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   if (options.detailed && !options.allow_detailed)
     add_reason(report.reason, "detailed passback is disabled by server policy; top level only");
 
-  // The index, depths and order below live on the stack for a request's usual few spans (a
-  // heap allocation each otherwise); more spans spill over to the heap.
-  std::array<std::byte, 2048> scratch_room;
-  std::pmr::monotonic_buffer_resource scratch(scratch_room.data(), scratch_room.size());
-
-  // Depth of each span below the root (the root is 0); -1: not under the root.
-  // Span id -> the first span with it: sorted (id, position) pairs.
-  std::pmr::vector<std::pair<std::uint64_t, std::size_t>> index(&scratch);
-  index.reserve(spans.size());
-  std::size_t root_index = SIZE_MAX;
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    index.emplace_back(id_key(spans[i].span_id), i);
-    if (root_index == SIZE_MAX && spans[i].span_id == root) root_index = i;
+  // The depths, the walk up and the selection below hold a span's worth each: on the stack for
+  // a request's usual few spans, on the heap otherwise.
+  constexpr std::size_t kOnStack = 64;
+  const std::size_t n = spans.size();
+  long depth_on_stack[kOnStack];
+  std::size_t lists_on_stack[2 * kOnStack];
+  std::unique_ptr<long[]> depth_on_heap;
+  std::unique_ptr<std::size_t[]> lists_on_heap;
+  long* depth = depth_on_stack;
+  std::size_t* lists = lists_on_stack;
+  if (n > kOnStack) {
+    depth_on_heap = std::make_unique_for_overwrite<long[]>(n);
+    lists_on_heap = std::make_unique_for_overwrite<std::size_t[]>(2 * n);
+    depth = depth_on_heap.get();
+    lists = lists_on_heap.get();
   }
-  std::sort(index.begin(), index.end());
-  auto find_span = [&index](const SpanId& id) -> std::size_t {
-    std::uint64_t key = id_key(id);
+
+  // Span id -> the first span with it. A request's usual few spans are looked through in turn;
+  // more get an index of sorted (id, position) pairs.
+  constexpr std::size_t kLookedThrough = 16;
+  std::size_t root_index = SIZE_MAX;
+  const std::uint64_t root_key = id_key(root);
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    if (id_key(spans[i].span_id) == root_key) {
+      root_index = i;
+      break;
+    }
+  }
+  std::vector<std::pair<std::uint64_t, std::size_t>> index;
+  if (spans.size() > kLookedThrough) {
+    index.reserve(spans.size());
+    for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i].span_id), i);
+    std::sort(index.begin(), index.end());
+  }
+  auto find_span = [&index, &spans, root_key, root_index](const SpanId& id) -> std::size_t {
+    const std::uint64_t key = id_key(id);
+    if (key == root_key && root_index != SIZE_MAX) return root_index;  // most spans' parent
+    if (index.empty()) {
+      for (std::size_t i = 0; i < spans.size(); ++i)
+        if (id_key(spans[i].span_id) == key) return i;
+      return SIZE_MAX;
+    }
     auto it = std::lower_bound(index.begin(), index.end(), std::pair{key, std::size_t{0}});
     return it != index.end() && it->first == key ? it->second : SIZE_MAX;
   };
   report.root_found = root_index != SIZE_MAX;
   constexpr long kUnknown = -2, kOutside = -1, kVisiting = -3;
-  std::pmr::vector<long> depth(spans.size(), kUnknown, &scratch);
-  std::pmr::vector<std::size_t> chain(&scratch);
-  chain.reserve(spans.size());  // a walk up never holds more than every span
+  std::fill(depth, depth + n, kUnknown);
+  PositionList chain(lists);  // a walk up never holds more than every span
   for (std::size_t i = 0; i < spans.size(); ++i) {
     std::size_t j = i;
     chain.clear();
@@ -395,41 +456,44 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
       chain.push_back(j);
       j = parent;
     }
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (std::size_t k = chain.size(); k-- > 0;) {
       base = base == kOutside ? kOutside : base + 1;
-      depth[*it] = base;
+      depth[chain[k]] = base;
     }
   }
   if (!report.root_found && !spans.empty())
     add_reason(report.reason, "root span not found; top-level spans used as roots");
 
-  // Selection, in priority order: depth, then start time (the root first).
-  std::pmr::vector<std::size_t> order(&scratch);
-  order.reserve(spans.size());
+  // Selection, in priority order: the root first, then by depth, then by start time. Only the
+  // root has depth 0 when it is known. The recorder holds a request's spans in the order they
+  // ended (the root last, its children in turn): the rest is then often in order already.
+  PositionList order(lists + n);
+  if (root_index != SIZE_MAX) order.push_back(root_index);
   std::size_t outside = 0, filtered = 0;
   for (std::size_t i = 0; i < spans.size(); ++i) {
     if (depth[i] < 0) {
       ++outside;
     } else if (!detailed && depth[i] > 1) {
       ++filtered;
-    } else {
+    } else if (i != root_index) {
       order.push_back(i);
     }
   }
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if ((a == root_index) != (b == root_index)) return a == root_index;
+  auto before = [&](std::size_t a, std::size_t b) {
     if (depth[a] != depth[b]) return depth[a] < depth[b];
     if (spans[a].start_time_unix_nano != spans[b].start_time_unix_nano)
       return spans[a].start_time_unix_nano < spans[b].start_time_unix_nano;
     return a < b;
-  });
+  };
+  const auto rest = order.begin() + (root_index != SIZE_MAX ? 1 : 0);
+  if (!std::is_sorted(rest, order.end(), before)) std::sort(rest, order.end(), before);
   report.filtered_span_count = filtered;
   if (outside) add_reason(report.reason, "spans outside the request's tree left out");
   std::size_t max_spans = std::max<std::size_t>(options.max_spans, 1);
   std::size_t over_count = 0;
   if (order.size() > max_spans) {
     over_count = order.size() - max_spans;
-    order.resize(max_spans);
+    order.shrink(max_spans);
     report.truncated = true;
     add_reason(report.reason, "span count limit " + std::to_string(max_spans));
   }

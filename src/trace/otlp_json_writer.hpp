@@ -84,6 +84,23 @@ class JsonWriter {
       *p++ = '"';
       return p;
     }
+#if defined(__SSE2__)
+    // Most longer keys ("gen_ai.operation.name", "mcp.protocol.version") are at most 32 bytes:
+    // two 16-byte words that may overlap, checked and copied at once.
+    if (s.size() > 16 && s.size() <= 32) {
+      const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data()));
+      const __m128i tail =
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + s.size() - 16));
+      if (_mm_movemask_epi8(_mm_or_si128(special_lanes(head), special_lanes(tail))) == 0) {
+        *p++ = '"';
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), head);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p + s.size() - 16), tail);
+        p += s.size();
+        *p++ = '"';
+        return p;
+      }
+    }
+#endif
     return put_any_str(p, s);
   }
   [[gnu::noinline]] static char* put_any_str(char* p, std::string_view s) {
@@ -155,15 +172,20 @@ class JsonWriter {
 #if defined(__SSE2__)
     // Both words at once: sixteen bytes compared with a quote, a backslash and 0x1F.
     const __m128i x = _mm_set_epi64x(static_cast<long long>(tail), static_cast<long long>(head));
-    const __m128i control = _mm_set1_epi8(0x1f);
-    const __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, control), control),
-                                      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
-    return _mm_movemask_epi8(hits) != 0;
+    return _mm_movemask_epi8(special_lanes(x)) != 0;
 #else
     return (special_bytes(head) | special_bytes(tail)) != 0;
 #endif
   }
+#if defined(__SSE2__)
+  // 0xFF in each lane of `x` that holds a control byte, a quote or a backslash.
+  static __m128i special_lanes(__m128i x) noexcept {
+    const __m128i control = _mm_set1_epi8(0x1f);
+    return _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, control), control),
+                        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+  }
+#endif
   // Copies n <= 16 bytes with fixed-size moves (two that may overlap) instead of a call to
   // memcpy: most keys, names and values are that short.
   static void copy_short(char* to, const char* from, std::size_t n) noexcept {
@@ -276,6 +298,22 @@ class JsonWriter {
     if constexpr (std::endian::native == std::endian::big) digits = __builtin_bswap64(digits);
     std::memcpy(out, &digits, 8);
     return out + 8;
+  }
+  // A timestamp's digits at `p` (up to 20 bytes, as decimal() writes them), the end returned.
+  // The spans of one request start and end within a second or so of each other: their
+  // timestamps share all but their last eight digits, which are written once and copied after.
+  char* timestamp(char* p, std::uint64_t u) noexcept {
+    constexpr std::uint64_t k8 = 100000000;
+    const std::uint64_t high = u / k8;
+    if (high == 0) return decimal(p, u);  // no leading digits to share (and no zeros to pad)
+    if (high != stamp_high_) {
+      stamp_high_ = high;
+      stamp_size_ = static_cast<std::uint8_t>(decimal(stamp_digits_, high) - stamp_digits_);
+    }
+    // A fixed 16-byte copy: the bytes past the digits are overwritten next, inside the room of
+    // a 20-digit number that the caller made.
+    std::memcpy(p, stamp_digits_, sizeof stamp_digits_);
+    return eight_digits(p + stamp_size_, static_cast<std::uint32_t>(u - high * k8));
   }
   template <std::size_t N>
   void id(const Id<N>& id) {
@@ -413,9 +451,9 @@ class JsonWriter {
     p = lit(p, R"(,"kind":)");
     p = decimal(p, static_cast<int>(s.kind));
     p = lit(p, R"(,"startTimeUnixNano":")");
-    p = decimal(p, s.start_time_unix_nano);
+    p = timestamp(p, s.start_time_unix_nano);
     p = lit(p, R"(","endTimeUnixNano":")");
-    p = decimal(p, s.end_time_unix_nano);
+    p = timestamp(p, s.end_time_unix_nano);
     *p++ = '"';
     at_ = p;
     attributes_member(s.attributes, s.dropped_attributes_count);
@@ -542,6 +580,10 @@ class JsonWriter {
   std::string buf_;
   char* at_ = nullptr;
   char* end_ = nullptr;
+  // The digits of the last timestamp above its last eight (timestamp()): at most 12 of them.
+  std::uint64_t stamp_high_ = 0;
+  char stamp_digits_[16] = {};
+  std::uint8_t stamp_size_ = 0;
 };
 
 }  // namespace glassbox::trace::otlp_json

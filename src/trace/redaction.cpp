@@ -25,37 +25,51 @@ namespace redaction {
 // The verdicts of a rule that depends on the text alone, on short texts (at most 31 bytes),
 // remembered by each thread in a direct-mapped table: spans repeat their names, keys and values
 // from request to request ("tools/call", "gen_ai.tool.name"), and a lookup is a hash of two
-// words and one compare of the whole text, where the rule would scan it again. A slot holds a
-// copy of its text: a verdict is only ever given back for the very same bytes.
+// words and a compare of the same two words (and of the bytes between them, past 16 bytes),
+// where the rule would scan it again. A slot holds a copy of its text: a verdict is only ever
+// given back for the very same bytes.
 class VerdictCache {
  public:
   static constexpr std::size_t kMaxText = 31;
 
   // The verdict remembered for `text`, or nullopt.
-  std::optional<std::uint8_t> find(std::string_view text) const noexcept {
-    if (text.size() > kMaxText) return std::nullopt;
-    const Slot& slot = slots_[index(text)];
-    if (slot.size != text.size() || !same_bytes(slot.bytes.data(), text.data(), text.size()))
+  [[gnu::always_inline]] std::optional<std::uint8_t> find(std::string_view text) const noexcept {
+    const std::size_t n = text.size();
+    if (n > kMaxText) return std::nullopt;
+    std::uint64_t head, tail;
+    head_and_tail(text.data(), n, head, tail);
+    const Slot& slot = slots_[index(head, tail, n)];
+    // Up to 16 bytes, the two words hold every byte of the text (see head_and_tail).
+    if (slot.size != n || slot.head != head || slot.tail != tail ||
+        (n > 16 && !same_bytes(slot.bytes.data() + 8, text.data() + 8, n - 16)))
       return std::nullopt;
     return slot.verdict;
   }
   void put(std::string_view text, std::uint8_t verdict) noexcept {
-    if (text.size() > kMaxText) return;
-    Slot& slot = slots_[index(text)];
-    if (!text.empty()) std::memcpy(slot.bytes.data(), text.data(), text.size());
-    slot.size = static_cast<std::uint8_t>(text.size());
+    const std::size_t n = text.size();
+    if (n > kMaxText) return;
+    std::uint64_t head, tail;
+    head_and_tail(text.data(), n, head, tail);
+    Slot& slot = slots_[index(head, tail, n)];
+    if (n != 0) std::memcpy(slot.bytes.data(), text.data(), n);
+    slot.head = head;
+    slot.tail = tail;
+    slot.size = static_cast<std::uint8_t>(n);
     slot.verdict = verdict;
   }
 
  private:
   static constexpr std::size_t kSlots = 64;
   struct Slot {
+    std::uint64_t head = 0, tail = 0;  // head_and_tail of its text
     std::array<char, kMaxText> bytes{};
     std::uint8_t size = 0xFF;  // empty (no text is that long)
     std::uint8_t verdict = 0;
   };
   // The first and last eight bytes of `text` (fewer, zero-extended, when it is shorter), read
-  // with fixed-size loads that may overlap (no call to memcpy for a few bytes).
+  // with fixed-size loads that may overlap (no call to memcpy for a few bytes). Of a text of at
+  // most 16 bytes they hold every byte: 8 to 16 in two words, 4 to 7 in two halves, and 1 to 3
+  // in its first, middle and last.
   static void head_and_tail(const char* text, std::size_t n, std::uint64_t& head,
                             std::uint64_t& tail) noexcept {
     if (n >= 8) {
@@ -94,10 +108,8 @@ class VerdictCache {
     std::memcpy(&y, b + n - 8, 8);
     return (diff | (x ^ y)) == 0;
   }
-  static std::size_t index(std::string_view text) noexcept {
-    std::uint64_t head, tail;
-    head_and_tail(text.data(), text.size(), head, tail);
-    std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ text.size();
+  static std::size_t index(std::uint64_t head, std::uint64_t tail, std::size_t n) noexcept {
+    std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ n;
     return static_cast<std::size_t>(h >> 58);  // the top 6 bits: kSlots = 64
   }
   std::array<Slot, kSlots> slots_{};
@@ -465,8 +477,19 @@ std::optional<std::string> mask_secrets(std::string_view text, std::string_view 
 
 namespace redaction {
 
+// The shortest text a value rule takes for a credential: "Basic " and four base64 characters of
+// "u:p" (a bearer token is 15 at least, a JWT 14, a key format 15, a private key 27, an AWS
+// secret key 40).
+constexpr std::size_t kShortestCredential = 10;
+
 TextVerdict inspect_text(std::string_view text) {
   enum : std::uint8_t { kCredential = 1, kMaskable = 2 };
+  if (text.size() < kShortestCredential) {
+    // Shorter (a request id, a count, a status): no credential, and a look at nine bytes at most
+    // costs less than the table (whose slots it would take from texts that come back).
+    return {.maskable =
+                std::any_of(text.begin(), text.end(), [](char c) { return c == ':' || c == '='; })};
+  }
   thread_local VerdictCache recent;
   std::optional<std::uint8_t> verdict = recent.find(text);
   if (!verdict) {

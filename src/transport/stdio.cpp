@@ -275,7 +275,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   void lead_for_caller(std::unique_lock<std::mutex>& lock, std::uint64_t epoch,
                        const CallerRead& read) {
     for (;;) {
-      if (!deliver_queued(lock, epoch, &read.done) || read.done()) return;
+      if (!deliver_queued(lock, epoch, &read) || read.done()) return;
       if (input_ended_) {
         finish(lock);
         return;
@@ -287,12 +287,12 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     }
   }
 
-  // Delivers what is queued, stopping early once `until` holds; false when promoted past. A
-  // caller leading in the leader's place passes `until`.
+  // Delivers what is queued, stopping early once `until` is done; false when promoted past. A
+  // caller leading in the leader's place passes its wait as `until`.
   bool deliver_queued(std::unique_lock<std::mutex>& lock, std::uint64_t epoch,
-                      const std::function<bool()>* until) {
+                      const CallerRead* until) {
     bool batching = false;  // a lone message (a sequential call's) takes no write lock here
-    while (!queue_.empty() && !(until && (*until)())) {
+    while (!queue_.empty() && !(until && until->done())) {
       jsonrpc::Message message = std::move(queue_.front());
       queue_.pop_front();
       delivering_ = true;

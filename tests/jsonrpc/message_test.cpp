@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace glassbox::jsonrpc {
 namespace {
@@ -97,6 +98,23 @@ TEST(MessageSerialize, ExactWireShapes) {
             R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad"}})");
 }
 
+// A method name and a string id are copied between quotes when JSON takes them as they are, and
+// escaped when not (a quote, a backslash, a control character); UTF-8 passes as it is.
+TEST(MessageSerialize, MethodsAndStringIdsAreEscapedOnlyWhenTheyNeedIt) {
+  EXPECT_EQ(serialize(Request{Id{"q\"1\\"}, "a\"b\n", nullptr}),
+            R"({"jsonrpc":"2.0","id":"q\"1\\","method":"a\"b\n"})");
+  EXPECT_EQ(serialize(Notification{"t\x01\u00e9", nullptr}),
+            "{\"jsonrpc\":\"2.0\",\"method\":\"t\\u0001\u00e9\"}");
+  EXPECT_EQ(serialize(Request{Id{"\u00e9"}, "", nullptr}),
+            "{\"jsonrpc\":\"2.0\",\"id\":\"\u00e9\",\"method\":\"\"}");
+  for (const std::string& method :
+       std::vector<std::string>{"a\"b", "x\\y", std::string("z\0w", 3), "tools/call"}) {
+    auto back = parse(serialize(Notification{method, nullptr}));
+    ASSERT_TRUE(back.message) << method;
+    EXPECT_EQ(std::get<Notification>(*back.message).method, method);
+  }
+}
+
 TEST(MessageSerialize, RoundTrip) {
   std::string text =
       R"({"jsonrpc":"2.0","id":"x-1","method":"tools/call","params":{"name":"echo","arguments":{"m":"hi"}}})";
@@ -147,6 +165,10 @@ TEST(MessageSerialize, RawMemberWithoutItsPathIsWrittenWhereItsPlaceholderWouldB
   EXPECT_EQ(
       serialize(Response{Id{4}, json::object{{"_meta", {{"otel", {{"logs", true}}}}}}, raw}),
       R"({"jsonrpc":"2.0","id":4,"result":{"_meta":{"otel":{"traces":{"spans":[]},"logs":true}}}})");
+  // A path too long to be made on the stack at once is written key by key, to the same text.
+  const std::string long_key(130, 'k');
+  EXPECT_EQ(serialize(Response{Id{6}, json::object{}, RawMember{{"_meta", long_key}, "1"}}),
+            R"({"jsonrpc":"2.0","id":6,"result":{"_meta":{")" + long_key + R"(":1}}})");
 }
 
 // Nothing is spliced where something else holds its place: never a second member of the same

@@ -62,6 +62,16 @@ Resource resource() {
   return Resource{}.set("service.name", "mail-server").set("service.version", "1.0");
 }
 
+// The spans of the whole tree under t.root as they leave (detailed), read back.
+std::vector<SpanData> curate_whole_tree(const Tree& t, CurationReport& report) {
+  json::object payload =
+      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+  auto decoded = decode_otlp_json(json::value(payload));
+  EXPECT_TRUE(decoded);
+  if (!decoded) return {};
+  return decoded->resource_spans.at(0).scope_spans.at(0).spans;
+}
+
 // covers S6, S15
 TEST(CurateTest, TopLevelByDefault) {
   Tree t;
@@ -81,12 +91,16 @@ TEST(CurateTest, TopLevelByDefault) {
 // covers S15: the report written as text (the passback response's) is the tree's text, with and
 // without a reason, whatever the reason holds
 TEST(CurateTest, PolicyReportTextIsTheTreesText) {
-  std::vector<CurationReport> reports(3);
+  std::vector<CurationReport> reports(4);
   reports[1] = {.detailed = true,
                 .dropped_span_count = 12345678901234ull,
                 .redacted_attribute_count = 7,
                 .truncated_attribute_count = 1};
   reports[2].reason = "byte limit 65536; \"quoted\" \\ \n\t\x01 é";
+  reports[3] = {.detailed = false,  // the longest members: every count at its widest
+                .dropped_span_count = SIZE_MAX,
+                .redacted_attribute_count = SIZE_MAX,
+                .truncated_attribute_count = SIZE_MAX};
   for (const CurationReport& report : reports) {
     std::string text = "prefix";
     report.append_json(text);
@@ -147,6 +161,32 @@ TEST(CurateTest, CyclesAreOutsideTheTree) {
   CurationReport report;
   auto payload = curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
   EXPECT_EQ(names(payload), (std::vector<std::string>{"root", "a", "b"}));
+}
+
+// covers S6, S12: the tree reads the same for a few spans (parents looked through in turn),
+// more than 16 (parents found in a sorted index) and more than 64 (the depths and order off the
+// stack): a cycle and a stray are outside, a parent id two spans share is the first one's, the
+// root may come last, and children come out by depth, then start time.
+TEST(CurateTest, TreeIsTheSameAtEverySize) {
+  for (int extra : {0, 20, 100}) {
+    Tree t;
+    t.spans[2].parent_span_id = t.a11;     // a1 <-> a11: a cycle, outside
+    t.add("twin", t.b, 90).span_id = t.b;  // b's id again: a child of the first b, not itself
+    t.add("under b", t.b, 95);             // a child of the first b too
+    for (int i = 0; i < extra; ++i) t.add("late", t.root, 1000 - static_cast<std::uint64_t>(i));
+    std::swap(t.spans.front(), t.spans.back());  // the root last
+    CurationReport report;
+    auto payload =
+        curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
+    // Depth 1 by start time: a (110), b (140), the late ones (from 1001 - extra); depth 2.
+    std::vector<std::string> expected = {"root", "a", "b"};
+    for (int i = 0; i < extra; ++i) expected.push_back("late");
+    expected.insert(expected.end(), {"twin", "under b"});
+    EXPECT_EQ(names(payload), expected) << extra;
+    EXPECT_EQ(report.kept_span_count, expected.size()) << extra;
+    EXPECT_EQ(report.dropped_span_count, 3u) << extra;  // a1, a11, stray
+    EXPECT_NE(report.reason.find("outside"), std::string::npos) << extra;
+  }
 }
 
 SpanData span_with(Attributes attributes) {
@@ -252,11 +292,7 @@ TEST(CurateTest, RepeatedTextsAreJudgedEachTime) {
                     {"stage.index", "Bearer abcdefgh12345678"}};
   }
   CurationReport report;
-  json::object payload =
-      curate_to_otlp_json(t.spans, t.root, resource(), {}, {.detailed = true}, &report);
-  auto decoded = decode_otlp_json(json::value(payload));
-  ASSERT_TRUE(decoded);
-  const auto& out = decoded->resource_spans.at(0).scope_spans.at(0).spans;
+  const std::vector<SpanData> out = curate_whole_tree(t, report);
   ASSERT_EQ(out.size(), names.size() + 1);
   for (std::size_t i = 1; i < out.size(); ++i) {
     const std::string& name = names[i - 1];
@@ -268,6 +304,34 @@ TEST(CurateTest, RepeatedTextsAreJudgedEachTime) {
         << i;
     EXPECT_EQ(*out[i].attributes[2].value.if_string(), "[REDACTED]") << i;
   }
+}
+
+// covers S11: texts shorter than any credential (under 10 bytes) are not looked up in the
+// remembered verdicts, yet a secret after a key in them is still masked, a span name among them
+// too, and the shortest credential (10 bytes) is still redacted whole.
+TEST(CurateTest, ShortTextsAreStillMasked) {
+  Tree t;
+  t.spans.resize(1);
+  for (int round = 0; round < 2; ++round) {
+    SpanData& s = t.add("pwd=abc", t.root, 200 + round);
+    s.attributes = {{"note", "pwd=1"},      {"id", "1"},
+                    {"pair", "a=b"},        {"url", "x://u:p@h"},
+                    {"auth", "Basic YTpi"}, {"short", "Basic YTp"}};
+  }
+  CurationReport report;
+  const std::vector<SpanData> out = curate_whole_tree(t, report);
+  ASSERT_EQ(out.size(), 3u);
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].name, "pwd=[REDACTED]");
+    ASSERT_EQ(out[i].attributes.size(), 6u);
+    EXPECT_EQ(*out[i].attributes[0].value.if_string(), "pwd=[REDACTED]");
+    EXPECT_EQ(*out[i].attributes[1].value.if_string(), "1");
+    EXPECT_EQ(*out[i].attributes[2].value.if_string(), "a=b");
+    EXPECT_EQ(*out[i].attributes[3].value.if_string(), "x://u:[REDACTED]@h");
+    EXPECT_EQ(*out[i].attributes[4].value.if_string(), "[REDACTED]");  // "a:b", 10 bytes
+    EXPECT_EQ(*out[i].attributes[5].value.if_string(), "Basic YTp");
+  }
+  EXPECT_EQ(report.redacted_attribute_count, 8u);
 }
 
 // covers S11: events, links and the status message are redacted too

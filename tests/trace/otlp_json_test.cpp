@@ -119,15 +119,16 @@ TEST(OtlpJsonTest, StringWriterMatchesTreeEncoder) {
 }
 
 // covers S7: the writer checks eight bytes at a time for what needs escaping and copies a
-// string of up to 16 bytes with fixed-size moves; each ASCII byte at each place of a word of
-// each length around those sizes comes back as it went in.
+// string of up to 16 bytes with fixed-size moves, one of up to 32 with two 16-byte words; each
+// ASCII byte at each place of a word of each length around those sizes comes back as it went in.
 TEST(OtlpJsonTest, EveryAsciiByteAtEveryOffsetIsEscapedOrKept) {
   SpanData s = sample_span();
   s.attributes.clear();
   s.events.clear();
   s.links.clear();
   for (int byte = 0; byte < 128; ++byte) {
-    for (std::size_t length : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 23u}) {
+    for (std::size_t length :
+         {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 17u, 23u, 31u, 32u, 33u}) {
       for (std::size_t at = 0; at < length; ++at) {
         s.name.assign(length, 'a');
         s.name[at] = static_cast<char>(byte);
@@ -163,6 +164,45 @@ TEST(OtlpJsonTest, IntegersAreWrittenAsToCharsWritesThem) {
   char got[24];
   EXPECT_EQ(std::string_view(got, otlp_json::JsonWriter::decimal(got, INT64_MIN) - got),
             "-9223372036854775808");
+}
+
+// A span's timestamps reuse the leading digits of the one before when they share them: every
+// value, in any order (shared, changed, shorter, longer, below 10^8), still gives to_chars'
+// text.
+TEST(OtlpJsonTest, TimestampsSharingLeadingDigitsAreWrittenWhole) {
+  const std::vector<std::uint64_t> values = {1796065255467089288ull,
+                                             1796065255467089289ull,
+                                             1796065255400000000ull,
+                                             1796065255399999999ull,
+                                             1796065256000000000ull,
+                                             99999999,
+                                             100000000,
+                                             0,
+                                             5,
+                                             1796065255467089288ull,
+                                             123456789012ull,
+                                             123456789013ull,
+                                             UINT64_MAX,
+                                             UINT64_MAX - 1,
+                                             10000000000000000000ull,
+                                             1796065255467089288ull};
+  otlp_json::JsonWriter w;
+  std::string expected;
+  for (std::uint64_t v : values) {
+    SpanData s;
+    s.start_time_unix_nano = v;
+    s.end_time_unix_nano = v + 1;
+    const std::size_t mark = w.size();
+    w.span(s);
+    const std::string_view text = w.view().substr(mark);
+    char digits[24];
+    const std::string start(digits, std::to_chars(digits, digits + 24, v).ptr);
+    const std::string end(digits, std::to_chars(digits, digits + 24, v + 1).ptr);
+    EXPECT_NE(
+        text.find(R"("startTimeUnixNano":")" + start + R"(","endTimeUnixNano":")" + end + "\""),
+        std::string_view::npos)
+        << text;
+  }
 }
 
 TEST(Base64Test, RoundTripAndVariants) {

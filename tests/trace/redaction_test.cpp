@@ -207,6 +207,8 @@ TEST(RedactionScanTest, EdgesOfTheText) {
       {"Basic dXNlcjpwYXNz", true},       // user:pass
       {"Basic aGVsbG8gd29ybGQ=", false},  // "hello world": no colon
       {"BasicBearer abcdefgh", false},
+      {"Basic YTpi", true},  // "a:b": the shortest credential, 10 bytes
+      {"Basic YTp", false},
   };
   for (const auto& [text, expected] : cases) {
     EXPECT_EQ(looks_like_credential(text), expected) << text;

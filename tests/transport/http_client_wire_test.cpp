@@ -4,6 +4,7 @@
 // does its own I/O (Transport::read_on_caller) without losing what only the I/O thread sends.
 #include "glassbox/transport/http_client.hpp"
 
+#include "support/caller_wait.hpp"
 #include "support/inbox.hpp"
 #include "support/loopback_listener.hpp"
 
@@ -261,10 +262,9 @@ TEST_F(HttpClientWireTest, ALoneCallerReadsItsOwnAnswers) {
   std::int64_t calls = 0;
   for (std::int64_t id = 1; id <= 200 || (led == 0 && id <= 5000); ++id, ++calls) {
     ASSERT_TRUE(t->send(call(id)));
-    bool caller_read =
-        t->read_on_caller({.done = [&answered, id] { return answered(id); },
-                           .alone = [] { return true; },
-                           .deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5)});
+    bool caller_read = t->read_on_caller(
+        testing::caller_read([&answered, id] { return answered(id); }, [] { return true; },
+                             std::chrono::steady_clock::now() + std::chrono::seconds(5)));
     if (caller_read) {
       ++led;
       ASSERT_TRUE(answered(id)) << id;  // read until its answer came

@@ -1,5 +1,7 @@
 #include "glassbox/transport/stdio.hpp"
 
+#include "support/caller_wait.hpp"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -272,9 +274,8 @@ TEST(StdioTransport, ALoneCallerReadsItsOwnAnswer) {
     return seen->threads.size();
   };
   auto caller = [&](std::size_t answers, bool alone) {
-    return Transport::CallerRead{.done = [count, answers] { return count() >= answers; },
-                                 .alone = [alone] { return alone; },
-                                 .deadline = std::chrono::steady_clock::now() + 10s};
+    return testing::caller_read([count, answers] { return count() >= answers; },
+                                [alone] { return alone; }, std::chrono::steady_clock::now() + 10s);
   };
   // The reader reads the first answer; the lone caller waiting for it asks it to stand by next.
   EXPECT_FALSE(t->read_on_caller(caller(1, true)));
@@ -333,9 +334,8 @@ TEST(StdioTransport, ACallersSlowDeliveryHandsReadingToAnotherThread) {
     return seen->threads.size();
   };
   auto caller = [&](std::size_t answers) {
-    return Transport::CallerRead{.done = [count, answers] { return count() >= answers; },
-                                 .alone = [] { return true; },
-                                 .deadline = std::chrono::steady_clock::now() + 10s};
+    return testing::caller_read([count, answers] { return count() >= answers; },
+                                [] { return true; }, std::chrono::steady_clock::now() + 10s);
   };
   // The reader reads the first answer, then stands by for this lone caller.
   EXPECT_FALSE(t->read_on_caller(caller(1)));

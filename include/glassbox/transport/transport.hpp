@@ -87,13 +87,23 @@ class Transport {
   virtual bool one_shot() const noexcept { return false; }
 
   // A caller waiting for an answer may read it itself: no wake-up of a reader thread that then
-  // wakes the caller. `done` says the answer is in; `alone` that no other caller waits for input.
-  // A transport may keep them and call them from its reader thread after read_on_caller
-  // returned (HTTP does, to stand by once the answer is in): capture what outlives the call.
+  // wakes the caller. `done()` says the answer is in; `alone()` that no other caller waits for
+  // input. Both are asked with the transport's own locks held, from any thread, so they only
+  // look (an atomic load, say). A transport may keep the wait and ask it from its reader thread
+  // after read_on_caller returned (stdio and HTTP do, to stand by once the answer is in): hence
+  // shared. An interface, not two std::functions: a call then costs no allocation for them (the
+  // session's request holds its wait in its own shared state).
+  class CallerWait {
+   public:
+    virtual ~CallerWait() = default;
+    virtual bool done() const noexcept = 0;
+    virtual bool alone() const noexcept = 0;
+  };
   struct CallerRead {
-    std::function<bool()> done;
-    std::function<bool()> alone;
+    std::shared_ptr<const CallerWait> wait;  // never null
     std::chrono::steady_clock::time_point deadline;
+    bool done() const noexcept { return wait->done(); }
+    bool alone() const noexcept { return wait->alone(); }
   };
   // Reads and delivers messages on the calling thread until done(), the deadline, the end of
   // input or a slow delivery moves reading elsewhere, when no other thread reads at the moment;
