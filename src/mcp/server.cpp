@@ -151,6 +151,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       transport::secure_random_bytes(request_state.key.data(), 32);
     }
     install_methods();
+    spare_sessions.reserve(kSpareSessions);
   }
 
   ServerOptions options;
@@ -168,8 +169,18 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::vector<Middleware> middleware;
   std::shared_ptr<const MethodHandler> chain;  // null until the first use()
 
+  using SessionSet = std::set<std::shared_ptr<Session>>;
   std::mutex sessions_mutex;
-  std::set<std::shared_ptr<Session>> sessions;
+  SessionSet sessions;
+  // Finished sessions of one-shot transports (sessionless HTTP POSTs), each in the set node it
+  // had, for the next such transport: making, starting and destroying a session and its node
+  // per request cost more than the request's own dispatch (sessions_mutex).
+  static constexpr std::size_t kSpareSessions = 64;
+  std::vector<SessionSet::node_type> spare_sessions;
+
+  // A spare session nothing else holds any more (a handler may have kept its RequestContext, a
+  // broadcast its copy), or none.
+  SessionSet::node_type take_spare_session();
 
   Outcome dispatch(RequestContext& ctx) const {
     std::shared_ptr<const MethodHandler> composed;
@@ -561,7 +572,35 @@ void ServerSession::close() const {
   session_->close();
 }
 
+Server::Impl::SessionSet::node_type Server::Impl::take_spare_session() {
+  std::vector<SessionSet::node_type> held;  // released outside the lock
+  SessionSet::node_type node;
+  {
+    std::lock_guard lock(sessions_mutex);
+    while (!spare_sessions.empty()) {
+      node = std::move(spare_sessions.back());
+      spare_sessions.pop_back();
+      if (node.value().use_count() == 1) break;
+      held.push_back(std::move(node));
+    }
+  }
+  return node;
+}
+
 ServerSession Server::connect(std::shared_ptr<transport::Transport> transport) {
+  const bool one_shot = transport->one_shot();
+  if (one_shot) {
+    if (Impl::SessionSet::node_type node = impl_->take_spare_session()) {
+      std::shared_ptr<Session> session = node.value();
+      session->reset(std::move(transport));
+      {
+        std::lock_guard lock(impl_->sessions_mutex);
+        impl_->sessions.insert(std::move(node));
+      }
+      session->restart();
+      return ServerSession(std::move(session));
+    }
+  }
   std::weak_ptr<Impl> weak = impl_;
   auto session = std::make_shared<Session>(
       std::move(transport), impl_->pool,
@@ -577,14 +616,21 @@ ServerSession Server::connect(std::shared_ptr<transport::Transport> transport) {
     std::lock_guard lock(impl_->sessions_mutex);
     impl_->sessions.insert(session);
   }
-  // Forget the session once its input ended and its last request was answered.
+  // Forget the session once its input ended and its last request was answered; a one-shot
+  // transport's is kept for the next one.
   std::weak_ptr<Session> weak_session = session;
-  session->start([weak, weak_session] {
+  session->start([weak, weak_session, one_shot] {
     auto impl = weak.lock();
     auto s = weak_session.lock();
     if (!impl || !s) return;
+    Impl::SessionSet::node_type node;  // released outside the lock
     std::lock_guard lock(impl->sessions_mutex);
-    impl->sessions.erase(s);
+    auto it = impl->sessions.find(s);
+    if (it == impl->sessions.end()) return;
+    node = impl->sessions.extract(it);
+    if (one_shot && impl->spare_sessions.size() < Impl::kSpareSessions) {
+      impl->spare_sessions.push_back(std::move(node));
+    }
   });
   return ServerSession(std::move(session));
 }

@@ -23,9 +23,11 @@ Session::~Session() {
 }
 
 void Session::start(std::function<void()> on_finished) {
-  on_finished_ = std::move(on_finished);
+  if (on_finished) {
+    on_finished_ = std::make_shared<const std::function<void()>>(std::move(on_finished));
+  }
   std::weak_ptr<Session> weak = weak_from_this();
-  transport_->start(transport::Callbacks{
+  transport_callbacks_ = std::make_shared<const transport::Callbacks>(transport::Callbacks{
       .on_message =
           [weak](jsonrpc::Message message, transport::MessageContext context) {
             if (auto self = weak.lock()) self->on_message(std::move(message), std::move(context));
@@ -35,6 +37,35 @@ void Session::start(std::function<void()> on_finished) {
             if (auto self = weak.lock()) self->on_input_closed();
           },
   });
+  restart();
+}
+
+void Session::restart() {
+  transport_->start_shared(transport_callbacks_);
+}
+
+void Session::reset(std::shared_ptr<transport::Transport> transport) {
+  end_async();  // as ~Session: asynchronous requests still waiting complete, the timer stops
+  std::shared_ptr<transport::Transport> old;
+  {
+    std::lock_guard lock(mutex_);
+    old = std::exchange(transport_, std::move(transport));
+    pending_.clear();
+    in_flight_.clear();
+    answering_ = 0;
+    next_id_ = 0;
+    input_closed_.store(false);
+    closed_ = false;
+    finished_taken_ = false;
+    peer_capabilities_ = json::object{};
+    peer_info_ = Implementation{};
+    protocol_version_.clear();
+    log_level_.reset();
+    subscriptions_.clear();
+  }
+  // A token handed out before (subscriptions/listen) stays stopped; the next input gets its own.
+  input_closed_source_ = std::stop_source();
+  old->close();
 }
 
 void Session::on_message(jsonrpc::Message message, transport::MessageContext context) {
@@ -68,7 +99,15 @@ void Session::on_request(jsonrpc::Request request, transport::MessageContext con
   std::stop_source stop;
   {
     std::lock_guard lock(mutex_);
-    if (!in_flight_.emplace(request.id, stop).second) {
+    bool added = false;
+    if (spare_in_flight_.empty()) {
+      added = in_flight_.emplace(request.id, stop).second;
+    } else if (!in_flight_.contains(request.id)) {
+      spare_in_flight_.key() = request.id;
+      spare_in_flight_.mapped() = stop;
+      added = in_flight_.insert(std::move(spare_in_flight_)).inserted;
+    }
+    if (!added) {
       transport_->send(
           jsonrpc::ErrorResponse{request.id,
                                  {jsonrpc::error_code::kInvalidRequest,
@@ -125,7 +164,12 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
     std::lock_guard lock(mutex_);
     auto it = in_flight_.find(id);
     cancelled = it != in_flight_.end() && it->second.stop_requested();
-    if (it != in_flight_.end()) in_flight_.erase(it);
+    if (it != in_flight_.end() && spare_in_flight_.empty()) {
+      spare_in_flight_ = in_flight_.extract(it);
+      spare_in_flight_.mapped() = std::stop_source(std::nostopstate);
+    } else if (it != in_flight_.end()) {
+      in_flight_.erase(it);
+    }
     ++answering_;
   }
   // A request the client cancelled gets no response (MCP cancellation).
@@ -152,7 +196,7 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
 }
 
 void Session::finish_request() {
-  std::function<void()> finished;
+  std::shared_ptr<const std::function<void()>> finished;
   {
     std::lock_guard lock(mutex_);
     --answering_;
@@ -161,12 +205,13 @@ void Session::finish_request() {
     if (input_closed_.load() && in_flight_.empty() && answering_ == 0) drained_.notify_all();
     finished = take_finished_locked();
   }
-  if (finished) finished();
+  if (finished) (*finished)();
 }
 
-std::function<void()> Session::take_finished_locked() {
-  if (!input_closed_.load() || !in_flight_.empty() || answering_ > 0) return {};
-  return std::exchange(on_finished_, nullptr);
+std::shared_ptr<const std::function<void()>> Session::take_finished_locked() {
+  if (!input_closed_.load() || !in_flight_.empty() || answering_ > 0 || finished_taken_) return {};
+  finished_taken_ = true;
+  return on_finished_;
 }
 
 void Session::on_notification(const jsonrpc::Notification& n) {
@@ -238,7 +283,7 @@ void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
 
 void Session::on_input_closed() {
   std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending;
-  std::function<void()> finished;
+  std::shared_ptr<const std::function<void()>> finished;
   {
     std::lock_guard lock(mutex_);
     input_closed_.store(true);
@@ -252,7 +297,7 @@ void Session::on_input_closed() {
         jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});
   }
   input_closed_source_.request_stop();
-  if (finished) finished();
+  if (finished) (*finished)();
 }
 
 std::chrono::steady_clock::time_point Session::deadline_after(std::chrono::milliseconds timeout) {

@@ -53,6 +53,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // on_finished runs once, when input has ended and every in-flight request has been answered.
   void start(std::function<void()> on_finished = {});
+  // Recycling a finished session for a new transport (a sessionless HTTP POST's: Server keeps
+  // finished one-shot sessions for the next). Only once on_finished has run and nothing else
+  // holds the session: no thread may use it meanwhile. reset() forgets everything the last
+  // transport's requests left (the peer, its protocol version, log level, subscriptions, ids,
+  // asynchronous requests) and closes that transport; restart() then starts the new one with
+  // the same on_finished, which runs once again.
+  void reset(std::shared_ptr<transport::Transport> transport);
+  void restart();
 
   // Sends a request and blocks until its answer, the timeout or options.cancel (which also send
   // notifications/cancelled) or the end of the connection.
@@ -161,14 +169,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_input_closed();
   void finish_request();
   // Takes the on_finished callback when it is due (caller holds mutex_), to run after unlocking.
-  std::function<void()> take_finished_locked();
+  std::shared_ptr<const std::function<void()>> take_finished_locked();
 
   std::shared_ptr<transport::Transport> transport_;
   std::weak_ptr<WorkerPool> pool_;
   Dispatch dispatch_;
   NotificationHandler notification_handler_;
   HeaderHook header_hook_;
-  std::function<void()> on_finished_;
+  // Shared, so that the callback runs outside the lock and a recycled session keeps it.
+  std::shared_ptr<const std::function<void()>> on_finished_;
+  bool finished_taken_ = false;  // mutex_: on_finished_ has run since the last start
+  // Made once: a recycled session hands the same ones to its next transport.
+  std::shared_ptr<const transport::Callbacks> transport_callbacks_;
 
   mutable std::mutex mutex_;
   std::condition_variable drained_;
@@ -177,6 +189,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // map node of its own (mutex_).
   PendingMap::node_type spare_node_;
   std::map<jsonrpc::Id, std::stop_source> in_flight_;  // incoming, by id
+  // The node of the last answered incoming request, for the next one (mutex_).
+  std::map<jsonrpc::Id, std::stop_source>::node_type spare_in_flight_;
   std::size_t answering_ = 0;  // incoming requests whose answer is being written
   std::int64_t next_id_ = 0;
   // Callers inside request(): a lone caller reads its own answer (Transport::read_on_caller).

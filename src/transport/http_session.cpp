@@ -270,10 +270,14 @@ void HttpSession::trim_locked(Stream& stream) {
 }
 
 void HttpSession::start(Callbacks callbacks) {
+  start(std::make_shared<const Callbacks>(std::move(callbacks)));
+}
+
+void HttpSession::start(std::shared_ptr<const Callbacks> callbacks) {
   {
     std::lock_guard lock(mutex_);
     if (started_) return;
-    callbacks_ = std::make_shared<const Callbacks>(std::move(callbacks));
+    callbacks_ = std::move(callbacks);
     started_ = true;
     if (inbox_.empty()) return;
   }
@@ -408,6 +412,10 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
 
 void HttpSession::close(bool inline_drain) {
   std::shared_ptr<const Callbacks> close_now;
+  // A one-shot session's streams can never be resumed: their events go now (released outside
+  // the lock), not when the session goes, which a recycled MCP session may put off.
+  std::shared_ptr<Stream> one_shot_stream;
+  std::map<std::uint64_t, std::shared_ptr<Stream>> streams;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
@@ -420,6 +428,12 @@ void HttpSession::close(bool inline_drain) {
     };
     if (one_shot_stream_) drop(*one_shot_stream_);
     for (auto& [number, stream] : streams_) drop(*stream);
+    if (one_shot()) {
+      one_shot_stream = std::move(one_shot_stream_);
+      streams.swap(streams_);
+      by_request_.clear();
+      finished_.clear();
+    }
     // A one-shot session's request may be running in the drain (subscriptions/listen runs
     // until its client goes away): the close notice must reach it now, not after it returns.
     if (one_shot() && draining_) {
@@ -428,8 +442,10 @@ void HttpSession::close(bool inline_drain) {
       inbox_.push_back({std::nullopt, {}});
     }
   }
-  auto server = server_.lock();
-  if (server) server->forget_session(id_);
+  // A one-shot session was never in the server's table.
+  if (!one_shot()) {
+    if (auto server = server_.lock()) server->forget_session(id_);
+  }
   if (close_now) {
     try {
       if (close_now->on_close) close_now->on_close();

@@ -127,6 +127,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const std::string& owner() const { return owner_; }
 
   void start(Callbacks callbacks);
+  void start(std::shared_ptr<const Callbacks> callbacks);
   bool send(const jsonrpc::Message& message, const SendOptions& options);
   // Ends the session: streams dropped, on_close queued; `inline_drain` when on an I/O thread.
   void close(bool inline_drain);
@@ -231,11 +232,15 @@ class SessionTransport : public Transport {
   ~SessionTransport() override { session_->abandon(); }
 
   void start(Callbacks callbacks) override { session_->start(std::move(callbacks)); }
+  void start_shared(std::shared_ptr<const Callbacks> callbacks) override {
+    session_->start(std::move(callbacks));
+  }
   bool send(const jsonrpc::Message& message, const SendOptions& options) override {
     return session_->send(message, options);
   }
   void close() override { session_->close(false); }
   bool callbacks_may_block() const noexcept override { return session_->one_shot(); }
+  bool one_shot() const noexcept override { return session_->one_shot(); }
   void will_block() noexcept override { session_->will_block(); }
   HttpSession& session() { return *session_; }
 

@@ -192,7 +192,7 @@ class Server {
   // Adds or replaces a method in the dispatch table (for extensions and tests).
   void set_method(std::string method, MethodHandler handler);
 
-  // Starts serving one connection; the session lives until the transport closes.
+  // Serves one connection until its transport closes (a one-shot one's session is recycled).
   ServerSession connect(std::shared_ptr<transport::Transport> transport);
 
   // Serves on this process's stdin/stdout until end of input; returns when the session ended.

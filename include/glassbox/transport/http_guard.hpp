@@ -11,6 +11,8 @@
 // Threads: pure functions, no shared state.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,9 +32,12 @@ struct HostOriginRule {
 // Every occurrence of the header lines the screens look at, as they arrived. The views point
 // into the request: valid while it lives.
 struct RequestHeadFacts {
-  std::vector<std::string_view> host;
-  std::vector<std::string_view> origin;
-  std::vector<std::string_view> transfer_encoding;
+  // Nearly every request has one Host line and at most one of the others: kept inline, no
+  // allocation per request.
+  using Lines = boost::container::small_vector<std::string_view, 1>;
+  Lines host;
+  Lines origin;
+  Lines transfer_encoding;
   std::size_t content_length = 0;  // how many Content-Length lines
 };
 

@@ -67,6 +67,9 @@ class Transport {
   virtual ~Transport() = default;
 
   virtual void start(Callbacks callbacks) = 0;
+  // The same with callbacks their owner keeps for later transports (a recycled session): a
+  // transport that keeps them shared takes them as they are, without copying them.
+  virtual void start_shared(std::shared_ptr<const Callbacks> callbacks) { start(*callbacks); }
   virtual bool send(const jsonrpc::Message& message, const SendOptions& options = {}) = 0;
   virtual void close() = 0;
 
@@ -79,6 +82,9 @@ class Transport {
   virtual void will_block() noexcept {}
   // False when SendOptions::headers are ignored (stdio): the layer above need not compute them.
   virtual bool carries_headers() const noexcept { return true; }
+  // True when the transport carries one request and then ends (a sessionless HTTP POST): the
+  // session above may then be recycled for a later such transport once it has finished.
+  virtual bool one_shot() const noexcept { return false; }
 
   // A caller waiting for an answer may read it itself: no wake-up of a reader thread that then
   // wakes the caller. `done()` says the answer is in; `alone()` that no other caller waits for
