@@ -146,7 +146,12 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     const bool standby = standby_ && standby_epoch_ == leader_epoch_;
     if (!standby || caller_leading_ || !alone) {
       if (standby && !caller_leading_) resume_locked();  // another caller waits: read now
-      if (alone && !standby) caller_wait_ = read;
+      if (!standby) {
+        if (alone) caller_wait_ = read;
+        // A second caller waits on the leader: when the lone caller's answer comes, that
+        // caller may already have left, so alone() alone would wrongly let the leader stand by.
+        caller_behind_ = !alone;
+      }
       return false;
     }
     const std::uint64_t epoch = leader_epoch_;
@@ -262,7 +267,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
       if (caller_wait_ && caller_wait_->done()) {
         bool alone = caller_wait_->alone();
         caller_wait_.reset();
-        if (alone && !stand_by(lock, epoch)) return;
+        if (alone && !caller_behind_ && !stand_by(lock, epoch)) return;
         continue;
       }
       read_into_queue(lock, -1);
@@ -506,6 +511,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   bool caller_led_ = false;                // a caller read during this standby tick
   bool resume_now_ = false;                // the leader in standby is asked to read again
   std::optional<CallerRead> caller_wait_;  // a lone caller waiting while the leader reads
+  bool caller_behind_ = false;             // another caller came while caller_wait_ waited: read on
 };
 
 class ProcessTransport final : public FdTransport {

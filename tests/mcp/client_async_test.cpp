@@ -313,9 +313,13 @@ TEST_P(ClientAsync, TwoHundredCallsInFlightFromOneThread) {
     EXPECT_EQ(text_of(done.outcome(n)), "Echo: " + std::to_string(n));
     EXPECT_EQ(done.times(n), 1);
   }
-  // Nothing blocked this thread: the answers were delivered by the transport's reader.
+  // Nothing blocked this thread: the answers were delivered by the transport's reader. (An
+  // answer that comes while its call is still being sent completes here, client.hpp: on a
+  // loaded machine that happens to some calls, never to all.)
   if (GetParam() == Wire::stdio) {
-    EXPECT_NE(done.thread(0), std::this_thread::get_id());
+    int here = 0;
+    for (int n = 0; n < kCalls; ++n) here += done.thread(n) == std::this_thread::get_id() ? 1 : 0;
+    EXPECT_LT(here, kCalls);
   }
 }
 

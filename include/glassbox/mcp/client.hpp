@@ -189,8 +189,9 @@ class Client {
   // answer: the transport's reader (stdio; HTTP's I/O side), or a thread blocked in a call of
   // this client that reads for itself; a timeout completes on the client's timer thread, a
   // cancellation on the thread that stops the token, close() on the closing thread; a call that
-  // fails before anything is sent (not connected, a non-finite number in params), or a cached
-  // result, completes on the calling thread before request_async returns. `done` may start
+  // fails before anything is sent (not connected, a non-finite number in params), a cached
+  // result, or an answer that came while the call was still being sent, completes on the
+  // calling thread before request_async returns. `done` may start
   // other calls (asynchronous ones: a blocking call there would wait on the thread that reads
   // its answer, which stdio survives by moving reading elsewhere, at a thread switch's cost);
   // it should return quickly, since later answers wait for it on stdio. Exceptions from `done`
