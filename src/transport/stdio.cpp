@@ -205,8 +205,9 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   bool send_line(std::string_view line) {
     std::lock_guard lock(write_mutex_);
     if (closed_.load() || write_fd_ < 0) return false;
-    // The leader answering one of several messages that arrived together: the answers go out in
-    // one write when the batch is done (as `cat` would), not one system call each.
+    // The leader answering one of several messages that arrived together: its lines go out a
+    // few to a write (kLinesPerWrite) and the rest when the batch is done, not one system call
+    // each.
     if (batch_thread_ == std::this_thread::get_id()) {
       batched_ += line;
       if (++batched_lines_ >= kLinesPerWrite) return flush_locked();
