@@ -175,7 +175,7 @@ void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) 
   // once when their keys are plain and short (a passback path's), else key by key.
   char head[128];
   std::size_t used = 0;
-  for (std::size_t d = depth; d < raw.path.size() && used != SIZE_MAX; ++d) {
+  for (std::size_t d = depth; d < raw.path.size(); ++d) {
     const std::string_view key = raw.path[d];
     if (used + key.size() + 4 > sizeof head || !plain_key(key)) {
       used = SIZE_MAX;

@@ -326,6 +326,17 @@ void HttpSession::drain() {
   draining_ = false;
 }
 
+namespace {
+// The close notice delivered outside drain() (which delivers its own).
+void run_on_close(const std::shared_ptr<const Callbacks>& callbacks) {
+  try {
+    if (callbacks && callbacks->on_close) callbacks->on_close();
+  } catch (...) {
+    // As in drain(): the MCP layer maps its own errors.
+  }
+}
+}  // namespace
+
 void HttpSession::finish_close() {
   std::shared_ptr<const Callbacks> callbacks;
   {
@@ -337,11 +348,7 @@ void HttpSession::finish_close() {
     if (!close_queued) return;
     callbacks = callbacks_;
   }
-  try {
-    if (callbacks && callbacks->on_close) callbacks->on_close();
-  } catch (...) {
-    // As in drain(): the MCP layer maps its own errors.
-  }
+  run_on_close(callbacks);
 }
 
 bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& options) {
@@ -447,11 +454,7 @@ void HttpSession::close(bool inline_drain) {
     if (auto server = server_.lock()) server->forget_session(id_);
   }
   if (close_now) {
-    try {
-      if (close_now->on_close) close_now->on_close();
-    } catch (...) {
-      // As in drain(): the MCP layer maps its own errors.
-    }
+    run_on_close(close_now);
     return;
   }
   if (inline_drain) {
