@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include "placement.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -106,6 +108,7 @@ Process::Process(const ProcessOptions& options)
     dup2(options.pipe_stdio ? to_child[0] : null_fd, 0);
     dup2(options.pipe_stdio ? from_child[1] : log_fd, 1);
     dup2(log_fd, 2);
+    if (options.cpu >= 0 && !pin_to_cpu(options.cpu)) _exit(126);
     execvp(argv[0], argv.data());
     static const char kFailed[] = "exec failed\n";
     (void)!write(2, kFailed, sizeof kFailed - 1);

@@ -31,6 +31,9 @@ struct ProcessOptions {
   // stats() counts the process's live descendants too: a proxy's cost is its own plus that of
   // the server it starts. Off for a client that starts the server it measures.
   bool count_descendants = false;
+  // >= 0: the child, and every process and thread it starts, runs on this CPU alone
+  // (placement.hpp).
+  int cpu = -1;
 };
 
 class Process {
