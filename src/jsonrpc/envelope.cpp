@@ -195,7 +195,13 @@ void EnvelopeReader::feed(std::string_view bytes) {
       std::size_t j = string_run(bytes, i);
       if (key_string_ && key_size_ <= kMaxKey) {
         if (j - i <= kMaxKey - key_size_) {
-          std::memcpy(key_text_.data() + key_size_, bytes.data() + i, j - i);
+          // A whole word where the chunk has one (one move, no call): the bytes past the key
+          // land in key_text_'s slack and are never read.
+          if (n - i >= 8) {
+            std::memcpy(key_text_.data() + key_size_, bytes.data() + i, 8);
+          } else {
+            std::memcpy(key_text_.data() + key_size_, bytes.data() + i, j - i);
+          }
           key_size_ += j - i;
         } else {
           key_size_ = kMaxKey + 1;  // longer than any key of a path

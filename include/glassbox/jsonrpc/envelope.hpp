@@ -93,7 +93,7 @@ class EnvelopeReader {
   std::array<Key, kPathDepth + 1> key_{};  // the last key read at each depth
   bool key_string_ = false;  // the string being read is a key at depth_ <= kPathDepth
   // Its bytes so far (a key may be split between feeds); a size over kMaxKey is no path's key.
-  std::array<char, kMaxKey> key_text_{};
+  std::array<char, kMaxKey + 8> key_text_{};  // and room for a word copied past its end
   std::size_t key_size_ = 0;
 
   bool has_method_ = false, has_result_ = false, has_error_ = false;
