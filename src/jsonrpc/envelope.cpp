@@ -221,8 +221,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         in_string_ = false;
         if (key_string_) {
           key_string_ = false;
-          key_[depth_] = key_size_ > kMaxKey ? Key::kOther
-                                             : key_of({key_text_.data(), key_size_});
+          key_[depth_] = key_size_ > kMaxKey ? Key::kOther : key_of({key_text_.data(), key_size_});
           if (depth_ == 1) {
             has_method_ |= key_[1] == Key::kMethod;
             has_result_ |= key_[1] == Key::kResult;

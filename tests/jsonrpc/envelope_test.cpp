@@ -48,8 +48,9 @@ TEST(EnvelopeReader, OnlyThePathsExactKeysMarkTelemetry) {
   for (const std::string& text :
        {message(R"({"jsonrpc":"2.0","id":1,"result":{"_meta":{"otel":)", "}}}"),
         message(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"a":1,"_meta":{"otel":)", "}}}"),
-        message(R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","data":{"_meta":{"otel":)",
-                "}}}}")}) {
+        message(
+            R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","data":{"_meta":{"otel":)",
+            "}}}}")}) {
     for (std::size_t split = 0; split <= text.size(); ++split) {
       EnvelopeReader reader(limits);
       reader.feed(std::string_view(text).substr(0, split));
@@ -76,8 +77,9 @@ TEST(EnvelopeReader, OnlyThePathsExactKeysMarkTelemetry) {
            message(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"_meta":[{"otel":)", "}]}}"),
            message(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"x":{"_meta":{"otel":)",
                    "}}}}"),
-           message(R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","dat":{"_meta":{"otel":)",
-                   "}}}}"),
+           message(
+               R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","dat":{"_meta":{"otel":)",
+               "}}}}"),
            message(R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","_meta":{"otel":)",
                    "}}}"),
        }) {

@@ -62,7 +62,17 @@ class EnvelopeReader {
   static constexpr std::size_t kPathDepth = 4;  // error.data._meta.otel is the deepest path
   // The keys the paths and the top level are made of, each read once as a code: what the
   // reader compares per value is a byte, not a string. Any other key is kOther.
-  enum class Key : std::uint8_t { kOther, kId, kMethod, kResult, kError, kParams, kData, kMeta, kOtel };
+  enum class Key : std::uint8_t {
+    kOther,
+    kId,
+    kMethod,
+    kResult,
+    kError,
+    kParams,
+    kData,
+    kMeta,
+    kOtel
+  };
   static constexpr std::size_t kMaxKey = 6;  // the longest of them ("method", "result", "params")
   static Key key_of(std::string_view text);
   static constexpr std::size_t kMaxId = 256;
@@ -91,7 +101,7 @@ class EnvelopeReader {
   std::array<bool, kPathDepth + 1> is_object_{};
   std::array<bool, kPathDepth + 1> expect_key_{};
   std::array<Key, kPathDepth + 1> key_{};  // the last key read at each depth
-  bool key_string_ = false;  // the string being read is a key at depth_ <= kPathDepth
+  bool key_string_ = false;                // the string being read is a key at depth_ <= kPathDepth
   // Its bytes so far (a key may be split between feeds); a size over kMaxKey is no path's key.
   std::array<char, kMaxKey + 8> key_text_{};  // and room for a word copied past its end
   std::size_t key_size_ = 0;
