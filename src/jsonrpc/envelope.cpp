@@ -62,38 +62,38 @@ Received EnvelopeReader::read(std::string_view text, const EnvelopeLimits& limit
 EnvelopeReader::Key EnvelopeReader::key_of(std::string_view text) {
   switch (text.size()) {
     case 2:
-      if (text == "id") return Key::kId;
+      if (text == "id") return Key::id;
       break;
     case 4:
-      if (text == "otel") return Key::kOtel;
-      if (text == "data") return Key::kData;
+      if (text == "otel") return Key::otel;
+      if (text == "data") return Key::data;
       break;
     case 5:
-      if (text == "_meta") return Key::kMeta;
-      if (text == "error") return Key::kError;
+      if (text == "_meta") return Key::meta;
+      if (text == "error") return Key::error;
       break;
     case 6:
-      if (text == "method") return Key::kMethod;
-      if (text == "result") return Key::kResult;
-      if (text == "params") return Key::kParams;
+      if (text == "method") return Key::method;
+      if (text == "result") return Key::result;
+      if (text == "params") return Key::params;
       break;
     default:
       break;
   }
-  return Key::kOther;
+  return Key::other;
 }
 
 // result._meta.otel, params._meta.otel, error.data._meta.otel (depth_ is 3 or 4).
 bool EnvelopeReader::telemetry_path() const {
-  if (key_[depth_] != Key::kOtel) return false;  // every path ends there: most values stop here
+  if (key_[depth_] != Key::otel) return false;  // every path ends there: most values stop here
   if (!is_object_[1] || !is_object_[2] || !is_object_[3]) return false;
   if (depth_ == 3)
-    return (key_[1] == Key::kResult || key_[1] == Key::kParams) && key_[2] == Key::kMeta;
-  return is_object_[4] && key_[1] == Key::kError && key_[2] == Key::kData && key_[3] == Key::kMeta;
+    return (key_[1] == Key::result || key_[1] == Key::params) && key_[2] == Key::meta;
+  return is_object_[4] && key_[1] == Key::error && key_[2] == Key::data && key_[3] == Key::meta;
 }
 
 void EnvelopeReader::value_starts(std::size_t at, char first) {
-  if (depth_ == 1 && is_object_[1] && key_[1] == Key::kId) {
+  if (depth_ == 1 && is_object_[1] && key_[1] == Key::id) {
     id_raw_.clear();
     id_valid_ = first != '{' && first != '[';
     id_capture_ = id_valid_;
@@ -221,11 +221,11 @@ void EnvelopeReader::feed(std::string_view bytes) {
         in_string_ = false;
         if (key_string_) {
           key_string_ = false;
-          key_[depth_] = key_size_ > kMaxKey ? Key::kOther : key_of({key_text_.data(), key_size_});
+          key_[depth_] = key_size_ > kMaxKey ? Key::other : key_of({key_text_.data(), key_size_});
           if (depth_ == 1) {
-            has_method_ |= key_[1] == Key::kMethod;
-            has_result_ |= key_[1] == Key::kResult;
-            has_error_ |= key_[1] == Key::kError;
+            has_method_ |= key_[1] == Key::method;
+            has_result_ |= key_[1] == Key::result;
+            has_error_ |= key_[1] == Key::error;
           }
         }
       }
@@ -261,7 +261,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         if (depth_ <= kPathDepth) {
           is_object_[depth_] = c == '{';
           expect_key_[depth_] = c == '{';
-          key_[depth_] = Key::kOther;
+          key_[depth_] = Key::other;
         }
         if (region_ && !dropping_ && depth_ - region_depth_ > limits_.max_telemetry_depth) {
           drop(i,

@@ -61,18 +61,8 @@ class EnvelopeReader {
  private:
   static constexpr std::size_t kPathDepth = 4;  // error.data._meta.otel is the deepest path
   // The keys the paths and the top level are made of, each read once as a code: what the
-  // reader compares per value is a byte, not a string. Any other key is kOther.
-  enum class Key : std::uint8_t {
-    kOther,
-    kId,
-    kMethod,
-    kResult,
-    kError,
-    kParams,
-    kData,
-    kMeta,
-    kOtel
-  };
+  // reader compares per value is a byte, not a string. Any other key is `other`.
+  enum class Key : std::uint8_t { other, id, method, result, error, params, data, meta, otel };
   static constexpr std::size_t kMaxKey = 6;  // the longest of them ("method", "result", "params")
   static Key key_of(std::string_view text);
   static constexpr std::size_t kMaxId = 256;
