@@ -150,7 +150,8 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
   std::optional<jsonrpc::RawMember> raw;  // passback's payload text, spliced into the result
   {
     // The context looks params._meta up once; the check reads it there.
-    RequestContext ctx(shared_from_this(), std::move(request), std::move(context), token);
+    RequestContext ctx(shared_from_this(), std::move(request), std::move(context),
+                       std::move(token));
     if (auto problem = bad_progress_token(ctx.meta())) {
       // Refused where it enters: it would be echoed in every progress notification.
       outcome = jsonrpc::Error{jsonrpc::error_code::kInvalidParams, std::move(*problem), nullptr};
