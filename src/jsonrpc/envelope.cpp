@@ -7,7 +7,6 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
 
 namespace glassbox::jsonrpc {
 
@@ -60,23 +59,41 @@ Received EnvelopeReader::read(std::string_view text, const EnvelopeLimits& limit
   return reader.finish();
 }
 
+EnvelopeReader::Key EnvelopeReader::key_of(std::string_view text) {
+  switch (text.size()) {
+    case 2:
+      if (text == "id") return Key::id;
+      break;
+    case 4:
+      if (text == "otel") return Key::otel;
+      if (text == "data") return Key::data;
+      break;
+    case 5:
+      if (text == "_meta") return Key::meta;
+      if (text == "error") return Key::error;
+      break;
+    case 6:
+      if (text == "method") return Key::method;
+      if (text == "result") return Key::result;
+      if (text == "params") return Key::params;
+      break;
+    default:
+      break;
+  }
+  return Key::other;
+}
+
+// result._meta.otel, params._meta.otel, error.data._meta.otel (depth_ is 3 or 4).
 bool EnvelopeReader::telemetry_path() const {
-  if (key_[depth_] != "otel") return false;  // every path ends there: most values stop here
-  auto at = [&](std::initializer_list<std::string_view> path) {
-    if (depth_ != path.size()) return false;
-    std::size_t d = 1;
-    for (std::string_view key : path) {
-      if (!is_object_[d] || key_[d] != key) return false;
-      ++d;
-    }
-    return true;
-  };
-  return at({"result", "_meta", "otel"}) || at({"params", "_meta", "otel"}) ||
-         at({"error", "data", "_meta", "otel"});
+  if (key_[depth_] != Key::otel) return false;  // every path ends there: most values stop here
+  if (!is_object_[1] || !is_object_[2] || !is_object_[3]) return false;
+  if (depth_ == 3)
+    return (key_[1] == Key::result || key_[1] == Key::params) && key_[2] == Key::meta;
+  return is_object_[4] && key_[1] == Key::error && key_[2] == Key::data && key_[3] == Key::meta;
 }
 
 void EnvelopeReader::value_starts(std::size_t at, char first) {
-  if (depth_ == 1 && is_object_[1] && key_[1] == "id") {
+  if (depth_ == 1 && is_object_[1] && key_[1] == Key::id) {
     id_raw_.clear();
     id_valid_ = first != '{' && first != '[';
     id_capture_ = id_valid_;
@@ -170,14 +187,26 @@ void EnvelopeReader::feed(std::string_view bytes) {
     if (in_string_) {
       if (escape_) {
         escape_ = false;
-        if (key_string_ && key_buffer_.size() <= kMaxKey) key_buffer_ += bytes[i];
+        // An escaped key is no path's key (see below): its size is over kMaxKey already.
         capture_id(bytes.substr(i, 1));
         ++i;
         continue;
       }
       std::size_t j = string_run(bytes, i);
-      if (key_string_ && key_buffer_.size() <= kMaxKey)
-        key_buffer_.append(bytes.substr(i, std::min(j - i, kMaxKey + 1 - key_buffer_.size())));
+      if (key_string_ && key_size_ <= kMaxKey) {
+        if (j - i <= kMaxKey - key_size_) {
+          // A whole word where the chunk has one (one move, no call): the bytes past the key
+          // land in key_text_'s slack and are never read.
+          if (n - i >= 8) {
+            std::memcpy(key_text_.data() + key_size_, bytes.data() + i, 8);
+          } else {
+            std::memcpy(key_text_.data() + key_size_, bytes.data() + i, j - i);
+          }
+          key_size_ += j - i;
+        } else {
+          key_size_ = kMaxKey + 1;  // longer than any key of a path
+        }
+      }
       capture_id(bytes.substr(i, j - i));
       if (telemetry_too_large(j)) drop(j, too_large_reason(limits_.max_telemetry_bytes));
       i = j;
@@ -186,21 +215,17 @@ void EnvelopeReader::feed(std::string_view bytes) {
       if (bytes[i] == '\\') {
         // An escaped key never matches a path: "\u005fmeta" is not recognised, so telemetry
         // hidden that way counts against max_message_bytes instead.
-        if (key_string_) key_buffer_.assign(kMaxKey + 1, '\\');
+        if (key_string_) key_size_ = kMaxKey + 1;
         escape_ = true;
       } else {
         in_string_ = false;
         if (key_string_) {
           key_string_ = false;
-          if (key_buffer_.size() > kMaxKey) {
-            key_[depth_].clear();
-          } else {
-            key_[depth_].assign(key_buffer_);
-          }
+          key_[depth_] = key_size_ > kMaxKey ? Key::other : key_of({key_text_.data(), key_size_});
           if (depth_ == 1) {
-            has_method_ |= key_[1] == "method";
-            has_result_ |= key_[1] == "result";
-            has_error_ |= key_[1] == "error";
+            has_method_ |= key_[1] == Key::method;
+            has_result_ |= key_[1] == Key::result;
+            has_error_ |= key_[1] == Key::error;
           }
         }
       }
@@ -220,7 +245,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         any_ = true;
         if (depth_ >= 1 && depth_ <= kPathDepth && is_object_[depth_] && expect_key_[depth_]) {
           key_string_ = true;
-          key_buffer_.clear();
+          key_size_ = 0;
         } else {
           starts(i, c);
           capture_id(bytes.substr(i, 1));
@@ -236,7 +261,7 @@ void EnvelopeReader::feed(std::string_view bytes) {
         if (depth_ <= kPathDepth) {
           is_object_[depth_] = c == '{';
           expect_key_[depth_] = c == '{';
-          key_[depth_].clear();
+          key_[depth_] = Key::other;
         }
         if (region_ && !dropping_ && depth_ - region_depth_ > limits_.max_telemetry_depth) {
           drop(i,
@@ -328,9 +353,9 @@ void EnvelopeReader::reset() {
   in_string_ = escape_ = in_literal_ = false;
   is_object_ = {};
   expect_key_ = {};
-  for (std::string& key : key_) key.clear();
+  key_ = {};
   key_string_ = false;
-  key_buffer_.clear();
+  key_size_ = 0;
   has_method_ = has_result_ = has_error_ = false;
   id_capture_ = false;
   id_valid_ = true;

@@ -132,10 +132,9 @@ namespace {
 
 // A progressToken is a string or a number (MCP); 1e400 reads as an infinity, which no JSON
 // writer can echo.
-std::optional<std::string> bad_progress_token(const jsonrpc::Request& request) {
-  const json::object* meta = json::find_object(json::as_object_or_empty(request.params), "_meta");
-  auto it = meta ? meta->find("progressToken") : json::object::const_iterator();
-  if (meta == nullptr || it == meta->end()) return std::nullopt;
+std::optional<std::string> bad_progress_token(const json::object& meta) {
+  auto it = meta.find("progressToken");
+  if (it == meta.end()) return std::nullopt;
   const json::value& t = it->value();
   if (t.is_string() || t.is_int64() || t.is_uint64()) return std::nullopt;
   if (t.is_double() && std::isfinite(t.get_double())) return std::nullopt;
@@ -149,13 +148,17 @@ void Session::run_request(jsonrpc::Request request, transport::MessageContext co
   jsonrpc::Id id = request.id;
   Outcome outcome;
   std::optional<jsonrpc::RawMember> raw;  // passback's payload text, spliced into the result
-  if (auto problem = bad_progress_token(request)) {
-    // Refused where it enters: it would be echoed in every progress notification.
-    outcome = jsonrpc::Error{jsonrpc::error_code::kInvalidParams, std::move(*problem), nullptr};
-  } else {
-    RequestContext ctx(shared_from_this(), std::move(request), std::move(context), token);
-    outcome = invoke_handler(dispatch_, ctx);
-    raw = take_raw_result_member(ctx);
+  {
+    // The context looks params._meta up once; the check reads it there.
+    RequestContext ctx(shared_from_this(), std::move(request), std::move(context),
+                       std::move(token));
+    if (auto problem = bad_progress_token(ctx.meta())) {
+      // Refused where it enters: it would be echoed in every progress notification.
+      outcome = jsonrpc::Error{jsonrpc::error_code::kInvalidParams, std::move(*problem), nullptr};
+    } else {
+      outcome = invoke_handler(dispatch_, ctx);
+      raw = take_raw_result_member(ctx);
+    }
   }
   bool cancelled = false;
   {

@@ -35,6 +35,68 @@ TEST(EnvelopeReader, AQuoteOrBackslashAtEveryOffsetOfAStringReadsAsTheParserRead
   }
 }
 
+// Telemetry is recognised by its path's exact keys, however the bytes arrive: each of the three
+// paths, split at every byte, has its telemetry over the bound dropped; a key that differs by a
+// byte (one more, one less, one changed, an escape), or the right key at another depth or in an
+// array, is an ordinary member that the message keeps.
+TEST(EnvelopeReader, OnlyThePathsExactKeysMarkTelemetry) {
+  const EnvelopeLimits limits{.max_telemetry_bytes = 8};
+  const std::string big = R"({"traces":{"x":"0123456789"}})";
+  auto message = [&](std::string_view head, std::string_view tail) {
+    return std::string(head) + big + std::string(tail);
+  };
+  for (const std::string& text :
+       {message(R"({"jsonrpc":"2.0","id":1,"result":{"_meta":{"otel":)", "}}}"),
+        message(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"a":1,"_meta":{"otel":)", "}}}"),
+        message(
+            R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","data":{"_meta":{"otel":)",
+            "}}}}")}) {
+    for (std::size_t split = 0; split <= text.size(); ++split) {
+      EnvelopeReader reader(limits);
+      reader.feed(std::string_view(text).substr(0, split));
+      reader.feed(std::string_view(text).substr(split));
+      Received r = reader.finish();
+      ASSERT_TRUE(r.message) << text << " @" << split;
+      EXPECT_NE(r.dropped.find("telemetry of 29 bytes"), std::string::npos)
+          << text << " @" << split << ": " << r.dropped;
+      EXPECT_EQ(serialize(*r.message).find("0123456789"), std::string::npos) << text;
+    }
+  }
+  for (const std::string& text : {
+           message(R"({"jsonrpc":"2.0","id":1,"result":{"_meta":{"otelx":)", "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"result":{"_meta":{"ote":)", "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"result":{"_meta":{"otal":)", "}}}"),
+           message("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"_meta\":{\"o\\u0074el\":", "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"result":{"_metax":{"otel":)", "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"result":{"_mexa":{"otel":)", "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"result":{"_met":{"otel":)", "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"result":1,"results":{"_meta":{"otel":)", "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"method":"m","paramsparams":{"_meta":{"otel":)",
+                   "}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"otel":)", "}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"_meta":[{"otel":)", "}]}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"x":{"_meta":{"otel":)",
+                   "}}}}"),
+           message(
+               R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","dat":{"_meta":{"otel":)",
+               "}}}}"),
+           message(R"({"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m","_meta":{"otel":)",
+                   "}}}"),
+       }) {
+    ParseResult direct = parse(text);
+    ASSERT_TRUE(direct.message) << text;
+    for (std::size_t split = 0; split <= text.size(); split += 5) {
+      EnvelopeReader reader(limits);
+      reader.feed(std::string_view(text).substr(0, split));
+      reader.feed(std::string_view(text).substr(split));
+      Received r = reader.finish();
+      ASSERT_TRUE(r.message) << text << " @" << split;
+      EXPECT_EQ(r.dropped, "") << text << " @" << split;
+      EXPECT_EQ(serialize(*r.message), serialize(*direct.message)) << text << " @" << split;
+    }
+  }
+}
+
 // The id of an answer too large to keep, as the error that fails its call carries it.
 std::optional<Id> recovered_id(const std::string& id) {
   EnvelopeLimits limits{.max_message_bytes = 64};

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -106,6 +108,38 @@ TEST(IdTest, HexRoundTripAndValidity) {
   EXPECT_FALSE(SpanId::from_hex("0000000000000000")->is_valid());
   EXPECT_EQ(SpanId::from_bytes(id->as_bytes()), id);
   EXPECT_FALSE(SpanId::from_bytes("short"));
+}
+
+// Every byte at every place of an id reads as the W3C grammar says (lowercase hex only), and a
+// valid id's bytes are its digits' values: ids are read sixteen digits at a time.
+TEST(IdTest, EveryByteAtEveryPlaceOfAnIdIsReadOrRefused) {
+  const std::string trace_hex = "0123456789abcdeffedcba9876543210";
+  const TraceId reference = *TraceId::from_hex(trace_hex);
+  for (std::size_t at = 0; at < trace_hex.size(); ++at) {
+    for (int b = 0; b < 256; ++b) {
+      const char c = static_cast<char>(b);
+      std::string hex = trace_hex;
+      hex[at] = c;
+      const bool valid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      std::optional<TraceId> id = TraceId::from_hex(hex);
+      ASSERT_EQ(id.has_value(), valid) << at << " " << b;
+      const std::string span_hex = hex.substr(at < 16 ? 0 : 16, 16);
+      std::optional<SpanId> span = SpanId::from_hex(span_hex);
+      ASSERT_EQ(span.has_value(), valid) << at << " " << b;
+      if (!valid) continue;
+      EXPECT_EQ(span->to_hex(), span_hex);
+      const unsigned digit =
+          c <= '9' ? static_cast<unsigned>(c - '0') : static_cast<unsigned>(c - 'a' + 10);
+      std::array<std::uint8_t, 16> expected = reference.bytes();
+      expected[at / 2] =
+          static_cast<std::uint8_t>(at % 2 == 0 ? (digit << 4) | (expected[at / 2] & 0x0f)
+                                                : (expected[at / 2] & 0xf0) | digit);
+      EXPECT_EQ(id->bytes(), expected) << at << " " << b;
+      EXPECT_EQ(id->to_hex(), hex);
+    }
+  }
+  EXPECT_EQ(reference.bytes()[0], 0x01);
+  EXPECT_EQ(reference.bytes()[15], 0x10);
 }
 
 TEST(IdTest, GeneratedIdsAreNonZeroAndUnique) {

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,7 +60,11 @@ class EnvelopeReader {
 
  private:
   static constexpr std::size_t kPathDepth = 4;  // error.data._meta.otel is the deepest path
-  static constexpr std::size_t kMaxKey = 16;
+  // The keys the paths and the top level are made of, each read once as a code: what the
+  // reader compares per value is a byte, not a string. Any other key is `other`.
+  enum class Key : std::uint8_t { other, id, method, result, error, params, data, meta, otel };
+  static constexpr std::size_t kMaxKey = 6;  // the longest of them ("method", "result", "params")
+  static Key key_of(std::string_view text);
   static constexpr std::size_t kMaxId = 256;
 
   void value_starts(std::size_t at, char first);
@@ -85,9 +90,11 @@ class EnvelopeReader {
   bool in_literal_ = false;
   std::array<bool, kPathDepth + 1> is_object_{};
   std::array<bool, kPathDepth + 1> expect_key_{};
-  std::array<std::string, kPathDepth + 1> key_{};
-  bool key_string_ = false;  // the string being read is a key at depth_ <= kPathDepth
-  std::string key_buffer_;
+  std::array<Key, kPathDepth + 1> key_{};  // the last key read at each depth
+  bool key_string_ = false;                // the string being read is a key at depth_ <= kPathDepth
+  // Its bytes so far (a key may be split between feeds); a size over kMaxKey is no path's key.
+  std::array<char, kMaxKey + 8> key_text_{};  // and room for a word copied past its end
+  std::size_t key_size_ = 0;
 
   bool has_method_ = false, has_result_ = false, has_error_ = false;
   bool id_capture_ = false;
