@@ -292,9 +292,8 @@ net::awaitable<std::optional<HttpServer::Impl::Answer>> HttpServer::Impl::author
   co_return std::nullopt;
 }
 
-std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Request& request,
-                                                                    Post& post,
-                                                                    net::any_io_executor executor) {
+std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(
+    const Request& request, Post& post, const net::any_io_executor& executor, PostSpares& spares) {
   jsonrpc::Message& message = *post.message;
   auto* as_request = std::get_if<jsonrpc::Request>(&message);
   bool is_initialize = as_request && as_request->method == "initialize";
@@ -317,7 +316,7 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Reques
   bool fresh = false;
   auto session_header = request.find(kSessionHeader);
   if (post.sessionless) {
-    session = sessions_.make("", weak_from_this());
+    session = sessions_.make_one_shot(shared_from_this());
     fresh = true;
   } else if (session_header == request.end()) {
     if (!is_initialize) {
@@ -366,10 +365,12 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Reques
     return Answer{http::status::accepted, "", "", std::move(session_headers)};
   }
 
-  post.sink = std::make_shared<Sink>(std::move(executor));
+  post.sink = spares.take_sink(executor);
   std::string key = jsonrpc::to_string(as_request->id);
   bool duplicate = false;
-  post.sse = session->open_request_stream(key, post.sink, duplicate);
+  post.sse = session->open_request_stream(
+      key, post.sink, duplicate,
+      post.sessionless ? spares.take_stream() : std::make_shared<Stream>());
   if (!post.sse && duplicate) {
     return answer_error(http::status::bad_request, jsonrpc::error_code::kInvalidRequest,
                         "a request with this id is already in flight");
