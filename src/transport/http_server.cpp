@@ -11,7 +11,32 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+
 namespace glassbox::transport {
+
+namespace {
+
+// The first line of each of `names`, in one pass over the request's fields, as find() and
+// operator[] give it: each look-up by name walks Beast's ordered set with case-insensitive
+// compares, and a POST made five of them.
+template <std::size_t N>
+std::array<std::optional<std::string_view>, N> first_lines(
+    const Request& request, const std::array<std::string_view, N>& names) {
+  std::array<std::optional<std::string_view>, N> found;
+  for (const auto& field : request) {
+    std::string_view name(field.name_string().data(), field.name_string().size());
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!found[i] && beast::iequals(name, names[i])) {
+        found[i] = std::string_view(field.value().data(), field.value().size());
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace
 
 // ---- HttpServer::Impl -------------------------------------------------------------------------
 
@@ -273,11 +298,12 @@ HttpServer::Impl::Route HttpServer::Impl::route(Request& request) {
 
 std::optional<HttpServer::Impl::Answer> HttpServer::Impl::admit(const Request& request,
                                                                 Post& post) {
-  auto admitted =
-      admit_post(request[http::field::content_type], request[http::field::accept], request.body());
+  auto [content_type, accept, authorization] =
+      first_lines<3>(request, {"Content-Type", "Accept", "Authorization"});
+  auto admitted = admit_post(content_type.value_or(""), accept.value_or(""), request.body());
   if (auto* refused = std::get_if<Refusal>(&admitted)) return answer_of(std::move(*refused));
   post.message.emplace(std::get<jsonrpc::Message>(std::move(admitted)));
-  post.context.bearer_token = bearer_token(request[http::field::authorization]);
+  post.context.bearer_token = bearer_token(authorization.value_or(""));
   return std::nullopt;
 }
 
@@ -301,7 +327,8 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(
     return answer_of(std::move(*refusal));
   }
   // A sessionless version (2026-07-28): every POST stands alone.
-  std::optional<std::string_view> version_header = header_of(request, kProtocolHeader);
+  auto [version_header, session_header] =
+      first_lines<2>(request, {kProtocolHeader, kSessionHeader});
   post.sessionless = options_.stateless ||
                      (version_header &&
                       version_supported(options_.sessionless_protocol_versions, *version_header));
@@ -314,11 +341,10 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(
 
   std::shared_ptr<HttpSession>& session = post.session;
   bool fresh = false;
-  auto session_header = request.find(kSessionHeader);
   if (post.sessionless) {
     session = sessions_.make_one_shot(shared_from_this());
     fresh = true;
-  } else if (session_header == request.end()) {
+  } else if (!session_header) {
     if (!is_initialize) {
       return answer_error(http::status::bad_request, jsonrpc::error_code::kConnectionClosed,
                           "missing Mcp-Session-Id header");
@@ -332,7 +358,7 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(
     }
     fresh = true;
   } else {
-    session = sessions_.find(std::string(session_header->value()), post.owner);
+    session = sessions_.find(std::string(*session_header), post.owner);
     if (!session) {
       return answer_error(http::status::not_found, jsonrpc::error_code::kConnectionClosed,
                           "session not found");
