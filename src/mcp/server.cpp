@@ -573,18 +573,18 @@ void ServerSession::close() const {
 }
 
 Server::Impl::SessionSet::node_type Server::Impl::take_spare_session() {
-  std::vector<SessionSet::node_type> held;  // released outside the lock
-  SessionSet::node_type node;
-  {
-    std::lock_guard lock(sessions_mutex);
-    while (!spare_sessions.empty()) {
-      node = std::move(spare_sessions.back());
-      spare_sessions.pop_back();
-      if (node.value().use_count() == 1) break;
-      held.push_back(std::move(node));
-    }
+  // A spare still held is left in the list for a later request: the thread that finished it
+  // holds it for a moment after putting it back, and under concurrent POSTs dropping it lost
+  // spares one by one to new sessions.
+  std::lock_guard lock(sessions_mutex);
+  for (std::size_t i = spare_sessions.size(); i-- > 0;) {
+    if (spare_sessions[i].value().use_count() != 1) continue;
+    SessionSet::node_type node = std::move(spare_sessions[i]);
+    if (i + 1 != spare_sessions.size()) spare_sessions[i] = std::move(spare_sessions.back());
+    spare_sessions.pop_back();
+    return node;
   }
-  return node;
+  return {};
 }
 
 ServerSession Server::connect(std::shared_ptr<transport::Transport> transport) {
@@ -628,8 +628,13 @@ ServerSession Server::connect(std::shared_ptr<transport::Transport> transport) {
     auto it = impl->sessions.find(s);
     if (it == impl->sessions.end()) return;
     node = impl->sessions.extract(it);
-    if (one_shot && impl->spare_sessions.size() < Impl::kSpareSessions) {
+    if (!one_shot) return;
+    if (impl->spare_sessions.size() < Impl::kSpareSessions) {
       impl->spare_sessions.push_back(std::move(node));
+    } else {
+      // Full of spares still held elsewhere (take_spare_session() leaves them): the first one
+      // goes, so that sessions kept long by handlers cannot end the recycling.
+      std::swap(node, impl->spare_sessions.front());
     }
   });
   return ServerSession(std::move(session));

@@ -62,9 +62,10 @@ void Session::reset(std::shared_ptr<transport::Transport> transport) {
     protocol_version_.clear();
     log_level_.reset();
     subscriptions_.clear();
+    // A token handed out before (subscriptions/listen) stays stopped; the next input gets its
+    // own.
+    input_closed_source_ = std::stop_source(std::nostopstate);
   }
-  // A token handed out before (subscriptions/listen) stays stopped; the next input gets its own.
-  input_closed_source_ = std::stop_source();
   old->close();
 }
 
@@ -287,20 +288,32 @@ void Session::on_answer(const jsonrpc::Id& id, Outcome outcome) {
 void Session::on_input_closed() {
   std::map<jsonrpc::Id, std::shared_ptr<Pending>> pending;
   std::shared_ptr<const std::function<void()>> finished;
+  std::stop_source input_closed;  // none when no token was asked for: nothing to stop
   {
     std::lock_guard lock(mutex_);
     input_closed_.store(true);
     pending.swap(pending_);
     drained_.notify_all();
     finished = take_finished_locked();
+    input_closed = input_closed_source_;
   }
   for (auto& [id, p] : pending) {
     complete_taken(
         p, id,
         jsonrpc::Error{jsonrpc::error_code::kConnectionClosed, "connection closed", nullptr});
   }
-  input_closed_source_.request_stop();
+  input_closed.request_stop();
   if (finished) (*finished)();
+}
+
+std::stop_token Session::input_closed_token() const {
+  std::lock_guard lock(mutex_);
+  if (!input_closed_source_.stop_possible()) {
+    input_closed_source_ = std::stop_source();
+    // Asked after the input ended: on_input_closed() had no source to stop.
+    if (input_closed_.load()) input_closed_source_.request_stop();
+  }
+  return input_closed_source_.get_token();
 }
 
 std::chrono::steady_clock::time_point Session::deadline_after(std::chrono::milliseconds timeout) {

@@ -90,7 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool input_closed() const { return input_closed_.load(); }
   // Stopped once input has ended, after input_closed() turns true: a handler that outlives its
   // caller's stream (subscriptions/listen) waits on it instead of polling.
-  std::stop_token input_closed_token() const { return input_closed_source_.get_token(); }
+  std::stop_token input_closed_token() const;
 
   // State negotiated in initialize (set by the server or client layer).
   void set_peer(json::object capabilities, Implementation info, std::string protocol_version);
@@ -199,7 +199,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // close() was called: a request made after it fails at once on its caller's thread, even
   // before the transport's thread has seen the connection end (mutex_).
   bool closed_ = false;
-  std::stop_source input_closed_source_;
+  // Made by the first input_closed_token() of each input (mutex_): few handlers ask for it, and
+  // a recycled one-shot session would otherwise allocate one per request.
+  mutable std::stop_source input_closed_source_{std::nostopstate};
   std::shared_ptr<Timer> timer_;  // mutex_: started by the first asynchronous request
 
   json::object peer_capabilities_;

@@ -11,7 +11,32 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+
 namespace glassbox::transport {
+
+namespace {
+
+// The first line of each of `names`, in one pass over the request's fields, as find() and
+// operator[] give it: each look-up by name walks Beast's ordered set with case-insensitive
+// compares, and a POST made five of them.
+template <std::size_t N>
+std::array<std::optional<std::string_view>, N> first_lines(
+    const Request& request, const std::array<std::string_view, N>& names) {
+  std::array<std::optional<std::string_view>, N> found;
+  for (const auto& field : request) {
+    std::string_view name(field.name_string().data(), field.name_string().size());
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!found[i] && beast::iequals(name, names[i])) {
+        found[i] = std::string_view(field.value().data(), field.value().size());
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+}  // namespace
 
 // ---- HttpServer::Impl -------------------------------------------------------------------------
 
@@ -273,11 +298,12 @@ HttpServer::Impl::Route HttpServer::Impl::route(Request& request) {
 
 std::optional<HttpServer::Impl::Answer> HttpServer::Impl::admit(const Request& request,
                                                                 Post& post) {
-  auto admitted =
-      admit_post(request[http::field::content_type], request[http::field::accept], request.body());
+  auto [content_type, accept, authorization] =
+      first_lines<3>(request, {"Content-Type", "Accept", "Authorization"});
+  auto admitted = admit_post(content_type.value_or(""), accept.value_or(""), request.body());
   if (auto* refused = std::get_if<Refusal>(&admitted)) return answer_of(std::move(*refused));
   post.message.emplace(std::get<jsonrpc::Message>(std::move(admitted)));
-  post.context.bearer_token = bearer_token(request[http::field::authorization]);
+  post.context.bearer_token = bearer_token(authorization.value_or(""));
   return std::nullopt;
 }
 
@@ -292,9 +318,8 @@ net::awaitable<std::optional<HttpServer::Impl::Answer>> HttpServer::Impl::author
   co_return std::nullopt;
 }
 
-std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Request& request,
-                                                                    Post& post,
-                                                                    net::any_io_executor executor) {
+std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(
+    const Request& request, Post& post, const net::any_io_executor& executor, PostSpares& spares) {
   jsonrpc::Message& message = *post.message;
   auto* as_request = std::get_if<jsonrpc::Request>(&message);
   bool is_initialize = as_request && as_request->method == "initialize";
@@ -302,7 +327,8 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Reques
     return answer_of(std::move(*refusal));
   }
   // A sessionless version (2026-07-28): every POST stands alone.
-  std::optional<std::string_view> version_header = header_of(request, kProtocolHeader);
+  auto [version_header, session_header] =
+      first_lines<2>(request, {kProtocolHeader, kSessionHeader});
   post.sessionless = options_.stateless ||
                      (version_header &&
                       version_supported(options_.sessionless_protocol_versions, *version_header));
@@ -315,11 +341,10 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Reques
 
   std::shared_ptr<HttpSession>& session = post.session;
   bool fresh = false;
-  auto session_header = request.find(kSessionHeader);
   if (post.sessionless) {
-    session = sessions_.make("", weak_from_this());
+    session = sessions_.make_one_shot(shared_from_this());
     fresh = true;
-  } else if (session_header == request.end()) {
+  } else if (!session_header) {
     if (!is_initialize) {
       return answer_error(http::status::bad_request, jsonrpc::error_code::kConnectionClosed,
                           "missing Mcp-Session-Id header");
@@ -333,7 +358,7 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Reques
     }
     fresh = true;
   } else {
-    session = sessions_.find(std::string(session_header->value()), post.owner);
+    session = sessions_.find(std::string(*session_header), post.owner);
     if (!session) {
       return answer_error(http::status::not_found, jsonrpc::error_code::kConnectionClosed,
                           "session not found");
@@ -366,10 +391,12 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(const Reques
     return Answer{http::status::accepted, "", "", std::move(session_headers)};
   }
 
-  post.sink = std::make_shared<Sink>(std::move(executor));
+  post.sink = spares.take_sink(executor);
   std::string key = jsonrpc::to_string(as_request->id);
   bool duplicate = false;
-  post.sse = session->open_request_stream(key, post.sink, duplicate);
+  post.sse = session->open_request_stream(
+      key, post.sink, duplicate,
+      post.sessionless ? spares.take_stream() : std::make_shared<Stream>());
   if (!post.sse && duplicate) {
     return answer_error(http::status::bad_request, jsonrpc::error_code::kInvalidRequest,
                         "a request with this id is already in flight");

@@ -167,16 +167,17 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
   std::optional<Answer> admit(const Request& request, Post& post);
   net::awaitable<std::optional<Answer>> authorize_post(const Request& request, Post& post);
   // Validation, protocol version, the session (found or made), and the message delivered to
-  // it; nullopt when a request stream is open on `post.sse` for the connection to serve.
+  // it; nullopt when a request stream is open on `post.sse` for the connection to serve (its
+  // Sink and a sessionless Stream taken from `spares`).
   std::optional<Answer> open_post(const Request& request, Post& post,
-                                  net::any_io_executor executor);
+                                  const net::any_io_executor& executor, PostSpares& spares);
 
   // Everything but a POST to the endpoint, which serve() awaits directly (one coroutine frame
   // less for the common request).
   template <class S>
   net::awaitable<bool> handle(S& stream, Request& request, Route to);
   template <class S>
-  net::awaitable<bool> handle_post(S& stream, Request& request);
+  net::awaitable<bool> handle_post(S& stream, Request& request, PostSpares& spares);
   template <class S>
   net::awaitable<bool> handle_get_or_delete(S& stream, Request& request);
   template <class S>
@@ -283,6 +284,7 @@ net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connectio
   // An adopted connection: what its first owner already read is parsed first.
   buffer.commit(net::buffer_copy(buffer.prepare(received.size()), net::buffer(received)));
   FieldArena fields;  // each request's head, one request at a time
+  PostSpares spares;  // a POST's Sink and sessionless Stream, for the next one
   for (;;) {
     fields.reset();  // the last request's parser is gone
     http::request_parser<http::string_body, FieldAllocator<char>> parser(
@@ -321,7 +323,7 @@ net::awaitable<void> HttpServer::Impl::serve(S stream, std::shared_ptr<Connectio
     Route to = route(parser.get());
     bool keep = false;
     if (to.kind == Route::kPost) {
-      keep = co_await handle_post(stream, parser.get());
+      keep = co_await handle_post(stream, parser.get(), spares);
     } else {
       keep = co_await handle(stream, parser.get(), std::move(to));
     }
@@ -355,8 +357,10 @@ net::awaitable<bool> HttpServer::Impl::reply(S& stream, const Request& request, 
 template <class S>
 net::awaitable<bool> HttpServer::Impl::handle(S& stream, Request& request, Route to) {
   switch (to.kind) {
-    case Route::kPost:
-      co_return co_await handle_post(stream, request);
+    case Route::kPost: {  // (serve() awaits handle_post itself, with its connection's spares)
+      PostSpares none;
+      co_return co_await handle_post(stream, request, none);
+    }
     case Route::kGetOrDelete:
       co_return co_await handle_get_or_delete(stream, request);
     case Route::kPublic:
@@ -390,19 +394,25 @@ net::awaitable<bool> HttpServer::Impl::handle_get_or_delete(S& stream, Request& 
 }
 
 template <class S>
-net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request) {
+net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
+                                                   PostSpares& spares) {
   Post post;
   std::optional<Answer> answer = admit(request, post);
   if (!answer && options_.authorizer) answer = co_await authorize_post(request, post);
-  if (!answer) answer = open_post(request, post, beast::get_lowest_layer(stream).get_executor());
+  if (!answer) {
+    answer = open_post(request, post, beast::get_lowest_layer(stream).get_executor(), spares);
+  }
   if (answer) co_return co_await send_answer(stream, request, std::move(*answer));
   bool keep =
       co_await serve_sse(stream, request, post.session, post.sse, post.sink, false, sse_timing());
   if (post.sessionless) {
     post.session->close(true);
+    spares.stream = std::move(post.sse);
+    sessions_.keep_one_shot(std::move(post.session));
   } else {
     post.session->end_request();
   }
+  spares.sink = std::move(post.sink);
   co_return keep;
 }
 

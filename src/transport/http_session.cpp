@@ -92,15 +92,35 @@ void HttpSession::deliver(jsonrpc::Message message, MessageContext context) {
   }
 }
 
+std::shared_ptr<Sink> PostSpares::take_sink(const net::any_io_executor& executor) {
+  if (sink && sink.use_count() == 1) {
+    static_cast<SinkState&>(*sink) = SinkState();
+    sink->peer_gone = false;
+    return std::move(sink);
+  }
+  sink.reset();
+  return std::make_shared<Sink>(executor);
+}
+
+std::shared_ptr<Stream> PostSpares::take_stream() {
+  if (stream && stream.use_count() == 1) {
+    *stream = Stream();
+    return std::move(stream);
+  }
+  stream.reset();
+  return std::make_shared<Stream>();
+}
+
 std::shared_ptr<Stream> HttpSession::open_request_stream(const std::string& key,
                                                          const std::shared_ptr<Sink>& sink,
-                                                         bool& duplicate) {
+                                                         bool& duplicate,
+                                                         std::shared_ptr<Stream> blank) {
   std::lock_guard lock(mutex_);
   // A second request with an id still in flight could not be told apart from the first.
   duplicate = in_flight_locked(key) != nullptr;
   if (closed_ || duplicate) return nullptr;
   if (!stateless_ && attached_ >= limits_.max_streams) return nullptr;
-  auto stream = std::make_shared<Stream>();
+  std::shared_ptr<Stream> stream = std::move(blank);
   stream->number = next_stream_++;
   stream->request_key = key;
   stream->sink = sink;
@@ -305,8 +325,9 @@ void HttpSession::drain() {
     std::shared_ptr<const Callbacks> callbacks = callbacks_;
     lock.unlock();
     // A one-shot session's request runs right here, on the I/O thread: watched, so that a
-    // slow one gets a relief thread.
-    std::shared_ptr<SessionHost> watcher = one_shot() ? server_.lock() : nullptr;
+    // slow one gets a relief thread. Its close notice only ends the MCP session (nothing in
+    // it waits): two locks of the watch's a request less.
+    std::shared_ptr<SessionHost> watcher = one_shot() && item.message ? server_.lock() : nullptr;
     std::uint64_t token = watcher ? watcher->inline_watch().begin() : 0;
     try {
       if (!callbacks) {
@@ -464,6 +485,24 @@ void HttpSession::close(bool inline_drain) {
   }
 }
 
+void HttpSession::renew() {
+  std::lock_guard lock(mutex_);
+  started_ = false;
+  draining_ = false;
+  closed_ = false;
+  callbacks_.reset();
+  inbox_.clear();
+  one_shot_stream_.reset();
+  streams_.clear();
+  by_request_.clear();
+  finished_.clear();
+  next_stream_ = 1;
+  attached_ = 0;
+  in_flight_ = 0;
+  last_activity_ = Clock::now();
+  used_.store(false, std::memory_order_relaxed);
+}
+
 // ---- SessionTable ------------------------------------------------------------------------------
 
 namespace {
@@ -495,6 +534,39 @@ std::shared_ptr<HttpSession> SessionTable::make(std::string id, std::weak_ptr<Se
                                                 std::string owner) const {
   return std::make_shared<HttpSession>(std::move(id), stateless_, limits_, std::move(host),
                                        std::move(owner));
+}
+
+std::shared_ptr<HttpSession> SessionTable::make_one_shot(const std::shared_ptr<SessionHost>& host) {
+  std::shared_ptr<HttpSession> session;
+  {
+    std::lock_guard lock(spare_mutex_);
+    // The last one kept is still held by the MCP session that took its transport (recycled at
+    // the next request): from the back, the first free one is usually the next.
+    for (std::size_t i = spare_one_shots_.size(); i-- > 0;) {
+      if (spare_one_shots_[i].use_count() != 1) continue;
+      session = std::move(spare_one_shots_[i]);
+      if (i + 1 != spare_one_shots_.size()) {
+        spare_one_shots_[i] = std::move(spare_one_shots_.back());
+      }
+      spare_one_shots_.pop_back();
+      break;
+    }
+  }
+  if (!session) return make("", host, "");
+  session->renew();
+  return session;
+}
+
+void SessionTable::keep_one_shot(std::shared_ptr<HttpSession> session) {
+  {
+    std::lock_guard lock(spare_mutex_);
+    if (spare_one_shots_.size() < kSpareOneShots) {
+      spare_one_shots_.push_back(std::move(session));
+      return;
+    }
+    std::swap(session, spare_one_shots_.front());
+  }
+  // `session` is released here, outside the lock.
 }
 
 std::shared_ptr<HttpSession> SessionTable::create(std::string owner,

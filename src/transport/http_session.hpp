@@ -63,9 +63,21 @@ class SessionHost {
   virtual InlineWatch& inline_watch() = 0;
 };
 
+// What a Sink knows of its stream, from attach to detach (a reused Sink starts it over).
+struct SinkState {
+  std::uint64_t cursor = 0;  // the last seq handed to this connection
+  // Set by every pull(): the connection may wait on `timer` before it pulls again, so a new
+  // event must wake it. Clear until the first pull and after a wake: the connection pulls
+  // before it waits, and a send then needs no post to its strand.
+  bool may_wait = false;
+  std::size_t queued_bytes = 0;  // appended but not yet handed over
+  bool drop = false;             // end the connection now (overflow, session closed, replaced)
+  bool release = false;          // end the response gracefully; the stream stays resumable
+};
+
 // The connection side of an SSE stream. Guarded by its session's mutex, except `timer`, which
 // lives on the connection's strand.
-struct Sink : std::enable_shared_from_this<Sink> {
+struct Sink : std::enable_shared_from_this<Sink>, SinkState {
   explicit Sink(net::any_io_executor executor) : timer(std::move(executor)) {}
 
   // Any thread; the cancel runs on the strand, where the connection is suspended on the timer
@@ -75,14 +87,6 @@ struct Sink : std::enable_shared_from_this<Sink> {
   }
 
   net::steady_timer timer;
-  std::uint64_t cursor = 0;  // the last seq handed to this connection
-  // Set by every pull(): the connection may wait on `timer` before it pulls again, so a new
-  // event must wake it. Clear until the first pull and after a wake: the connection pulls
-  // before it waits, and a send then needs no post to its strand.
-  bool may_wait = false;
-  std::size_t queued_bytes = 0;  // appended but not yet handed over
-  bool drop = false;             // end the connection now (overflow, session closed, replaced)
-  bool release = false;          // end the response gracefully; the stream stays resumable
   std::atomic<bool> peer_gone{false};
 };
 
@@ -103,6 +107,19 @@ struct Stream {
   // (HttpServerOptions::sessionless_error_status); 0: as an SSE event.
   int plain_status = 0;
   std::string plain_body;
+};
+
+// The Sink and Stream of a connection's last sessionless POST, for its next one (the
+// connection's strand only): making them cost two allocations and the timer's service look-up
+// under the execution context's lock. Each is taken again once nothing else holds it (no
+// wake-up or peer watch still queued with the Sink; a one-shot stream is let go when its
+// session closes, as it cannot be resumed), else made anew.
+struct PostSpares {
+  std::shared_ptr<Sink> sink;
+  std::shared_ptr<Stream> stream;
+
+  std::shared_ptr<Sink> take_sink(const net::any_io_executor& executor);
+  std::shared_ptr<Stream> take_stream();
 };
 
 struct SessionLimits {
@@ -135,10 +152,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void abandon();
   void deliver(jsonrpc::Message message, MessageContext context);
 
-  // A new stream for a POSTed request, with `sink` attached; nullptr when over the limit or
-  // when a request with the same id is still in flight.
+  // `blank` (a Stream as made) becomes the stream of a POSTed request, with `sink` attached;
+  // nullptr when over the limit or when a request with the same id is still in flight.
   std::shared_ptr<Stream> open_request_stream(const std::string& key,
-                                              const std::shared_ptr<Sink>& sink, bool& duplicate);
+                                              const std::shared_ptr<Sink>& sink, bool& duplicate,
+                                              std::shared_ptr<Stream> blank);
 
   enum class AttachResult { kOk, kConflict, kUnknown, kLimit, kClosed };
 
@@ -177,6 +195,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void drop_standalone();
   // Runs the inbox's messages through the callbacks, one thread at a time (the others return).
   void drain();
+  // A closed one-shot session made as new for another sessionless POST: only when nothing else
+  // holds it (SessionTable::make_one_shot).
+  void renew();
   // Graceful shutdown, last phase, once the I/O threads are gone: a close notice still queued
   // (its drain was posted but never ran) is delivered on the calling thread; messages queued
   // before it are dropped, as nothing could answer them any more.
@@ -253,9 +274,12 @@ class SessionTable {
  public:
   explicit SessionTable(const HttpServerOptions& options);
 
-  // A session outside the table (stateless mode: one per POST).
-  std::shared_ptr<HttpSession> make(std::string id, std::weak_ptr<SessionHost> host,
-                                    std::string owner = {}) const;
+  // A one-shot session (a sessionless POST's, outside the table): a closed one that nothing
+  // holds any more (its transport's owner let it go, its connection is done with it) renewed,
+  // else a new one.
+  std::shared_ptr<HttpSession> make_one_shot(const std::shared_ptr<SessionHost>& host);
+  // A one-shot session its POST has closed, kept for make_one_shot().
+  void keep_one_shot(std::shared_ptr<HttpSession> session);
   // A new session with a fresh random id, in the table; when the table is full, the oldest
   // session never used past initialize (nothing in progress on it) makes room, so that a flood
   // of bare initialize requests cannot lock real clients out. nullptr when full or `stopping`.
@@ -274,6 +298,8 @@ class SessionTable {
   std::size_t size();
 
  private:
+  std::shared_ptr<HttpSession> make(std::string id, std::weak_ptr<SessionHost> host,
+                                    std::string owner) const;
   std::shared_ptr<HttpSession> evict_unused_locked();
 
   const SessionLimits limits_;
@@ -287,6 +313,15 @@ class SessionTable {
   // Sessions not yet used, oldest first (entries that became used or went away are skipped and
   // pruned by expired()).
   std::deque<std::weak_ptr<HttpSession>> unused_order_;
+
+  // Closed one-shot sessions (spare_mutex_): making and destroying one per sessionless POST
+  // cost an allocation and its construction, with a copy of the limits. Until its transport's
+  // owner lets it go (a recycled MCP session does at its next request) a session stays held;
+  // one held long (a handler kept its transport) makes room for newer ones when the list is
+  // full.
+  static constexpr std::size_t kSpareOneShots = 64;
+  std::mutex spare_mutex_;
+  std::vector<std::shared_ptr<HttpSession>> spare_one_shots_;
 };
 
 // The SSE timing of HttpServerOptions.

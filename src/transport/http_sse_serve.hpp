@@ -91,7 +91,8 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
   if (!session->id().empty()) {
     out.append(kSessionHeader).append(": ").append(session->id()).append("\r\n");
   }
-  if (!request.keep_alive()) out += "Connection: close\r\n";
+  const bool keep_alive = request.keep_alive();  // (a look-up of the Connection field)
+  if (!keep_alive) out += "Connection: close\r\n";
   out += "Transfer-Encoding: chunked\r\n\r\n";
   std::size_t head_size = out.size();  // 0 once the head went out
   // SEP-1699: the priming event carries an id (so the client can resume even before the first
@@ -194,7 +195,7 @@ net::awaitable<bool> serve_sse(S& stream, const Request& request,
       may_hold = false;
     }
   }
-  co_return finished&& request.keep_alive() && !sink->peer_gone;
+  co_return finished&& keep_alive && !sink->peer_gone;
 }
 
 }  // namespace glassbox::transport::http_detail

@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace glassbox::mcp {
 namespace {
@@ -66,6 +69,16 @@ class OneShotReuse : public ::testing::Test {
     return json::parse(text.as_string()).value().as_object();
   }
 
+  // The SSE event ids of an answer, in order ("id: 1_0" is the priming event).
+  static std::vector<std::string> event_ids(const std::string& body) {
+    std::vector<std::string> ids;
+    for (std::size_t at = body.find("id: "); at != std::string::npos;
+         at = body.find("id: ", at + 1)) {
+      if (at == 0 || body[at - 1] == '\n') ids.push_back(body.substr(at, body.find('\n', at) - at));
+    }
+    return ids;
+  }
+
   Server server_{{.name = "one-shot"}};
   std::unique_ptr<transport::HttpServer> http_;
   std::mutex mutex_;
@@ -94,6 +107,8 @@ TEST_F(OneShotReuse, NothingARequestLeftInItsSessionReachesTheNext) {
     auto later = post("tools/call", {{"name", "probe"}});
     ASSERT_EQ(later.status, 200) << later.body;
     EXPECT_EQ(probe_report(later), fresh) << later.body;
+    // The transport's session and stream are renewed too: numbered as a new one's.
+    EXPECT_EQ(event_ids(later.body), event_ids(first.body)) << later.body;
     EXPECT_EQ(fresh.at("initialized"), false);
     EXPECT_EQ(fresh.at("cancelled"), false);
     EXPECT_NE(later.body.find("\"method\":\"notifications/message\""), std::string::npos)
@@ -140,6 +155,66 @@ TEST_F(OneShotReuse, ConcurrentRequestsNeverShareASession) {
   auto reply = held.get();
   EXPECT_EQ(reply.status, 200);
   EXPECT_NE(reply.body.find("held"), std::string::npos) << reply.body;
+}
+
+// A spare that something still holds when a request looks for one (a handler kept its
+// session; its finishing thread holds it for a moment too) stays among the spares for later,
+// rather than being dropped and replaced by a new session.
+TEST_F(OneShotReuse, ASpareStillHeldIsKeptForALaterRequest) {
+  std::shared_ptr<Session> kept;
+  server_.add_tool({.name = "keep"}, [&](const object&, RequestContext& ctx) {
+    std::lock_guard lock(mutex_);
+    kept = session_of(ctx).shared_from_this();
+    return CallToolResult::text("kept");
+  });
+  ASSERT_EQ(post("tools/call", {{"name", "keep"}}).status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    ASSERT_TRUE(kept);
+  }
+  kept->wait_until_drained();  // finished: among the spares, and held here
+  std::weak_ptr<Session> weak = kept;
+  ASSERT_EQ(post("tools/call", {{"name", "probe"}}).status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(sessions_seen_.count(kept.get()), 0u) << "a held session was reused";
+  }
+  kept.reset();
+  EXPECT_FALSE(weak.expired()) << "the held spare was dropped from the spares";
+}
+
+// The input-closed token is made when a handler asks for it: one asked for after the input
+// ended is stopped already, and a recycled session's next input has a token of its own.
+TEST_F(OneShotReuse, TheInputClosedTokenIsStoppedForItsInputOnly) {
+  std::shared_ptr<Session> kept;
+  server_.add_tool({.name = "token"}, [&](const object&, RequestContext& ctx) {
+    bool stopped = session_of(ctx).input_closed_token().stop_requested();
+    {
+      std::lock_guard lock(mutex_);
+      sessions_seen_.insert(&session_of(ctx));
+    }
+    return CallToolResult::text(stopped ? "stopped" : "running");
+  });
+  server_.add_tool({.name = "keep"}, [&](const object&, RequestContext& ctx) {
+    std::lock_guard lock(mutex_);
+    kept = session_of(ctx).shared_from_this();
+    return CallToolResult::text("kept");
+  });
+  ASSERT_EQ(post("tools/call", {{"name", "keep"}}).status, 200);
+  {
+    std::lock_guard lock(mutex_);
+    ASSERT_TRUE(kept);
+  }
+  kept->wait_until_drained();
+  EXPECT_TRUE(kept->input_closed_token().stop_requested());
+  kept.reset();
+  for (int round = 0; round < 3; ++round) {
+    auto reply = post("tools/call", {{"name", "token"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_NE(reply.body.find("running"), std::string::npos) << reply.body;
+  }
+  std::lock_guard lock(mutex_);
+  EXPECT_LT(sessions_seen_.size(), 3u);  // recycled
 }
 
 }  // namespace

@@ -572,6 +572,33 @@ TEST_F(HttpServerTest, CloseSseStreamReleasesAStatelessRequestsStream) {
   sessions_.release();
 }
 
+TEST_F(HttpServerTest, AKeptConnectionsSessionlessPostsEachStartAfresh) {
+  // A connection hands its last sessionless POST's sink and stream to its next one: neither may
+  // bring along anything of the last request (a released stream, its event numbers).
+  start_stateless();
+  RawClient c(port());
+  auto t = hold(c, 4);
+  ASSERT_TRUE(close_sse_stream(*t, jsonrpc::Id{std::int64_t{4}}));
+  auto released = c.more();
+  EXPECT_TRUE(released.ended);
+  EXPECT_TRUE(released.events.empty());
+  sessions_.release();
+  EXPECT_TRUE(sessions_.wait_closed(1));
+  auto r = c.request("POST", "/mcp", post_headers(), call(5, "notify_first"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(r.ended);
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].id, "1_1");
+  EXPECT_EQ(r.events[1].id, "1_2");
+  EXPECT_EQ(data_of(r.events[1]).at("id").as_int64(), 5);
+  r = c.request("POST", "/mcp", post_headers(), call(6, "echo"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(r.ended);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].id, "1_1");
+  EXPECT_EQ(data_of(r.events[0]).at("id").as_int64(), 6);
+}
+
 TEST_F(HttpServerTest, AStatelessRequestWhoseClientGoesAwayClosesItsSession) {
   // Cancellation on disconnect: the one-shot session ends (its transport's on_close runs) while
   // its request is still held, not when it answers.
