@@ -9,8 +9,11 @@
 
 namespace glassbox::jsonrpc {
 
-void RawText::give_back() noexcept {
-  json::give_back_spare_text(std::move(*this));
+RawText::~RawText() {
+  // Most texts destroyed are moved-from ones (an answer's text moves from the middleware to the
+  // transport), with no room to give back. (Out of line: an inline one makes every Message's
+  // destructor too large to inline.)
+  if (capacity() > std::string().capacity()) json::give_back_spare_text(std::move(*this));
 }
 
 std::string to_string(const Id& id) {

@@ -139,12 +139,13 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     line.clear();
     const std::size_t raw_at = jsonrpc::serialize_append_without_raw(line, message);
     line.push_back('\n');
-    const std::string_view whole = line;
-    bool sent = raw_at == SIZE_MAX
-                    ? send_line({.head = whole})
-                    : send_line({.head = whole.substr(0, raw_at),
-                                 .text = std::get<jsonrpc::Response>(message).raw->json,
-                                 .tail = whole.substr(raw_at)});
+    LinePieces pieces{.head = line};
+    if (raw_at != SIZE_MAX) {
+      pieces = {.head = pieces.head.substr(0, raw_at),
+                .text = std::get<jsonrpc::Response>(message).raw->json,
+                .tail = pieces.head.substr(raw_at)};
+    }
+    bool sent = send_line(pieces);
     if (line.capacity() > kMaxBatchedBytes) std::string().swap(line);
     return sent;
   }
@@ -252,7 +253,8 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     // few to a write (kLinesPerWrite) and the rest when the batch is done, not one system call
     // each.
     if (batch_thread_ == std::this_thread::get_id()) {
-      batched_.append(line.head).append(line.text).append(line.tail);
+      batched_ += line.head;
+      if (!line.tail.empty()) batched_.append(line.text).append(line.tail);
       if (++batched_lines_ >= kLinesPerWrite) return flush_locked();
       return batched_.size() < kMaxBatchedBytes || flush_locked();
     }

@@ -69,14 +69,7 @@ class RawText : public std::string {
   RawText(RawText&&) noexcept = default;
   RawText& operator=(const RawText&) = default;
   RawText& operator=(RawText&&) noexcept = default;
-  // Most texts destroyed are moved-from ones (an answer's text moves from the middleware to the
-  // transport): with no room of their own, they cost no call.
-  ~RawText() {
-    if (capacity() > std::string().capacity()) give_back();
-  }
-
- private:
-  void give_back() noexcept;
+  ~RawText();
 };
 
 // A member of a result written as JSON text, as it is: a payload made by a direct writer
