@@ -40,6 +40,24 @@ struct Peer {
     for (const std::string& line : lines) bytes += line + "\n";
     EXPECT_EQ(::write(in[1], bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
   }
+  // The next `n` bytes the transport wrote (fewer when they did not come within the bound): a
+  // line of known size read whole even when its bytes are out of order (a failure).
+  std::string read_bytes(std::size_t n) {
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (pending.size() < n) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          give_up - std::chrono::steady_clock::now());
+      pollfd readable{out[0], POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) <= 0) break;
+      char buffer[4096];
+      ssize_t got = ::read(out[0], buffer, sizeof buffer);
+      if (got <= 0) break;
+      pending.append(buffer, static_cast<std::size_t>(got));
+    }
+    std::string bytes = pending.substr(0, n);
+    pending.erase(0, bytes.size());
+    return bytes;
+  }
   // The next line the transport wrote; empty when none came within the bound (a failure).
   std::string read_line() {
     const auto give_up = std::chrono::steady_clock::now() + 10s;
@@ -228,10 +246,12 @@ TEST(StdioBatch, AnswersWithARawTextGoOutAsSerializeWritesThem) {
     EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->delivered == 6; }));
   }
   // Outside a batch: written at once, in pieces. The pipe's reader runs beside the writer, as
-  // a text past the pipe's room blocks the write until it is read.
+  // a text past the pipe's room blocks the write until it is read (whole, by its size: a line
+  // cut short would leave the writer blocked).
   for (std::int64_t id : {140001, 160000}) {  // one without _meta, one with
+    const std::string expected = jsonrpc::serialize(answer(id)) + "\n";
     std::thread sender([&t, &answer, id] { EXPECT_TRUE(t->send(answer(id))); });
-    EXPECT_EQ(peer.read_line(), jsonrpc::serialize(answer(id)));
+    EXPECT_EQ(peer.read_bytes(expected.size()), expected);
     sender.join();
   }
   t->close();
