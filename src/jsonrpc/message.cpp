@@ -10,7 +10,10 @@
 namespace glassbox::jsonrpc {
 
 RawText::~RawText() {
-  json::give_back_spare_text(std::move(*this));
+  // Most texts destroyed are moved-from ones (an answer's text moves from the middleware to the
+  // transport), with no room to give back. (Out of line: an inline one makes every Message's
+  // destructor too large to inline.)
+  if (capacity() > std::string().capacity()) json::give_back_spare_text(std::move(*this));
 }
 
 std::string to_string(const Id& id) {
@@ -168,9 +171,20 @@ void append_key(std::string& out, std::string_view key) {
   out += ':';
 }
 
+// The raw member's text at the end of `out`, or, when `raw_at` asks for its place instead, that
+// place (the caller writes the text there).
+void put_raw(std::string& out, const RawMember& raw, std::size_t* raw_at) {
+  if (raw_at) {
+    *raw_at = out.size();
+  } else {
+    out += raw.json;
+  }
+}
+
 // Writes the members of raw.path from `depth` on, none of them there yet, the last one holding
 // the text: "otel":{"traces":TEXT}.
-void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) {
+void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth,
+                     std::size_t* raw_at) {
   // The keys and braces before the text ("otel":{"traces":) made on the stack and appended at
   // once when their keys are plain and short (a passback path's), else key by key.
   char head[128];
@@ -197,7 +211,7 @@ void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) 
     }
     append_key(out, raw.path.back());
   }
-  out += raw.json;
+  put_raw(out, raw, raw_at);
   out.append(raw.path.size() - 1 - depth, '}');
 }
 
@@ -206,7 +220,7 @@ void append_raw_path(std::string& out, const RawMember& raw, std::size_t depth) 
 // (after raw.position members of the result; first in an object made after the text). Every
 // other member as it is.
 void append_with_raw(std::string& out, const json::object& o, const RawMember& raw,
-                     std::size_t depth) {
+                     std::size_t depth, std::size_t* raw_at) {
   const bool last = depth + 1 == raw.path.size();
   const std::string_view want = raw.path[depth];
   const std::size_t insert_at =
@@ -221,17 +235,17 @@ void append_with_raw(std::string& out, const json::object& o, const RawMember& r
   for (const auto& member : o) {
     if (index++ == insert_at) {
       next_member();
-      append_raw_path(out, raw, depth);
+      append_raw_path(out, raw, depth, raw_at);
     }
     next_member();
     append_key(out, member.key());
     if (member.key() == want) {
       if (last && member.value().is_null()) {
-        out += raw.json;
+        put_raw(out, raw, raw_at);
         continue;
       }
       if (const json::object* inner = last ? nullptr : member.value().if_object()) {
-        append_with_raw(out, *inner, raw, depth + 1);
+        append_with_raw(out, *inner, raw, depth + 1, raw_at);
         continue;
       }
     }
@@ -239,15 +253,15 @@ void append_with_raw(std::string& out, const json::object& o, const RawMember& r
   }
   if (insert_at == o.size()) {
     next_member();
-    append_raw_path(out, raw, depth);
+    append_raw_path(out, raw, depth, raw_at);
   }
   out += '}';
 }
 
-void append_result(std::string& out, const Response& response) {
+void append_result(std::string& out, const Response& response, std::size_t* raw_at) {
   const json::object* result = response.result.if_object();
   if (response.raw && !response.raw->path.empty() && result != nullptr) {
-    append_with_raw(out, *result, *response.raw, 0);
+    append_with_raw(out, *result, *response.raw, 0, raw_at);
     return;
   }
   if (response.result.is_null()) {
@@ -265,17 +279,11 @@ void append_id(std::string& out, const Id& id) {
   }
 }
 
-}  // namespace
-
-std::string serialize(const Message& m) {
-  std::string out;
-  serialize_append(out, m);
-  return out;
-}
-
-void serialize_append(std::string& out, const Message& m) {
+// serialize_append, or with `raw_at` serialize_append_without_raw.
+void append_message(std::string& out, const Message& m, std::size_t* raw_at) {
   const auto* response = std::get_if<Response>(&m);
-  out.reserve(out.size() + 256 + (response && response->raw ? response->raw->json.size() : 0));
+  out.reserve(out.size() + 256 +
+              (response && response->raw && !raw_at ? response->raw->json.size() : 0));
   out += R"({"jsonrpc":"2.0",)";
   std::visit(
       [&](const auto& msg) {
@@ -296,7 +304,7 @@ void serialize_append(std::string& out, const Message& m) {
           out += R"("id":)";
           append_id(out, msg.id);
           out += R"(,"result":)";
-          append_result(out, msg);
+          append_result(out, msg, raw_at);
         } else {
           out += R"("id":)";
           if (msg.id) {
@@ -310,6 +318,24 @@ void serialize_append(std::string& out, const Message& m) {
       },
       m);
   out += '}';
+}
+
+}  // namespace
+
+std::string serialize(const Message& m) {
+  std::string out;
+  serialize_append(out, m);
+  return out;
+}
+
+void serialize_append(std::string& out, const Message& m) {
+  append_message(out, m, nullptr);
+}
+
+std::size_t serialize_append_without_raw(std::string& out, const Message& m) {
+  std::size_t raw_at = SIZE_MAX;
+  append_message(out, m, &raw_at);
+  return raw_at;
 }
 
 const json::object& params_of(const Message& m) {

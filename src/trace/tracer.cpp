@@ -242,7 +242,7 @@ void Recorder::lock() const noexcept {
   }
 }
 
-void Recorder::record(SpanData&& span, bool is_root) noexcept {
+bool Recorder::record(SpanData&& span, bool is_root) noexcept {
   if (provider_->has_processors()) provider_->on_end(span);
   lock();
   if (spans_.size() < max_spans_ || is_root) {
@@ -250,10 +250,11 @@ void Recorder::record(SpanData&& span, bool is_root) noexcept {
     spans_.push_back(std::move(span));
     unlock();
     if (observer_) observer_->on_recorded();
-  } else {
-    unlock();
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return true;
   }
+  unlock();
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  return false;
 }
 
 std::vector<SpanData> Recorder::take() {
@@ -298,26 +299,27 @@ struct Span::State {
 
 namespace {
 
-// Each thread keeps the storage of a few ended spans' States for the next spans it starts: a
-// span's data moves to the recorder when it ends, and its State's own allocation is the one a
-// handler's every span would otherwise pay again. A State is constructed in the storage at
-// start and destroyed at end, as with new and delete.
+// Each thread keeps the States of a few ended spans for the next spans it starts: a span's data
+// moves to the recorder when it ends, which leaves its State empty, so the State is kept as it is
+// and made ready in place for the next span (a few stores) instead of being destroyed, freed,
+// allocated and built again for each span.
 class StateStorage {
  public:
-  void* take() {
+  Span::State* take() {
     if (n_ > 0) return slots_[--n_];
-    return ::operator new(sizeof(Span::State));
+    return new Span::State;
   }
-  void give(void* storage) noexcept {
+  // `state` is ready for a new span (free_state).
+  void give(Span::State* state) noexcept {
     if (alive_ && n_ < kKept) {
-      slots_[n_++] = storage;
+      slots_[n_++] = state;
     } else {
-      ::operator delete(storage);
+      delete state;
     }
   }
   ~StateStorage() {
-    alive_ = false;  // a span ended later in this thread's exit frees its own storage
-    while (n_ > 0) ::operator delete(slots_[--n_]);
+    alive_ = false;  // a span ended later in this thread's exit frees its own State
+    while (n_ > 0) delete slots_[--n_];
   }
 
  private:
@@ -327,18 +329,40 @@ class StateStorage {
 #else
   static constexpr std::size_t kKept = 16;
 #endif
-  void* slots_[kKept > 0 ? kKept : 1];
+  Span::State* slots_[kKept > 0 ? kKept : 1];
   std::size_t n_ = 0;
   bool alive_ = true;
 };
 thread_local StateStorage tls_states;
 
 Span::State* make_state() {
-  return new (tls_states.take()) Span::State;
+  return tls_states.take();
 }
 
-void free_state(Span::State* state) noexcept {
-  state->~State();
+// Makes the State of an ended span what a new one is, and keeps it for the next span.
+// `moved_out`: its data went to a recorder, leaving nothing to free (the usual case: each member
+// is emptied or reset in place); otherwise (a provider-only span, one a full recorder dropped)
+// what it holds is let go whole.
+void free_state(Span::State* state, bool moved_out) noexcept {
+  state->recorder.reset();
+  state->provider.reset();
+  SpanData& data = state->data;
+  if (moved_out) {
+    data.name.clear();
+    data.trace_state.clear();
+    data.attributes.clear();
+    data.events.clear();
+    data.links.clear();
+    data.status_message.clear();
+    data.parent_span_id = SpanId();
+    data.status_code = StatusCode::unset;
+    data.dropped_attributes_count = data.dropped_events_count = data.dropped_links_count = 0;
+  } else {
+    data = SpanData();
+  }
+  // What every start sets again (kind, ids, flags, times, limits) is left as it is.
+  state->token = 0;
+  state->root = false;
   tls_states.give(state);
 }
 
@@ -481,12 +505,13 @@ void Span::end(std::uint64_t end_time_unix_nano) noexcept {
     ThreadStack& stack = tls_stack;
     if (stack.owns(state->token)) stack.remove(state->token, false);
   }
+  bool moved_out = false;
   if (state->recorder) {
-    state->recorder->record(std::move(state->data), state->root);
+    moved_out = state->recorder->record(std::move(state->data), state->root);
   } else if (state->provider) {
     state->provider->on_end(state->data);
   }
-  free_state(state);
+  free_state(state, moved_out);
 }
 
 Context Span::as_context() const {

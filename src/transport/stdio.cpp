@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,13 @@ void ignore_sigpipe_once() {
   std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
 }
 
+// A line to write: a passback answer's text (2 kB and more) between the bytes around it, so that
+// it is copied once, where the line goes, and not into the line first. `text` and `tail` are empty
+// for any other line.
+struct LinePieces {
+  std::string_view head, text, tail;
+};
+
 bool write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -44,6 +52,36 @@ bool write_all(int fd, std::string_view bytes) {
       return false;
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// The pieces in order, by writev (the pipe takes them as one write of their sum).
+bool write_all(int fd, const LinePieces& line) {
+  if (line.text.empty() && line.tail.empty()) return write_all(fd, line.head);
+  iovec parts[3];
+  int count = 0;
+  for (std::string_view piece : {line.head, line.text, line.tail}) {
+    if (!piece.empty()) parts[count++] = {const_cast<char*>(piece.data()), piece.size()};
+  }
+  iovec* next = parts;
+  while (count > 0) {
+    ssize_t n = ::writev(fd, next, count);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    // Past the pieces written whole, into the one written in part.
+    auto written = static_cast<std::size_t>(n);
+    while (count > 0 && written >= next->iov_len) {
+      written -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + written;
+      next->iov_len -= written;
+    }
   }
   return true;
 }
@@ -99,9 +137,15 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     thread_local std::string t_line;
     std::string& line = t_line;
     line.clear();
-    jsonrpc::serialize_append(line, message);
+    const std::size_t raw_at = jsonrpc::serialize_append_without_raw(line, message);
     line.push_back('\n');
-    bool sent = send_line(line);
+    LinePieces pieces{.head = line};
+    if (raw_at != SIZE_MAX) {
+      pieces = {.head = pieces.head.substr(0, raw_at),
+                .text = std::get<jsonrpc::Response>(message).raw->json,
+                .tail = pieces.head.substr(raw_at)};
+    }
+    bool sent = send_line(pieces);
     if (line.capacity() > kMaxBatchedBytes) std::string().swap(line);
     return sent;
   }
@@ -202,14 +246,15 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     batch_thread_ = thread;
   }
 
-  bool send_line(std::string_view line) {
+  bool send_line(const LinePieces& line) {
     std::lock_guard lock(write_mutex_);
     if (closed_.load() || write_fd_ < 0) return false;
     // The leader answering one of several messages that arrived together: its lines go out a
     // few to a write (kLinesPerWrite) and the rest when the batch is done, not one system call
     // each.
     if (batch_thread_ == std::this_thread::get_id()) {
-      batched_ += line;
+      batched_ += line.head;
+      if (!line.tail.empty()) batched_.append(line.text).append(line.tail);
       if (++batched_lines_ >= kLinesPerWrite) return flush_locked();
       return batched_.size() < kMaxBatchedBytes || flush_locked();
     }
@@ -219,7 +264,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
   bool flush_locked() {
     batched_lines_ = 0;
     if (batched_.empty()) return true;
-    bool written = write_locked(batched_);
+    bool written = write_locked({.head = batched_});
     if (batched_.capacity() > 2 * kMaxBatchedBytes) {
       batched_ = {};
     } else {
@@ -228,7 +273,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     return written;
   }
 
-  bool write_locked(std::string_view bytes) {
+  bool write_locked(const LinePieces& bytes) {
     if (write_fd_ < 0) return false;
     if (!write_all(write_fd_, bytes)) {
       broken_ = true;

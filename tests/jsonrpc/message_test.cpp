@@ -1,6 +1,7 @@
 #include "glassbox/jsonrpc/message.hpp"
 
 #include "json/spare_text.hpp"
+#include "jsonrpc/serialize_append.hpp"
 
 #include <gtest/gtest.h>
 
@@ -221,6 +222,44 @@ TEST(MessageSerialize, RawTextGivesItsRoomBackWhenTheMessageIsGone) {
     { Response gone = std::move(moved); }
     EXPECT_EQ(json::take_spare_text(100).data(), room);
   }).join();
+}
+
+// Without its raw text, a message's line is serialize()'s but for that text, whose place it
+// names: the text put there gives serialize()'s bytes, wherever the text goes (a placeholder, a
+// path made with it, a nested object); a message with no text spliced names no place.
+TEST(MessageSerialize, WithoutTheRawTextTheLineIsTheSameButForTheText) {
+  RawMember raw{kTracesPath, R"({"spans":[1,2]})"};
+  const std::vector<Message> spliced = {
+      Response{Id{1}, json::object{}, raw},
+      Response{Id{"s"}, json::object{{"k", 1}, {"resultType", "complete"}},
+               RawMember{kTracesPath, raw.json, 1}},
+      Response{Id{2}, json::object{{"_meta", {{"otel", {{"traces", nullptr}}}}}, {"after", 1}},
+               raw},
+      Response{Id{3}, json::object{{"k", 1}, {"_meta", {{"a", 2}}}}, raw},
+      Response{Id{4}, json::object{{"_meta", {{"otel", {{"logs", true}}}}}}, raw},
+  };
+  for (const Message& m : spliced) {
+    std::string line = "before";  // appended to, as serialize_append is
+    const std::size_t at = serialize_append_without_raw(line, m);
+    ASSERT_NE(at, SIZE_MAX) << serialize(m);
+    EXPECT_EQ(line.find(raw.json), std::string::npos);
+    line.insert(at, raw.json);
+    EXPECT_EQ(line, "before" + serialize(m));
+  }
+  const std::vector<Message> unspliced = {
+      Response{Id{5}, json::object{{"k", 1}}},
+      Response{Id{5}, json::object{{"_meta", {{"otel", 5}}}}, raw},
+      Response{Id{5}, nullptr, raw},
+      Response{Id{5}, json::array{1}, raw},
+      Response{Id{5}, json::object{{"k", 1}}, RawMember{{}, "true"}},
+      Request{Id{6}, "tools/call", json::object{{"name", "x"}}},
+      ErrorResponse{Id{7}, Error{error_code::kInvalidParams, "no", nullptr}},
+  };
+  for (const Message& m : unspliced) {
+    std::string line;
+    EXPECT_EQ(serialize_append_without_raw(line, m), SIZE_MAX) << serialize(m);
+    EXPECT_EQ(line, serialize(m));
+  }
 }
 
 TEST(Id, ToString) {

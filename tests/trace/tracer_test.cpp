@@ -205,6 +205,86 @@ TEST(SpanTest, AttributesEventsLinksStatus) {
   EXPECT_EQ(s.status_message, "failed");
 }
 
+// A thread keeps the States of its ended spans for its next spans (src/trace/tracer.cpp): a span
+// holds nothing of those that ended before it, however they ended (kept by a recorder, dropped
+// by a full one, or a provider's alone), and is a root or a child as it was started.
+TEST(SpanTest, ASpanHoldsNothingOfTheSpansThatEndedBeforeIt) {
+  std::thread([] {
+    auto parent =
+        parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "v=1");
+    const std::string long_text(300, 'x');
+    auto fill = [&](Span& span) {
+      span.set_attribute("key.longer.than.fifteen.bytes", long_text);
+      span.set_attribute("i", 7);
+      span.add_event("event", {{"k", "v"}});
+      span.add_link(*parent, {{"why", "test"}});
+      span.set_status(StatusCode::error, long_text);
+    };
+    auto full = new_recorder(1);
+    Span kept = start_root_span(full, std::string(40, 'r'), SpanKind::server, parent);
+    fill(kept);
+    for (int i = 0; i < 20; ++i) {  // more than a thread keeps, each ended another way
+      Span span = i % 3 == 0   ? start_span_in(kept.as_context(), "dropped")
+                  : i % 3 == 1 ? start_root_span(nullptr, "provider's", SpanKind::client, parent)
+                               : start_root_span(new_recorder(), "kept", SpanKind::server, parent);
+      fill(span);
+      span.end();
+    }
+    kept.end();
+    EXPECT_EQ(full->dropped_span_count(), 6u);  // the first child took the one place
+
+    // New spans in a recorder that keeps one: the first child, not the second (only a root is
+    // kept past the bound), and the root.
+    auto recorder = new_recorder(1);
+    Span root = start_root_span(recorder, "root");
+    {
+      ContextScope scope(root);
+      start_span("first").end();
+      start_span("second").end();
+    }
+    root.end();
+    EXPECT_EQ(recorder->dropped_span_count(), 1u);
+    auto spans = recorder->take();
+    ASSERT_EQ(spans.size(), 2u);
+    EXPECT_EQ(spans[0].name, "first");
+    EXPECT_EQ(spans[0].parent_span_id, spans[1].span_id);
+    SpanData expected = spans[1];
+    expected.name = "root";
+    expected.kind = SpanKind::server;
+    expected.parent_span_id = SpanId();
+    expected.flags = kTraceFlagSampled;
+    expected.trace_state.clear();
+    expected.attributes.clear();
+    expected.events.clear();
+    expected.links.clear();
+    expected.status_code = StatusCode::unset;
+    expected.status_message.clear();
+    expected.dropped_attributes_count = expected.dropped_events_count =
+        expected.dropped_links_count = 0;
+    EXPECT_EQ(spans[1], expected);
+
+    // A child in a recorder with room: its parent is its root, and it holds only its own.
+    auto roomy = new_recorder();
+    Span parent_span = start_root_span(roomy, "root");
+    Span child = start_span_in(parent_span.as_context(), "child");
+    child.set_attribute("own", 1);
+    child.end();
+    parent_span.end();
+    spans = roomy->take();
+    ASSERT_EQ(spans.size(), 2u);
+    EXPECT_EQ(spans[0].name, "child");
+    EXPECT_EQ(spans[0].parent_span_id, spans[1].span_id);
+    EXPECT_EQ(spans[0].trace_state, "");
+    ASSERT_EQ(spans[0].attributes.size(), 1u);
+    EXPECT_EQ(spans[0].attributes[0].key, "own");
+    EXPECT_TRUE(spans[0].events.empty());
+    EXPECT_TRUE(spans[0].links.empty());
+    EXPECT_EQ(spans[0].status_code, StatusCode::unset);
+    EXPECT_EQ(spans[0].status_message, "");
+    EXPECT_EQ(spans[0].dropped_attributes_count, 0u);
+  }).join();
+}
+
 // covers S12: limits applied while recording, and counted
 TEST(SpanTest, LimitsAreAppliedAndCounted) {
   auto recorder = new_recorder();

@@ -40,6 +40,24 @@ struct Peer {
     for (const std::string& line : lines) bytes += line + "\n";
     EXPECT_EQ(::write(in[1], bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
   }
+  // The next `n` bytes the transport wrote (fewer when they did not come within the bound): a
+  // line of known size read whole even when its bytes are out of order (a failure).
+  std::string read_bytes(std::size_t n) {
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (pending.size() < n) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          give_up - std::chrono::steady_clock::now());
+      pollfd readable{out[0], POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) <= 0) break;
+      char buffer[4096];
+      ssize_t got = ::read(out[0], buffer, sizeof buffer);
+      if (got <= 0) break;
+      pending.append(buffer, static_cast<std::size_t>(got));
+    }
+    std::string bytes = pending.substr(0, n);
+    pending.erase(0, bytes.size());
+    return bytes;
+  }
   // The next line the transport wrote; empty when none came within the bound (a failure).
   std::string read_line() {
     const auto give_up = std::chrono::steady_clock::now() + 10s;
@@ -181,6 +199,60 @@ TEST(StdioBatch, ARequestFromAnotherThreadIsNotHeldForABatch) {
   {
     std::unique_lock lock(s->m);
     EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->delivered == 2; }));
+  }
+  t->close();
+  std::unique_lock lock(s->m);
+  EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->closed; }));
+}
+
+// A passback answer's text goes out without being copied into the line first (it is copied where
+// the line goes: the batch, or the pipe by writev): the lines are serialize()'s all the same, in
+// a batch and outside one, with the text where a placeholder was and where none was.
+TEST(StdioBatch, AnswersWithARawTextGoOutAsSerializeWritesThem) {
+  static constexpr std::string_view kPath[] = {"_meta", "otel", "traces"};
+  auto answer = [](std::int64_t id) {
+    // Text longer than a pipe write that is atomic, and different for each answer.
+    std::string text = R"({"id":)" + std::to_string(id) + R"(,"pad":")" +
+                       std::string(5000 + static_cast<std::size_t>(id), 'x') + R"("})";
+    json::object result{{"content", json::array{"c"}}};
+    if (id % 2 == 0) result["_meta"] = json::object{{"otel", {{"traces", nullptr}}}};
+    return jsonrpc::Response{id, std::move(result), jsonrpc::RawMember{kPath, std::move(text), 1}};
+  };
+  Peer peer;
+  auto t = make_stdio_transport(
+      {.read_fd = peer.in[0], .write_fd = peer.out[1], .handoff_after = std::chrono::hours(1)});
+  auto s = std::make_shared<State>();
+  std::weak_ptr<Transport> weak = t;
+  t->start({.on_message =
+                [s, weak, answer](jsonrpc::Message message, MessageContext) {
+                  auto id = std::get<std::int64_t>(std::get<jsonrpc::Request>(message).id);
+                  if (auto transport = weak.lock()) transport->send(answer(id));
+                  std::lock_guard lock(s->m);
+                  ++s->delivered;
+                  s->cv.notify_all();
+                },
+            .on_close =
+                [s] {
+                  std::lock_guard lock(s->m);
+                  s->closed = true;
+                  s->cv.notify_all();
+                }});
+  std::vector<std::string> batch;
+  for (int id = 1; id <= 6; ++id) batch.push_back(request_line(id));
+  peer.write_together(batch);
+  for (int id = 1; id <= 6; ++id) EXPECT_EQ(peer.read_line(), jsonrpc::serialize(answer(id)));
+  {
+    std::unique_lock lock(s->m);
+    EXPECT_TRUE(s->cv.wait_for(lock, 10s, [&] { return s->delivered == 6; }));
+  }
+  // Outside a batch: written at once, in pieces. The pipe's reader runs beside the writer, as
+  // a text past the pipe's room blocks the write until it is read (whole, by its size: a line
+  // cut short would leave the writer blocked).
+  for (std::int64_t id : {140001, 160000}) {  // one without _meta, one with
+    const std::string expected = jsonrpc::serialize(answer(id)) + "\n";
+    std::thread sender([&t, &answer, id] { EXPECT_TRUE(t->send(answer(id))); });
+    EXPECT_EQ(peer.read_bytes(expected.size()), expected);
+    sender.join();
   }
   t->close();
   std::unique_lock lock(s->m);

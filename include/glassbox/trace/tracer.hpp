@@ -117,8 +117,9 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   // Called by Span::end on any thread: forwards the span to the provider's processors, then
-  // keeps it (unless full and not a root). Never blocks beyond a short spinlock.
-  void record(SpanData&& span, bool is_root) noexcept;
+  // keeps it (unless full and not a root). Never blocks beyond a short spinlock. Returns whether
+  // it was kept (moved from `span`); `span` is left as it was when it was dropped.
+  bool record(SpanData&& span, bool is_root) noexcept;
 
   // Moves the kept spans out (in the order they ended) and leaves the recorder empty.
   std::vector<SpanData> take();
