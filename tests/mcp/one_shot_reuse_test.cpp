@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace glassbox::mcp {
@@ -79,10 +80,29 @@ class OneShotReuse : public ::testing::Test {
     return ids;
   }
 
+  // Answers one request with a tool that keeps its session, and returns that session once it
+  // has finished (back among the spares, and held by the caller); null on failure.
+  std::shared_ptr<Session> keep_a_session() {
+    server_.add_tool({.name = "keep"}, [this](const object&, RequestContext& ctx) {
+      std::lock_guard lock(mutex_);
+      kept_ = session_of(ctx).shared_from_this();
+      return CallToolResult::text("kept");
+    });
+    if (post("tools/call", {{"name", "keep"}}).status != 200) return nullptr;
+    std::shared_ptr<Session> kept;
+    {
+      std::lock_guard lock(mutex_);
+      kept = std::exchange(kept_, nullptr);
+    }
+    if (kept) kept->wait_until_drained();
+    return kept;
+  }
+
   Server server_{{.name = "one-shot"}};
   std::unique_ptr<transport::HttpServer> http_;
   std::mutex mutex_;
   std::set<const Session*> sessions_seen_;
+  std::shared_ptr<Session> kept_;  // keep_a_session's, until it takes it
 };
 
 TEST_F(OneShotReuse, NothingARequestLeftInItsSessionReachesTheNext) {
@@ -161,18 +181,8 @@ TEST_F(OneShotReuse, ConcurrentRequestsNeverShareASession) {
 // session; its finishing thread holds it for a moment too) stays among the spares for later,
 // rather than being dropped and replaced by a new session.
 TEST_F(OneShotReuse, ASpareStillHeldIsKeptForALaterRequest) {
-  std::shared_ptr<Session> kept;
-  server_.add_tool({.name = "keep"}, [&](const object&, RequestContext& ctx) {
-    std::lock_guard lock(mutex_);
-    kept = session_of(ctx).shared_from_this();
-    return CallToolResult::text("kept");
-  });
-  ASSERT_EQ(post("tools/call", {{"name", "keep"}}).status, 200);
-  {
-    std::lock_guard lock(mutex_);
-    ASSERT_TRUE(kept);
-  }
-  kept->wait_until_drained();  // finished: among the spares, and held here
+  std::shared_ptr<Session> kept = keep_a_session();
+  ASSERT_TRUE(kept);  // finished: among the spares, and held here
   std::weak_ptr<Session> weak = kept;
   ASSERT_EQ(post("tools/call", {{"name", "probe"}}).status, 200);
   {
@@ -186,7 +196,6 @@ TEST_F(OneShotReuse, ASpareStillHeldIsKeptForALaterRequest) {
 // The input-closed token is made when a handler asks for it: one asked for after the input
 // ended is stopped already, and a recycled session's next input has a token of its own.
 TEST_F(OneShotReuse, TheInputClosedTokenIsStoppedForItsInputOnly) {
-  std::shared_ptr<Session> kept;
   server_.add_tool({.name = "token"}, [&](const object&, RequestContext& ctx) {
     bool stopped = session_of(ctx).input_closed_token().stop_requested();
     {
@@ -195,17 +204,8 @@ TEST_F(OneShotReuse, TheInputClosedTokenIsStoppedForItsInputOnly) {
     }
     return CallToolResult::text(stopped ? "stopped" : "running");
   });
-  server_.add_tool({.name = "keep"}, [&](const object&, RequestContext& ctx) {
-    std::lock_guard lock(mutex_);
-    kept = session_of(ctx).shared_from_this();
-    return CallToolResult::text("kept");
-  });
-  ASSERT_EQ(post("tools/call", {{"name", "keep"}}).status, 200);
-  {
-    std::lock_guard lock(mutex_);
-    ASSERT_TRUE(kept);
-  }
-  kept->wait_until_drained();
+  std::shared_ptr<Session> kept = keep_a_session();
+  ASSERT_TRUE(kept);
   EXPECT_TRUE(kept->input_closed_token().stop_requested());
   kept.reset();
   for (int round = 0; round < 3; ++round) {
