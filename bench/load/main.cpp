@@ -408,8 +408,8 @@ Sample run_http_cell(const Config& config, const Cell& cell, int round) {
   return sample;
 }
 
-// A stdio mode of the comparison: its row name, calls in flight and placement.
-struct StdioMode {
+// A mode of the comparison: its row name, calls in flight and placement.
+struct LoadMode {
   const char* mode;
   int depth;
   Placement placement;
@@ -420,8 +420,8 @@ constexpr const char* kSequentialTwoCpus = "sequential, two CPUs";
 
 // The stdio modes --modes asks for ("sequential" gives both placements); the two-CPU one needs
 // two CPUs.
-std::vector<StdioMode> stdio_modes(const Config& config, std::vector<std::string>& notes) {
-  std::vector<StdioMode> modes;
+std::vector<LoadMode> stdio_modes(const Config& config, std::vector<std::string>& notes) {
+  std::vector<LoadMode> modes;
   if (config.modes.find("sequential") != std::string::npos) {
     modes.push_back({kSequentialOneCpu, 1, Placement::one_cpu});
     if (usable_cpus() >= 2)
@@ -460,9 +460,9 @@ Comparison plan(const Config& config) {
     servers.push_back(server);
   }
   bool with_glassbox = listed(config.servers, "glassbox");
-  std::vector<StdioMode> modes = stdio_modes(config, comparison.notes);
+  std::vector<LoadMode> modes = stdio_modes(config, comparison.notes);
   if (config.stdio) {
-    for (const StdioMode& m : modes) {
+    for (const LoadMode& m : modes) {
       for (bool passback : {false, true}) {
         std::vector<Cell> group;
         for (Server server : servers)
@@ -477,7 +477,7 @@ Comparison plan(const Config& config) {
     }
     // The goals "passback of a 5-span call adds at most 10% (sequential), 15% (16 in flight,
     // HTTP)": the same server and call, the opt-in alone differs.
-    for (const StdioMode& m : modes) {
+    for (const LoadMode& m : modes) {
       if (!with_glassbox || m.depth > 16) continue;
       std::vector<Cell> group;
       for (bool passback : {false, true})
@@ -829,13 +829,13 @@ std::vector<ClientCell> plan_clients(const Config& config, std::vector<std::stri
     }
     clients.push_back(client);
   }
-  std::vector<StdioMode> stdio = stdio_modes(config, notes);
-  std::erase_if(stdio, [](const StdioMode& m) { return m.depth > 16; });
-  const std::vector<StdioMode> http = {{"sequential", 1, Placement::scheduler},
-                                       {"16 in flight", 16, Placement::scheduler}};
-  using Modes = std::pair<const char*, const std::vector<StdioMode>*>;
+  std::vector<LoadMode> stdio = stdio_modes(config, notes);
+  std::erase_if(stdio, [](const LoadMode& m) { return m.depth > 16; });
+  const std::vector<LoadMode> http = {{"sequential", 1, Placement::scheduler},
+                                      {"16 in flight", 16, Placement::scheduler}};
+  using Modes = std::pair<const char*, const std::vector<LoadMode>*>;
   for (const auto& [transport, modes] : {Modes{"stdio", &stdio}, Modes{"http", &http}})
-    for (const StdioMode& m : *modes)
+    for (const LoadMode& m : *modes)
       for (Server client : clients)
         if (client != Server::floor || std::string_view(transport) == "stdio")
           cells.push_back({.transport = transport,
