@@ -253,8 +253,7 @@ class FdTransport : public Transport, public std::enable_shared_from_this<FdTran
     // few to a write (kLinesPerWrite) and the rest when the batch is done, not one system call
     // each.
     if (batch_thread_ == std::this_thread::get_id()) {
-      batched_ += line.head;
-      if (!line.tail.empty()) batched_.append(line.text).append(line.tail);
+      batched_.append(line.head).append(line.text).append(line.tail);
       if (++batched_lines_ >= kLinesPerWrite) return flush_locked();
       return batched_.size() < kMaxBatchedBytes || flush_locked();
     }
