@@ -407,12 +407,12 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
       co_await serve_sse(stream, request, post.session, post.sse, post.sink, false, sse_timing());
   if (post.sessionless) {
     post.session->close(true);
-    spares.stream = std::move(post.sse);
+    std::shared_ptr<Stream> gave_way = spares.streams.keep(std::move(post.sse));
     sessions_.keep_one_shot(std::move(post.session));
   } else {
     post.session->end_request();
   }
-  spares.sink = std::move(post.sink);
+  std::shared_ptr<Sink> gave_way = spares.sinks.keep(std::move(post.sink));
   co_return keep;
 }
 

@@ -100,21 +100,19 @@ void HttpSession::deliver(jsonrpc::Message message, MessageContext context) {
 }
 
 std::shared_ptr<Sink> PostSpares::take_sink(const net::any_io_executor& executor) {
-  if (sink && sink.use_count() == 1) {
+  if (std::shared_ptr<Sink> sink = sinks.take()) {
     static_cast<SinkState&>(*sink) = SinkState();
     sink->peer_gone = false;
-    return std::move(sink);
+    return sink;
   }
-  sink.reset();
   return std::make_shared<Sink>(executor);
 }
 
 std::shared_ptr<Stream> PostSpares::take_stream() {
-  if (stream && stream.use_count() == 1) {
+  if (std::shared_ptr<Stream> stream = streams.take()) {
     *stream = Stream();
-    return std::move(stream);
+    return stream;
   }
-  stream.reset();
   return std::make_shared<Stream>();
 }
 
@@ -552,20 +550,12 @@ std::shared_ptr<HttpSession> SessionTable::make(std::string id, std::weak_ptr<Se
 }
 
 std::shared_ptr<HttpSession> SessionTable::make_one_shot(const std::shared_ptr<SessionHost>& host) {
+  // The last one kept is still held by the MCP session that took its transport (recycled at
+  // its next request): take() passes it for the one before.
   std::shared_ptr<HttpSession> session;
   {
     std::lock_guard lock(spare_mutex_);
-    // The last one kept is still held by the MCP session that took its transport (recycled at
-    // the next request): from the back, the first free one is usually the next.
-    for (std::size_t i = spare_one_shots_.size(); i-- > 0;) {
-      if (spare_one_shots_[i].use_count() != 1) continue;
-      session = std::move(spare_one_shots_[i]);
-      if (i + 1 != spare_one_shots_.size()) {
-        spare_one_shots_[i] = std::move(spare_one_shots_.back());
-      }
-      spare_one_shots_.pop_back();
-      break;
-    }
+    session = spare_one_shots_.take();
   }
   if (!session) return make("", host, "");
   session->renew();
@@ -573,15 +563,9 @@ std::shared_ptr<HttpSession> SessionTable::make_one_shot(const std::shared_ptr<S
 }
 
 void SessionTable::keep_one_shot(std::shared_ptr<HttpSession> session) {
-  {
-    std::lock_guard lock(spare_mutex_);
-    if (spare_one_shots_.size() < kSpareOneShots) {
-      spare_one_shots_.push_back(std::move(session));
-      return;
-    }
-    std::swap(session, spare_one_shots_.front());
-  }
-  // `session` is released here, outside the lock.
+  std::shared_ptr<HttpSession> gave_way;  // released outside the lock
+  std::lock_guard lock(spare_mutex_);
+  gave_way = spare_one_shots_.keep(std::move(session));
 }
 
 std::shared_ptr<HttpSession> SessionTable::create(std::string owner,
