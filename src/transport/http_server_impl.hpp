@@ -61,6 +61,15 @@ struct ServerConnection : std::enable_shared_from_this<ServerConnection> {
   std::atomic<bool> busy{false};
 };
 
+// The first line of each field a POST reads (post_lines, http_server.cpp): views into the
+// request, valid while it lives.
+struct PostLines {
+  std::optional<std::string_view> content_type, accept, authorization;
+  std::optional<std::string_view> protocol_version,
+      session_id;  // MCP-Protocol-Version, Mcp-Session-Id
+};
+PostLines post_lines(const Request& request);
+
 // Whether a read failed because a TLS peer closed without close_notify (glassbox_tls).
 bool tls_stream_truncated(const boost::system::error_code& ec);
 
@@ -153,6 +162,7 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
   Route route(Request& request);
   // One POST on its way to a session.
   struct Post {
+    PostLines lines;  // read by admit()
     // Made by moving the admitted message in (assigning to a Message would copy its JSON out
     // of the request's arena: a value assigned to one of another storage is copied).
     std::optional<jsonrpc::Message> message;
