@@ -309,12 +309,12 @@ HttpServer::Impl::Route HttpServer::Impl::route(Request& request) {
 
 std::optional<HttpServer::Impl::Answer> HttpServer::Impl::admit(const Request& request,
                                                                 Post& post) {
-  post.lines = post_lines(request);
-  auto admitted = admit_post(post.lines.content_type.value_or(""), post.lines.accept.value_or(""),
-                             request.body());
+  const PostLines lines = post_lines(request);
+  auto admitted =
+      admit_post(lines.content_type.value_or(""), lines.accept.value_or(""), request.body());
   if (auto* refused = std::get_if<Refusal>(&admitted)) return answer_of(std::move(*refused));
   post.message.emplace(std::get<jsonrpc::Message>(std::move(admitted)));
-  post.context.bearer_token = bearer_token(post.lines.authorization.value_or(""));
+  post.context.bearer_token = bearer_token(lines.authorization.value_or(""));
   return std::nullopt;
 }
 
@@ -338,8 +338,10 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(
     return answer_of(std::move(*refusal));
   }
   // A sessionless version (2026-07-28): every POST stands alone.
-  const std::optional<std::string_view>& version_header = post.lines.protocol_version;
-  const std::optional<std::string_view>& session_header = post.lines.session_id;
+  // (Walked again rather than kept in `post`: a larger Post grows handle_post's coroutine frame
+  // past the blocks Asio recycles, an allocation more a request.)
+  const auto [content_type, accept, authorization, version_header, session_header] =
+      post_lines(request);
   post.sessionless = options_.stateless ||
                      (version_header &&
                       version_supported(options_.sessionless_protocol_versions, *version_header));

@@ -162,7 +162,6 @@ class HttpServer::Impl : public SessionHost, public std::enable_shared_from_this
   Route route(Request& request);
   // One POST on its way to a session.
   struct Post {
-    PostLines lines;  // read by admit()
     // Made by moving the admitted message in (assigning to a Message would copy its JSON out
     // of the request's arena: a value assigned to one of another storage is copied).
     std::optional<jsonrpc::Message> message;
