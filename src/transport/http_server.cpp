@@ -338,8 +338,9 @@ std::optional<HttpServer::Impl::Answer> HttpServer::Impl::open_post(
     return answer_of(std::move(*refusal));
   }
   // A sessionless version (2026-07-28): every POST stands alone.
-  // (Walked again rather than kept in `post`: a larger Post grows handle_post's coroutine frame
-  // past the blocks Asio recycles, an allocation more a request.)
+  // Walked again (about 150 instructions) rather than kept in `post`, which lives in
+  // handle_post's coroutine frame: kept there, the frame missed Asio's recycled blocks more
+  // often in the runs measured (docs/benchmarks.md, branch http-pb).
   const auto [content_type, accept, authorization, version_header, session_header] =
       post_lines(request);
   post.sessionless = options_.stateless ||
