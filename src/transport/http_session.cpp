@@ -31,7 +31,7 @@ namespace {
 constexpr std::size_t kFinishedStreamsKept = 32;
 
 // The most room a thread's serialization buffer keeps between answers (HttpSession::send).
-constexpr std::size_t kMaxKeptLine = 64 * 1024;
+constexpr std::size_t kMaxKeptLine = std::size_t{64} * 1024;
 
 std::optional<std::string> key_of(const jsonrpc::Message& message) {
   if (auto* r = std::get_if<jsonrpc::Response>(&message)) return jsonrpc::to_string(r->id);
