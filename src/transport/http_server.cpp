@@ -11,40 +11,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdint>
-#include <cstring>
-
 namespace glassbox::transport {
-
-namespace {
-
-// Whether a header name is `lower` (lowercase letters, digits and '-') in any case, a word at a
-// time: a name holds token characters only (Beast's parser admits no other), and no token
-// character differs from a letter, a digit or '-' in the case bit (0x20) alone but the other
-// case of the same letter. (beast::iequals lowers each character of both: about 10
-// instructions a character.)
-bool is_name(std::string_view name, std::string_view lower) {
-  if (name.size() != lower.size()) return false;
-  constexpr std::uint64_t kCaseBits = 0x2020202020202020;
-  std::size_t i = 0;
-  for (; i + 8 <= name.size(); i += 8) {
-    std::uint64_t a = 0, b = 0;
-    std::memcpy(&a, name.data() + i, 8);
-    std::memcpy(&b, lower.data() + i, 8);
-    if ((a | kCaseBits) != b) return false;
-  }
-  for (; i < name.size(); ++i) {
-    if ((name[i] | 0x20) != lower[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 // The first line of each of the five fields a POST reads, in one pass over the request's fields,
 // as find() and operator[] give it (each look-up by name walks Beast's ordered set with
 // case-insensitive compares). The three Beast knows are told by the field code its parser gave
-// them; the two MCP ones, unknown to Beast, by name.
+// them; the two MCP ones, unknown to Beast, by name (header_name_is, a word at a time).
 PostLines http_detail::post_lines(const Request& request) {
   PostLines lines;
   auto first = [](std::optional<std::string_view>& line, const auto& field) {
@@ -63,9 +35,9 @@ PostLines http_detail::post_lines(const Request& request) {
         break;
       case http::field::unknown: {
         std::string_view name(field.name_string().data(), field.name_string().size());
-        if (is_name(name, "mcp-protocol-version")) {  // kProtocolHeader
+        if (header_name_is(name, "mcp-protocol-version")) {  // kProtocolHeader
           first(lines.protocol_version, field);
-        } else if (is_name(name, "mcp-session-id")) {  // kSessionHeader
+        } else if (header_name_is(name, "mcp-session-id")) {  // kSessionHeader
           first(lines.session_id, field);
         }
         break;
