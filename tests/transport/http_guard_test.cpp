@@ -35,6 +35,23 @@ TEST(HeaderNameIs, AnyCaseOfTheNameAndNothingElse) {
   }
 }
 
+TEST(IsValidAuthority, AHostNameHoldsRegNameCharactersOnly) {
+  // RFC 3986: unreserved, pct-encoded and sub-delims, each alone and between two others.
+  auto reg_name = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("-._~%!$&'()*+,;=").find(c) != std::string_view::npos;
+  };
+  for (int i = 1; i < 256; ++i) {
+    const char c = static_cast<char>(i);
+    if (c == '[' || c == ':') continue;  // an IP literal's start, the port's separator
+    const std::string name = std::string("a") + c + "b";
+    EXPECT_EQ(is_valid_authority(name), reg_name(c)) << i;
+    EXPECT_EQ(is_valid_authority(name + ":8080"), reg_name(c)) << i;
+  }
+  EXPECT_TRUE(is_valid_authority("127.0.0.1:12345"));
+  EXPECT_FALSE(is_valid_authority("localhost:80@evil.com"));
+}
+
 struct Field {  // what head_facts reads of a Beast field
   std::string name_text, value_text;
   std::string_view name_string() const { return name_text; }
