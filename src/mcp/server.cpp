@@ -3,6 +3,7 @@
 #include "glassbox/json/non_finite.hpp"
 #include "glassbox/transport/secure_random.hpp"
 #include "glassbox/transport/stdio.hpp"
+#include "json/spare_list.hpp"
 #include "mcp/input_required.hpp"
 #include "mcp/session.hpp"
 #include "mcp/stateless.hpp"
@@ -151,7 +152,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       transport::secure_random_bytes(request_state.key.data(), 32);
     }
     install_methods();
-    spare_sessions.reserve(kSpareSessions);
   }
 
   ServerOptions options;
@@ -174,13 +174,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   SessionSet sessions;
   // Finished sessions of one-shot transports (sessionless HTTP POSTs), each in the set node it
   // had, for the next such transport: making, starting and destroying a session and its node
-  // per request cost more than the request's own dispatch (sessions_mutex).
-  static constexpr std::size_t kSpareSessions = 64;
-  std::vector<SessionSet::node_type> spare_sessions;
-
-  // A spare session nothing else holds any more (a handler may have kept its RequestContext, a
-  // broadcast its copy), or none.
-  SessionSet::node_type take_spare_session();
+  // per request cost more than the request's own dispatch (sessions_mutex). A spare is taken
+  // once nothing else holds its session (a handler may have kept its RequestContext, a
+  // broadcast its copy).
+  struct SessionHeldByTheListAlone {
+    bool operator()(const SessionSet::node_type& node) const noexcept {
+      return node.value().use_count() == 1;
+    }
+  };
+  json::SpareList<SessionSet::node_type, 64, SessionHeldByTheListAlone> spare_sessions;
 
   Outcome dispatch(RequestContext& ctx) const {
     std::shared_ptr<const MethodHandler> composed;
@@ -572,25 +574,15 @@ void ServerSession::close() const {
   session_->close();
 }
 
-Server::Impl::SessionSet::node_type Server::Impl::take_spare_session() {
-  // A spare still held is left in the list for a later request: the thread that finished it
-  // holds it for a moment after putting it back, and under concurrent POSTs dropping it lost
-  // spares one by one to new sessions.
-  std::lock_guard lock(sessions_mutex);
-  for (std::size_t i = spare_sessions.size(); i-- > 0;) {
-    if (spare_sessions[i].value().use_count() != 1) continue;
-    SessionSet::node_type node = std::move(spare_sessions[i]);
-    if (i + 1 != spare_sessions.size()) spare_sessions[i] = std::move(spare_sessions.back());
-    spare_sessions.pop_back();
-    return node;
-  }
-  return {};
-}
-
 ServerSession Server::connect(std::shared_ptr<transport::Transport> transport) {
   const bool one_shot = transport->one_shot();
   if (one_shot) {
-    if (Impl::SessionSet::node_type node = impl_->take_spare_session()) {
+    Impl::SessionSet::node_type node;
+    {
+      std::lock_guard lock(impl_->sessions_mutex);
+      node = impl_->spare_sessions.take();
+    }
+    if (node) {
       std::shared_ptr<Session> session = node.value();
       session->reset(std::move(transport));
       {
@@ -628,14 +620,7 @@ ServerSession Server::connect(std::shared_ptr<transport::Transport> transport) {
     auto it = impl->sessions.find(s);
     if (it == impl->sessions.end()) return;
     node = impl->sessions.extract(it);
-    if (!one_shot) return;
-    if (impl->spare_sessions.size() < Impl::kSpareSessions) {
-      impl->spare_sessions.push_back(std::move(node));
-    } else {
-      // Full of spares still held elsewhere (take_spare_session() leaves them): the first one
-      // goes, so that sessions kept long by handlers cannot end the recycling.
-      std::swap(node, impl->spare_sessions.front());
-    }
+    if (one_shot) node = impl->spare_sessions.keep(std::move(node));
   });
   return ServerSession(std::move(session));
 }

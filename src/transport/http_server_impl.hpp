@@ -61,6 +61,15 @@ struct ServerConnection : std::enable_shared_from_this<ServerConnection> {
   std::atomic<bool> busy{false};
 };
 
+// The first line of each field a POST reads (post_lines, http_server.cpp): views into the
+// request, valid while it lives.
+struct PostLines {
+  std::optional<std::string_view> content_type, accept, authorization;
+  std::optional<std::string_view> protocol_version,
+      session_id;  // MCP-Protocol-Version, Mcp-Session-Id
+};
+PostLines post_lines(const Request& request);
+
 // Whether a read failed because a TLS peer closed without close_notify (glassbox_tls).
 bool tls_stream_truncated(const boost::system::error_code& ec);
 
@@ -407,12 +416,12 @@ net::awaitable<bool> HttpServer::Impl::handle_post(S& stream, Request& request,
       co_await serve_sse(stream, request, post.session, post.sse, post.sink, false, sse_timing());
   if (post.sessionless) {
     post.session->close(true);
-    spares.stream = std::move(post.sse);
+    std::shared_ptr<Stream> gave_way = spares.streams.keep(std::move(post.sse));
     sessions_.keep_one_shot(std::move(post.session));
   } else {
     post.session->end_request();
   }
-  spares.sink = std::move(post.sink);
+  std::shared_ptr<Sink> gave_way = spares.sinks.keep(std::move(post.sink));
   co_return keep;
 }
 

@@ -30,6 +30,9 @@ namespace {
 // before the response can still resume and read it.
 constexpr std::size_t kFinishedStreamsKept = 32;
 
+// The most room a thread's serialization buffer keeps between answers (HttpSession::send).
+constexpr std::size_t kMaxKeptLine = std::size_t{64} * 1024;
+
 std::optional<std::string> key_of(const jsonrpc::Message& message) {
   if (auto* r = std::get_if<jsonrpc::Response>(&message)) return jsonrpc::to_string(r->id);
   if (auto* e = std::get_if<jsonrpc::ErrorResponse>(&message)) {
@@ -41,7 +44,11 @@ std::optional<std::string> key_of(const jsonrpc::Message& message) {
 }  // namespace
 
 std::string event_id(std::uint64_t stream, std::uint64_t seq) {
-  return std::to_string(stream) + "_" + std::to_string(seq);
+  char text[41];  // two 20-digit numbers and '_': within the small-string buffer when short
+  char* end = std::to_chars(text, text + 20, stream).ptr;
+  *end++ = '_';
+  end = std::to_chars(end, end + 20, seq).ptr;
+  return {text, end};
 }
 
 // "<stream>_<seq>", as event_id() writes it.
@@ -93,21 +100,19 @@ void HttpSession::deliver(jsonrpc::Message message, MessageContext context) {
 }
 
 std::shared_ptr<Sink> PostSpares::take_sink(const net::any_io_executor& executor) {
-  if (sink && sink.use_count() == 1) {
+  if (std::shared_ptr<Sink> sink = sinks.take()) {
     static_cast<SinkState&>(*sink) = SinkState();
     sink->peer_gone = false;
-    return std::move(sink);
+    return sink;
   }
-  sink.reset();
   return std::make_shared<Sink>(executor);
 }
 
 std::shared_ptr<Stream> PostSpares::take_stream() {
-  if (stream && stream.use_count() == 1) {
+  if (std::shared_ptr<Stream> stream = streams.take()) {
     *stream = Stream();
-    return std::move(stream);
+    return stream;
   }
-  stream.reset();
   return std::make_shared<Stream>();
 }
 
@@ -373,25 +378,26 @@ void HttpSession::finish_close() {
 }
 
 bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& options) {
-  // The frame is serialized in place, after room for its "id: ...\ndata: " (known once the
-  // lock gives the seq): one allocation for the whole event. An error answer keeps its text
-  // apart too, as a sessionless one may go out as plain JSON.
+  // The message is serialized before the lock into a buffer each thread keeps, without a raw
+  // member's text (a passback answer's spans, 2 kB and more); the event is made under the lock,
+  // once the seq gives its id: one allocation of its size, the text copied once, where it goes.
+  // An error answer keeps its text apart, as a sessionless one may go out as plain JSON.
   const auto* error = std::get_if<jsonrpc::ErrorResponse>(&message);
-  const auto* response = std::get_if<jsonrpc::Response>(&message);
-  std::string payload, frame;
+  std::string payload;
+  thread_local std::string t_line;
+  std::string& line = t_line;
+  std::size_t raw_at = SIZE_MAX;
   if (error) {
     payload = jsonrpc::serialize(message);
   } else {
-    frame.reserve(sse::kEventRoom + 256 +
-                  (response && response->raw ? response->raw->json.size() : 0));
-    frame.assign(sse::kEventRoom, ' ');
-    jsonrpc::serialize_append(frame, message);
+    line.clear();
+    raw_at = jsonrpc::serialize_append_without_raw(line, message);
   }
   std::lock_guard lock(mutex_);
   if (closed_) return false;
-  std::optional<std::string> key = options.related_request
-                                       ? std::optional(jsonrpc::to_string(*options.related_request))
-                                       : key_of(message);
+  std::optional<std::string> own = key_of(message);
+  std::optional<std::string> key =
+      options.related_request ? std::optional(jsonrpc::to_string(*options.related_request)) : own;
   std::shared_ptr<Stream> stream;
   if (key) stream = in_flight_locked(*key);
   if (!stream && stateless_) {
@@ -401,15 +407,22 @@ bool HttpSession::send(const jsonrpc::Message& message, const SendOptions& optio
   if (!stream) stream = standalone_locked();
 
   std::uint64_t seq = stream->next_seq++;
+  std::string frame;
   if (error) {
     frame = sse::format_event(payload, event_id(stream->number, seq));
+  } else if (raw_at == SIZE_MAX) {
+    frame = sse::format_line_event(event_id(stream->number, seq), {line});
   } else {
-    sse::format_event_around(frame, sse::kEventRoom, event_id(stream->number, seq));
+    const std::string_view whole = line;
+    frame = sse::format_line_event(
+        event_id(stream->number, seq),
+        {whole.substr(0, raw_at), std::get<jsonrpc::Response>(message).raw->json,
+         whole.substr(raw_at)});
   }
+  if (line.capacity() > kMaxKeptLine) std::string().swap(line);  // one large answer's room
   std::size_t size = frame.size();
   stream->events.push_back({seq, std::move(frame)});
 
-  std::optional<std::string> own = key_of(message);
   if (own && !stream->request_key.empty() && *own == stream->request_key) {
     stream->finished = true;
     if (error && seq == 1 && id_.empty() && limits_.sessionless_error_status) {
@@ -537,20 +550,12 @@ std::shared_ptr<HttpSession> SessionTable::make(std::string id, std::weak_ptr<Se
 }
 
 std::shared_ptr<HttpSession> SessionTable::make_one_shot(const std::shared_ptr<SessionHost>& host) {
+  // The last one kept is still held by the MCP session that took its transport (recycled at
+  // its next request): take() passes it for the one before.
   std::shared_ptr<HttpSession> session;
   {
     std::lock_guard lock(spare_mutex_);
-    // The last one kept is still held by the MCP session that took its transport (recycled at
-    // the next request): from the back, the first free one is usually the next.
-    for (std::size_t i = spare_one_shots_.size(); i-- > 0;) {
-      if (spare_one_shots_[i].use_count() != 1) continue;
-      session = std::move(spare_one_shots_[i]);
-      if (i + 1 != spare_one_shots_.size()) {
-        spare_one_shots_[i] = std::move(spare_one_shots_.back());
-      }
-      spare_one_shots_.pop_back();
-      break;
-    }
+    session = spare_one_shots_.take();
   }
   if (!session) return make("", host, "");
   session->renew();
@@ -558,15 +563,9 @@ std::shared_ptr<HttpSession> SessionTable::make_one_shot(const std::shared_ptr<S
 }
 
 void SessionTable::keep_one_shot(std::shared_ptr<HttpSession> session) {
-  {
-    std::lock_guard lock(spare_mutex_);
-    if (spare_one_shots_.size() < kSpareOneShots) {
-      spare_one_shots_.push_back(std::move(session));
-      return;
-    }
-    std::swap(session, spare_one_shots_.front());
-  }
-  // `session` is released here, outside the lock.
+  std::shared_ptr<HttpSession> gave_way;  // released outside the lock
+  std::lock_guard lock(spare_mutex_);
+  gave_way = spare_one_shots_.keep(std::move(session));
 }
 
 std::shared_ptr<HttpSession> SessionTable::create(std::string owner,

@@ -13,6 +13,7 @@
 
 #include "glassbox/transport/http_server.hpp"
 
+#include "json/spare_list.hpp"
 #include "transport/asio_net.hpp"
 #include "transport/fifo.hpp"
 #include "transport/http_inline.hpp"
@@ -115,8 +116,8 @@ struct Stream {
 // wake-up or peer watch still queued with the Sink; a one-shot stream is let go when its
 // session closes, as it cannot be resumed), else made anew.
 struct PostSpares {
-  std::shared_ptr<Sink> sink;
-  std::shared_ptr<Stream> stream;
+  json::SpareList<std::shared_ptr<Sink>, 1> sinks;
+  json::SpareList<std::shared_ptr<Stream>, 1> streams;
 
   std::shared_ptr<Sink> take_sink(const net::any_io_executor& executor);
   std::shared_ptr<Stream> take_stream();
@@ -319,9 +320,8 @@ class SessionTable {
   // owner lets it go (a recycled MCP session does at its next request) a session stays held;
   // one held long (a handler kept its transport) makes room for newer ones when the list is
   // full.
-  static constexpr std::size_t kSpareOneShots = 64;
   std::mutex spare_mutex_;
-  std::vector<std::shared_ptr<HttpSession>> spare_one_shots_;
+  json::SpareList<std::shared_ptr<HttpSession>, 64> spare_one_shots_;
 };
 
 // The SSE timing of HttpServerOptions.

@@ -177,20 +177,17 @@ void append_event(std::string& out, std::string_view data, std::string_view id,
   out += '\n';
 }
 
-void format_event_around(std::string& buffer, std::size_t room, std::string_view id) {
-  std::string_view data(buffer.data() + room, buffer.size() - room);
-  constexpr std::string_view kId = "id: ", kData = "\ndata: ";
-  std::size_t prefix = kId.size() + id.size() + kData.size();
-  if (id.empty() || prefix > room || find_line_end(data) != std::string_view::npos) {
-    buffer = format_event(data, id);  // made whole before it replaces the buffer
-    return;
-  }
-  char* at = buffer.data() + (room - prefix);
-  std::memcpy(at, kId.data(), kId.size());
-  std::memcpy(at + kId.size(), id.data(), id.size());
-  std::memcpy(at + kId.size() + id.size(), kData.data(), kData.size());
-  buffer.erase(0, room - prefix);
-  buffer += "\n\n";
+std::string format_line_event(std::string_view id, std::initializer_list<std::string_view> pieces) {
+  constexpr std::string_view kId = "id: ", kData = "data: ", kEnd = "\n\n";
+  std::size_t size = kData.size() + kEnd.size() + (id.empty() ? 0 : kId.size() + id.size() + 1);
+  for (std::string_view piece : pieces) size += piece.size();
+  std::string out;
+  out.reserve(size);
+  if (!id.empty()) out.append(kId).append(id).append(1, '\n');
+  out.append(kData);
+  for (std::string_view piece : pieces) out.append(piece);
+  out.append(kEnd);
+  return out;
 }
 
 std::string format_priming_event(std::string_view id, std::chrono::milliseconds retry) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,12 +58,11 @@ void append_event(std::string& out, std::string_view data, std::string_view id =
                   std::optional<std::chrono::milliseconds> retry = std::nullopt,
                   std::string_view type = {});
 
-// format_event(data, id) made around `data`, which `buffer` holds after its first `room` bytes:
-// the same bytes, in `buffer` itself when `data` is one line (a serialized message always is):
-// no second buffer, the data moved down once over the room's unused head.
-// `room` must hold "id: <id>\ndata: " (kEventRoom is enough for any event_id).
-inline constexpr std::size_t kEventRoom = 56;
-void format_event_around(std::string& buffer, std::size_t room, std::string_view id);
+// format_event(data, id) where `data` is `pieces` joined and is one line (a serialized message:
+// Boost.JSON escapes line ends in strings, and a raw member's text is one line, as stdio's
+// framing already requires): the same bytes, made in one allocation of their exact size, each
+// piece copied once and not scanned for line ends.
+std::string format_line_event(std::string_view id, std::initializer_list<std::string_view> pieces);
 
 // A priming event (SEP-1699): an id and empty data, so the client can resume from it.
 std::string format_priming_event(std::string_view id, std::chrono::milliseconds retry);

@@ -122,6 +122,26 @@ TEST_F(HttpServerTest, ProtocolVersionAndBearerTokenReachTheSession) {
   EXPECT_FALSE(contexts[2].bearer_token);
 }
 
+TEST_F(HttpServerTest, TheMcpHeadersAreReadInAnyCaseAndNotFromLookalikes) {
+  // The names Beast does not know are compared a word at a time (post_lines): in any case, of
+  // the exact length; a name that only looks alike does not count.
+  start();
+  std::string id = initialize();
+  RawClient c(port());
+  Headers h = {{"content-type", "application/json"},
+               {"ACCEPT", "application/json, text/event-stream"},
+               {"mCP-sESSION-iD", id},
+               {"MCP-Protocol-Versio", "2025-03-26"},
+               {"MCP-Protocol-Version2", "2025-03-26"},
+               {"MCP_Protocol_Version", "2025-03-26"},
+               {"mcp-protocol-version", "2025-06-18"}};
+  auto r = c.request("POST", "/mcp", h, call(2, "echo"));
+  EXPECT_EQ(r.status, 200);
+  auto contexts = sessions_.contexts();
+  ASSERT_EQ(contexts.size(), 2u);
+  EXPECT_EQ(contexts[1].protocol_version, "2025-06-18");
+}
+
 TEST_F(HttpServerTest, NotificationsAndResponsesAreAcceptedWith202) {
   start();
   std::string id = initialize();

@@ -150,24 +150,24 @@ TEST(SseFormat, EveryLineEndingSplitsDataAndALongLineStaysWhole) {
   EXPECT_EQ(format_event(tail), "data: " + json + "\ndata: " + json + "\n\n");
 }
 
-TEST(SseFormat, AnEventMadeAroundItsDataIsTheSameBytes) {
-  // HttpSession::send serializes a message after kEventRoom bytes and frames it in place.
-  auto around = [](std::string_view data, std::string_view id) {
-    std::string buffer(kEventRoom, ' ');
-    buffer += data;
-    format_event_around(buffer, kEventRoom, id);
-    return buffer;
-  };
-  std::string json = R"({"jsonrpc":"2.0","id":1,"result":{}})";
-  EXPECT_EQ(around(json, "1_1"), format_event(json, "1_1"));
-  EXPECT_EQ(around("", "7_3"), format_event("", "7_3"));
+TEST(SseFormat, AnEventMadeOfOneLinesPiecesIsTheSameBytes) {
+  // HttpSession::send makes an answer's event from its serialized pieces: the line before a
+  // raw member's text, the text, the line after it.
+  std::string json = R"({"jsonrpc":"2.0","id":1,"result":{"_meta":{"otel":{"traces":[]}}}})";
+  const std::string_view whole = json;
+  const std::size_t text_at = whole.find('[');
+  const std::string_view head = whole.substr(0, text_at), text = whole.substr(text_at, 2),
+                         tail = whole.substr(text_at + 2);
+  EXPECT_EQ(format_line_event("1_1", {head, text, tail}), format_event(json, "1_1"));
+  EXPECT_EQ(format_line_event("1_1", {json}), format_event(json, "1_1"));
   std::string longest_id = "18446744073709551615_18446744073709551615";
-  EXPECT_EQ(around(json, longest_id), format_event(json, longest_id));
-  // Text with line ends, an id too long for the room, or no id: made by format_event.
-  EXPECT_EQ(around("a\nb\rc", "1_2"), "id: 1_2\ndata: a\ndata: b\ndata: c\n\n");
-  std::string too_long(kEventRoom, '9');
-  EXPECT_EQ(around(json, too_long), format_event(json, too_long));
-  EXPECT_EQ(around(json, ""), "data: " + json + "\n\n");
+  EXPECT_EQ(format_line_event(longest_id, {head, text, tail}), format_event(json, longest_id));
+  EXPECT_EQ(format_line_event("7_3", {}), format_event("", "7_3"));
+  EXPECT_EQ(format_line_event("", {json}), "data: " + json + "\n\n");
+  std::string passback(5000, 'x');  // a passback answer's text, a few kB
+  std::string event = format_line_event("2_1", {head, passback, tail});
+  EXPECT_EQ(event, format_event(std::string(head) + passback + std::string(tail), "2_1"));
+  EXPECT_EQ(event.capacity(), event.size());  // made in one allocation of its size
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,30 +66,41 @@ bool origin_allowed(const HostOriginRule& rule, std::string_view origin);
 // uri-host [":" port] (RFC 9110 7.2): an IP literal in brackets, or reg-name / IPv4 characters.
 bool is_valid_authority(std::string_view host_header);
 
+// Whether a header field name is `lower` (lowercase letters, digits and '-') in any case, a
+// word at a time. `name` must hold token characters only, as any HTTP/1.1 parser admits (Beast's
+// does): no token character differs from a letter, a digit or '-' in the case bit (0x20) alone
+// but the other case of the same letter.
+inline bool header_name_is(std::string_view name, std::string_view lower) noexcept {
+  if (name.size() != lower.size()) return false;
+  constexpr std::uint64_t kCaseBits = 0x2020202020202020;
+  std::size_t i = 0;
+  for (; i + 8 <= name.size(); i += 8) {
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, name.data() + i, 8);
+    std::memcpy(&b, lower.data() + i, 8);
+    if ((a | kCaseBits) != b) return false;
+  }
+  for (; i < name.size(); ++i) {
+    if ((name[i] | 0x20) != lower[i]) return false;
+  }
+  return true;
+}
+
 // Collects the facts from any field list whose elements have name_string() and value() (a
 // Beast request), so this header needs no Beast.
 template <class Fields>
 RequestHeadFacts head_facts(const Fields& fields) {
-  auto is = [](std::string_view name, std::string_view want) {
-    if (name.size() != want.size()) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-      char c = name[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != want[i]) return false;
-    }
-    return true;
-  };
   RequestHeadFacts facts;
   for (const auto& field : fields) {
     std::string_view name(field.name_string().data(), field.name_string().size());
     std::string_view value(field.value().data(), field.value().size());
-    if (is(name, "host")) {
+    if (header_name_is(name, "host")) {
       facts.host.push_back(value);
-    } else if (is(name, "origin")) {
+    } else if (header_name_is(name, "origin")) {
       facts.origin.push_back(value);
-    } else if (is(name, "transfer-encoding")) {
+    } else if (header_name_is(name, "transfer-encoding")) {
       facts.transfer_encoding.push_back(value);
-    } else if (is(name, "content-length")) {
+    } else if (header_name_is(name, "content-length")) {
       ++facts.content_length;
     }
   }
