@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -367,9 +368,12 @@ void CurationReport::append_json(std::string& out) const {
   out += '}';
 }
 
-std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
-                                       const Resource& resource, const InstrumentationScope& scope,
-                                       const CurationOptions& options, CurationReport* report_out) {
+namespace {
+
+// The curation of both curate_to_otlp_json_string, on spans wherever they are.
+std::string curate_spans(std::span<SpanData* const> spans, const SpanId& root,
+                         const Resource& resource, const InstrumentationScope& scope,
+                         const CurationOptions& options, CurationReport* report_out) {
   CurationReport report;
   const std::size_t total = spans.size();
   const bool detailed = options.detailed && options.allow_detailed;
@@ -400,7 +404,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   std::size_t root_index = SIZE_MAX;
   const std::uint64_t root_key = id_key(root);
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (id_key(spans[i].span_id) == root_key) {
+    if (id_key(spans[i]->span_id) == root_key) {
       root_index = i;
       break;
     }
@@ -408,7 +412,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   std::vector<std::pair<std::uint64_t, std::size_t>> index;
   if (spans.size() > kLookedThrough) {
     index.reserve(spans.size());
-    for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i].span_id), i);
+    for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i]->span_id), i);
     std::sort(index.begin(), index.end());
   }
   auto find_span = [&index, &spans, root_key, root_index](const SpanId& id) -> std::size_t {
@@ -416,7 +420,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
     if (key == root_key && root_index != SIZE_MAX) return root_index;  // most spans' parent
     if (index.empty()) {
       for (std::size_t i = 0; i < spans.size(); ++i)
-        if (id_key(spans[i].span_id) == key) return i;
+        if (id_key(spans[i]->span_id) == key) return i;
       return SIZE_MAX;
     }
     auto it = std::lower_bound(index.begin(), index.end(), std::pair{key, std::size_t{0}});
@@ -443,7 +447,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
         break;
       }
       std::size_t parent =
-          spans[j].parent_span_id.is_valid() ? find_span(spans[j].parent_span_id) : SIZE_MAX;
+          spans[j]->parent_span_id.is_valid() ? find_span(spans[j]->parent_span_id) : SIZE_MAX;
       if (parent == SIZE_MAX || parent == j) {
         // A top-level span: outside the tree when the root is known, a root of its own if not.
         if (root_index == SIZE_MAX) {
@@ -481,8 +485,8 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   }
   auto before = [&](std::size_t a, std::size_t b) {
     if (depth[a] != depth[b]) return depth[a] < depth[b];
-    if (spans[a].start_time_unix_nano != spans[b].start_time_unix_nano)
-      return spans[a].start_time_unix_nano < spans[b].start_time_unix_nano;
+    if (spans[a]->start_time_unix_nano != spans[b]->start_time_unix_nano)
+      return spans[a]->start_time_unix_nano < spans[b]->start_time_unix_nano;
     return a < b;
   };
   const auto rest = order.begin() + (root_index != SIZE_MAX ? 1 : 0);
@@ -514,7 +518,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   std::size_t bytes = w.size() + kClose.size();
   std::size_t over_bytes = 0, kept = 0;
   for (std::size_t k = 0; k < order.size(); ++k) {
-    SpanData& s = spans[order[k]];
+    SpanData& s = *spans[order[k]];
     curator.span(s);
     const std::size_t mark = w.size();
     if (kept) w.put(',');
@@ -555,8 +559,34 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   (void)over_count;
   if (report_out) *report_out = std::move(report);
   w.reserve(kTail);
-  span_pool::give_back(spans);  // the next request's spans reuse their storage
   return w.take();
+}
+
+}  // namespace
+
+std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
+                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const CurationOptions& options, CurationReport* report_out) {
+  constexpr std::size_t kOnStack = 64;
+  SpanData* on_stack[kOnStack];
+  std::unique_ptr<SpanData*[]> on_heap;
+  SpanData** at = on_stack;
+  if (spans.size() > kOnStack) {
+    on_heap = std::make_unique_for_overwrite<SpanData*[]>(spans.size());
+    at = on_heap.get();
+  }
+  for (std::size_t i = 0; i < spans.size(); ++i) at[i] = &spans[i];
+  std::string text = curate_spans(std::span<SpanData* const>(at, spans.size()), root, resource,
+                                  scope, options, report_out);
+  span_pool::give_back(spans);  // the next request's spans reuse their storage
+  return text;
+}
+
+std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
+                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const CurationOptions& options, CurationReport* report_out) {
+  return curate_spans(spans.spans(), root, resource, scope, options, report_out);
+  // `spans` goes back to this thread for the next request's spans.
 }
 
 json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,

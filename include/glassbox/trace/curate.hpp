@@ -9,6 +9,7 @@
 
 #include "glassbox/json/json.hpp"
 #include "glassbox/trace/span_data.hpp"
+#include "glassbox/trace/tracer.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -100,6 +101,12 @@ json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root
 // text serialize(curate_to_otlp_json(...)) would give, each span's size measured as it is
 // written for the byte bound. curate_to_otlp_json is this text, parsed.
 std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
+                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const CurationOptions& options,
+                                       CurationReport* report = nullptr);
+// The same for a recorder's spans where they ended (Recorder::take_in_place): nothing moved,
+// and their storage goes back to this thread for the next request's spans.
+std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
                                        const Resource& resource, const InstrumentationScope& scope,
                                        const CurationOptions& options,
                                        CurationReport* report = nullptr);
