@@ -564,6 +564,79 @@ TEST(CurateTest, SpanStorageKeptPerThreadHoldsNothingOfTheLastRequest) {
   EXPECT_EQ(spans[1].attributes, (Attributes{{"only.4", "b"}}));
 }
 
+// A recorder's spans curated where they ended (Recorder::take_in_place, passback's path) give
+// the text and report of the same spans taken out, redacted and bounded alike; their States
+// then serve the next request's spans on this thread, which hold only their own.
+TEST(CurateTest, SpansCuratedWhereTheyEndedAreTheTakenSpansAndLeaveNothingBehind) {
+  auto provider = std::make_shared<TracerProvider>();
+  auto request = [&](int n, bool full) {
+    auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = provider});
+    Span root =
+        start_root_span(recorder, "root " + std::to_string(n), SpanKind::server, std::nullopt);
+    root.set_attribute("only." + std::to_string(n), std::string(40, 'a'));
+    if (full) {
+      root.set_attribute("password", "hunter2");
+      for (int i = 0; i < 20; ++i) root.set_attribute("extra." + std::to_string(i), i);
+      root.add_event("event", {{"k", "v"}});
+      root.add_link(root.context(), {{"why", "test"}});
+      root.set_status(StatusCode::error, "failed");
+    }
+    {
+      ContextScope scope(root);
+      for (int i = 0; i < 3; ++i) {
+        Span child = start_span("child");
+        child.set_attribute("index", n * 10 + i);
+        ContextScope below(child);
+        start_span("grandchild").end();
+      }
+    }
+    SpanId id = root.context().span_id;
+    root.end();
+    return std::pair{recorder, id};
+  };
+  const CurationOptions options{
+      .detailed = true, .max_spans = 5, .max_attribute_value_length = 16, .max_events = 0};
+  for (int n = 1; n <= 3; ++n) {
+    auto [recorder, root] = request(n, true);
+    std::vector<SpanData> copies = recorder->snapshot();
+    ASSERT_EQ(copies.size(), 7u);
+    CurationReport in_place_report, taken_report;
+    std::string in_place = curate_to_otlp_json_string(recorder->take_in_place(), root, resource(),
+                                                      {}, options, &in_place_report);
+    EXPECT_EQ(recorder->size(), 0u);
+    EXPECT_EQ(in_place, curate_to_otlp_json_string(std::move(copies), root, resource(), {}, options,
+                                                   &taken_report));
+    EXPECT_NE(in_place.find("[REDACTED]"), std::string::npos);
+    std::string in_place_json, taken_json;
+    in_place_report.append_json(in_place_json);
+    taken_report.append_json(taken_json);
+    EXPECT_EQ(in_place_json, taken_json);
+    EXPECT_TRUE(in_place_report.truncated);
+  }
+  auto [recorder, root] = request(4, false);
+  std::vector<SpanData> spans = recorder->snapshot();
+  ASSERT_EQ(spans.size(), 7u);
+  for (const SpanData& span : spans) {
+    EXPECT_TRUE(span.events.empty() && span.links.empty()) << span.name;
+    EXPECT_EQ(span.status_code, StatusCode::unset) << span.name;
+    EXPECT_EQ(span.status_message, "") << span.name;
+    EXPECT_EQ(span.dropped_attributes_count + span.dropped_events_count, 0u) << span.name;
+    if (span.name == "root 4") {
+      EXPECT_EQ(span.attributes, (Attributes{{"only.4", std::string(40, 'a')}}));
+      EXPECT_FALSE(span.parent_span_id.is_valid());
+    } else if (span.name == "child") {
+      ASSERT_EQ(span.attributes.size(), 1u);
+      EXPECT_EQ(span.attributes[0].key, "index");
+      EXPECT_EQ(span.parent_span_id, root);
+    } else {
+      EXPECT_EQ(span.name, "grandchild");
+      EXPECT_TRUE(span.attributes.empty());
+      EXPECT_TRUE(span.parent_span_id.is_valid());
+      EXPECT_NE(span.parent_span_id, root);
+    }
+  }
+}
+
 // Keys longer than a string's small buffer reuse the strings given back with the last
 // request's spans: each request's spans hold its own keys and values, nothing of the last.
 TEST(CurateTest, LongKeysReusedPerThreadHoldTheirOwnText) {
