@@ -273,14 +273,20 @@ class Curator {
 
 // {"resourceSpans":[{"resource":...,"scopeSpans":[{"scope":...,"spans":[ for this resource and
 // scope: a server's are the same on every call, so each thread keeps the last text with copies
-// of what it was written from, and writes it again only when they differ.
-std::string_view head_text(const Resource& resource, const InstrumentationScope& scope) {
+// of what it was written from, and writes it again only when they differ. `provider`, when not
+// 0, is the serial of the provider they are of: its are fixed, so that provider's text is
+// reused without comparing them.
+std::string_view head_text(const Resource& resource, const InstrumentationScope& scope,
+                           std::uint64_t provider) {
   struct Head {
+    std::uint64_t provider = 0;  // whose resource and scope these are, when known
     Resource resource;
     InstrumentationScope scope;
     std::string text;
   };
   thread_local Head head;
+  if (provider != 0 && head.provider == provider) return head.text;
+  head.provider = provider;
   if (head.text.empty() || head.resource != resource || head.scope != scope) {
     otlp_json::JsonWriter w;
     w.raw(R"({"resourceSpans":[{"resource":)");
@@ -288,7 +294,7 @@ std::string_view head_text(const Resource& resource, const InstrumentationScope&
     w.raw(R"(,"scopeSpans":[{"scope":)");
     w.scope_object(scope);
     w.raw(R"(,"spans":[)");
-    head = Head{resource, scope, w.take()};
+    head = Head{provider, resource, scope, w.take()};
   }
   return head.text;
 }
@@ -373,7 +379,8 @@ namespace {
 // The curation of both curate_to_otlp_json_string, on spans wherever they are.
 std::string curate_spans(std::span<SpanData* const> spans, const SpanId& root,
                          const Resource& resource, const InstrumentationScope& scope,
-                         const CurationOptions& options, CurationReport* report_out) {
+                         std::uint64_t provider, const CurationOptions& options,
+                         CurationReport* report_out) {
   CurationReport report;
   const std::size_t total = spans.size();
   const bool detailed = options.detailed && options.allow_detailed;
@@ -513,7 +520,7 @@ std::string curate_spans(std::span<SpanData* const> spans, const SpanId& root,
   // when it is gone (jsonrpc::RawText), so a warm call makes no large allocation.
   otlp_json::JsonWriter w{json::take_spare_text(512 + order.size() * 640 + kTail),
                           otlp_json::JsonWriter::ReuseRoom{}};
-  w.raw(head_text(resource, scope));
+  w.raw(head_text(resource, scope, provider));
   constexpr std::string_view kClose = "]}]}]}";
   std::size_t bytes = w.size() + kClose.size();
   std::size_t over_bytes = 0, kept = 0;
@@ -577,15 +584,16 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   }
   for (std::size_t i = 0; i < spans.size(); ++i) at[i] = &spans[i];
   std::string text = curate_spans(std::span<SpanData* const>(at, spans.size()), root, resource,
-                                  scope, options, report_out);
+                                  scope, 0, options, report_out);
   span_pool::give_back(spans);  // the next request's spans reuse their storage
   return text;
 }
 
 std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
-                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const TracerProvider& provider,
                                        const CurationOptions& options, CurationReport* report_out) {
-  return curate_spans(spans.spans(), root, resource, scope, options, report_out);
+  return curate_spans(spans.spans(), root, provider.resource(), provider.scope(),
+                      provider.serial(), options, report_out);
   // `spans` goes back to this thread for the next request's spans.
 }
 

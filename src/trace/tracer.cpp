@@ -59,6 +59,8 @@ struct ThreadStack {
 
 thread_local ThreadStack tls_stack;
 
+std::atomic<std::uint64_t> next_provider_serial{0};
+
 std::mutex global_mutex;
 std::shared_ptr<TracerProvider>& global_provider() {
   static std::shared_ptr<TracerProvider> provider = std::make_shared<TracerProvider>();
@@ -88,7 +90,8 @@ std::uint64_t now_unix_nano() noexcept {
 // ---------------------------------------------------------------------------------------------
 // TracerProvider
 
-TracerProvider::TracerProvider(TracerProviderOptions options) : options_(std::move(options)) {
+TracerProvider::TracerProvider(TracerProviderOptions options)
+    : options_(std::move(options)), serial_(next_provider_serial.fetch_add(1) + 1) {
   if (!find_attribute(options_.resource.attributes, "service.name"))
     options_.resource.set("service.name", "unknown_service");
   for (auto& processor : options_.processors)

@@ -568,7 +568,7 @@ TEST(CurateTest, SpanStorageKeptPerThreadHoldsNothingOfTheLastRequest) {
 // the text and report of the same spans taken out, redacted and bounded alike; their States
 // then serve the next request's spans on this thread, which hold only their own.
 TEST(CurateTest, SpansCuratedWhereTheyEndedAreTheTakenSpansAndLeaveNothingBehind) {
-  auto provider = std::make_shared<TracerProvider>();
+  auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{.resource = resource()});
   auto request = [&](int n, bool full) {
     auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = provider});
     Span root =
@@ -601,11 +601,11 @@ TEST(CurateTest, SpansCuratedWhereTheyEndedAreTheTakenSpansAndLeaveNothingBehind
     std::vector<SpanData> copies = recorder->snapshot();
     ASSERT_EQ(copies.size(), 7u);
     CurationReport in_place_report, taken_report;
-    std::string in_place = curate_to_otlp_json_string(recorder->take_in_place(), root, resource(),
-                                                      {}, options, &in_place_report);
+    std::string in_place = curate_to_otlp_json_string(recorder->take_in_place(), root, *provider,
+                                                      options, &in_place_report);
     EXPECT_EQ(recorder->size(), 0u);
-    EXPECT_EQ(in_place, curate_to_otlp_json_string(std::move(copies), root, resource(), {}, options,
-                                                   &taken_report));
+    EXPECT_EQ(in_place, curate_to_otlp_json_string(std::move(copies), root, provider->resource(),
+                                                   provider->scope(), options, &taken_report));
     EXPECT_NE(in_place.find("[REDACTED]"), std::string::npos);
     std::string in_place_json, taken_json;
     in_place_report.append_json(in_place_json);
@@ -675,6 +675,46 @@ TEST(CurateTest, ResourceAndScopeTextFollowEachCall) {
   for (const Case& c : {Case{mail, scope}, Case{other, scope}, Case{other, renamed},
                         Case{mail, scope}, Case{mail, scope}}) {
     std::string text = curate_to_otlp_json_string(t.spans, t.root, c.resource, c.scope, {});
+    auto decoded = decode_otlp_json(*json::parse(text));
+    ASSERT_TRUE(decoded) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).resource, c.resource) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).scope_spans.at(0).scope, c.scope) << text;
+  }
+}
+
+// The same through providers (a recorder's spans curated where they ended), whose resource and
+// scope are known by the provider: each call gets its provider's, between calls of another
+// provider or of a caller's values.
+TEST(CurateTest, ResourceAndScopeTextFollowEachProvider) {
+  Resource other = resource();
+  other.set("service.version", "2.0");
+  auto mail = std::make_shared<TracerProvider>(TracerProviderOptions{.resource = resource()});
+  auto renamed = std::make_shared<TracerProvider>(
+      TracerProviderOptions{.resource = other, .scope = {.name = "mine", .version = ""}});
+  auto curate = [](const TracerProvider* provider, const Resource& resource) {
+    auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = nullptr});
+    SpanData span;
+    span.name = "root";
+    span.trace_id = generate_trace_id();
+    span.span_id = generate_span_id();
+    recorder->record(std::move(span), true);
+    const SpanId root = recorder->snapshot().at(0).span_id;
+    return provider ? curate_to_otlp_json_string(recorder->take_in_place(), root, *provider, {})
+                    : curate_to_otlp_json_string(recorder->take(), root, resource, {}, {});
+  };
+  struct Case {
+    const TracerProvider* provider;
+    const Resource& resource;
+    const InstrumentationScope& scope;
+  };
+  const InstrumentationScope glassbox;
+  for (const Case& c :
+       {Case{mail.get(), mail->resource(), mail->scope()},
+        Case{renamed.get(), renamed->resource(), renamed->scope()},
+        Case{mail.get(), mail->resource(), mail->scope()}, Case{nullptr, other, glassbox},
+        Case{mail.get(), mail->resource(), mail->scope()},
+        Case{mail.get(), mail->resource(), mail->scope()}}) {
+    std::string text = curate(c.provider, c.resource);
     auto decoded = decode_otlp_json(*json::parse(text));
     ASSERT_TRUE(decoded) << text;
     EXPECT_EQ(decoded->resource_spans.at(0).resource, c.resource) << text;

@@ -104,10 +104,11 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
                                        const Resource& resource, const InstrumentationScope& scope,
                                        const CurationOptions& options,
                                        CurationReport* report = nullptr);
-// The same for a recorder's spans where they ended (Recorder::take_in_place): nothing moved,
-// and their storage goes back to this thread for the next request's spans.
+// The same for a recorder's spans where they ended (Recorder::take_in_place), with the resource
+// and scope of `provider` (its recorder's): nothing moved, and their storage goes back to this
+// thread for the next request's spans.
 std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
-                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const TracerProvider& provider,
                                        const CurationOptions& options,
                                        CurationReport* report = nullptr);
 

@@ -70,6 +70,9 @@ class TracerProvider {
   const InstrumentationScope& scope() const noexcept { return options_.scope; }
   const SpanLimits& limits() const noexcept { return options_.limits; }
   bool has_processors() const noexcept { return !options_.processors.empty(); }
+  // A number no other provider of this process has: what its resource and scope, fixed at
+  // construction, are known by (curation reuses their OTLP text without comparing them).
+  std::uint64_t serial() const noexcept { return serial_; }
 
   // Hands a finished span to every processor (any thread).
   void on_end(const SpanData& span) noexcept;
@@ -78,6 +81,7 @@ class TracerProvider {
 
  private:
   TracerProviderOptions options_;
+  std::uint64_t serial_;
   std::atomic<bool> shut_down_{false};
 };
 
