@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <utility>
@@ -181,7 +182,16 @@ class Curator {
   void attribute(KeyValue& kv, std::size_t depth, bool top) {
     if (utf8_key_too_long(kv.key)) ++report_.truncated_attribute_count;
     // Nested kvlist keys obey the deny rules but not the allow-list (it names top-level keys).
-    bool denied = top ? key_denied(kv.key) : key_denied_ignoring_allowlist(kv.key);
+    bool denied;
+    if (!top) {
+      denied = key_denied_ignoring_allowlist(kv.key);
+    } else if (last_key_ && kv.key == *last_key_) {
+      denied = last_key_denied_;  // the key of the attribute before (spans in a loop repeat theirs)
+    } else {
+      denied = key_denied(kv.key);
+      last_key_ = kv.key;
+      last_key_denied_ = denied;
+    }
     if (denied) {
       redact(kv.value);
       return;
@@ -226,10 +236,28 @@ class Curator {
     }
     for (auto& l : s.links) l.dropped_attributes_count += attributes(l.attributes);
     text(s.status_message, "status.message");
-    text(s.name, "span.name");  // a tool named "Bearer eyJ..." names its span too
+    span_name(s.name);
   }
 
+  // The spans' attributes are about to be let go (the byte bound sheds a span's): the key
+  // judged last may be one of them.
+  void forget_last_key() noexcept { last_key_.reset(); }
+
  private:
+  // A tool named "Bearer eyJ..." names its span too. Spans in a loop share their name: one the
+  // rules left as it was is not judged again for the span right after.
+  void span_name(std::string& name) {
+    if (last_name_ && name == *last_name_) return;
+    const std::size_t redacted = report_.redacted_attribute_count, size = name.size();
+    text(name, "span.name");
+    // Redacted, masked (both counted) or cut, it is judged again the next time.
+    if (report_.redacted_attribute_count == redacted && name.size() == size) {
+      last_name_ = name;
+    } else {
+      last_name_.reset();
+    }
+  }
+
   std::optional<bool> key_allowlisted(std::string_view key) const {
     if (!options_.redaction.allow_keys) return std::nullopt;
     std::string lowered = json::ascii_lower(key);
@@ -269,6 +297,11 @@ class Curator {
   CurationReport& report_;
   std::vector<std::vector<std::string>> deny_;
   std::vector<std::string> allow_;
+  // The top-level key and the span name judged last, and what was decided: views of the spans
+  // being curated, which stay as they are until the curation ends (forget_last_key).
+  std::optional<std::string_view> last_key_;
+  bool last_key_denied_ = false;
+  std::optional<std::string_view> last_name_;
 };
 
 // {"resourceSpans":[{"resource":...,"scopeSpans":[{"scope":...,"spans":[ for this resource and
@@ -535,6 +568,7 @@ std::string curate_spans(std::span<SpanData* const> spans, const SpanId& root,
       w.truncate(mark);
       if (k == 0) {
         // The first span (the root) always goes out: shed its events, links, attributes.
+        curator.forget_last_key();
         std::size_t shed = s.events.size() + s.links.size() + s.attributes.size();
         s.dropped_events_count += static_cast<std::uint32_t>(s.events.size());
         s.dropped_links_count += static_cast<std::uint32_t>(s.links.size());
@@ -592,8 +626,8 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
 std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
                                        const TracerProvider& provider,
                                        const CurationOptions& options, CurationReport* report_out) {
-  return curate_spans(spans.spans(), root, provider.resource(), provider.scope(),
-                      provider.serial(), options, report_out);
+  return curate_spans(spans.spans(), root, provider.resource(), provider.scope(), provider.serial(),
+                      options, report_out);
   // `spans` goes back to this thread for the next request's spans.
 }
 

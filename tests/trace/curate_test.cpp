@@ -306,6 +306,60 @@ TEST(CurateTest, RepeatedTextsAreJudgedEachTime) {
   }
 }
 
+// covers S11: spans in a row with the same name and keys (a loop's) come out as each would
+// alone, and are counted alike, whatever the rules did to the one before: kept, redacted (here
+// into a replacement the rules deny again), masked or cut.
+TEST(CurateTest, NamesAndKeysRepeatedInARowComeOutAsEachAlone) {
+  const std::string bearer = "Bearer abcdefgh12345678";
+  const std::vector<std::string> names = {"echo.stage",
+                                          "echo.stage",
+                                          bearer,
+                                          bearer,
+                                          "db postgres://admin:pw@db",
+                                          "db postgres://admin:pw@db",
+                                          std::string(40, 'n'),
+                                          std::string(40, 'n'),
+                                          "echo.stage"};
+  CurationOptions options{.detailed = true, .max_attribute_value_length = 32};
+  options.redaction.replacement = bearer;
+  auto add_child = [&](Tree& t, std::size_t i) {
+    t.add(names[i], t.root, 200 + i).attributes = {{i % 4 < 2 ? "password" : "stage.note", "x"},
+                                                   {"stage.index", static_cast<std::int64_t>(i)}};
+  };
+  auto curate = [&](const Tree& t, CurationReport& report) {
+    std::string text =
+        curate_to_otlp_json_string(t.spans, t.root, resource(), {}, options, &report);
+    auto decoded = decode_otlp_json(*json::parse(text));
+    EXPECT_TRUE(decoded) << text;
+    return decoded ? decoded->resource_spans.at(0).scope_spans.at(0).spans
+                   : std::vector<SpanData>{};
+  };
+  Tree together;
+  together.spans.resize(1);  // the root alone
+  for (std::size_t i = 0; i < names.size(); ++i) add_child(together, i);
+  CurationReport report;
+  const std::vector<SpanData> out = curate(together, report);
+  ASSERT_EQ(out.size(), names.size() + 1);
+  std::size_t redacted = 0, truncated = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Tree alone;
+    alone.spans.resize(1);
+    add_child(alone, i);
+    CurationReport alone_report;
+    const std::vector<SpanData> one = curate(alone, alone_report);
+    ASSERT_EQ(one.size(), 2u);
+    EXPECT_EQ(out[i + 1].name, one[1].name) << i;
+    EXPECT_EQ(out[i + 1].attributes, one[1].attributes) << i;
+    redacted += alone_report.redacted_attribute_count;
+    truncated += alone_report.truncated_attribute_count;
+  }
+  EXPECT_EQ(report.redacted_attribute_count, redacted);
+  EXPECT_EQ(report.truncated_attribute_count, truncated);
+  EXPECT_EQ(out[3].name, bearer);
+  EXPECT_EQ(out[5].name, ("db postgres://admin:" + bearer).substr(0, 32));
+  EXPECT_EQ(out[7].name.size(), 32u);
+}
+
 // covers S11: texts shorter than any credential (under 10 bytes) are not looked up in the
 // remembered verdicts, yet a secret after a key in them is still masked, a span name among them
 // too, and the shortest credential (10 bytes) is still redacted whole.
