@@ -182,16 +182,7 @@ class Curator {
   void attribute(KeyValue& kv, std::size_t depth, bool top) {
     if (utf8_key_too_long(kv.key)) ++report_.truncated_attribute_count;
     // Nested kvlist keys obey the deny rules but not the allow-list (it names top-level keys).
-    bool denied;
-    if (!top) {
-      denied = key_denied_ignoring_allowlist(kv.key);
-    } else if (last_key_ && kv.key == *last_key_) {
-      denied = last_key_denied_;  // the key of the attribute before (spans in a loop repeat theirs)
-    } else {
-      denied = key_denied(kv.key);
-      last_key_ = kv.key;
-      last_key_denied_ = denied;
-    }
+    bool denied = top ? key_denied(kv.key) : key_denied_ignoring_allowlist(kv.key);
     if (denied) {
       redact(kv.value);
       return;
@@ -238,10 +229,6 @@ class Curator {
     text(s.status_message, "status.message");
     span_name(s.name);
   }
-
-  // The spans' attributes are about to be let go (the byte bound sheds a span's): the key
-  // judged last may be one of them.
-  void forget_last_key() noexcept { last_key_.reset(); }
 
  private:
   // A tool named "Bearer eyJ..." names its span too. Spans in a loop share their name: one the
@@ -297,10 +284,8 @@ class Curator {
   CurationReport& report_;
   std::vector<std::vector<std::string>> deny_;
   std::vector<std::string> allow_;
-  // The top-level key and the span name judged last, and what was decided: views of the spans
-  // being curated, which stay as they are until the curation ends (forget_last_key).
-  std::optional<std::string_view> last_key_;
-  bool last_key_denied_ = false;
+  // The span name judged last when the rules left it as it was: a view of a span being curated
+  // (span names stay as they are until the curation ends).
   std::optional<std::string_view> last_name_;
 };
 
@@ -568,7 +553,6 @@ std::string curate_spans(std::span<SpanData* const> spans, const SpanId& root,
       w.truncate(mark);
       if (k == 0) {
         // The first span (the root) always goes out: shed its events, links, attributes.
-        curator.forget_last_key();
         std::size_t shed = s.events.size() + s.links.size() + s.attributes.size();
         s.dropped_events_count += static_cast<std::uint32_t>(s.events.size());
         s.dropped_links_count += static_cast<std::uint32_t>(s.links.size());
@@ -626,9 +610,9 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
 std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
                                        const TracerProvider& provider,
                                        const CurationOptions& options, CurationReport* report_out) {
+  // `spans`, destroyed once this returns, goes back to this thread for the next request's spans.
   return curate_spans(spans.spans(), root, provider.resource(), provider.scope(), provider.serial(),
                       options, report_out);
-  // `spans` goes back to this thread for the next request's spans.
 }
 
 json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,
