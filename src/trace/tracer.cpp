@@ -307,30 +307,38 @@ Span::State* make_state() {
   return tls_states.take();
 }
 
-// A list grown past this is let go with its span rather than kept in a State for the next one.
+// A list or a string grown past these is let go with its span rather than kept in its State for
+// the next one (a State keeps the room of what it held: sixteen of them per thread).
 constexpr std::size_t kMaxKeptAttributes = 64;
+constexpr std::size_t kMaxKeptText = 256;
 
-// Makes the State of a span that is done with (ended and curated, taken, or dropped) what a new
-// one is, and keeps it for the next span. Each member is emptied in place, its room kept (the
-// longer keys and values go back to the span pool, where the next span's attributes take them);
-// `whole` (a provider-only span: an exporter may have held on to nothing, but there is no
-// recorder to have bounded it) lets go of what it holds instead.
-void free_state(Span::State* state, bool whole) noexcept {
+void clear_keeping_room(std::string& s) noexcept {
+  if (s.capacity() > kMaxKeptText) {
+    s = std::string();
+  } else {
+    s.clear();
+  }
+}
+
+// Makes the State of a span that is done with (curated, taken, dropped, or exported alone) what
+// a new one is, and keeps it for the next span: each member emptied in place, its room kept (the
+// longer keys and values go back to the span pool, where the next span's attributes take them).
+void free_state(Span::State* state) noexcept {
   state->recorder.reset();
   state->provider.reset();
   SpanData& data = *state;
-  if (whole || data.attributes.capacity() > kMaxKeptAttributes) {
+  if (data.attributes.capacity() > kMaxKeptAttributes) {
     data = SpanData();
   } else {
-    data.name.clear();
-    data.trace_state.clear();
+    clear_keeping_room(data.name);
+    clear_keeping_room(data.trace_state);
     if (!data.attributes.empty()) {
       span_pool::give_back_strings(data.attributes);
       data.attributes.clear();
     }
     if (!data.events.empty()) data.events = {};  // rare: not worth their room
     if (!data.links.empty()) data.links = {};
-    data.status_message.clear();
+    clear_keeping_room(data.status_message);
     data.parent_span_id = SpanId();
     data.status_code = StatusCode::unset;
     data.dropped_attributes_count = data.dropped_events_count = data.dropped_links_count = 0;
@@ -343,7 +351,7 @@ void free_state(Span::State* state, bool whole) noexcept {
 
 // Gives the States of a recorder's spans back to this thread, and the list's room to the pool.
 void free_states(std::vector<SpanData*>& spans) noexcept {
-  for (SpanData* span : spans) free_state(static_cast<Span::State*>(span), false);
+  for (SpanData* span : spans) free_state(static_cast<Span::State*>(span));
   span_pool::give_back(spans);
 }
 
@@ -394,7 +402,7 @@ bool Recorder::record(SpanData&& span, bool is_root) noexcept {
   static_cast<SpanData&>(*state) = std::move(span);
   if (keep(*state, is_root)) return true;
   span = std::move(static_cast<SpanData&>(*state));  // left as it was
-  free_state(state, false);
+  free_state(state);
   return false;
 }
 
@@ -580,11 +588,11 @@ void Span::end(std::uint64_t end_time_unix_nano) noexcept {
     // A kept State holds no reference to its recorder (the recorder owns it). The recorder may
     // go with the last reference, and the State with it: it is not touched after keep.
     const std::shared_ptr<Recorder> recorder = std::move(state->recorder);
-    if (!recorder->keep(*state, state->root)) free_state(state, false);
+    if (!recorder->keep(*state, state->root)) free_state(state);
     return;
   }
   if (state->provider) state->provider->on_end(*state);
-  free_state(state, true);
+  free_state(state);
 }
 
 Context Span::as_context() const {
