@@ -166,8 +166,8 @@ Middleware make_passback_middleware(PassbackOptions options) {
     std::vector<NestedHop> nested = call->take();
     if (!stream && nested.empty()) {
       // The common case: written straight as text, spliced into the response as it is.
-      std::string text = trace::curate_to_otlp_json_string(
-          recorder->take(), root_id, provider.resource(), provider.scope(), curation, &report);
+      std::string text = trace::curate_to_otlp_json_string(recorder->take_in_place(), root_id,
+                                                           provider, curation, &report);
       passback_wire::attach_text(
           outcome, ctx,
           passback_wire::finish_payload_text(std::move(text), std::move(report),

@@ -14,6 +14,8 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <span>
 #include <unordered_map>
 #include <utility>
 
@@ -225,10 +227,24 @@ class Curator {
     }
     for (auto& l : s.links) l.dropped_attributes_count += attributes(l.attributes);
     text(s.status_message, "status.message");
-    text(s.name, "span.name");  // a tool named "Bearer eyJ..." names its span too
+    span_name(s.name);
   }
 
  private:
+  // A tool named "Bearer eyJ..." names its span too. Spans in a loop share their name: one the
+  // rules left as it was is not judged again for the span right after.
+  void span_name(std::string& name) {
+    if (last_name_ && name == *last_name_) return;
+    const std::size_t redacted = report_.redacted_attribute_count, size = name.size();
+    text(name, "span.name");
+    // Redacted, masked (both counted) or cut, it is judged again the next time.
+    if (report_.redacted_attribute_count == redacted && name.size() == size) {
+      last_name_ = name;
+    } else {
+      last_name_.reset();
+    }
+  }
+
   std::optional<bool> key_allowlisted(std::string_view key) const {
     if (!options_.redaction.allow_keys) return std::nullopt;
     std::string lowered = json::ascii_lower(key);
@@ -268,18 +284,27 @@ class Curator {
   CurationReport& report_;
   std::vector<std::vector<std::string>> deny_;
   std::vector<std::string> allow_;
+  // The span name judged last when the rules left it as it was: a view of a span being curated
+  // (span names stay as they are until the curation ends).
+  std::optional<std::string_view> last_name_;
 };
 
 // {"resourceSpans":[{"resource":...,"scopeSpans":[{"scope":...,"spans":[ for this resource and
 // scope: a server's are the same on every call, so each thread keeps the last text with copies
-// of what it was written from, and writes it again only when they differ.
-std::string_view head_text(const Resource& resource, const InstrumentationScope& scope) {
+// of what it was written from, and writes it again only when they differ. `provider`, when not
+// 0, is the serial of the provider they are of: its are fixed, so that provider's text is
+// reused without comparing them.
+std::string_view head_text(const Resource& resource, const InstrumentationScope& scope,
+                           std::uint64_t provider) {
   struct Head {
+    std::uint64_t provider = 0;  // whose resource and scope these are, when known
     Resource resource;
     InstrumentationScope scope;
     std::string text;
   };
   thread_local Head head;
+  if (provider != 0 && head.provider == provider) return head.text;
+  head.provider = provider;
   if (head.text.empty() || head.resource != resource || head.scope != scope) {
     otlp_json::JsonWriter w;
     w.raw(R"({"resourceSpans":[{"resource":)");
@@ -287,7 +312,7 @@ std::string_view head_text(const Resource& resource, const InstrumentationScope&
     w.raw(R"(,"scopeSpans":[{"scope":)");
     w.scope_object(scope);
     w.raw(R"(,"spans":[)");
-    head = Head{resource, scope, w.take()};
+    head = Head{provider, resource, scope, w.take()};
   }
   return head.text;
 }
@@ -367,9 +392,13 @@ void CurationReport::append_json(std::string& out) const {
   out += '}';
 }
 
-std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
-                                       const Resource& resource, const InstrumentationScope& scope,
-                                       const CurationOptions& options, CurationReport* report_out) {
+namespace {
+
+// The curation of both curate_to_otlp_json_string, on spans wherever they are.
+std::string curate_spans(std::span<SpanData* const> spans, const SpanId& root,
+                         const Resource& resource, const InstrumentationScope& scope,
+                         std::uint64_t provider, const CurationOptions& options,
+                         CurationReport* report_out) {
   CurationReport report;
   const std::size_t total = spans.size();
   const bool detailed = options.detailed && options.allow_detailed;
@@ -400,7 +429,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   std::size_t root_index = SIZE_MAX;
   const std::uint64_t root_key = id_key(root);
   for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (id_key(spans[i].span_id) == root_key) {
+    if (id_key(spans[i]->span_id) == root_key) {
       root_index = i;
       break;
     }
@@ -408,7 +437,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   std::vector<std::pair<std::uint64_t, std::size_t>> index;
   if (spans.size() > kLookedThrough) {
     index.reserve(spans.size());
-    for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i].span_id), i);
+    for (std::size_t i = 0; i < spans.size(); ++i) index.emplace_back(id_key(spans[i]->span_id), i);
     std::sort(index.begin(), index.end());
   }
   auto find_span = [&index, &spans, root_key, root_index](const SpanId& id) -> std::size_t {
@@ -416,7 +445,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
     if (key == root_key && root_index != SIZE_MAX) return root_index;  // most spans' parent
     if (index.empty()) {
       for (std::size_t i = 0; i < spans.size(); ++i)
-        if (id_key(spans[i].span_id) == key) return i;
+        if (id_key(spans[i]->span_id) == key) return i;
       return SIZE_MAX;
     }
     auto it = std::lower_bound(index.begin(), index.end(), std::pair{key, std::size_t{0}});
@@ -443,7 +472,7 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
         break;
       }
       std::size_t parent =
-          spans[j].parent_span_id.is_valid() ? find_span(spans[j].parent_span_id) : SIZE_MAX;
+          spans[j]->parent_span_id.is_valid() ? find_span(spans[j]->parent_span_id) : SIZE_MAX;
       if (parent == SIZE_MAX || parent == j) {
         // A top-level span: outside the tree when the root is known, a root of its own if not.
         if (root_index == SIZE_MAX) {
@@ -481,8 +510,8 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   }
   auto before = [&](std::size_t a, std::size_t b) {
     if (depth[a] != depth[b]) return depth[a] < depth[b];
-    if (spans[a].start_time_unix_nano != spans[b].start_time_unix_nano)
-      return spans[a].start_time_unix_nano < spans[b].start_time_unix_nano;
+    if (spans[a]->start_time_unix_nano != spans[b]->start_time_unix_nano)
+      return spans[a]->start_time_unix_nano < spans[b]->start_time_unix_nano;
     return a < b;
   };
   const auto rest = order.begin() + (root_index != SIZE_MAX ? 1 : 0);
@@ -509,12 +538,12 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   // when it is gone (jsonrpc::RawText), so a warm call makes no large allocation.
   otlp_json::JsonWriter w{json::take_spare_text(512 + order.size() * 640 + kTail),
                           otlp_json::JsonWriter::ReuseRoom{}};
-  w.raw(head_text(resource, scope));
+  w.raw(head_text(resource, scope, provider));
   constexpr std::string_view kClose = "]}]}]}";
   std::size_t bytes = w.size() + kClose.size();
   std::size_t over_bytes = 0, kept = 0;
   for (std::size_t k = 0; k < order.size(); ++k) {
-    SpanData& s = spans[order[k]];
+    SpanData& s = *spans[order[k]];
     curator.span(s);
     const std::size_t mark = w.size();
     if (kept) w.put(',');
@@ -555,8 +584,35 @@ std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId
   (void)over_count;
   if (report_out) *report_out = std::move(report);
   w.reserve(kTail);
-  span_pool::give_back(spans);  // the next request's spans reuse their storage
   return w.take();
+}
+
+}  // namespace
+
+std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
+                                       const Resource& resource, const InstrumentationScope& scope,
+                                       const CurationOptions& options, CurationReport* report_out) {
+  constexpr std::size_t kOnStack = 64;
+  SpanData* on_stack[kOnStack];
+  std::unique_ptr<SpanData*[]> on_heap;
+  SpanData** at = on_stack;
+  if (spans.size() > kOnStack) {
+    on_heap = std::make_unique_for_overwrite<SpanData*[]>(spans.size());
+    at = on_heap.get();
+  }
+  for (std::size_t i = 0; i < spans.size(); ++i) at[i] = &spans[i];
+  std::string text = curate_spans(std::span<SpanData* const>(at, spans.size()), root, resource,
+                                  scope, 0, options, report_out);
+  span_pool::give_back(spans);  // the next request's spans reuse their storage
+  return text;
+}
+
+std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
+                                       const TracerProvider& provider,
+                                       const CurationOptions& options, CurationReport* report_out) {
+  // `spans`, destroyed once this returns, goes back to this thread for the next request's spans.
+  return curate_spans(spans.spans(), root, provider.resource(), provider.scope(), provider.serial(),
+                      options, report_out);
 }
 
 json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root,

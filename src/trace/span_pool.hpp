@@ -34,5 +34,12 @@ inline void assign(std::string& out, std::string_view text) {
 // Keeps the storage of spans no longer needed (their attribute lists and the vector itself)
 // and leaves `spans` empty.
 void give_back(std::vector<SpanData>& spans);
+// The same for a recorder's list of spans kept where they ended: `spans` (whose spans are
+// given back on their own) is left empty, its room kept.
+void give_room(std::vector<SpanData*>& spans);
+void give_back(std::vector<SpanData*>& spans);
+// Keeps the storage of the longer keys and values of `attributes` (a span's State made ready
+// for the next span: its list stays with it), leaving them empty strings.
+void give_back_strings(Attributes& attributes);
 
 }  // namespace glassbox::trace::span_pool

@@ -59,6 +59,8 @@ struct ThreadStack {
 
 thread_local ThreadStack tls_stack;
 
+std::atomic<std::uint64_t> next_provider_serial{0};
+
 std::mutex global_mutex;
 std::shared_ptr<TracerProvider>& global_provider() {
   static std::shared_ptr<TracerProvider> provider = std::make_shared<TracerProvider>();
@@ -88,7 +90,8 @@ std::uint64_t now_unix_nano() noexcept {
 // ---------------------------------------------------------------------------------------------
 // TracerProvider
 
-TracerProvider::TracerProvider(TracerProviderOptions options) : options_(std::move(options)) {
+TracerProvider::TracerProvider(TracerProviderOptions options)
+    : options_(std::move(options)), serial_(next_provider_serial.fetch_add(1) + 1) {
   if (!find_attribute(options_.resource.attributes, "service.name"))
     options_.resource.set("service.name", "unknown_service");
   for (auto& processor : options_.processors)
@@ -150,6 +153,7 @@ struct Pool {
   std::vector<Attributes> lists;
   std::vector<std::string> strings;  // empty, each with room past the small-string buffer
   std::vector<SpanData> spans;       // empty, with room; or no room at all
+  std::vector<SpanData*> kept;       // the same for a recorder's list
   bool alive = true;
   ~Pool() { alive = false; }  // a span ended later in this thread's exit allocates its own
 };
@@ -160,6 +164,12 @@ thread_local Pool tls_pool;
 void give_room(std::vector<SpanData>& spans) {
   Pool& pool = tls_pool;
   if (pool.alive) spans.swap(pool.spans);
+  if (spans.capacity() == 0) spans.reserve(kSpansRoom);
+}
+
+void give_room(std::vector<SpanData*>& spans) {
+  Pool& pool = tls_pool;
+  if (pool.alive) spans.swap(pool.kept);
   if (spans.capacity() == 0) spans.reserve(kSpansRoom);
 }
 
@@ -196,7 +206,29 @@ void keep_string(Pool& pool, std::string& s) {
   pool.strings.push_back(std::move(s));
 }
 
+// Keeps the storage of the longer keys and values of `attributes` (left empty strings).
+void keep_strings(Pool& pool, Attributes& attributes) {
+  if (pool.strings.capacity() < kKeptStrings) pool.strings.reserve(kKeptStrings);
+  for (KeyValue& kv : attributes) {
+    if (has_room(kv.key)) keep_string(pool, kv.key);
+    if (auto* value = std::get_if<std::string>(&kv.value.value); value && has_room(*value))
+      keep_string(pool, *value);
+  }
+}
+
 }  // namespace
+
+void give_back_strings(Attributes& attributes) {
+  Pool& pool = tls_pool;
+  if (pool.alive && pool.strings.size() < kKeptStrings) keep_strings(pool, attributes);
+}
+
+void give_back(std::vector<SpanData*>& spans) {
+  spans.clear();
+  Pool& pool = tls_pool;
+  if (pool.alive && pool.kept.capacity() == 0 && spans.capacity() <= kMaxKeptRoom)
+    pool.kept.swap(spans);
+}
 
 void give_back(std::vector<SpanData>& spans) {
   Pool& pool = tls_pool;
@@ -205,14 +237,9 @@ void give_back(std::vector<SpanData>& spans) {
     return;
   }
   if (pool.lists.capacity() < kKeptLists) pool.lists.reserve(kKeptLists);
-  if (pool.strings.capacity() < kKeptStrings) pool.strings.reserve(kKeptStrings);
   for (SpanData& span : spans) {
     if (pool.lists.size() >= kKeptLists && pool.strings.size() >= kKeptStrings) break;
-    for (KeyValue& kv : span.attributes) {
-      if (has_room(kv.key)) keep_string(pool, kv.key);
-      if (auto* value = std::get_if<std::string>(&kv.value.value); value && has_room(*value))
-        keep_string(pool, *value);
-    }
+    keep_strings(pool, span.attributes);
     if (pool.lists.size() >= kKeptLists) continue;
     Attributes& list = span.attributes;
     if (list.capacity() < kListRoom || list.capacity() > kMaxKeptRoom) continue;
@@ -226,71 +253,13 @@ void give_back(std::vector<SpanData>& spans) {
 }  // namespace span_pool
 
 // ---------------------------------------------------------------------------------------------
-// Recorder
+// A span's State
 
-Recorder::Recorder(RecorderOptions options)
-    : provider_(options.provider ? std::move(options.provider) : tracer_provider()),
-      observer_(std::move(options.observer)),
-      max_spans_(options.max_spans) {}
-
-void Recorder::lock() const noexcept {
-  // A spinlock: the critical section is a vector push_back of a moved SpanData.
-  for (int spins = 0; locked_.test_and_set(std::memory_order_acquire); ++spins) {
-    while (locked_.test(std::memory_order_relaxed)) {
-      if (++spins > 64) std::this_thread::yield();
-    }
-  }
-}
-
-bool Recorder::record(SpanData&& span, bool is_root) noexcept {
-  if (provider_->has_processors()) provider_->on_end(span);
-  lock();
-  if (spans_.size() < max_spans_ || is_root) {
-    if (spans_.capacity() == 0) span_pool::give_room(spans_);
-    spans_.push_back(std::move(span));
-    unlock();
-    if (observer_) observer_->on_recorded();
-    return true;
-  }
-  unlock();
-  dropped_.fetch_add(1, std::memory_order_relaxed);
-  return false;
-}
-
-std::vector<SpanData> Recorder::take() {
-  std::vector<SpanData> out;
-  lock();
-  out.swap(spans_);
-  unlock();
-  return out;
-}
-
-std::vector<SpanData> Recorder::snapshot() const {
-  lock();
-  std::vector<SpanData> out;
-  try {
-    out = spans_;
-  } catch (...) {
-    unlock();
-    throw;
-  }
-  unlock();
-  return out;
-}
-
-std::size_t Recorder::size() const noexcept {
-  lock();
-  std::size_t n = spans_.size();
-  unlock();
-  return n;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Span
-
-struct Span::State {
-  SpanData data;
-  std::shared_ptr<Recorder> recorder;        // null for a provider-only span
+// The data of a span being recorded and what it records into. The recorder keeps an ended
+// span's State as it is (it owns it from then on) and hands it to curation where it ended, so
+// the data is a base: a recorder's list holds the SpanData of States.
+struct Span::State : SpanData {
+  std::shared_ptr<Recorder> recorder;        // null for a provider-only span and once kept
   std::shared_ptr<TracerProvider> provider;  // set only for a provider-only span
   const SpanLimits* limits = nullptr;
   std::uint64_t token = 0;  // its entry in the starting thread's stack; 0 if none
@@ -299,10 +268,9 @@ struct Span::State {
 
 namespace {
 
-// Each thread keeps the States of a few ended spans for the next spans it starts: a span's data
-// moves to the recorder when it ends, which leaves its State empty, so the State is kept as it is
-// and made ready in place for the next span (a few stores) instead of being destroyed, freed,
-// allocated and built again for each span.
+// Each thread keeps the States of a few spans it is done with (curated, or dropped) for the next
+// spans it starts: a State is made ready in place for the next span (a few stores) instead of
+// being destroyed, freed, allocated and built again for each span.
 class StateStorage {
  public:
   Span::State* take() {
@@ -339,26 +307,41 @@ Span::State* make_state() {
   return tls_states.take();
 }
 
-// Makes the State of an ended span what a new one is, and keeps it for the next span.
-// `moved_out`: its data went to a recorder, leaving nothing to free (the usual case: each member
-// is emptied or reset in place); otherwise (a provider-only span, one a full recorder dropped)
-// what it holds is let go whole.
-void free_state(Span::State* state, bool moved_out) noexcept {
+// A list or a string grown past these is let go with its span rather than kept in its State for
+// the next one (a State keeps the room of what it held: sixteen of them per thread).
+constexpr std::size_t kMaxKeptAttributes = 64;
+constexpr std::size_t kMaxKeptText = 256;
+
+void clear_keeping_room(std::string& s) noexcept {
+  if (s.capacity() > kMaxKeptText) {
+    s = std::string();
+  } else {
+    s.clear();
+  }
+}
+
+// Makes the State of a span that is done with (curated, taken, dropped, or exported alone) what
+// a new one is, and keeps it for the next span: each member emptied in place, its room kept (the
+// longer keys and values go back to the span pool, where the next span's attributes take them).
+void free_state(Span::State* state) noexcept {
   state->recorder.reset();
   state->provider.reset();
-  SpanData& data = state->data;
-  if (moved_out) {
-    data.name.clear();
-    data.trace_state.clear();
-    data.attributes.clear();
-    data.events.clear();
-    data.links.clear();
-    data.status_message.clear();
+  SpanData& data = *state;
+  if (data.attributes.capacity() > kMaxKeptAttributes) {
+    data = SpanData();
+  } else {
+    clear_keeping_room(data.name);
+    clear_keeping_room(data.trace_state);
+    if (!data.attributes.empty()) {
+      span_pool::give_back_strings(data.attributes);
+      data.attributes.clear();
+    }
+    if (!data.events.empty()) data.events = {};  // rare: not worth their room
+    if (!data.links.empty()) data.links = {};
+    clear_keeping_room(data.status_message);
     data.parent_span_id = SpanId();
     data.status_code = StatusCode::unset;
     data.dropped_attributes_count = data.dropped_events_count = data.dropped_links_count = 0;
-  } else {
-    data = SpanData();
   }
   // What every start sets again (kind, ids, flags, times, limits) is left as it is.
   state->token = 0;
@@ -366,7 +349,103 @@ void free_state(Span::State* state, bool moved_out) noexcept {
   tls_states.give(state);
 }
 
+// Gives the States of a recorder's spans back to this thread, and the list's room to the pool.
+void free_states(std::vector<SpanData*>& spans) noexcept {
+  for (SpanData* span : spans) free_state(static_cast<Span::State*>(span));
+  span_pool::give_back(spans);
+}
+
 }  // namespace
+
+RecordedSpans::~RecordedSpans() {
+  free_states(spans_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recorder
+
+Recorder::Recorder(RecorderOptions options)
+    : provider_(options.provider ? std::move(options.provider) : tracer_provider()),
+      observer_(std::move(options.observer)),
+      max_spans_(options.max_spans) {}
+
+Recorder::~Recorder() {
+  free_states(spans_);
+}
+
+void Recorder::lock() const noexcept {
+  // A spinlock: the critical section is a vector push_back of a pointer.
+  for (int spins = 0; locked_.test_and_set(std::memory_order_acquire); ++spins) {
+    while (locked_.test(std::memory_order_relaxed)) {
+      if (++spins > 64) std::this_thread::yield();
+    }
+  }
+}
+
+bool Recorder::keep(SpanData& span, bool is_root) noexcept {
+  if (provider_->has_processors()) provider_->on_end(span);
+  lock();
+  if (spans_.size() < max_spans_ || is_root) {
+    if (spans_.capacity() == 0) span_pool::give_room(spans_);
+    spans_.push_back(&span);
+    unlock();
+    if (observer_) observer_->on_recorded();
+    return true;
+  }
+  unlock();
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+bool Recorder::record(SpanData&& span, bool is_root) noexcept {
+  Span::State* state = make_state();
+  static_cast<SpanData&>(*state) = std::move(span);
+  if (keep(*state, is_root)) return true;
+  span = std::move(static_cast<SpanData&>(*state));  // left as it was
+  free_state(state);
+  return false;
+}
+
+std::vector<SpanData> Recorder::take() {
+  RecordedSpans kept = take_in_place();
+  std::vector<SpanData> out;
+  span_pool::give_room(out);
+  out.reserve(kept.spans().size());
+  for (SpanData* span : kept.spans()) out.push_back(std::move(*span));
+  return out;
+}
+
+RecordedSpans Recorder::take_in_place() {
+  RecordedSpans out;
+  lock();
+  out.spans_.swap(spans_);
+  unlock();
+  return out;
+}
+
+std::vector<SpanData> Recorder::snapshot() const {
+  lock();
+  std::vector<SpanData> out;
+  try {
+    out.reserve(spans_.size());
+    for (const SpanData* span : spans_) out.push_back(*span);
+  } catch (...) {
+    unlock();
+    throw;
+  }
+  unlock();
+  return out;
+}
+
+std::size_t Recorder::size() const noexcept {
+  lock();
+  std::size_t n = spans_.size();
+  unlock();
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Span
 
 Span::Span(Span&& other) noexcept
     : state_(std::exchange(other.state_, nullptr)), context_(std::move(other.context_)) {}
@@ -385,12 +464,12 @@ namespace {
 // The value of `key` on the span: its earlier value, or a new one (monostate) appended; nullptr
 // when the span already holds max_attributes other keys (counted as dropped).
 AttributeValue* attribute_slot(Span::State& state, std::string_view key) noexcept {
-  auto& attributes = state.data.attributes;
+  auto& attributes = state.attributes;
   for (auto& kv : attributes) {
     if (kv.key == key) return &kv.value;
   }
   if (attributes.size() >= state.limits->max_attributes) {
-    ++state.data.dropped_attributes_count;
+    ++state.dropped_attributes_count;
     return nullptr;
   }
   if (attributes.capacity() == 0) span_pool::give_room(attributes);
@@ -457,40 +536,40 @@ void Span::add_event(std::string_view name, std::uint64_t time_unix_nano,
                      Attributes attributes) noexcept {
   if (!state_) return;
   const SpanLimits& limits = *state_->limits;
-  if (state_->data.events.size() >= limits.max_events) {
-    ++state_->data.dropped_events_count;
+  if (state_->events.size() >= limits.max_events) {
+    ++state_->dropped_events_count;
     return;
   }
   Event event{std::string(name), time_unix_nano, std::move(attributes), 0};
   event.dropped_attributes_count = limit_attributes(
       event.attributes, limits.max_attributes_per_event, limits.max_attribute_value_length);
-  state_->data.events.push_back(std::move(event));
+  state_->events.push_back(std::move(event));
 }
 
 void Span::add_link(const SpanContext& context, Attributes attributes) noexcept {
   if (!state_) return;
   const SpanLimits& limits = *state_->limits;
-  if (state_->data.links.size() >= limits.max_links) {
-    ++state_->data.dropped_links_count;
+  if (state_->links.size() >= limits.max_links) {
+    ++state_->dropped_links_count;
     return;
   }
   Link link{context, std::move(attributes), 0};
   link.dropped_attributes_count = limit_attributes(link.attributes, limits.max_attributes_per_link,
                                                    limits.max_attribute_value_length);
-  state_->data.links.push_back(std::move(link));
+  state_->links.push_back(std::move(link));
 }
 
 void Span::set_status(StatusCode code, std::string_view message) noexcept {
   if (!state_) return;
   // OTel: Ok is final; Unset never overrides; a description only goes with Error.
-  if (state_->data.status_code == StatusCode::ok || code == StatusCode::unset) return;
-  state_->data.status_code = code;
-  state_->data.status_message = code == StatusCode::error ? std::string(message) : std::string();
-  cut_utf8(state_->data.status_message, state_->limits->max_attribute_value_length);
+  if (state_->status_code == StatusCode::ok || code == StatusCode::unset) return;
+  state_->status_code = code;
+  state_->status_message = code == StatusCode::error ? std::string(message) : std::string();
+  cut_utf8(state_->status_message, state_->limits->max_attribute_value_length);
 }
 
 void Span::update_name(std::string_view name) noexcept {
-  if (state_) state_->data.name.assign(name);
+  if (state_) state_->name.assign(name);
 }
 
 void Span::end() noexcept {
@@ -500,18 +579,20 @@ void Span::end() noexcept {
 void Span::end(std::uint64_t end_time_unix_nano) noexcept {
   State* state = std::exchange(state_, nullptr);
   if (!state) return;
-  state->data.end_time_unix_nano = std::max(end_time_unix_nano, state->data.start_time_unix_nano);
+  state->end_time_unix_nano = std::max(end_time_unix_nano, state->start_time_unix_nano);
   if (state->token != 0) {
     ThreadStack& stack = tls_stack;
     if (stack.owns(state->token)) stack.remove(state->token, false);
   }
-  bool moved_out = false;
   if (state->recorder) {
-    moved_out = state->recorder->record(std::move(state->data), state->root);
-  } else if (state->provider) {
-    state->provider->on_end(state->data);
+    // A kept State holds no reference to its recorder (the recorder owns it). The recorder may
+    // go with the last reference, and the State with it: it is not touched after keep.
+    const std::shared_ptr<Recorder> recorder = std::move(state->recorder);
+    if (!recorder->keep(*state, state->root)) free_state(state);
+    return;
   }
-  free_state(state, moved_out);
+  if (state->provider) state->provider->on_end(*state);
+  free_state(state);
 }
 
 Context Span::as_context() const {
@@ -546,10 +627,10 @@ Span::State* new_state(std::shared_ptr<Recorder> recorder, std::string_view name
   auto* state = make_state();
   state->limits = &recorder->limits();
   state->recorder = std::move(recorder);
-  state->data.name.append(name.data(), name.size());  // into a new, empty string: no more
-  state->data.kind = kind;
-  state->data.span_id = generate_span_id();
-  state->data.start_time_unix_nano = now_unix_nano();
+  state->name.append(name.data(), name.size());  // into a new, empty string: no more
+  state->kind = kind;
+  state->span_id = generate_span_id();
+  state->start_time_unix_nano = now_unix_nano();
   return state;
 }
 
@@ -569,12 +650,12 @@ Span start_span_in(const Context& parent, std::string_view name, SpanKind kind) 
   if (!parent.recorder()) return span;
   Span::State* state = new_state(parent.recorder(), name, kind);
   const SpanContext& p = parent.span_context();
-  state->data.trace_id = p.trace_id;
-  state->data.parent_span_id = p.span_id;
-  state->data.flags = p.flags;
-  if (!p.tracestate.empty()) state->data.trace_state = p.tracestate;
+  state->trace_id = p.trace_id;
+  state->parent_span_id = p.span_id;
+  state->flags = p.flags;
+  if (!p.tracestate.empty()) state->trace_state = p.tracestate;
   span.state_ = state;
-  set_child_context(span.context_, state->data, p);
+  set_child_context(span.context_, *state, p);
   return span;
 }
 
@@ -585,14 +666,14 @@ Span start_span(std::string_view name, SpanKind kind) noexcept {
   if (!*top.recorder) return {};
   Span::State* state = new_state(*top.recorder, name, kind);
   const SpanContext& p = top.context;
-  state->data.trace_id = p.trace_id;
-  state->data.parent_span_id = p.span_id;
-  state->data.flags = p.flags;
-  if (!p.tracestate.empty()) state->data.trace_state = p.tracestate;
+  state->trace_id = p.trace_id;
+  state->parent_span_id = p.span_id;
+  state->flags = p.flags;
+  if (!p.tracestate.empty()) state->trace_state = p.tracestate;
   const std::shared_ptr<Recorder>* recorder = top.recorder;  // `top` dies in push_back
   Span span;
   span.state_ = state;
-  set_child_context(span.context_, state->data, p);
+  set_child_context(span.context_, *state, p);
   state->token = stack.new_token();
   stack.entries.push_back({recorder, span.context_, state->token});
   return span;
@@ -608,24 +689,23 @@ Span start_root_span(std::shared_ptr<Recorder> recorder, std::string_view name, 
     state = make_state();
     state->provider = tracer_provider();
     state->limits = &state->provider->limits();
-    state->data.name.assign(name);
-    state->data.kind = kind;
-    state->data.span_id = generate_span_id();
-    state->data.start_time_unix_nano = now_unix_nano();
+    state->name.assign(name);
+    state->kind = kind;
+    state->span_id = generate_span_id();
+    state->start_time_unix_nano = now_unix_nano();
   }
   state->root = true;
   if (parent && parent->is_valid()) {
-    state->data.trace_id = parent->trace_id;
-    state->data.parent_span_id = parent->span_id;
-    state->data.flags = parent->flags;
-    state->data.trace_state = parent->tracestate;
+    state->trace_id = parent->trace_id;
+    state->parent_span_id = parent->span_id;
+    state->flags = parent->flags;
+    state->trace_state = parent->tracestate;
   } else {
-    state->data.trace_id = generate_trace_id();
-    state->data.flags = kTraceFlagSampled;
+    state->trace_id = generate_trace_id();
+    state->flags = kTraceFlagSampled;
   }
   span.state_ = state;
-  span.context_ = {state->data.trace_id, state->data.span_id, state->data.flags,
-                   state->data.trace_state, false};
+  span.context_ = {state->trace_id, state->span_id, state->flags, state->trace_state, false};
   return span;
 }
 

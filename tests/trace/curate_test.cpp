@@ -306,6 +306,60 @@ TEST(CurateTest, RepeatedTextsAreJudgedEachTime) {
   }
 }
 
+// covers S11: spans in a row with the same name and keys (a loop's) come out as each would
+// alone, and are counted alike, whatever the rules did to the one before: kept, redacted (here
+// into a replacement the rules deny again), masked or cut.
+TEST(CurateTest, NamesAndKeysRepeatedInARowComeOutAsEachAlone) {
+  const std::string bearer = "Bearer abcdefgh12345678";
+  const std::vector<std::string> names = {"echo.stage",
+                                          "echo.stage",
+                                          bearer,
+                                          bearer,
+                                          "db postgres://admin:pw@db",
+                                          "db postgres://admin:pw@db",
+                                          std::string(40, 'n'),
+                                          std::string(40, 'n'),
+                                          "echo.stage"};
+  CurationOptions options{.detailed = true, .max_attribute_value_length = 32};
+  options.redaction.replacement = bearer;
+  auto add_child = [&](Tree& t, std::size_t i) {
+    t.add(names[i], t.root, 200 + i).attributes = {{i % 4 < 2 ? "password" : "stage.note", "x"},
+                                                   {"stage.index", static_cast<std::int64_t>(i)}};
+  };
+  auto curate = [&](const Tree& t, CurationReport& report) {
+    std::string text =
+        curate_to_otlp_json_string(t.spans, t.root, resource(), {}, options, &report);
+    auto decoded = decode_otlp_json(*json::parse(text));
+    EXPECT_TRUE(decoded) << text;
+    return decoded ? decoded->resource_spans.at(0).scope_spans.at(0).spans
+                   : std::vector<SpanData>{};
+  };
+  Tree together;
+  together.spans.resize(1);  // the root alone
+  for (std::size_t i = 0; i < names.size(); ++i) add_child(together, i);
+  CurationReport report;
+  const std::vector<SpanData> out = curate(together, report);
+  ASSERT_EQ(out.size(), names.size() + 1);
+  std::size_t redacted = 0, truncated = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Tree alone;
+    alone.spans.resize(1);
+    add_child(alone, i);
+    CurationReport alone_report;
+    const std::vector<SpanData> one = curate(alone, alone_report);
+    ASSERT_EQ(one.size(), 2u);
+    EXPECT_EQ(out[i + 1].name, one[1].name) << i;
+    EXPECT_EQ(out[i + 1].attributes, one[1].attributes) << i;
+    redacted += alone_report.redacted_attribute_count;
+    truncated += alone_report.truncated_attribute_count;
+  }
+  EXPECT_EQ(report.redacted_attribute_count, redacted);
+  EXPECT_EQ(report.truncated_attribute_count, truncated);
+  EXPECT_EQ(out[3].name, bearer);
+  EXPECT_EQ(out[5].name, ("db postgres://admin:" + bearer).substr(0, 32));
+  EXPECT_EQ(out[7].name.size(), 32u);
+}
+
 // covers S11: texts shorter than any credential (under 10 bytes) are not looked up in the
 // remembered verdicts, yet a secret after a key in them is still masked, a span name among them
 // too, and the shortest credential (10 bytes) is still redacted whole.
@@ -564,6 +618,79 @@ TEST(CurateTest, SpanStorageKeptPerThreadHoldsNothingOfTheLastRequest) {
   EXPECT_EQ(spans[1].attributes, (Attributes{{"only.4", "b"}}));
 }
 
+// A recorder's spans curated where they ended (Recorder::take_in_place, passback's path) give
+// the text and report of the same spans taken out, redacted and bounded alike; their States
+// then serve the next request's spans on this thread, which hold only their own.
+TEST(CurateTest, SpansCuratedWhereTheyEndedAreTheTakenSpansAndLeaveNothingBehind) {
+  auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{.resource = resource()});
+  auto request = [&](int n, bool full) {
+    auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = provider});
+    Span root =
+        start_root_span(recorder, "root " + std::to_string(n), SpanKind::server, std::nullopt);
+    root.set_attribute("only." + std::to_string(n), std::string(40, 'a'));
+    if (full) {
+      root.set_attribute("password", "hunter2");
+      for (int i = 0; i < 20; ++i) root.set_attribute("extra." + std::to_string(i), i);
+      root.add_event("event", {{"k", "v"}});
+      root.add_link(root.context(), {{"why", "test"}});
+      root.set_status(StatusCode::error, "failed");
+    }
+    {
+      ContextScope scope(root);
+      for (int i = 0; i < 3; ++i) {
+        Span child = start_span("child");
+        child.set_attribute("index", n * 10 + i);
+        ContextScope below(child);
+        start_span("grandchild").end();
+      }
+    }
+    SpanId id = root.context().span_id;
+    root.end();
+    return std::pair{recorder, id};
+  };
+  const CurationOptions options{
+      .detailed = true, .max_spans = 5, .max_attribute_value_length = 16, .max_events = 0};
+  for (int n = 1; n <= 3; ++n) {
+    auto [recorder, root] = request(n, true);
+    std::vector<SpanData> copies = recorder->snapshot();
+    ASSERT_EQ(copies.size(), 7u);
+    CurationReport in_place_report, taken_report;
+    std::string in_place = curate_to_otlp_json_string(recorder->take_in_place(), root, *provider,
+                                                      options, &in_place_report);
+    EXPECT_EQ(recorder->size(), 0u);
+    EXPECT_EQ(in_place, curate_to_otlp_json_string(std::move(copies), root, provider->resource(),
+                                                   provider->scope(), options, &taken_report));
+    EXPECT_NE(in_place.find("[REDACTED]"), std::string::npos);
+    std::string in_place_json, taken_json;
+    in_place_report.append_json(in_place_json);
+    taken_report.append_json(taken_json);
+    EXPECT_EQ(in_place_json, taken_json);
+    EXPECT_TRUE(in_place_report.truncated);
+  }
+  auto [recorder, root] = request(4, false);
+  std::vector<SpanData> spans = recorder->snapshot();
+  ASSERT_EQ(spans.size(), 7u);
+  for (const SpanData& span : spans) {
+    EXPECT_TRUE(span.events.empty() && span.links.empty()) << span.name;
+    EXPECT_EQ(span.status_code, StatusCode::unset) << span.name;
+    EXPECT_EQ(span.status_message, "") << span.name;
+    EXPECT_EQ(span.dropped_attributes_count + span.dropped_events_count, 0u) << span.name;
+    if (span.name == "root 4") {
+      EXPECT_EQ(span.attributes, (Attributes{{"only.4", std::string(40, 'a')}}));
+      EXPECT_FALSE(span.parent_span_id.is_valid());
+    } else if (span.name == "child") {
+      ASSERT_EQ(span.attributes.size(), 1u);
+      EXPECT_EQ(span.attributes[0].key, "index");
+      EXPECT_EQ(span.parent_span_id, root);
+    } else {
+      EXPECT_EQ(span.name, "grandchild");
+      EXPECT_TRUE(span.attributes.empty());
+      EXPECT_TRUE(span.parent_span_id.is_valid());
+      EXPECT_NE(span.parent_span_id, root);
+    }
+  }
+}
+
 // Keys longer than a string's small buffer reuse the strings given back with the last
 // request's spans: each request's spans hold its own keys and values, nothing of the last.
 TEST(CurateTest, LongKeysReusedPerThreadHoldTheirOwnText) {
@@ -602,6 +729,46 @@ TEST(CurateTest, ResourceAndScopeTextFollowEachCall) {
   for (const Case& c : {Case{mail, scope}, Case{other, scope}, Case{other, renamed},
                         Case{mail, scope}, Case{mail, scope}}) {
     std::string text = curate_to_otlp_json_string(t.spans, t.root, c.resource, c.scope, {});
+    auto decoded = decode_otlp_json(*json::parse(text));
+    ASSERT_TRUE(decoded) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).resource, c.resource) << text;
+    EXPECT_EQ(decoded->resource_spans.at(0).scope_spans.at(0).scope, c.scope) << text;
+  }
+}
+
+// The same through providers (a recorder's spans curated where they ended), whose resource and
+// scope are known by the provider: each call gets its provider's, between calls of another
+// provider or of a caller's values.
+TEST(CurateTest, ResourceAndScopeTextFollowEachProvider) {
+  Resource other = resource();
+  other.set("service.version", "2.0");
+  auto mail = std::make_shared<TracerProvider>(TracerProviderOptions{.resource = resource()});
+  auto renamed = std::make_shared<TracerProvider>(
+      TracerProviderOptions{.resource = other, .scope = {.name = "mine", .version = ""}});
+  auto curate = [](const TracerProvider* provider, const Resource& resource) {
+    auto recorder = std::make_shared<Recorder>(RecorderOptions{.provider = nullptr});
+    SpanData span;
+    span.name = "root";
+    span.trace_id = generate_trace_id();
+    span.span_id = generate_span_id();
+    recorder->record(std::move(span), true);
+    const SpanId root = recorder->snapshot().at(0).span_id;
+    return provider ? curate_to_otlp_json_string(recorder->take_in_place(), root, *provider, {})
+                    : curate_to_otlp_json_string(recorder->take(), root, resource, {}, {});
+  };
+  struct Case {
+    const TracerProvider* provider;
+    const Resource& resource;
+    const InstrumentationScope& scope;
+  };
+  const InstrumentationScope glassbox;
+  for (const Case& c :
+       {Case{mail.get(), mail->resource(), mail->scope()},
+        Case{renamed.get(), renamed->resource(), renamed->scope()},
+        Case{mail.get(), mail->resource(), mail->scope()}, Case{nullptr, other, glassbox},
+        Case{mail.get(), mail->resource(), mail->scope()},
+        Case{mail.get(), mail->resource(), mail->scope()}}) {
+    std::string text = curate(c.provider, c.resource);
     auto decoded = decode_otlp_json(*json::parse(text));
     ASSERT_TRUE(decoded) << text;
     EXPECT_EQ(decoded->resource_spans.at(0).resource, c.resource) << text;

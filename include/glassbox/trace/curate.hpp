@@ -9,6 +9,7 @@
 
 #include "glassbox/json/json.hpp"
 #include "glassbox/trace/span_data.hpp"
+#include "glassbox/trace/tracer.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -101,6 +102,13 @@ json::object curate_to_otlp_json(std::vector<SpanData> spans, const SpanId& root
 // written for the byte bound. curate_to_otlp_json is this text, parsed.
 std::string curate_to_otlp_json_string(std::vector<SpanData> spans, const SpanId& root,
                                        const Resource& resource, const InstrumentationScope& scope,
+                                       const CurationOptions& options,
+                                       CurationReport* report = nullptr);
+// The same for a recorder's spans where they ended (Recorder::take_in_place), with the resource
+// and scope of `provider` (its recorder's): nothing moved, and their storage goes back to this
+// thread for the next request's spans.
+std::string curate_to_otlp_json_string(RecordedSpans spans, const SpanId& root,
+                                       const TracerProvider& provider,
                                        const CurationOptions& options,
                                        CurationReport* report = nullptr);
 

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -69,6 +70,9 @@ class TracerProvider {
   const InstrumentationScope& scope() const noexcept { return options_.scope; }
   const SpanLimits& limits() const noexcept { return options_.limits; }
   bool has_processors() const noexcept { return !options_.processors.empty(); }
+  // A number no other provider of this process has: what its resource and scope, fixed at
+  // construction, are known by (curation reuses their OTLP text without comparing them).
+  std::uint64_t serial() const noexcept { return serial_; }
 
   // Hands a finished span to every processor (any thread).
   void on_end(const SpanData& span) noexcept;
@@ -77,6 +81,7 @@ class TracerProvider {
 
  private:
   TracerProviderOptions options_;
+  std::uint64_t serial_;
   std::atomic<bool> shut_down_{false};
 };
 
@@ -99,6 +104,24 @@ class RecorderObserver {
   virtual void on_recorded() noexcept {}
 };
 
+// A request's kept spans where they ended, their data neither moved nor copied (what passback
+// curates: curate_to_otlp_json_string reads and bounds them in place). Move-only; gives the
+// spans' storage back to the thread that destroys it, for the spans it starts next.
+class RecordedSpans {
+ public:
+  RecordedSpans() noexcept = default;
+  RecordedSpans(RecordedSpans&& other) noexcept : spans_(std::move(other.spans_)) {}
+  RecordedSpans& operator=(RecordedSpans&&) = delete;
+  ~RecordedSpans();
+
+  // In the order they ended; whoever holds this may change them (redaction, bounds).
+  std::span<SpanData* const> spans() const noexcept { return spans_; }
+
+ private:
+  friend class Recorder;
+  std::vector<SpanData*> spans_;  // each the data of a span's State (tracer.cpp), owned
+};
+
 struct RecorderOptions {
   std::shared_ptr<TracerProvider> provider{};  // null: the global provider at construction
   // Optional; see RecorderObserver. It may own nothing (an aliasing shared_ptr with an empty
@@ -113,6 +136,7 @@ struct RecorderOptions {
 class Recorder {
  public:
   explicit Recorder(RecorderOptions options = {});
+  ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
@@ -123,6 +147,8 @@ class Recorder {
 
   // Moves the kept spans out (in the order they ended) and leaves the recorder empty.
   std::vector<SpanData> take();
+  // The same spans where they ended, nothing moved (what passback curates on its common path).
+  RecordedSpans take_in_place();
   std::vector<SpanData> snapshot() const;
   std::size_t size() const noexcept;
   std::uint64_t dropped_span_count() const noexcept {
@@ -134,6 +160,10 @@ class Recorder {
   const std::shared_ptr<RecorderObserver>& observer() const noexcept { return observer_; }
 
  private:
+  friend class Span;
+  // What record does for the data of a span's State (Span::end): keeps the State itself,
+  // which the recorder then owns, instead of moving its data into a list.
+  bool keep(SpanData& span, bool is_root) noexcept;
   void lock() const noexcept;
   void unlock() const noexcept { locked_.clear(std::memory_order_release); }
 
@@ -141,7 +171,7 @@ class Recorder {
   std::shared_ptr<RecorderObserver> observer_;
   std::size_t max_spans_;
   mutable std::atomic_flag locked_ = ATOMIC_FLAG_INIT;
-  std::vector<SpanData> spans_;  // under locked_
+  std::vector<SpanData*> spans_;  // under locked_; each the data of a span's State, owned
   std::atomic<std::uint64_t> dropped_{0};
 };
 
